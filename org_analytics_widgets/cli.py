@@ -1,0 +1,113 @@
+"""``org-analytics``: report, demo-data (and serve). Thin wiring; errors are one line, exit code 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from data_connectors import WarehouseError
+
+from .period import PeriodError, current_month
+
+
+class UsageError(Exception):
+    """Bad command-line input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of argparse's usage block
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    return value
+
+
+def _cmd_report(args) -> int:
+    from data_connectors import connect
+
+    from .period import Period
+    from .report import to_report
+    from .snapshot import Snapshot
+
+    month = args.month or current_month(args.timezone, args.now)
+    period = Period.for_month(month, args.timezone, args.now)  # validate input before connecting
+    warehouse = connect(args.warehouse)
+    try:
+        report = to_report(Snapshot.compute(warehouse, period))
+    finally:
+        warehouse.close()
+    json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _progress_bar(message: str, fraction: float) -> None:
+    width = 30
+    done = int(width * max(0.0, min(1.0, fraction)))
+    sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {fraction * 100:5.1f}%  {message[:50]:<50}")
+    if fraction >= 1:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _cmd_demo_data(args) -> int:
+    from data_connectors.demo import generate_demo
+
+    started = time.perf_counter()
+    counts = generate_demo(args.out, items=args.items, seed=args.seed, progress=_progress_bar)
+    elapsed = time.perf_counter() - started
+    summary = ", ".join(f"{n:,} {table}" for table, n in counts.items())
+    print(f"wrote {args.out}: {summary} in {elapsed:.1f} s", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="org-analytics", description="Organization Analytics over a usage warehouse.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    report = sub.add_parser("report", help="print one month's numbers as JSON (data contract, section 4)")
+    report.add_argument("--month", help="YYYY-MM (default: the current month in the org time zone)")
+    report.add_argument("--warehouse", help="duckdb:///file.duckdb or parquet:///dir (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
+    report.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
+    report.add_argument("--now", help="ISO 8601 instant used as 'now' for the current month (default: real time)")
+    report.add_argument("--pretty", action="store_true", help="indent the JSON")
+    report.set_defaults(run=_cmd_report)
+
+    demo = sub.add_parser("demo-data", help="generate a demo warehouse (DuckDB file)")
+    demo.add_argument("--out", required=True, help="path of the DuckDB file to write")
+    demo.add_argument("--items", type=_positive_int, default=300_000, help="approximate number of usage items")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(run=_cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input or unusable warehouse, 1 other failure)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except (UsageError, PeriodError, WarehouseError) as exc:
+        print(f"org-analytics: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("org-analytics: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a query failed inside the engine: say so in one line
+        if os.environ.get("ORG_ANALYTICS_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"org-analytics: error: {type(exc).__name__}: {first} (set ORG_ANALYTICS_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

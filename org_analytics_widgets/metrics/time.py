@@ -1,0 +1,33 @@
+"""Period filtering and local dates as portable Ibis expressions."""
+from __future__ import annotations
+
+import ibis
+
+from ..period import Period
+
+
+def in_period(table: ibis.Table, period: Period) -> ibis.Table:
+    """Rows whose ``created_at`` (naive UTC) falls in ``[period.start, period.end)``."""
+    start = ibis.literal(period.start_utc, type="timestamp")
+    end = ibis.literal(period.end_utc, type="timestamp")
+    return table.filter(table.created_at >= start, table.created_at < end)
+
+
+def local_date(ts: ibis.Value, period: Period) -> ibis.Value:
+    """The local calendar date of a naive-UTC timestamp in the period's zone.
+
+    Adds the UTC offset in force at that instant (one CASE branch per offset the zone uses
+    within the period) and truncates to a date: correct across DST, at +05:30, in any engine.
+    """
+
+    def shifted(seconds: int) -> ibis.Value:
+        return ts + ibis.interval(seconds=seconds) if seconds else ts
+
+    segments = period.offsets
+    if len(segments) == 1:
+        return shifted(segments[0][1]).date()
+    branches = [
+        (ts < ibis.literal(next_start, type="timestamp"), shifted(seconds))
+        for (_, seconds), (next_start, _) in zip(segments, segments[1:])
+    ]
+    return ibis.cases(*branches, else_=shifted(segments[-1][1])).date()

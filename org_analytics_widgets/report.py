@@ -1,0 +1,53 @@
+"""The contract's ``report`` JSON (section 4), built from a Snapshot."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .shaping import count, money, text
+from .snapshot import Snapshot
+
+
+def _records(frame: pd.DataFrame, spec: dict) -> list[dict]:
+    """Rows of ``frame`` as dicts of the columns in ``spec`` (column -> converter)."""
+    return [{col: conv(row[col]) for col, conv in spec.items()} for row in frame.to_dict("records")]
+
+
+def _day(value) -> str:
+    return value.isoformat()
+
+
+def to_report(snap: Snapshot) -> dict:
+    """The report dict of one month: every key and ordering of data-contract section 4."""
+    p = snap.period
+    return {
+        "period": {"month": p.month, "timezone": p.timezone, "start": p.start.isoformat(), "end": p.end.isoformat()},
+        "kpis": dict(snap.kpis),
+        "cost_by_service_type": _records(snap.cost_by_service_type, {"service_type": str, "cost": money}),
+        "daily_cost_by_service_type": _records(
+            snap.daily_cost_by_service_type, {"date": _day, "service_type": str, "cost": money}
+        ),
+        "cost_by_project": {
+            "total": snap.kpis["total_cost"],
+            "slices": _records(snap.cost_by_project, {"project_id": text, "name": str, "cost": money}),
+        },
+        "project_trends": _records(snap.project_trends(), {"date": _day, "project_id": str, "cost": money}),
+        "top_agents": _records(
+            snap.top_agents,
+            {"agent_id": str, "name": str, "project_id": text, "project_name": text,
+             "conversations": count, "requests": count, "cost": money},
+        ),
+        "service_types": [
+            {
+                "service_type": card.service_type,
+                "cost": money(card.cost),
+                "daily_cost_by_project": _records(
+                    card.daily_cost_by_project, {"date": _day, "project_id": str, "cost": money}
+                ),
+                "daily_requests": _records(card.daily_requests, {"date": _day, "requests": count}),
+                "daily_usage": _records(
+                    card.daily_usage, {"date": _day, "pricing_rule": str, "unit": str, "quantity": money}
+                ),
+            }
+            for card in snap.service_types
+        ],
+    }
