@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 import sys
 import time
 
@@ -70,6 +71,41 @@ def _cmd_demo_data(args) -> int:
     return 0
 
 
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def voila_command(port: int, open_browser: bool) -> list[str]:
+    """Voilà, read-only: sources stripped, no code execution from the page, idle kernels culled."""
+    return [
+        sys.executable, "-m", "voila", str(NOTEBOOKS / "org_analytics.ipynb"),
+        f"--port={port}", "--Voila.ip=127.0.0.1",
+        *([] if open_browser else ["--no-browser"]),
+        "--strip_sources=True", "--theme=light",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def _cmd_serve(args) -> int:
+    import subprocess
+
+    from data_connectors import ENV_VAR, connect
+
+    from .period import parse_zone
+
+    parse_zone(args.timezone)
+    connect(args.warehouse).close()  # fail here, in one line, rather than in every page
+    env = dict(os.environ, ORG_ANALYTICS_TIMEZONE=args.timezone)
+    if args.warehouse:
+        env[ENV_VAR] = args.warehouse
+    print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+    try:
+        return subprocess.call(voila_command(args.port, not args.no_browser), env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="org-analytics", description="Organization Analytics over a usage warehouse.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -87,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--items", type=_positive_int, default=300_000, help="approximate number of usage items")
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(run=_cmd_demo_data)
+    serve = sub.add_parser("serve", help="serve the dashboard read-only with Voilà")
+    serve.add_argument("--warehouse", help="warehouse URL (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
+    serve.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
+    serve.add_argument("--port", type=_positive_int, default=8866)
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.set_defaults(run=_cmd_serve)
     return parser
 
 

@@ -1,0 +1,193 @@
+"""The Organization Analytics page: one state, one snapshot per month, widgets that render it."""
+from __future__ import annotations
+
+import html
+import os
+from datetime import datetime
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+
+from . import metrics
+from .formatting import month_label
+from .period import Period, PeriodError, current_month, parse_month, parse_now
+from .shaping import count, money
+from .snapshot import Snapshot
+from .state import DashboardState
+from .widgets.cost_overview import CostOverview
+from .widgets.kpi_cards import KpiCards
+from .widgets.month_selector import MonthSelector
+from .widgets.project_costs import ProjectCostDoughnut
+from .widgets.project_trends import ProjectTrends
+
+STYLE = """<style>
+.oa-page { max-width: 1400px; margin: 0 auto; padding: 8px 16px; font-family: system-ui, sans-serif; }
+.oa-header h1 { margin: 0; font-size: 22px; }
+.oa-header .oa-sub { color: #666; font-size: 13px; }
+.oa-kpi-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; min-width: 170px; background: #fff; }
+.oa-kpi-label { color: #666; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.oa-kpi-value { font-size: 26px; font-weight: 600; margin: 2px 0; }
+.oa-kpi-delta { font-size: 12px; color: #666; }
+.oa-kpi-delta.oa-up { color: #1b7f3b; } .oa-kpi-delta.oa-down { color: #b3261e; } .oa-kpi-delta.oa-new { color: #2e86ab; }
+.oa-kpi-vs { color: #999; }
+.oa-stale { opacity: .45; }
+.oa-section { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 12px; margin-top: 12px; background: #fff; }
+.oa-section h3 { margin: 4px 0 8px 0; font-size: 16px; }
+.oa-status { padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
+.oa-status-loading { background: #eef4fb; color: #1f4e79; }
+.oa-status-error { background: #fdecea; color: #8a1c13; }
+.oa-status-empty { background: #f4f4f4; color: #444; font-size: 16px; padding: 24px; text-align: center; }
+</style>"""
+
+
+def _section(title: str, body: w.Widget, css: str) -> w.VBox:
+    box = w.VBox([w.HTML(f"<h3>{html.escape(title)}</h3>"), body], layout=w.Layout(width="100%"))
+    box.add_class("oa-section")
+    box.add_class(css)
+    return box
+
+
+class Dashboard(w.VBox):
+    """The whole page for one warehouse.
+
+    >>> Dashboard(connect(), timezone="Europe/Paris")          # doctest: +SKIP
+    """
+
+    def __init__(self, warehouse, timezone: str = "UTC", month: str | None = None,
+                 now: datetime | str | None = None, **kwargs):
+        self.warehouse = warehouse
+        self._now = parse_now(now) if now is not None else None
+        latest = current_month(timezone, self._now)
+        self.state = DashboardState(timezone=timezone, latest_month=latest, month=month or latest)
+        self.snapshot: Snapshot | None = None
+        self.previous_kpis: dict | None = None
+
+        self.month_selector = MonthSelector(self.state)
+        self.kpis = KpiCards()
+        self.cost_overview = CostOverview(self.state)
+        self.project_costs = ProjectCostDoughnut()
+        self.project_trends = ProjectTrends(self.state)
+        self.status = w.HTML()
+        self.status.add_class("oa-status-box")
+        header = w.HTML(
+            '<div class="oa-header"><h1>Organization Analytics</h1>'
+            f'<div class="oa-sub">Times in {html.escape(self.state.timezone)}</div></div>'
+        )
+        self.charts = w.VBox([
+            _section("Cost overview", self.cost_overview, "oa-cost-overview"),
+            w.HBox([
+                _section("Cost by project", self.project_costs, "oa-project-costs"),
+                _section("Project usage trends", self.project_trends, "oa-project-trends"),
+            ], layout=w.Layout(flex_flow="row wrap", gap="12px")),
+        ])
+        top = w.HBox([header, self.month_selector],
+                     layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"))
+        super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.charts], **kwargs)
+        self.add_class("oa-page")
+
+        self.state.observe(self._on_month, names=["month", "refresh_count"])
+        self.state.observe(self._on_trend_type, names=["trend_service_type"])
+        self.state.observe(self._render_status, names=["status", "message"])
+        self.load()
+
+    # -- loading -------------------------------------------------------------------------
+    def period(self) -> Period:
+        return Period.for_month(self.state.month, self.state.timezone, self._now)
+
+    def load(self) -> None:
+        """Compute the selected month; on failure keep the last content, marked as stale."""
+        month = self.state.month
+        self.state.message = f"Loading {month_label(month)}…"
+        self.state.status = "loading"
+        self.kpis.stale = True
+        try:
+            period = self.period()
+            snapshot = Snapshot.compute(self.warehouse, period)
+            previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, period.previous(self._now)))
+        except Exception as exc:  # the page must say what broke and keep working
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            shown = f" Still showing {month_label(self.snapshot.period.month)}." if self.snapshot else ""
+            self.state.message = f"Could not load {month_label(month)}: {first}.{shown} Use Refresh to try again."
+            self.state.status = "error"
+            return
+        self.snapshot = snapshot
+        self.previous_kpis = {k: (money(v) if k == "total_cost" else count(v))
+                              for k, v in previous_row.iloc[0].to_dict().items()}
+        self._render_snapshot()
+        if snapshot.is_empty:
+            self.state.message = f"No usage in {month_label(month)}."
+            self.state.status = "empty"
+        else:
+            self.state.message = ""
+            self.state.status = "ready"
+
+    def _on_month(self, _change) -> None:
+        self.load()
+
+    def _on_trend_type(self, change) -> None:
+        if self.snapshot is not None:
+            self.project_trends.trends = self.snapshot.project_trends(change["new"] or None)
+
+    # -- rendering -----------------------------------------------------------------------
+    def _render_snapshot(self) -> None:
+        snap = self.snapshot
+        self.kpis.values = snap.kpis
+        self.kpis.previous = self.previous_kpis
+        self.kpis.stale = False
+        self.cost_overview.totals = snap.cost_by_service_type
+        self.cost_overview.daily = snap.daily_cost_by_service_type
+        self.project_costs.slices = snap.cost_by_project
+        self.project_costs.total = snap.kpis["total_cost"]
+        types = list(snap.cost_by_service_type["service_type"])
+        if self.state.trend_service_type not in ("", *types):
+            self.state.trend_service_type = ""
+        self.project_trends.projects = snap.projects
+        self.project_trends.service_types = types
+        self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
+
+    def _render_status(self, _change=None) -> None:
+        status, message = self.state.status, self.state.message
+        self.status.value = (
+            f'<div class="oa-status oa-status-{status}" data-status="{status}">{html.escape(message)}</div>'
+            if message else f'<div data-status="{status}"></div>'
+        )
+        self.charts.layout.display = "none" if status == "empty" else None
+        self.kpis.stale = status in ("loading", "error")
+
+
+def month_from_query(query: str | None, latest: str) -> tuple[str, str]:
+    """The ``?month=YYYY-MM`` of a Voilà URL, validated; returns (month, problem or '')."""
+    values = parse_qs(query or "").get("month")
+    if not values:
+        return latest, ""
+    try:
+        year, mon = parse_month(values[0])
+    except PeriodError as exc:
+        return latest, f"{exc}. Showing the current month instead."
+    month = f"{year:04d}-{mon:02d}"
+    if month > latest:
+        return latest, f"{month} is in the future. Showing the current month instead."
+    return month, ""
+
+
+def dashboard_from_environment() -> w.Widget:
+    """The app notebook's one call: warehouse, zone and month from the environment and the URL.
+
+    Reads ``ORG_ANALYTICS_WAREHOUSE``, ``ORG_ANALYTICS_TIMEZONE``, ``ORG_ANALYTICS_NOW`` and Voilà's
+    ``QUERY_STRING``; a warehouse that cannot be opened becomes a page-level error, not a traceback.
+    """
+    from data_connectors import connect
+
+    timezone = os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC"
+    now = os.environ.get("ORG_ANALYTICS_NOW") or None
+    try:
+        latest = current_month(timezone, now)
+        month, problem = month_from_query(os.environ.get("QUERY_STRING"), latest)
+        dashboard = Dashboard(connect(), timezone=timezone, month=month, now=now)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return w.HTML(STYLE + f'<div class="oa-status oa-status-error" data-status="error">'
+                      f"The dashboard cannot open its warehouse: {html.escape(first)}</div>")
+    if problem:
+        dashboard.state.message = problem
+    return dashboard

@@ -1,0 +1,53 @@
+"""Numbers for people: 1.2M, $1,234.56, +12.5 %; the exact value goes in a tooltip."""
+from __future__ import annotations
+
+import calendar
+
+
+def compact(value: float) -> str:
+    """``1234567 -> '1.2M'``, ``950 -> '950'``."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            shown = f"{value / limit:.1f}".rstrip("0").rstrip(".")
+            return f"{sign}{shown}{suffix}"
+    return f"{sign}{value:,.0f}"
+
+
+def money(value: float) -> str:
+    """``1234.5 -> '$1,234.50'``; amounts under a cent keep their significant digits."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if 0 < value < 0.01:
+        return f"{sign}${value:.4f}"
+    return f"{sign}${value:,.2f}"
+
+
+def money_compact(value: float) -> str:
+    if abs(value) >= 10_000:
+        return ("-" if value < 0 else "") + "$" + compact(abs(value))
+    return money(value)
+
+
+def exact(value: float | int) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.10f}".rstrip("0").rstrip(".")
+
+
+def change(current: float, previous: float | None) -> tuple[str, str]:
+    """Change against the previous month as (text, direction): direction is up, down, flat or new."""
+    if previous is None:
+        return "", "flat"
+    if previous == 0:
+        return ("new", "new") if current else ("no change", "flat")
+    delta = current - previous
+    pct = delta / abs(previous) * 100
+    if abs(pct) < 0.05:
+        return "no change", "flat"
+    return f"{pct:+.1f} %", "up" if delta > 0 else "down"
+
+
+def month_label(month: str) -> str:
+    """``'2026-03' -> 'March 2026'``."""
+    year, mon = month.split("-")
+    return f"{calendar.month_name[int(mon)]} {year}"

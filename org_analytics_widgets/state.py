@@ -1,0 +1,53 @@
+"""The one source of state of a dashboard; every widget observes it, none talks to another."""
+from __future__ import annotations
+
+from traitlets import Enum, HasTraits, Int, TraitError, Tuple, Unicode, validate
+
+from .period import PeriodError, parse_month, parse_zone
+
+STATUSES = ("loading", "ready", "empty", "error")
+
+
+class DashboardState(HasTraits):
+    """Month, time zone, hidden service types, filters and load status of one dashboard.
+
+    Values can arrive from a viewer's browser (any synced widget trait can be set to anything),
+    so every trait is validated here.
+
+    >>> state = DashboardState(month="2026-10", latest_month="2026-11")
+    >>> state.month = "2026-12"
+    Traceback (most recent call last):
+    ...
+    traitlets.traitlets.TraitError: month 2026-12 is after the current month 2026-11
+    """
+
+    month = Unicode(help="the month shown, YYYY-MM")
+    latest_month = Unicode(help="the current month in the org time zone: navigation stops here")
+    timezone = Unicode("UTC", help="IANA time zone of the organisation")
+    hidden_service_types = Tuple(help="service types hidden from the cost overview (legend clicks)")
+    trend_service_type = Unicode("", help="service type shown by the project trends; '' means all")
+    refresh_count = Int(0, help="incremented by the refresh button: re-run the month's queries")
+    status = Enum(STATUSES, default_value="loading", help="load status of the month shown")
+    message = Unicode("", help="what the status means for a person (error text, empty month)")
+
+    @validate("month", "latest_month")
+    def _valid_month(self, proposal):
+        value = proposal["value"]
+        try:
+            parse_month(value)
+        except PeriodError as exc:
+            raise TraitError(str(exc)) from None
+        if proposal["trait"].name == "month" and self.latest_month and value > self.latest_month:
+            raise TraitError(f"month {value} is after the current month {self.latest_month}")
+        return value
+
+    @validate("timezone")
+    def _valid_zone(self, proposal):
+        try:
+            return parse_zone(proposal["value"]).key
+        except PeriodError as exc:
+            raise TraitError(str(exc)) from None
+
+    @validate("hidden_service_types")
+    def _valid_hidden(self, proposal):
+        return tuple(dict.fromkeys(str(v) for v in proposal["value"]))
