@@ -1,0 +1,101 @@
+"""Connectors: URL forms, read-only access, schema validation with one clear message."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from data_connectors import SchemaError, WarehouseError, connect
+
+SCHEMA = {
+    "projects": "project_id VARCHAR, name VARCHAR, color VARCHAR, monthly_budget DOUBLE, created_at TIMESTAMP, archived_at TIMESTAMP",
+    "agents": "agent_id VARCHAR, project_id VARCHAR, name VARCHAR",
+    "usage_requests": "request_id VARCHAR, created_at TIMESTAMP, project_id VARCHAR, service_type VARCHAR, model VARCHAR, "
+    "agent_id VARCHAR, conversation_id VARCHAR, input_tokens BIGINT, output_tokens BIGINT, cost DOUBLE, status VARCHAR",
+    "usage_items": "item_id VARCHAR, request_id VARCHAR, created_at TIMESTAMP, project_id VARCHAR, agent_id VARCHAR, "
+    "service_type VARCHAR, model VARCHAR, pricing_rule VARCHAR, quantity DOUBLE, unit VARCHAR, unit_price DOUBLE, cost DOUBLE",
+}
+
+
+def make_warehouse(path, overrides=None, extra_sql=""):
+    con = duckdb.connect(str(path))
+    for table, columns in {**SCHEMA, **(overrides or {})}.items():
+        if columns is not None:
+            con.execute(f"CREATE TABLE {table} ({columns})")
+    con.execute(extra_sql) if extra_sql else None
+    con.close()
+    return path
+
+
+def test_duckdb_file_opens_read_only(tmp_path):
+    path = make_warehouse(tmp_path / "w.duckdb")
+    wh = connect(f"duckdb://{path}")
+    assert wh.usage_items.count().execute() == 0
+    with pytest.raises(Exception, match="(?i)read.only"):
+        wh.con.raw_sql("INSERT INTO projects (project_id) VALUES ('x')")
+    wh.close()
+
+
+def test_extra_columns_are_ignored_and_zoned_timestamps_become_utc(tmp_path):
+    path = make_warehouse(
+        tmp_path / "w.duckdb",
+        {"agents": "agent_id VARCHAR, project_id VARCHAR, name VARCHAR, owner VARCHAR"},
+        "ALTER TABLE usage_items ALTER created_at TYPE TIMESTAMPTZ; "
+        "INSERT INTO usage_items (item_id, created_at) VALUES ('i', TIMESTAMPTZ '2026-03-01 00:30:00+05:30')",
+    )
+    wh = connect(f"duckdb://{path}")
+    assert "owner" not in wh.agents.columns
+    assert str(wh.usage_items.created_at.execute()[0]) == "2026-02-28 19:00:00"
+    wh.close()
+
+
+def test_parquet_folder_with_files_and_partition_folders(tmp_path):
+    src = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
+        "INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-03-01', 1.5), ('b', '2026-04-01', 2.5)"))
+    out = tmp_path / "pq"
+    out.mkdir()
+    con = duckdb.connect(str(src))
+    for table in ("projects", "agents", "usage_requests"):
+        con.execute(f"COPY {table} TO '{out / (table + '.parquet')}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT *, strftime(created_at, '%Y-%m') AS month FROM usage_items) TO '{out / 'usage_items'}' "
+                "(FORMAT parquet, PARTITION_BY (month))")
+    con.close()
+    wh = connect(f"parquet://{out}")
+    assert wh.usage_items.cost.sum().execute() == 4.0
+    assert wh.backend == "duckdb"
+
+
+def test_environment_variable_names_the_default_warehouse(tmp_path, monkeypatch):
+    path = make_warehouse(tmp_path / "w.duckdb")
+    monkeypatch.setenv("ORG_ANALYTICS_WAREHOUSE", f"duckdb://{path}")
+    assert connect().url == f"duckdb://{path}"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"usage_items": None}, "has no table usage_items"),
+        ({"usage_items": SCHEMA["usage_items"].replace(", cost DOUBLE", "")}, "usage_items has no column 'cost'"),
+        ({"usage_items": SCHEMA["usage_items"].replace("cost DOUBLE", "cost VARCHAR")}, "usage_items column 'cost' is string"),
+        ({"projects": SCHEMA["projects"].replace("created_at TIMESTAMP", "created_at VARCHAR")}, "projects column 'created_at'"),
+    ],
+)
+def test_schema_problems_name_table_and_column(tmp_path, overrides, message):
+    path = make_warehouse(tmp_path / "w.duckdb", overrides)
+    with pytest.raises(WarehouseError, match=message):
+        connect(f"duckdb://{path}")
+
+
+def test_bad_urls_say_what_to_type(tmp_path):
+    with pytest.raises(WarehouseError, match="unsupported warehouse URL 'foo://x'"):
+        connect("foo://x")
+    with pytest.raises(WarehouseError, match="no DuckDB file"):
+        connect(f"duckdb://{tmp_path}/missing.duckdb")
+    with pytest.raises(WarehouseError, match="no folder"):
+        connect(f"parquet://{tmp_path}/missing")
+    (tmp_path / "notdb.duckdb").write_text("hello")
+    with pytest.raises(WarehouseError, match="cannot open DuckDB file"):
+        connect(f"duckdb://{tmp_path}/notdb.duckdb")
+
+
+def test_schema_error_is_a_warehouse_error():
+    assert issubclass(SchemaError, WarehouseError)
