@@ -123,6 +123,8 @@ def _location(url: str) -> tuple[str, str]:
     if scheme not in _OPENERS:
         raise WarehouseError(f"unsupported warehouse URL {url!r}: use {URL_FORMS}")
     location = (parts.netloc + parts.path) if parts.netloc else parts.path
+    if location.startswith("//"):  # duckdb:////abs/path
+        location = "/" + location.lstrip("/")
     if not location:
         raise WarehouseError(f"warehouse URL {url!r} names no path: use {URL_FORMS}")
     return scheme, location
