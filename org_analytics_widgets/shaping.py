@@ -6,7 +6,7 @@ collations would not agree on (strings by Unicode code point), fill daily series
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -43,21 +43,27 @@ def ordered(frame: pd.DataFrame, key) -> pd.DataFrame:
     return pd.DataFrame(records, columns=frame.columns)
 
 
+def as_date(value) -> date:
+    """A day from an engine result (datetime.date, Timestamp or datetime64) as datetime.date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
 def densify(frame: pd.DataFrame, days: Sequence[date], keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
     """A row for every day of the period for each key combination present, 0 where there was none."""
     columns = ["date", *keys, *values]
-    if frame.empty or not days:
-        return pd.DataFrame(columns=columns)
-    frame = frame.rename(columns={"day": "date"})
-    combos = frame[list(keys)].drop_duplicates()
-    grid = pd.MultiIndex.from_tuples(
-        [(d, *combo) for combo in combos.itertuples(index=False) for d in days], names=["date", *keys]
-    )
-    indexed = frame.set_index(["date", *keys])[list(values)]
-    dense = indexed.reindex(grid).reset_index()
-    for value in values:
-        dense[value] = dense[value].map(money)
-    return dense[columns]
+    by_combo: dict[tuple, dict[date, dict]] = {}
+    for row in frame.rename(columns={"day": "date"}).to_dict("records"):
+        by_combo.setdefault(tuple(row[k] for k in keys), {})[as_date(row["date"])] = row
+    rows = [
+        {"date": day, **dict(zip(keys, combo)), **{v: money(found.get(day, {}).get(v)) for v in values}}
+        for combo, found in by_combo.items()
+        for day in days
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _name_or_id(name, ident) -> str:

@@ -1,0 +1,69 @@
+"""Shared fixtures: the hand-written edge warehouse and in-process calls of the CLI."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from edge_fixture import build_edge_warehouse  # noqa: E402
+
+# "Today" for these tests: a fixed --now so that every report is reproducible.
+DEFAULT_NOW = "2026-11-25T12:00:00Z"
+
+
+def duckdb_url(path) -> str:
+    return f"duckdb:///{path}"
+
+
+@pytest.fixture(scope="session")
+def edge_warehouse(tmp_path_factory) -> Path:
+    """Path of the edge-case DuckDB warehouse (built once per test session)."""
+    path = tmp_path_factory.mktemp("edge") / "edge.duckdb"
+    build_edge_warehouse(path)
+    return path
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """Call ``org_analytics_widgets.cli.main(argv)`` in-process; return (exit_code, stdout, stderr)."""
+    monkeypatch.delenv("ORG_ANALYTICS_WAREHOUSE", raising=False)
+
+    def _run(argv: list[str]) -> tuple[int, str, str]:
+        from org_analytics_widgets.cli import main  # lazy: collected even before the CLI exists
+
+        capsys.readouterr()  # discard anything printed before
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse (or the CLI) may exit instead of returning
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return _run
+
+
+@pytest.fixture
+def run_report(run_cli, edge_warehouse):
+    """Run ``report`` on the edge warehouse and return the parsed JSON.
+
+    ``raw=True`` returns (exit_code, stdout, stderr) instead.
+    """
+
+    def _report(month: str = "2026-03", timezone: str | None = "America/New_York",
+                now: str | None = DEFAULT_NOW, warehouse: str | None = None, raw: bool = False):
+        argv = ["report", "--warehouse", warehouse or duckdb_url(edge_warehouse), "--month", month]
+        if timezone is not None:
+            argv += ["--timezone", timezone]
+        if now is not None:
+            argv += ["--now", now]
+        code, out, err = run_cli(argv)
+        if raw:
+            return code, out, err
+        assert code == 0, f"report exited {code}; stderr:\n{err}"
+        return json.loads(out)
+
+    return _report
