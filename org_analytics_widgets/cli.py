@@ -88,8 +88,6 @@ def voila_command(port: int, open_browser: bool) -> list[str]:
 
 
 def _cmd_serve(args) -> int:
-    import subprocess
-
     from data_connectors import ENV_VAR, connect
 
     from .period import parse_zone
@@ -100,10 +98,10 @@ def _cmd_serve(args) -> int:
     if args.warehouse:
         env[ENV_VAR] = args.warehouse
     print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
-    try:
-        return subprocess.call(voila_command(args.port, not args.no_browser), env=env)
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    command = voila_command(args.port, not args.no_browser)
+    os.execve(command[0], command, env)  # become Voilà: signals reach it and it shuts its kernels down
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,8 @@ STYLE = """<style>
 .oa-page { max-width: 1400px; margin: 0 auto; padding: 8px 16px; font-family: system-ui, sans-serif; }
 .oa-header h1 { margin: 0; font-size: 22px; }
 .oa-header .oa-sub { color: #666; font-size: 13px; }
-.oa-kpi-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; min-width: 170px; background: #fff; }
+.oa-kpis > .widget-html { flex: 1 1 150px; min-width: 150px; }
+.oa-kpi-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; background: #fff; }
 .oa-kpi-label { color: #666; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .oa-kpi-value { font-size: 26px; font-weight: 600; margin: 2px 0; }
 .oa-kpi-delta { font-size: 12px; color: #666; }
@@ -146,10 +147,11 @@ class Dashboard(w.VBox):
         self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
 
     def _render_status(self, _change=None) -> None:
-        status, message = self.state.status, self.state.message
+        status, message, month = self.state.status, self.state.message, self.state.month
+        marker = f'data-status="{status}" data-month="{html.escape(month)}"'
         self.status.value = (
-            f'<div class="oa-status oa-status-{status}" data-status="{status}">{html.escape(message)}</div>'
-            if message else f'<div data-status="{status}"></div>'
+            f'<div class="oa-status oa-status-{status}" {marker}>{html.escape(message)}</div>'
+            if message else f"<div {marker}></div>"
         )
         self.charts.layout.display = "none" if status == "empty" else None
         self.kpis.stale = status in ("loading", "error")

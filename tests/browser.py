@@ -1,0 +1,91 @@
+"""Helpers for real-browser tests: a live `org-analytics serve` and Debian's headless Chromium."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+CI = os.environ.get("CI") == "true"
+CHROMIUM_ARGS = [
+    "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic",
+]
+
+
+def chromium_path() -> str:
+    """Debian's chromium; a missing browser skips locally and fails under CI=true."""
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if CI:
+            pytest.fail(message + " — CI=true: browser tests may not skip")
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(*args: str, env: dict | None = None, timeout: float = 90):
+    """Run ``org-analytics serve ARGS`` on a free loopback port; yields the base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "org_analytics_widgets", "serve", "--no-browser", "--port", str(port), *args],
+        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"serve exited {proc.returncode}:\n{proc.stdout.read()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise AssertionError("serve did not listen in time")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1280, height: int = 900):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(90_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_ready(page, month: str, status: str = "ready") -> None:
+    """Wait until the dashboard shows ``month`` (YYYY-MM) loaded with ``status``."""
+    page.wait_for_selector(f'.oa-status-box [data-status={status}][data-month="{month}"]', state="attached")
+
+
+def kpis_on_page(page) -> dict:
+    """The exact KPI values the cards carry (``data-exact``), by contract key."""
+    values = page.eval_on_selector_all(
+        ".oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])"
+    )
+    return dict(values)

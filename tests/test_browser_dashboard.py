@@ -1,0 +1,81 @@
+"""The dashboard in a real browser: `org-analytics serve` (Voilà) + headless Chromium.
+
+KPI values read from the page must equal `org-analytics report` for the same month.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from browser import browser_page, kpis_on_page, serving, wait_ready
+
+NOW = "2026-11-25T12:00:00Z"
+ZONE = "America/New_York"
+KPI_KEYS = ("total_requests", "total_tokens", "unique_models", "active_projects", "total_projects",
+            "total_conversations", "total_cost")
+
+
+@pytest.fixture(scope="module")
+def server(edge_warehouse):
+    with serving("--warehouse", f"duckdb://{edge_warehouse}", "--timezone", ZONE,
+                 env={"ORG_ANALYTICS_NOW": NOW}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page():
+    with browser_page() as page:
+        yield page
+
+
+def expected_kpis(run_report, month: str) -> dict:
+    report = run_report(month=month, timezone=ZONE, now=NOW)
+    return {key: report["kpis"][key] for key in KPI_KEYS}
+
+
+def shown_kpis(page) -> dict:
+    shown = kpis_on_page(page)
+    return {
+        **{key: (float(shown[key]) if key == "total_cost" else int(shown[key])) for key in KPI_KEYS
+           if key in shown},
+        "total_projects": int(page.eval_on_selector(
+            ".oa-kpi-value[data-key=active_projects]", "e => e.innerText.split('/')[1].trim().replace(/,/g, '')")),
+    }
+
+
+def test_kpis_match_the_report_and_follow_previous_month(server, page, run_report):
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    assert shown_kpis(page) == expected_kpis(run_report, "2026-03"), "March KPIs on the page differ from the report"
+
+    page.click("button.oa-month-previous")
+    wait_ready(page, "2026-02")
+    assert shown_kpis(page) == expected_kpis(run_report, "2026-02"), "February KPIs differ after 'previous'"
+
+
+def test_empty_month_says_so(server, page):
+    page.goto(f"{server}/?month=2026-06")
+    wait_ready(page, "2026-06", status="empty")
+    assert "No usage in June 2026" in page.inner_text(".oa-status-box")
+    assert not page.is_visible(".oa-cost-overview"), "an empty month must not draw empty axes"
+
+
+def test_current_month_has_next_disabled(server, page):
+    page.goto(server)
+    wait_ready(page, "2026-11")
+    assert page.is_disabled("button.oa-month-next")
+    assert page.is_enabled("button.oa-month-previous")
+
+
+def test_invalid_month_parameter_falls_back_with_a_message(server, page):
+    page.goto(f"{server}/?month=2026-13")
+    wait_ready(page, "2026-11")
+    assert "invalid month" in page.inner_text(".oa-status-box")
+
+
+def test_no_code_is_shown(server, page):
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    assert "dashboard_from_environment" not in page.content(), "Voilà must strip the code cells"
