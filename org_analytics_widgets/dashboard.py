@@ -24,6 +24,7 @@ STYLE = """<style>
 .oa-page { max-width: 1400px; margin: 0 auto; padding: 8px 16px; font-family: system-ui, sans-serif; }
 .oa-header h1 { margin: 0; font-size: 22px; }
 .oa-header .oa-sub { color: #666; font-size: 13px; }
+.oa-kpis { gap: 12px; } .oa-month-selector { gap: 6px; } .oa-charts-row { gap: 12px; }
 .oa-kpis > .widget-html { flex: 1 1 150px; min-width: 150px; }
 .oa-kpi-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; background: #fff; }
 .oa-kpi-label { color: #666; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
@@ -79,8 +80,9 @@ class Dashboard(w.VBox):
             w.HBox([
                 _section("Cost by project", self.project_costs, "oa-project-costs"),
                 _section("Project usage trends", self.project_trends, "oa-project-trends"),
-            ], layout=w.Layout(flex_flow="row wrap", gap="12px")),
+            ], layout=w.Layout(flex_flow="row wrap")),
         ])
+        self.charts.children[1].add_class("oa-charts-row")
         top = w.HBox([header, self.month_selector],
                      layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"))
         super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.charts], **kwargs)
@@ -134,6 +136,7 @@ class Dashboard(w.VBox):
         snap = self.snapshot
         self.kpis.values = snap.kpis
         self.kpis.previous = self.previous_kpis
+        self.kpis.previous_month = snap.period.previous().month
         self.kpis.stale = False
         self.cost_overview.totals = snap.cost_by_service_type
         self.cost_overview.daily = snap.daily_cost_by_service_type

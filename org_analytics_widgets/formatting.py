@@ -51,3 +51,9 @@ def month_label(month: str) -> str:
     """``'2026-03' -> 'March 2026'``."""
     year, mon = month.split("-")
     return f"{calendar.month_name[int(mon)]} {year}"
+
+
+def month_short(month: str) -> str:
+    """``'2026-03' -> 'Mar 2026'``."""
+    year, mon = month.split("-")
+    return f"{calendar.month_abbr[int(mon)]} {year}"

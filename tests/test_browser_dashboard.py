@@ -79,3 +79,22 @@ def test_no_code_is_shown(server, page):
     page.goto(f"{server}/?month=2026-03")
     wait_ready(page, "2026-03")
     assert "dashboard_from_environment" not in page.content(), "Voilà must strip the code cells"
+
+
+def test_legend_click_hides_a_service_type_in_both_charts(server, page, run_report):
+    report = run_report(month="2026-03", timezone=ZONE, now=NOW)
+    n_types = len(report["cost_by_service_type"])
+    n_days = 31
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    bars = ".oa-cost-overview rect.bar"
+    slices = ".oa-cost-overview path.slice"
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[bars, n_days * n_types])
+    assert page.locator(slices).count() == n_types
+
+    page.locator(".oa-legend-item", has_text="Agents").click()
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[bars, n_days * (n_types - 1)])
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[slices, n_types - 1])
+
+    page.locator(".oa-legend-item", has_text="Agents").click()
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[slices, n_types])

@@ -4,9 +4,9 @@ from __future__ import annotations
 import html
 
 import ipywidgets as w
-from traitlets import Bool, Dict
+from traitlets import Bool, Dict, Unicode
 
-from ..formatting import change, compact, exact, money, money_compact
+from ..formatting import change, compact, exact, money, money_compact, month_short
 
 # (key, label, how to show the value)
 CARDS = (
@@ -24,6 +24,7 @@ class KpiCards(w.HBox):
 
     values = Dict()
     previous = Dict(allow_none=True, default_value=None)
+    previous_month = Unicode("", help="YYYY-MM of ``previous``, named in the change line")
     stale = Bool(False, help="the values belong to another month than the one selected")
 
     def __init__(self, **kwargs):
@@ -31,13 +32,14 @@ class KpiCards(w.HBox):
         for key, card in self.cards.items():
             card.add_class("oa-kpi")
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
-        super().__init__(list(self.cards.values()), layout=w.Layout(flex_flow="row wrap", gap="12px"), **kwargs)
+        super().__init__(list(self.cards.values()), layout=w.Layout(flex_flow="row wrap"), **kwargs)
         self.add_class("oa-kpis")
-        self.observe(self._render, names=["values", "previous", "stale"])
+        self.observe(self._render, names=["values", "previous", "previous_month", "stale"])
         self._render()
 
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
+        versus = f"vs {month_short(self.previous_month)}" if self.previous_month else "vs previous month"
         for key, label, show in CARDS:
             if key not in values:
                 body, hover, delta = "–", "", ("", "flat")
@@ -52,7 +54,7 @@ class KpiCards(w.HBox):
             text, direction = delta
             delta_html = (
                 f'<div class="oa-kpi-delta oa-{direction}" title="change against the previous month">'
-                f"{html.escape(text)} <span class=\"oa-kpi-vs\">vs previous month</span></div>"
+                f'{html.escape(text)} <span class="oa-kpi-vs">{html.escape(versus)}</span></div>'
                 if text else '<div class="oa-kpi-delta">&nbsp;</div>'
             )
             self.cards[key].value = (

@@ -30,7 +30,7 @@ class MonthSelector(w.HBox):
         self.refresh_button.on_click(lambda _: self._refresh())
         super().__init__(
             [self.previous_button, self.label, self.next_button, self.refresh_button],
-            layout=w.Layout(align_items="center", gap="6px"),
+            layout=w.Layout(align_items="center"),
             **kwargs,
         )
         self.add_class("oa-month-selector")

@@ -1,0 +1,8 @@
+"""The dashboard's widgets: each renders what it is given and observes the one DashboardState."""
+from __future__ import annotations
+
+from .cost_overview import CostOverview
+from .project_costs import ProjectCostDoughnut
+from .project_trends import ProjectTrends
+
+__all__ = ["CostOverview", "ProjectCostDoughnut", "ProjectTrends"]

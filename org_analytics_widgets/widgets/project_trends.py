@@ -1,0 +1,133 @@
+"""Daily cost per project as lines in the projects' colours, filtered by one service type or all."""
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+from traitlets import Instance, List
+
+from ..colors import project_color, service_label
+from ..formatting import money
+from ..state import DashboardState
+from .cost_overview import TOOLTIP_BOX, day_label, day_title
+from .project_costs import known, legend_html
+
+
+class ProjectTrends(w.VBox):
+    """One line per project of ``trends``; the dropdown sets ``state.trend_service_type``.
+
+    >>> trends = ProjectTrends(DashboardState(month="2026-03", latest_month="2026-03"))
+    >>> trends.service_types = ["agent"]; trends.dropdown.value = "agent"; trends.state.trend_service_type
+    'agent'
+    """
+
+    trends = Instance(pd.DataFrame, kw={"columns": ["date", "project_id", "cost"]},
+                      help="date, project_id, cost: one row per day per project")
+    projects = Instance(pd.DataFrame, kw={"columns": ["project_id", "name", "color"]},
+                        help="project_id, name, color: the order of the lines")
+    service_types = List(help="service types the dropdown offers after 'All'")
+
+    def __init__(self, state: DashboardState, **kwargs):
+        self.state = state
+        self._syncing = False
+        self._days: list[date] = []
+        self._line_names: list[str] = []
+        self.dropdown = w.Dropdown(options=[("All", "")], value="", description="Service type",
+                                   style={"description_width": "initial"}, layout=w.Layout(width="280px"))
+        self.dropdown.add_class("oa-trend-service-type")
+        x = bq.OrdinalScale()
+        y = bq.LinearScale()
+        self.line_tooltip = w.HTML()
+        self.lines = bq.Lines(x=[], y=[], scales={"x": x, "y": y}, marker="circle", marker_size=16, stroke_width=2,
+                              tooltip=self.line_tooltip)
+        self.lines.on_hover(self._on_hover)
+        axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=8),
+                bq.Axis(scale=y, orientation="vertical", tick_format="$,.2~f", grid_lines="dashed")]
+        self.figure = bq.Figure(
+            marks=[self.lines], axes=axes,
+            fig_margin={"top": 10, "bottom": 30, "left": 70, "right": 10}, animation_duration=250,
+            display_toolbar=False,
+            layout=w.Layout(width="100%", min_width="320px", height="320px"),
+        )
+        self.legend = w.HTML()
+        self.legend.add_class("oa-trend-legend")
+        super().__init__([self.dropdown, self.figure, self.legend], layout=w.Layout(flex="1 1 480px"), **kwargs)
+        self.add_class("oa-project-trends-widget")
+        self.dropdown.observe(self._on_dropdown, names=["value"])
+        self.observe(self._on_types, names=["service_types"])
+        self.observe(self._render, names=["trends", "projects"])
+        state.observe(self._show_state, names=["trend_service_type"])
+        self._on_types()
+        self._render()
+
+    # -- service type: state <-> dropdown ----------------------------------------------
+    def _on_types(self, _change=None) -> None:
+        """New options; the rebuild must not write the dropdown's reset to the state."""
+        types = [str(t) for t in dict.fromkeys(self.service_types)]
+        self._syncing = True
+        try:
+            self.dropdown.options = [("All", ""), *((service_label(t), t) for t in types)]
+        finally:
+            self._syncing = False
+        self._show_state()
+
+    def _show_state(self, _change=None) -> None:
+        """Show the state's type; an unknown one (old month, URL) shows All and resets the state to All."""
+        wanted = self.state.trend_service_type
+        known_value = wanted in [value for _, value in self.dropdown.options]
+        self._syncing = True
+        try:
+            self.dropdown.value = wanted if known_value else ""
+        finally:
+            self._syncing = False
+        if not known_value and self.service_types:
+            self.state.trend_service_type = ""
+
+    def _on_dropdown(self, change) -> None:
+        if not self._syncing:
+            self.state.trend_service_type = change["new"] or ""
+
+    # -- chart --------------------------------------------------------------------------
+    def _on_hover(self, _mark, content: dict) -> None:
+        """Name the hovered line, or the projects at the hovered point; browser data is checked."""
+        data = content.get("data") or {}
+        line, day, cost = data.get("index"), data.get("sub_index"), data.get("y")
+        if isinstance(line, int) and 0 <= line < len(self._line_names):
+            self.line_tooltip.value = TOOLTIP_BOX.format(f"<b>{html.escape(self._line_names[line])}</b>")
+            return
+        if not (isinstance(day, int) and 0 <= day < len(self._days) and isinstance(cost, (int, float))):
+            return
+        names = [name for name, row in zip(self._line_names, self.lines.y)
+                 if math.isclose(float(row[day]), float(cost), rel_tol=1e-9, abs_tol=1e-12)]
+        if not names:
+            return
+        self.line_tooltip.value = TOOLTIP_BOX.format(
+            "<br>".join(f"<b>{html.escape(n)}</b>" for n in names)
+            + f"<br>{html.escape(day_title(self._days[day]))}<br>{html.escape(money(float(cost)))}"
+        )
+
+    def _render(self, _change=None) -> None:
+        trends = self.trends
+        days = sorted(set(trends["date"]))
+        present = list(dict.fromkeys(str(p) for p in trends["project_id"]))
+        info = {str(r["project_id"]): r for r in self.projects.to_dict("records")}
+        order = [p for p in info if p in present] + [p for p in present if p not in info]
+        matrix = (trends.assign(project_id=trends["project_id"].astype(str), cost=trends["cost"].astype(float))
+                  .pivot_table(index="project_id", columns="date", values="cost", aggfunc="sum", fill_value=0.0)
+                  .reindex(index=order, columns=days, fill_value=0.0))
+        names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
+        colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
+        self._days, self._line_names = days, names
+        labels = [day_label(d) for d in days]
+        with self.lines.hold_sync():
+            self.lines.x = labels if order else []
+            self.lines.y = matrix.to_numpy(dtype=float) if order and days else np.zeros((0, 0))
+            self.lines.colors = colors
+            self.lines.labels = names
+        totals = matrix.sum(axis=1)
+        self.legend.value = legend_html([(c, n, money(float(totals[p]))) for c, n, p in zip(colors, names, order)])

@@ -1,0 +1,304 @@
+"""Chart widgets in plain Python: set a trait or click, then assert on the marks and HTML they hold."""
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from traitlets import TraitError
+
+from org_analytics_widgets.colors import OTHERS_COLOR, service_color, service_label
+from org_analytics_widgets.state import DashboardState
+from org_analytics_widgets.widgets import CostOverview, ProjectCostDoughnut, ProjectTrends
+
+HOSTILE = "<script>alert(1)</script>"
+DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(3)]
+TYPES = ["text_generation", "agent", "embedding"]
+
+
+@pytest.fixture
+def state() -> DashboardState:
+    return DashboardState(month="2026-03", latest_month="2026-03")
+
+
+@pytest.fixture
+def overview(state) -> CostOverview:
+    widget = CostOverview(state)
+    widget.daily = pd.DataFrame(
+        [{"date": d, "service_type": t, "cost": float(i + j + 1)}
+         for i, d in enumerate(DAYS) for j, t in enumerate(TYPES)]
+    )
+    widget.totals = pd.DataFrame({"service_type": TYPES[::-1], "cost": [12.0, 9.0, 6.0]})
+    return widget
+
+
+def bar_rows(overview: CostOverview) -> dict[str, list[float]]:
+    return {label: list(row) for label, row in zip(overview.bars.labels, overview.bars.y)}
+
+
+def pie_types(overview: CostOverview) -> set[str]:
+    return {t for t in TYPES if any(label.startswith(service_label(t) + ":") for label in overview.pie.labels)}
+
+
+def all_html(widget) -> str:
+    """Every ipywidgets.HTML value under ``widget``, bqplot tooltips included."""
+    import ipywidgets as w
+
+    found, seen, todo = [], set(), [widget]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, w.HTML):
+            found.append(node.value)
+        todo.extend(getattr(node, "children", ()))
+        todo.extend(v for v in vars(node).values() if isinstance(v, w.Widget))
+        for mark in getattr(node, "marks", ()):
+            todo.append(mark.tooltip)
+    return "\n".join(v for v in found if v)
+
+
+# -- cost overview --------------------------------------------------------------------------
+def test_legend_follows_total_order(overview):
+    assert list(overview.legend_buttons) == TYPES[::-1]
+    assert [b.description for b in overview.legend_buttons.values()] == [service_label(t) for t in TYPES[::-1]]
+
+
+def test_legend_click_hides_the_type_in_both_charts(overview, state):
+    overview.legend_buttons["agent"].click()
+
+    assert state.hidden_service_types == ("agent",)
+    assert service_label("agent") not in overview.bars.labels
+    assert len(overview.bars.y) == 2, "the stacked bars keep one y row per visible type"
+    assert pie_types(overview) == {"text_generation", "embedding"}
+    assert overview.visible_service_types() == ["embedding", "text_generation"]
+
+
+def test_second_legend_click_shows_the_type_again(overview, state):
+    overview.legend_buttons["agent"].click()
+    overview.legend_buttons["agent"].click()
+
+    assert state.hidden_service_types == ()
+    assert len(overview.bars.y) == 3
+    assert bar_rows(overview)[service_label("agent")] == [2.0, 3.0, 4.0]
+    assert pie_types(overview) == set(TYPES)
+
+
+def test_hidden_button_is_dimmed_and_struck(overview):
+    button = overview.legend_buttons["agent"]
+    button.click()
+
+    assert button.style.text_decoration == "line-through"
+    assert "oa-legend-hidden" in button._dom_classes
+    assert service_color("agent") not in button.layout.border_left
+    assert "oa-legend-hidden" not in overview.legend_buttons["embedding"]._dom_classes
+
+
+def test_state_change_redraws_both_charts(overview, state):
+    state.hidden_service_types = ("embedding", "text_generation")
+
+    assert overview.bars.labels == [service_label("agent")]
+    assert overview.bars.y.shape == (1, 3)
+    assert pie_types(overview) == {"agent"}
+    assert overview.pie.sizes.tolist() == [9.0]
+
+
+def test_type_keeps_one_colour_in_bars_pie_and_legend(overview):
+    for label, bar_color, pie_color, pie_label in zip(overview.bars.labels, overview.bars.colors,
+                                                      overview.pie.colors, overview.pie.labels):
+        service_type = next(t for t in TYPES if service_label(t) == label)
+        assert pie_label.startswith(label + ":"), "bars and pie list the types in the same order"
+        assert bar_color == pie_color == service_color(service_type)
+        assert overview.legend_buttons[service_type].layout.border_left.endswith(service_color(service_type))
+
+
+def test_all_types_hidden_draws_nothing(overview, state):
+    state.hidden_service_types = tuple(TYPES)
+
+    assert len(overview.bars.x) == 0 and overview.bars.y.size == 0
+    assert len(overview.pie.sizes) == 0 and overview.pie.labels == []
+    assert len(overview.legend_buttons) == 3, "hidden types stay in the legend, so they can be shown again"
+
+
+def test_empty_month_renders_without_types(state):
+    overview = CostOverview(state)
+    overview.daily = pd.DataFrame({"date": [], "service_type": [], "cost": []})
+    overview.totals = pd.DataFrame({"service_type": [], "cost": []})
+
+    assert overview.legend_buttons == {} and overview.visible_service_types() == []
+    assert overview.bars.y.size == 0 and len(overview.pie.sizes) == 0
+
+
+def test_new_month_keeps_buttons_of_types_still_present(overview):
+    agent_button = overview.legend_buttons["agent"]
+    overview.totals = pd.DataFrame({"service_type": ["agent"], "cost": [1.0]})
+    overview.daily = overview.daily[overview.daily["service_type"] == "agent"]
+
+    assert list(overview.legend_buttons) == ["agent"]
+    assert overview.legend_buttons["agent"] is agent_button
+    assert list(overview.legend.children) == [agent_button]
+
+
+def test_bar_hover_names_day_type_and_cost(overview):
+    overview.bars._handle_custom_msgs(None, {"event": "hover", "data": {"index": 1, "subIndex": 0}})
+
+    text = overview.bar_tooltip.value
+    assert service_label("embedding") in text and "Mar 2" in text and "$4.00" in text
+
+
+@pytest.mark.parametrize("data", [{"index": 99, "subIndex": 0}, {"index": "1", "subIndex": None}, {}])
+def test_bar_hover_ignores_bad_browser_data(overview, data):
+    overview.bars._handle_custom_msgs(None, {"event": "hover", "data": data})
+
+    assert overview.bar_tooltip.value == ""
+
+
+def test_hostile_service_type_is_escaped(state):
+    overview = CostOverview(state)
+    overview.daily = pd.DataFrame({"date": [DAYS[0]], "service_type": [HOSTILE], "cost": [1.0]})
+    overview.totals = pd.DataFrame({"service_type": [HOSTILE], "cost": [1.0]})
+    overview.bars._handle_custom_msgs(None, {"event": "hover", "data": {"index": 0, "subIndex": 0}})
+
+    assert "<script>" not in all_html(overview)
+    assert html.escape(service_label(HOSTILE)) in overview.bar_tooltip.value
+
+
+# -- project doughnut -----------------------------------------------------------------------
+@pytest.fixture
+def doughnut() -> ProjectCostDoughnut:
+    widget = ProjectCostDoughnut()
+    widget.slices = pd.DataFrame({
+        "project_id": ["p1", "p2", None],
+        "name": [HOSTILE, "Refunds", "Others"],
+        "color": ["#112233", "#445566", None],
+        "cost": [60.0, -10.0, 50.0],
+    })
+    widget.total = 100.0
+    return widget
+
+
+def test_doughnut_shows_the_total_in_its_centre(doughnut):
+    assert doughnut.pie.inner_radius > 0, "a doughnut, not a pie"
+    assert list(doughnut.centre.text) == ["$100.00"]
+    assert doughnut.centre in doughnut.figure.marks
+
+
+def test_doughnut_uses_project_colours_and_grey_for_others(doughnut):
+    assert doughnut.pie.colors == ["#112233", "#445566", OTHERS_COLOR]
+
+
+def test_negative_slice_is_drawn_empty_but_shown_with_its_value(doughnut):
+    assert doughnut.pie.sizes.tolist() == [60.0, 0.0, 50.0]
+    assert "-$10.00" in doughnut.pie.labels[1]
+    assert "-$10.00" in doughnut.legend.value
+
+
+def test_doughnut_tooltip_has_name_cost_and_share(doughnut):
+    assert doughnut.pie.labels[2] == "Others: $50.00 · 50.0 %"
+
+
+def test_share_is_not_computed_without_a_positive_total(doughnut):
+    doughnut.total = 0.0
+
+    assert doughnut.pie.labels[0].endswith("· –")
+    assert list(doughnut.centre.text) == ["$0.00"]
+
+
+def test_doughnut_legend_escapes_names(doughnut):
+    assert HOSTILE not in doughnut.legend.value
+    assert html.escape(HOSTILE) in doughnut.legend.value
+
+
+def test_empty_doughnut(doughnut):
+    doughnut.slices = doughnut.slices.iloc[0:0]
+    doughnut.total = 0.0
+
+    assert len(doughnut.pie.sizes) == 0
+
+
+# -- project trends -------------------------------------------------------------------------
+@pytest.fixture
+def trends(state) -> ProjectTrends:
+    widget = ProjectTrends(state)
+    widget.projects = pd.DataFrame({"project_id": ["p1", "p2", "p3"], "name": [HOSTILE, "Search", "Idle"],
+                                    "color": ["#112233", "#445566", "#778899"]})
+    widget.service_types = TYPES
+    widget.trends = pd.DataFrame(
+        [{"date": d, "project_id": p, "cost": float(i * k)}
+         for i, d in enumerate(DAYS) for k, p in ((1, "p2"), (2, "p1"))]
+    )
+    return widget
+
+
+def test_one_line_per_project_in_its_colour(trends):
+    assert trends.lines.labels == [HOSTILE, "Search"], "lines follow the projects' order; Idle has no cost"
+    assert trends.lines.colors == ["#112233", "#445566"]
+    assert trends.lines.y.tolist() == [[0.0, 2.0, 4.0], [0.0, 1.0, 2.0]]
+
+
+def test_dropdown_offers_all_then_the_service_types(trends):
+    assert trends.dropdown.options == (("All", ""), *((service_label(t), t) for t in TYPES))
+
+
+def test_dropdown_change_sets_the_state(trends, state):
+    trends.dropdown.value = "agent"
+    assert state.trend_service_type == "agent"
+
+    trends.dropdown.value = ""
+    assert state.trend_service_type == ""
+
+
+def test_state_change_moves_the_dropdown(trends, state):
+    state.trend_service_type = "embedding"
+
+    assert trends.dropdown.value == "embedding"
+
+
+def test_unknown_state_value_means_all(trends, state):
+    state.trend_service_type = "no_such_type"
+
+    assert trends.dropdown.value == ""
+    assert state.trend_service_type == "", "an unknown type is reset to All"
+
+
+def test_dropdown_rejects_values_outside_its_options(trends, state):
+    with pytest.raises(TraitError):
+        trends.dropdown.value = "no_such_type"
+    with pytest.raises(TraitError):
+        trends.dropdown.index = 99
+    assert state.trend_service_type == ""
+
+
+def test_new_options_keep_the_chosen_type(trends, state):
+    state.trend_service_type = "agent"
+    trends.service_types = ["agent", "text_generation"]
+
+    assert state.trend_service_type == "agent"
+    assert trends.dropdown.value == "agent"
+
+
+def test_point_hover_names_project_day_and_cost(trends):
+    trends.lines._handle_custom_msgs(None, {"event": "hover", "data": {"x": "Mar 3", "y": 2.0, "sub_index": 2}})
+
+    text = trends.line_tooltip.value
+    assert "Search" in text and "Mar 3" in text and "$2.00" in text
+    assert html.escape(HOSTILE) not in text, "only the project with that cost on that day"
+
+
+def test_line_hover_names_the_project_escaped(trends):
+    trends.lines._handle_custom_msgs(None, {"event": "hover", "data": {"index": 0, "name": HOSTILE}})
+
+    assert html.escape(HOSTILE) in trends.line_tooltip.value
+
+
+def test_trends_html_escapes_project_names(trends):
+    assert "<script>" not in all_html(trends)
+    assert html.escape(HOSTILE) in trends.legend.value
+
+
+def test_empty_trends(trends):
+    trends.trends = trends.trends.iloc[0:0]
+
+    assert trends.lines.y.size == 0 and trends.lines.labels == []

@@ -1,0 +1,132 @@
+"""The dashboard in plain Python: one state drives every widget; loading, empty and error states."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from traitlets import TraitError
+
+from data_connectors import connect
+from org_analytics_widgets.dashboard import Dashboard, month_from_query
+
+NOW = "2026-11-25T12:00:00Z"
+ZONE = "America/New_York"
+
+
+@pytest.fixture
+def dashboard(edge_warehouse):
+    wh = connect(f"duckdb://{edge_warehouse}")
+    yield Dashboard(wh, timezone=ZONE, month="2026-03", now=NOW)
+    wh.close()
+
+
+def widget_numbers(d: Dashboard) -> dict:
+    return {
+        "kpis": dict(d.kpis.values),
+        "types": list(d.cost_overview.totals["service_type"]),
+        "slices": list(d.project_costs.slices["name"]),
+        "total": d.project_costs.total,
+        "trend_projects": sorted(set(d.project_trends.trends["project_id"])),
+    }
+
+
+def test_widgets_show_the_report_numbers(dashboard, run_report):
+    report = run_report(month="2026-03", timezone=ZONE, now=NOW)
+    shown = widget_numbers(dashboard)
+    assert shown["kpis"] == report["kpis"]
+    assert shown["types"] == [row["service_type"] for row in report["cost_by_service_type"]]
+    assert shown["slices"] == [row["name"] for row in report["cost_by_project"]["slices"]]
+    assert shown["total"] == report["cost_by_project"]["total"]
+    assert shown["trend_projects"] == sorted({row["project_id"] for row in report["project_trends"]})
+    assert dashboard.state.status == "ready"
+
+
+def test_month_change_updates_every_widget(dashboard, run_report):
+    march = widget_numbers(dashboard)
+    dashboard.month_selector.previous_button.click()
+    assert dashboard.state.month == "2026-02"
+    february = run_report(month="2026-02", timezone=ZONE, now=NOW)
+    shown = widget_numbers(dashboard)
+    assert shown["kpis"] == february["kpis"]
+    assert shown["types"] == [row["service_type"] for row in february["cost_by_service_type"]]
+    assert shown["slices"] == [row["name"] for row in february["cost_by_project"]["slices"]]
+    assert all(shown[key] != march[key] for key in ("kpis", "slices")), "every widget must follow the month"
+    assert "February 2026" in dashboard.month_selector.label.value
+    assert dashboard.kpis.previous_month == "2026-01"
+
+
+def test_next_is_disabled_at_the_current_month(edge_warehouse):
+    d = Dashboard(connect(f"duckdb://{edge_warehouse}"), timezone=ZONE, now=NOW)
+    assert d.state.month == "2026-11"
+    assert d.month_selector.next_button.disabled
+    d.month_selector.next_button.click()
+    assert d.state.month == "2026-11"
+    d.month_selector.previous_button.click()
+    assert d.state.month == "2026-10" and not d.month_selector.next_button.disabled
+    with pytest.raises(TraitError, match="after the current month"):
+        d.state.month = "2026-12"
+
+
+def test_kpi_change_against_previous_month(dashboard, run_report):
+    february = run_report(month="2026-02", timezone=ZONE, now=NOW)["kpis"]
+    assert dashboard.kpis.previous == february
+    card = dashboard.kpis.cards["total_requests"].value
+    march = dashboard.kpis.values["total_requests"]
+    pct = (march - february["total_requests"]) / february["total_requests"] * 100
+    assert f"{pct:+.1f} %" in card and "vs Feb 2026" in card
+
+
+def test_trend_filter_narrows_every_line(dashboard, run_report):
+    dashboard.project_trends.dropdown.value = "agent"
+    assert dashboard.state.trend_service_type == "agent"
+    agent_cards = [c for c in run_report(month="2026-03", timezone=ZONE, now=NOW)["service_types"]
+                   if c["service_type"] == "agent"]
+    expected = {(r["date"], r["project_id"]): r["cost"] for r in agent_cards[0]["daily_cost_by_project"]}
+    shown = {(str(r["date"]), r["project_id"]): r["cost"] for r in dashboard.project_trends.trends.to_dict("records")}
+    assert shown == expected
+
+
+def test_empty_month_hides_the_charts(dashboard):
+    dashboard.state.month = "2026-06"
+    assert dashboard.state.status == "empty"
+    assert "No usage in June 2026" in dashboard.status.value
+    assert dashboard.charts.layout.display == "none"
+
+
+def test_failed_query_keeps_the_last_month_and_recovers_on_refresh(edge_warehouse, tmp_path):
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    con = duckdb.connect(str(edge_warehouse), read_only=True)
+    for table in ("projects", "agents", "usage_requests", "usage_items"):
+        con.execute(f"COPY {table} TO '{folder / (table + '.parquet')}' (FORMAT parquet)")
+    con.close()
+    d = Dashboard(connect(f"parquet://{folder}"), timezone=ZONE, month="2026-03", now=NOW)
+    march_kpis = dict(d.kpis.values)
+
+    items = folder / "usage_items.parquet"
+    shutil.move(items, tmp_path / "away.parquet")  # the warehouse loses a table mid-session
+    d.state.month = "2026-02"
+    assert d.state.status == "error"
+    assert "Could not load February 2026" in d.status.value and "Still showing March 2026" in d.status.value
+    assert d.kpis.values == march_kpis and d.kpis.stale, "previous content stays, marked as stale"
+
+    shutil.move(tmp_path / "away.parquet", items)
+    d.month_selector.refresh_button.click()
+    assert d.state.status == "ready" and not d.kpis.stale
+    assert d.snapshot.period.month == "2026-02"
+
+
+@pytest.mark.parametrize(
+    "query, month, problem",
+    [
+        ("month=2026-03", "2026-03", ""),
+        ("", "2026-11", ""),
+        ("month=2026-13", "2026-11", "invalid month"),
+        ("month=%3Cscript%3E", "2026-11", "invalid month"),
+        ("month=2027-01", "2026-11", "in the future"),
+    ],
+)
+def test_month_from_the_url(query, month, problem):
+    got, message = month_from_query(query, "2026-11")
+    assert got == month and problem in message
