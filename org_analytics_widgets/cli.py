@@ -74,19 +74,6 @@ def _cmd_demo_data(args) -> int:
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-def voila_command(port: int, open_browser: bool) -> list[str]:
-    """Voilà, read-only: sources stripped, no code execution from the page, idle kernels culled."""
-    return [
-        sys.executable, "-m", "voila", str(NOTEBOOKS / "org_analytics.ipynb"),
-        f"--port={port}", "--Voila.ip=127.0.0.1",
-        *([] if open_browser else ["--no-browser"]),
-        "--strip_sources=True", "--theme=light",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
-        "--MappingKernelManager.cull_connected=False",
-    ]
-
-
 def _cmd_serve(args) -> int:
     from data_connectors import ENV_VAR, connect
 
@@ -100,7 +87,10 @@ def _cmd_serve(args) -> int:
     print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
-    command = voila_command(args.port, not args.no_browser)
+    from .server import voila_arguments
+
+    command = [sys.executable, "-m", "org_analytics_widgets.server",
+               *voila_arguments(str(NOTEBOOKS), args.port, not args.no_browser)]
     os.execve(command[0], command, env)  # become Voilà: signals reach it and it shuts its kernels down
 
 
