@@ -19,6 +19,8 @@ from .widgets.kpi_cards import KpiCards
 from .widgets.month_selector import MonthSelector
 from .widgets.project_costs import ProjectCostDoughnut
 from .widgets.project_trends import ProjectTrends
+from .widgets.service_cards import ServiceTypeCards
+from .widgets.top_agents import TopAgents
 
 STYLE = """<style>
 .oa-page { max-width: 1400px; margin: 0 auto; padding: 8px 16px; font-family: system-ui, sans-serif; }
@@ -69,6 +71,9 @@ class Dashboard(w.VBox):
         self.cost_overview = CostOverview(self.state)
         self.project_costs = ProjectCostDoughnut()
         self.project_trends = ProjectTrends(self.state)
+        self.top_agents = TopAgents()
+        self.service_cards = ServiceTypeCards()
+        self.top_agents_section = _section("Top agents by cost", self.top_agents, "oa-top-agents-section")
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
         header = w.HTML(
@@ -81,6 +86,8 @@ class Dashboard(w.VBox):
                 _section("Cost by project", self.project_costs, "oa-project-costs"),
                 _section("Project usage trends", self.project_trends, "oa-project-trends"),
             ], layout=w.Layout(flex_flow="row wrap")),
+            self.top_agents_section,
+            _section("Service types", self.service_cards, "oa-service-types"),
         ])
         self.charts.children[1].add_class("oa-charts-row")
         top = w.HBox([header, self.month_selector],
@@ -148,6 +155,12 @@ class Dashboard(w.VBox):
         self.project_trends.projects = snap.projects
         self.project_trends.service_types = types
         self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
+        with self.top_agents.hold_trait_notifications():
+            self.top_agents.month = snap.period.month
+            self.top_agents.agents = snap.top_agents
+        self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None
+        self.service_cards.projects = snap.projects
+        self.service_cards.cards = snap.service_types
 
     def _render_status(self, _change=None) -> None:
         status, message, month = self.state.status, self.state.message, self.state.month

@@ -79,6 +79,7 @@ def test_no_code_is_shown(server, page):
     page.goto(f"{server}/?month=2026-03")
     wait_ready(page, "2026-03")
     assert "dashboard_from_environment" not in page.content(), "Voilà must strip the code cells"
+    assert page.title() == "Organization Analytics"
 
 
 def test_legend_click_hides_a_service_type_in_both_charts(server, page, run_report):

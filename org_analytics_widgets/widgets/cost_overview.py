@@ -61,7 +61,7 @@ class CostOverview(w.VBox):
                             padding=0.2, stroke="white", stroke_width=0.5, tooltip=self.bar_tooltip)
         self.bars.on_hover(self._on_bar_hover)
         axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=8),
-                bq.Axis(scale=y, orientation="vertical", tick_format="$,.2~f", grid_lines="dashed")]
+                bq.Axis(scale=y, side="left", tick_format="$,.2~f", grid_lines="dashed")]
         bar_figure = bq.Figure(
             marks=[self.bars], axes=axes,
             fig_margin={"top": 10, "bottom": 30, "left": 70, "right": 10}, animation_duration=250,

@@ -47,7 +47,7 @@ class ProjectTrends(w.VBox):
                               tooltip=self.line_tooltip)
         self.lines.on_hover(self._on_hover)
         axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=8),
-                bq.Axis(scale=y, orientation="vertical", tick_format="$,.2~f", grid_lines="dashed")]
+                bq.Axis(scale=y, side="left", tick_format="$,.2~f", grid_lines="dashed")]
         self.figure = bq.Figure(
             marks=[self.lines], axes=axes,
             fig_margin={"top": 10, "bottom": 30, "left": 70, "right": 10}, animation_duration=250,

@@ -1,0 +1,327 @@
+"""The agent page: one agent's month (KPIs, daily cost by service type, latest requests).
+
+Opened from the dashboard's Top agents links (``agent_analytics.ipynb?agent_id=…&month=…``);
+every problem with those parameters becomes a sentence on the page, never a traceback.
+"""
+from __future__ import annotations
+
+import html
+import os
+from datetime import datetime
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+import pandas as pd
+from traitlets import Dict
+
+from .colors import project_color, service_label
+from .dashboard import STYLE, _section
+from .formatting import compact, exact, money, money_compact, month_label, month_short
+from .links import agent_url, dashboard_url
+from .metrics import agent as A
+from .period import Period, PeriodError, current_month, parse_month, parse_now, parse_zone, shift_month
+from .shaping import count, daily_key, by_cost_then, densify, ordered, text
+from .shaping import money as round_money
+from .state import DashboardState
+from .widgets.cost_overview import CostOverview
+
+REQUESTS_SHOWN = 50
+PAGE_STYLE = """<style>
+.oa-agent-nav { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: 8px;
+                font-size: 13px; }
+.oa-agent-nav a { color: #1f4e79; text-decoration: none; } .oa-agent-nav a:hover { text-decoration: underline; }
+.oa-agent-nav .oa-month-links { display: flex; gap: 14px; align-items: center; }
+.oa-agent-nav .oa-disabled { color: #bbb; }
+.oa-agent-project { display: inline-flex; align-items: center; gap: 6px; }
+.oa-swatch { flex: none; width: 10px; height: 10px; border-radius: 2px; display: inline-block; }
+.oa-agent-requests table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.oa-agent-requests th { text-align: left; color: #666; font-weight: 600; font-size: 12px; padding: 6px 8px;
+                        border-bottom: 1px solid #e3e3e3; white-space: nowrap; }
+.oa-agent-requests td { padding: 5px 8px; border-bottom: 1px solid #f0f0f0; white-space: nowrap; }
+.oa-agent-requests .oa-num { text-align: right; font-variant-numeric: tabular-nums; }
+.oa-agent-requests code { font-size: 12px; color: #444; }
+.oa-agent-requests .oa-caption { color: #666; font-size: 12px; margin: 0 0 6px 0; }
+.oa-request-error { color: #b3261e; }
+</style>"""
+
+# (key, label, how to show the value)
+AGENT_CARDS = (
+    ("conversations", "Conversations", compact),
+    ("requests", "Requests", compact),
+    ("cost", "Cost", money_compact),
+    ("tokens", "Tokens", compact),
+    ("models", "Models used", compact),
+)
+
+
+class AgentKpis(w.HBox):
+    """Five cards of one agent's month from ``values`` (conversations, requests, cost, tokens, models).
+
+    >>> cards = AgentKpis(); cards.values = {"conversations": 2, "requests": 3, "cost": 3.0,
+    ...                                      "tokens": 200, "models": 1}
+    >>> 'data-key="cost"' in cards.cards["cost"].value
+    True
+    """
+
+    values = Dict(help="conversations, requests, cost, tokens, models of the agent in the month")
+
+    def __init__(self, **kwargs):
+        self.cards = {key: w.HTML() for key, _, _ in AGENT_CARDS}
+        for key, card in self.cards.items():
+            card.add_class("oa-kpi")
+            card.add_class(f"oa-kpi-{key}")
+        super().__init__(list(self.cards.values()), layout=w.Layout(flex_flow="row wrap"), **kwargs)
+        self.add_class("oa-kpis")
+        self.add_class("oa-agent-kpis")
+        self.observe(self._render, names=["values"])
+        self._render()
+
+    def _render(self, _change=None) -> None:
+        for key, label, show in AGENT_CARDS:
+            value = self.values.get(key)
+            body = "–" if value is None else show(value)
+            hover = "" if value is None else (money(value) if key == "cost" else exact(value))
+            self.cards[key].value = (
+                f'<div class="oa-kpi-card" title="{html.escape(hover)}">'
+                f'<div class="oa-kpi-label">{html.escape(label)}</div>'
+                f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(str("" if value is None else value))}">'
+                f'{html.escape(body)}</div><div class="oa-kpi-delta">&nbsp;</div></div>'
+            )
+
+
+def _status_html(status: str, message: str) -> str:
+    css = {"ready": "", "empty": "oa-status-empty", "loading": "oa-status-loading"}.get(status, "oa-status-error")
+    return (f'<div class="oa-status {css}" data-status="{html.escape(status)}">{html.escape(message)}</div>'
+            if message else f'<div data-status="{html.escape(status)}"></div>')
+
+
+def _back_link(month: str | None) -> str:
+    shown = f" · {html.escape(month_label(month))}" if month else ""
+    return (f'<a class="oa-back-link" href="{html.escape(dashboard_url(month or None))}" target="_self">'
+            f"← Organization Analytics{shown}</a>")
+
+
+def message_page(message: str, month: str | None = None, status: str = "error") -> w.VBox:
+    """A page that only says what is wrong, with a link back to the dashboard."""
+    page = w.VBox([w.HTML(STYLE + PAGE_STYLE + f'<div class="oa-agent-nav">{_back_link(month)}</div>'),
+                   w.HTML(_status_html(status, message))])
+    page.add_class("oa-page")
+    page.add_class("oa-agent-page")
+    return page
+
+
+def requests_table_html(page: pd.DataFrame, total: int, timezone: str, month: str) -> str:
+    """The latest requests (time in the org zone, newest first) with how many there are in all."""
+    when = month_label(month)
+    if total == 0 or page.empty:
+        return f'<div class="oa-caption">No requests by this agent in {html.escape(when)}.</div>'
+    zone = parse_zone(timezone)
+    caption = (f"Latest {len(page):,} of {total:,} requests in {when}" if total > len(page)
+               else f"{total:,} request{'' if total == 1 else 's'} in {when}")
+    rows = []
+    for r in page.to_dict("records"):
+        local = pd.Timestamp(r["created_at"]).tz_localize("UTC").tz_convert(zone)
+        status = text(r["status"])
+        cost = r["cost"]
+        cost_text = "–" if text(cost) is None else money(float(cost))
+        rows.append(
+            f'<tr class="oa-request-row" data-request-id="{html.escape(str(r["request_id"]))}">'
+            f'<td title="{html.escape(local.isoformat())}">{html.escape(local.strftime("%Y-%m-%d %H:%M:%S %Z"))}</td>'
+            f'<td><code>{html.escape(str(r["request_id"]))}</code></td>'
+            f'<td title="{html.escape(str(r["service_type"]))}">{html.escape(service_label(r["service_type"]))}</td>'
+            f'<td>{html.escape(text(r["model"]) or "–")}</td>'
+            f'<td class="{"oa-request-error" if status and status != "success" else ""}">'
+            f'{html.escape(status or "–")}</td>'
+            f'<td class="oa-num">{count(r["tokens"]):,}</td>'
+            f'<td class="oa-num">{html.escape(cost_text)}</td></tr>'
+        )
+    return (
+        f'<div class="oa-caption">{html.escape(caption)} · times in {html.escape(timezone)}</div>'
+        "<table><thead><tr><th>Time</th><th>Request</th><th>Service type</th><th>Model</th><th>Status</th>"
+        '<th class="oa-num">Tokens</th><th class="oa-num">Cost</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+class AgentPage(w.VBox):
+    """One agent's month: link back to the dashboard, name and project, KPIs, daily cost, requests.
+
+    ``status`` is ``ready``, ``empty`` (no usage by the agent in the month), ``unknown`` (no such
+    agent), ``invalid`` (bad month) or ``error`` (the warehouse failed); ``message`` says it in words.
+
+    >>> AgentPage(connect(), "a_conc", "2026-03", timezone="America/New_York")   # doctest: +SKIP
+    """
+
+    def __init__(self, warehouse, agent_id: str, month: str | None = None, timezone: str = "UTC",
+                 now: datetime | str | None = None, **kwargs):
+        self.warehouse = warehouse
+        self.agent_id = "" if agent_id is None else str(agent_id)
+        self.timezone = timezone
+        self._now = parse_now(now) if now is not None else None
+        self.month = month or ""
+        self._latest = ""
+        self.period: Period | None = None
+        self.info: dict = {}
+        self.requests_page = pd.DataFrame()
+        self.requests_total = 0
+        self.status, self.message = "loading", ""
+
+        self.nav = w.HTML()
+        self.header = w.HTML()
+        self.status_box = w.HTML()
+        self.status_box.add_class("oa-status-box")
+        self.kpis = AgentKpis()
+        self.cost_overview: CostOverview | None = None
+        self.cost_box = w.VBox()
+        self.requests_table = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.requests_table.add_class("oa-agent-requests")
+        self.content = w.VBox([
+            self.kpis,
+            _section("Daily cost by service type", self.cost_box, "oa-agent-cost"),
+            _section("Requests", self.requests_table, "oa-agent-requests-section"),
+        ])
+        super().__init__([w.HTML(STYLE + PAGE_STYLE), self.nav, self.header, self.status_box, self.content],
+                         **kwargs)
+        self.add_class("oa-page")
+        self.add_class("oa-agent-page")
+        self.load()
+
+    # -- loading -------------------------------------------------------------------------
+    def _fail(self, status: str, message: str) -> None:
+        self.status, self.message = status, message
+        self.content.layout.display = "none"
+        self._render()
+
+    def load(self) -> None:
+        """Validate the parameters, then run four small queries in the warehouse's engine."""
+        try:
+            self._latest = latest = current_month(self.timezone, self._now)
+            if not self.month:
+                self.month = latest
+            year, mon = parse_month(self.month)
+            self.month = f"{year:04d}-{mon:02d}"
+        except PeriodError as exc:
+            bad_month = self.month
+            self.month = ""
+            return self._fail("invalid", f"{exc}." if bad_month else str(exc))
+        if self.month > latest:
+            return self._fail("invalid", f"{month_label(self.month)} is after the current month "
+                                         f"({month_label(latest)}): pick an earlier month.")
+        if not self.agent_id.strip():
+            return self._fail("unknown", "No agent given: open an agent from the dashboard's Top agents table.")
+        try:
+            self.period = period = Period.for_month(self.month, self.timezone, self._now)
+            wh, aid = self.warehouse, self.agent_id
+            info = wh.execute(A.agent_info(wh, period, aid)).iloc[0].to_dict()
+            if not bool(info["listed"]) and count(info["usage_rows"]) == 0:
+                self.info = info
+                return self._fail("unknown", f"There is no agent “{aid}”: it is not in the agents table and has "
+                                             f"no usage in {month_label(self.month)}. Check the link, or pick "
+                                             "an agent from the dashboard.")
+            kpis = wh.execute(A.agent_kpis(wh, period, aid)).iloc[0].to_dict()
+            daily = wh.execute(A.agent_daily_cost_by_service_type(wh, period, aid))
+            page = wh.execute(A.agent_requests_page(wh, period, aid, limit=REQUESTS_SHOWN, offset=0))
+        except Exception as exc:  # the page must say what broke, not show a traceback
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return self._fail("error", f"Could not load this agent's {month_label(self.month)}: {first}")
+        self.info = self._shaped_info(info)
+        self.kpi_values = {
+            "conversations": count(kpis["conversations"]),
+            "requests": count(kpis["requests"]),
+            "cost": round_money(kpis["cost"]),
+            "tokens": count(kpis["tokens"]),
+            "models": count(kpis["models"]),
+        }
+        self.daily = ordered(densify(daily, period.days, ["service_type"], ["cost"]), daily_key("service_type"))
+        totals = (self.daily.groupby("service_type", as_index=False)["cost"].sum()
+                  if not self.daily.empty else pd.DataFrame({"service_type": [], "cost": []}))
+        totals["cost"] = totals["cost"].map(round_money)
+        self.totals = ordered(totals, by_cost_then("service_type"))
+        self.requests_page = page
+        self.requests_total = count(page["total"].iloc[0]) if len(page) else 0
+        self.status = "ready" if count(info["usage_rows"]) else "empty"
+        self.message = "" if self.status == "ready" else f"No usage by this agent in {month_label(self.month)}."
+        self._render()
+
+    @staticmethod
+    def _shaped_info(info: dict) -> dict:
+        """Names fall back to ids (contract); the colour is resolved like everywhere else."""
+        agent_id = str(info["agent_id"])
+        project_id = text(info["project_id"])
+        return {
+            "agent_id": agent_id,
+            "name": text(info["name"]) or agent_id,
+            "listed": bool(info["listed"]),
+            "project_id": project_id,
+            "project_name": text(info["project_name"]) or project_id,
+            "project_color": project_color(project_id, text(info["project_color"])) if project_id else None,
+        }
+
+    # -- rendering -----------------------------------------------------------------------
+    def _render(self) -> None:
+        month = self.month or None
+        links = ""
+        if month and self.status in ("ready", "empty"):
+            before = shift_month(month, -1)
+            after = shift_month(month, 1)
+            prev_link = (f'<a class="oa-month-prev" href="{html.escape(agent_url(self.agent_id, before))}" '
+                         f'target="_self">‹ {html.escape(month_short(before))}</a>')
+            next_link = (f'<a class="oa-month-next" href="{html.escape(agent_url(self.agent_id, after))}" '
+                         f'target="_self">{html.escape(month_short(after))} ›</a>'
+                         if after <= self._latest else
+                         f'<span class="oa-disabled">{html.escape(month_short(after))} ›</span>')
+            links = f'<span class="oa-month-links">{prev_link}<b>{html.escape(month_label(month))}</b>{next_link}</span>'
+        self.nav.value = f'<div class="oa-agent-nav">{_back_link(month)}{links}</div>'
+        self.status_box.value = _status_html(self.status, self.message)
+        if self.status not in ("ready", "empty"):
+            self.header.value = ""
+            return
+        info = self.info
+        project = (f'<span class="oa-agent-project"><span class="oa-swatch" '
+                   f'style="background:{html.escape(info["project_color"])}"></span>'
+                   f'{html.escape(info["project_name"])}</span>' if info["project_id"] else "no project")
+        self.header.value = (
+            f'<div class="oa-header oa-agent-header" data-agent-id="{html.escape(info["agent_id"])}">'
+            f'<h1 class="oa-agent-name">{html.escape(info["name"])}</h1>'
+            f'<div class="oa-sub">{project} · agent <code>{html.escape(info["agent_id"])}</code>'
+            f'{"" if info["listed"] else " (not in the agents table)"} · '
+            f"Times in {html.escape(self.timezone)}</div></div>"
+        )
+        self.kpis.values = self.kpi_values
+        if self.cost_overview is None:
+            state = DashboardState(timezone=self.period.timezone, latest_month=self.month, month=self.month)
+            self.cost_overview = CostOverview(state)
+            self.cost_box.children = [self.cost_overview]
+        with self.cost_overview.hold_trait_notifications():
+            self.cost_overview.totals = self.totals
+            self.cost_overview.daily = self.daily
+        self.requests_table.value = requests_table_html(self.requests_page, self.requests_total,
+                                                        self.period.timezone, self.month)
+        self.content.layout.display = None
+
+
+def agent_query(query: str | None) -> tuple[str, str]:
+    """``agent_id`` and ``month`` of a Voilà URL's query string ('' when absent); validation is the page's."""
+    values = parse_qs(query or "", keep_blank_values=True)
+    return (values.get("agent_id") or [""])[0], (values.get("month") or [""])[0]
+
+
+def agent_page_from_environment() -> w.Widget:
+    """The agent notebook's one call: warehouse and zone from the environment, agent and month from the URL.
+
+    Reads ``ORG_ANALYTICS_WAREHOUSE``, ``ORG_ANALYTICS_TIMEZONE``, ``ORG_ANALYTICS_NOW`` and Voilà's
+    ``QUERY_STRING`` (``?agent_id=…&month=YYYY-MM``); problems become a page-level message.
+    """
+    from data_connectors import connect
+
+    timezone = os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC"
+    now = os.environ.get("ORG_ANALYTICS_NOW") or None
+    agent_id, month = agent_query(os.environ.get("QUERY_STRING"))
+    try:
+        parse_zone(timezone)
+        parse_now(now)
+        warehouse = connect()
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return message_page(f"The agent page cannot open its warehouse: {first}")
+    return AgentPage(warehouse, agent_id, month or None, timezone=timezone, now=now)

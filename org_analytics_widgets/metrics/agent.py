@@ -1,0 +1,130 @@
+"""One agent's month: pure functions ``(tables, period, agent_id) -> Ibis expression``.
+
+The counting rules are the contract's (section 3) restricted to the rows whose ``agent_id`` is
+the agent's: cost and models from ``usage_items`` (null cost counts 0), requests, conversations
+and tokens from ``usage_requests``. The agent id travels as an Ibis literal (a bound value),
+never as SQL text, so any string is just an id.
+
+>>> from data_connectors import connect                                   # doctest: +SKIP
+>>> from org_analytics_widgets.period import Period
+>>> wh = connect()                                                          # doctest: +SKIP
+>>> wh.execute(agent_kpis(wh, Period.for_month("2026-10"), "a_conc"))       # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import ibis
+
+from ..period import Period
+from .facts import _money
+from .time import in_period, local_date
+
+
+def _id(agent_id: str) -> ibis.Value:
+    return ibis.literal(str(agent_id), type="string")
+
+
+def agent_items(tables, period: Period, agent_id: str) -> ibis.Table:
+    """The agent's usage_items in P."""
+    t = in_period(tables.usage_items, period)
+    return t.filter(t.agent_id == _id(agent_id))
+
+
+def agent_requests(tables, period: Period, agent_id: str) -> ibis.Table:
+    """The agent's usage_requests in P."""
+    t = in_period(tables.usage_requests, period)
+    return t.filter(t.agent_id == _id(agent_id))
+
+
+def agent_info(tables, period: Period, agent_id: str) -> ibis.Table:
+    """One row: agent_id, name (null when missing from ``agents``), listed (in ``agents``),
+    usage_rows (its items + requests in P), project_id, project_name, project_color.
+
+    The project is ``agents.project_id``, else the smallest project_id among its rows in P
+    (null when it has none); name fallbacks to ids are the caller's (shaping).
+
+    >>> agent_info(wh, Period.for_month("2026-03"), "a_ghost")             # doctest: +SKIP
+    """
+    items = agent_items(tables, period, agent_id).select("project_id")
+    reqs = agent_requests(tables, period, agent_id).select("project_id")
+    rows = items.union(reqs, distinct=False)
+    usage = rows.aggregate(row_project=rows.project_id.min(), usage_rows=rows.count())
+    a = tables.agents.filter(tables.agents.agent_id == _id(agent_id))
+    listed = a.aggregate(name=a.name.max(), agent_project=a.project_id.max(), listed=a.count() > 0)
+    both = listed.cross_join(usage)
+    info = both.select(
+        agent_id=_id(agent_id),
+        name=both.name,
+        listed=both.listed,
+        usage_rows=both.usage_rows,
+        project_id=ibis.coalesce(both.agent_project, both.row_project),
+    ).view()
+    projects = tables.projects.select(p_id="project_id", project_name="name", project_color="color")
+    named = info.left_join(projects, info.project_id == projects.p_id)
+    return named.select(
+        "agent_id", "name", "listed", "usage_rows", "project_id", "project_name", "project_color"
+    )
+
+
+def agent_kpis(tables, period: Period, agent_id: str) -> ibis.Table:
+    """One row: conversations, requests, tokens (from usage_requests), cost, models (usage_items).
+
+    >>> agent_kpis(wh, Period.for_month("2026-03"), "a_conc")              # doctest: +SKIP
+    """
+    r = agent_requests(tables, period, agent_id)
+    tokens = ibis.coalesce(r.input_tokens, 0) + ibis.coalesce(r.output_tokens, 0)
+    by_requests = r.aggregate(
+        conversations=r.conversation_id.nunique(),
+        requests=r.count(),
+        tokens=ibis.coalesce(tokens.sum(), 0),
+    )
+    i = agent_items(tables, period, agent_id)
+    by_items = i.aggregate(cost=ibis.coalesce(_money(i.cost).sum(), 0.0), models=i.model.nunique())
+    return by_requests.cross_join(by_items)
+
+
+def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> ibis.Table:
+    """day, service_type, cost of the agent's items (sparse: days without items have no row).
+
+    >>> agent_daily_cost_by_service_type(wh, Period.for_month("2026-03"), "a_voice")  # doctest: +SKIP
+    """
+    i = agent_items(tables, period, agent_id)
+    return i.group_by(day=local_date(i.created_at, period), service_type=i.service_type).aggregate(
+        cost=_money(i.cost).sum()
+    )
+
+
+def agent_requests_page(tables, period: Period, agent_id: str, limit: int = 50, offset: int = 0) -> ibis.Table:
+    """One page of the agent's requests in P, newest first (created_at, then request_id, descending).
+
+    Columns: request_id, created_at (naive UTC), service_type, model, status, input_tokens,
+    output_tokens, tokens, cost (``usage_requests.cost``, informational) and ``total``: how many
+    requests the agent has in P (the same on every row; an empty page at offset 0 means 0).
+
+    >>> agent_requests_page(wh, Period.for_month("2026-03"), "a_conc", limit=50)  # doctest: +SKIP
+    """
+    if int(limit) < 0 or int(offset) < 0:
+        raise ValueError(f"limit and offset must be >= 0, got limit={limit} offset={offset}")
+    r = agent_requests(tables, period, agent_id)
+    page = r.select(
+        "request_id",
+        "created_at",
+        "service_type",
+        "model",
+        "status",
+        "input_tokens",
+        "output_tokens",
+        tokens=ibis.coalesce(r.input_tokens, 0) + ibis.coalesce(r.output_tokens, 0),
+        cost=r.cost.cast("float64"),
+        total=r.count().as_scalar(),
+    )
+    return page.order_by([ibis.desc("created_at"), ibis.desc("request_id")]).limit(int(limit), offset=int(offset))
+
+
+__all__ = [
+    "agent_info",
+    "agent_kpis",
+    "agent_daily_cost_by_service_type",
+    "agent_requests_page",
+    "agent_items",
+    "agent_requests",
+]

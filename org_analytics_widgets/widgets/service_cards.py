@@ -1,0 +1,328 @@
+"""One card per service type: its icon, name and cost, and a view of its month chosen on the card.
+
+The view (Costs, Requests, Usage) is a choice about how to look at one card, so it stays on the
+card (``ServiceCard.view``) instead of the dashboard state. Usage never adds quantities of
+different units: each unit gets its own small stacked chart.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+from traitlets import Instance, List, TraitError, Unicode, link, validate
+
+from ..colors import PALETTE, project_color, service_color, service_label
+from ..formatting import compact, exact, money
+from ..snapshot import ServiceTypeCard
+from .cost_overview import TOOLTIP_BOX, day_label, day_title
+from .project_costs import known, legend_html
+
+VIEWS = (("Costs", "costs"), ("Requests", "requests"), ("Usage", "usage"))
+VIEW_VALUES = tuple(value for _, value in VIEWS)
+# Font Awesome 4.7 names (the icon font ipywidgets and Voilà ship); unknown types get GENERIC_ICON.
+ICONS = {
+    "text_generation": "comment",
+    "speech_to_text": "microphone",
+    "text_to_speech": "volume-up",
+    "embedding": "th",
+    "agent": "user-circle",
+}
+GENERIC_ICON = "cube"
+CARDS_STYLE = """<style>
+.oa-service-cards .oa-service-grid { gap: 12px; }
+.oa-service-card { flex: 1 1 440px; min-width: 320px; max-width: 100%; border: 1px solid #e3e3e3;
+                   border-radius: 8px; padding: 8px 10px; background: #fff; box-sizing: border-box; }
+.oa-card-head { display: flex; align-items: center; gap: 10px; }
+.oa-card-icon { flex: none; width: 32px; height: 32px; border-radius: 50%; color: #fff; display: flex;
+                align-items: center; justify-content: center; font-size: 15px; }
+.oa-card-title { font-weight: 600; font-size: 14px; }
+.oa-card-cost { font-size: 20px; font-weight: 600; }
+.oa-card-caption { color: #666; font-size: 12px; margin: 4px 0 0 4px; }
+</style>"""
+
+
+def css_token(value: object) -> str:
+    """A service type as a CSS class suffix: lower case, only ``[a-z0-9_-]`` (``'Image gen!'`` -> ``'image-gen'``)."""
+    token = re.sub(r"[^a-z0-9_-]+", "-", str(value).lower()).strip("-")
+    return token or "unknown"
+
+
+def service_icon(service_type: str) -> str:
+    """The Font Awesome icon name of a service type; a generic one for unknown types."""
+    return ICONS.get(service_type, GENERIC_ICON)
+
+
+def unit_label(unit: object) -> str:
+    return str(known(unit) if known(unit) is not None else "no unit")
+
+
+def quantity_text(value: float) -> str:
+    """``1.5 -> '1.5'``, ``1234567 -> '1.2M'``: exact for small quantities, compact for large ones."""
+    return compact(value) if abs(value) >= 1000 else exact(round(float(value), 3))
+
+
+def rule_label(rule: object, unit: object) -> str:
+    """``'input_tokens (token)'``"""
+    return f"{known(rule) if known(rule) is not None else '–'} ({unit_label(unit)})"
+
+
+class StackedBars:
+    """A small stacked-bars figure over days with a hover tooltip; indices from the browser are checked."""
+
+    def __init__(self, value_text, tick_format: str, height: str = "220px"):
+        self._value_text = value_text
+        self._days: list[date] = []
+        self._names: list[str] = []
+        x, y = bq.OrdinalScale(), bq.LinearScale()
+        self.tooltip = w.HTML()
+        self.bars = bq.Bars(x=[], y=[], scales={"x": x, "y": y}, type="stacked", color_mode="element",
+                            padding=0.2, stroke="white", stroke_width=0.5, tooltip=self.tooltip)
+        self.bars.on_hover(self._on_hover)
+        axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=6),
+                bq.Axis(scale=y, side="left", tick_format=tick_format, grid_lines="dashed", num_ticks=5)]
+        self.figure = bq.Figure(marks=[self.bars], axes=axes, animation_duration=250, display_toolbar=False,
+                                fig_margin={"top": 10, "bottom": 30, "left": 60, "right": 10},
+                                layout=w.Layout(width="100%", height=height))
+
+    def show(self, days: list[date], names: list[str], colors: list[str], matrix: np.ndarray) -> None:
+        self._days, self._names = list(days), list(names)
+        with self.bars.hold_sync():
+            self.bars.x = [day_label(d) for d in days] if names else []
+            self.bars.y = matrix if names and days else np.zeros((0, 0))
+            self.bars.colors = list(colors)
+            self.bars.labels = list(names)
+
+    def _on_hover(self, _mark, content: dict) -> None:
+        data = content.get("data") or {}
+        day, sub = data.get("index"), data.get("subIndex")
+        if not (isinstance(day, int) and isinstance(sub, int)
+                and 0 <= day < len(self._days) and 0 <= sub < len(self._names)):
+            return
+        value = float(self.bars.y[sub][day])
+        self.tooltip.value = TOOLTIP_BOX.format(
+            f"<b>{html.escape(self._names[sub])}</b><br>{html.escape(day_title(self._days[day]))}<br>"
+            f"{html.escape(self._value_text(value))}"
+        )
+
+
+def _matrix(frame: pd.DataFrame, key: str, value: str, order: list, days: list[date]) -> np.ndarray:
+    return (frame.assign(**{value: frame[value].astype(float)})
+            .pivot_table(index=key, columns="date", values=value, aggfunc="sum", fill_value=0.0)
+            .reindex(index=order, columns=days, fill_value=0.0)
+            .to_numpy(dtype=float))
+
+
+class ServiceCard(w.VBox):
+    """One service type's card; the dropdown picks the view, validated as it may come from a browser.
+
+    >>> card = ServiceCard(ServiceTypeCard("agent", 2.0, pd.DataFrame(columns=["date", "project_id", "cost"]),
+    ...     pd.DataFrame(columns=["date", "requests"]), pd.DataFrame(columns=["date", "pricing_rule", "unit",
+    ...     "quantity"])))
+    >>> card.view_dropdown.value = "usage"; card.view
+    'usage'
+    """
+
+    card = Instance(ServiceTypeCard, help="the service type's cost and daily series (snapshot.service_types)")
+    projects = Instance(pd.DataFrame, kw={"columns": ["project_id", "name", "color"]},
+                        help="project_id, name, color: names, colours and the order of the cost stacks")
+    view = Unicode("costs", help="the view shown: costs, requests or usage")
+
+    def __init__(self, card: ServiceTypeCard, projects: pd.DataFrame | None = None, **kwargs):
+        self.header = w.HTML()
+        self.view_dropdown = w.Dropdown(options=list(VIEWS), value="costs", layout=w.Layout(width="120px"))
+        self.view_dropdown.add_class("oa-card-view")
+        self.chart_box = w.VBox(layout=w.Layout(width="100%"))
+        self.chart_box.add_class("oa-card-charts")
+        self.legend = w.HTML()
+        self.legend.add_class("oa-card-legend")
+        self.cost_chart: StackedBars | None = None
+        self.requests_figure: bq.Figure | None = None
+        self.requests_line: bq.Lines | None = None
+        self.usage_charts: dict[str, StackedBars] = {}
+        self._usage_boxes: dict[str, w.VBox] = {}
+        head = w.HBox([self.header, self.view_dropdown],
+                      layout=w.Layout(justify_content="space-between", align_items="center", width="100%"))
+        super().__init__([head, self.chart_box, self.legend], **kwargs)
+        self.add_class("oa-service-card")
+        with self.hold_trait_notifications():
+            self.card = card
+            if projects is not None:
+                self.projects = projects
+        self._dom_token = css_token(card.service_type)
+        self.add_class(f"oa-service-card-{self._dom_token}")
+        link((self.view_dropdown, "value"), (self, "view"))
+        self.observe(self._render, names=["card", "projects", "view"])
+        self._render()
+
+    @validate("view")
+    def _valid_view(self, proposal):
+        value = proposal["value"]
+        if value not in VIEW_VALUES:
+            raise TraitError(f"card view must be one of {', '.join(VIEW_VALUES)}; got {value!r}")
+        return value
+
+    # -- what is shown ------------------------------------------------------------------
+    @property
+    def service_type(self) -> str:
+        return self.card.service_type
+
+    def days(self) -> list[date]:
+        card = self.card
+        return sorted(set(card.daily_cost_by_project["date"]) | set(card.daily_requests["date"])
+                      | set(card.daily_usage["date"]))
+
+    def usage_units(self) -> list[str]:
+        """The units of the card's usage, each drawn in its own chart (code-point order)."""
+        return sorted({unit_label(u) for u in self.card.daily_usage["unit"]})
+
+    def visible_figures(self) -> list[bq.Figure]:
+        """The bqplot figures of the current view, as they are mounted in the card."""
+        found = []
+        for child in self.chart_box.children:
+            found.extend([child] if isinstance(child, bq.Figure)
+                         else [c for c in getattr(child, "children", ()) if isinstance(c, bq.Figure)])
+        return found
+
+    # -- rendering ----------------------------------------------------------------------
+    def _render(self, _change=None) -> None:
+        card = self.card
+        color = service_color(card.service_type)
+        label = service_label(card.service_type)
+        self.header.value = (
+            '<div class="oa-card-head">'
+            f'<span class="oa-card-icon" style="background:{html.escape(color)}">'
+            f'<i class="fa fa-{html.escape(service_icon(card.service_type))}" aria-hidden="true"></i></span>'
+            f'<div><div class="oa-card-title" title="{html.escape(str(card.service_type))}">{html.escape(label)}</div>'
+            f'<div class="oa-card-cost" title="{html.escape(exact(float(card.cost)))}">'
+            f"{html.escape(money(float(card.cost)))}</div></div></div>"
+        )
+        {"costs": self._show_costs, "requests": self._show_requests, "usage": self._show_usage}[self.view]()
+
+    def _show_costs(self) -> None:
+        frame = self.card.daily_cost_by_project
+        days = self.days()
+        present = list(dict.fromkeys(str(p) for p in frame["project_id"]))
+        info = {str(r["project_id"]): r for r in self.projects.to_dict("records")}
+        order = [p for p in info if p in present] + [p for p in present if p not in info]
+        names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
+        colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
+        matrix = _matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
+        if self.cost_chart is None:
+            self.cost_chart = StackedBars(money, "$,.2~f")
+            self.cost_chart.figure.add_class("oa-card-chart")
+            self.cost_chart.figure.add_class("oa-card-chart-costs")
+        self.cost_chart.show(days, names, colors, matrix)
+        self.chart_box.children = [self.cost_chart.figure]
+        totals = matrix.sum(axis=1) if len(days) else np.zeros(len(order))
+        self.legend.value = legend_html([(c, n, money(float(t))) for c, n, t in zip(colors, names, totals)])
+
+    def _show_requests(self) -> None:
+        frame = self.card.daily_requests
+        days = self.days()
+        by_day = dict(zip(frame["date"], frame["requests"].astype(int)))
+        counts = [int(by_day.get(d, 0)) for d in days]
+        if self.requests_figure is None:
+            x, y = bq.OrdinalScale(), bq.LinearScale(min=0)
+            self.requests_line = bq.Lines(
+                x=[], y=[], scales={"x": x, "y": y}, fill="bottom", fill_opacities=[0.25], stroke_width=2,
+                marker="circle", marker_size=10,
+                tooltip=bq.Tooltip(fields=["x", "y"], labels=["Day", "Requests"], formats=["", ",d"]),
+            )
+            axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=6),
+                    bq.Axis(scale=y, side="left", tick_format=",d", grid_lines="dashed")]
+            self.requests_figure = bq.Figure(marks=[self.requests_line], axes=axes, animation_duration=250,
+                                             display_toolbar=False,
+                                             fig_margin={"top": 10, "bottom": 30, "left": 60, "right": 10},
+                                             layout=w.Layout(width="100%", height="220px"))
+            self.requests_figure.add_class("oa-card-chart")
+            self.requests_figure.add_class("oa-card-chart-requests")
+        color = service_color(self.card.service_type)
+        self.requests_figure.axes[1].num_ticks = max(1, min(max(counts, default=0), 6))  # whole numbers only
+        with self.requests_line.hold_sync():
+            self.requests_line.x = [day_label(d) for d in days]
+            self.requests_line.y = np.array(counts, dtype=float)
+            self.requests_line.colors = [color]
+            self.requests_line.fill_colors = [color]
+        self.chart_box.children = [self.requests_figure]
+        total = sum(counts)
+        self.legend.value = (f'<div class="oa-card-caption">{total:,} request{"" if total == 1 else "s"} '
+                             "(distinct requests with an item of this type, per day)</div>")
+
+    def _show_usage(self) -> None:
+        frame = self.card.daily_usage
+        days = self.days()
+        frame = frame.assign(unit=[unit_label(u) for u in frame["unit"]],
+                             rule=[rule_label(r, u) for r, u in zip(frame["pricing_rule"], frame["unit"])])
+        rules = sorted(set(frame["rule"]))
+        palette = {rule: PALETTE[i % len(PALETTE)] for i, rule in enumerate(rules)}
+        boxes, legend = [], []
+        for unit in self.usage_units():
+            of_unit = frame[frame["unit"] == unit]
+            names = sorted(set(of_unit["rule"]))
+            if unit not in self.usage_charts:
+                chart = StackedBars(lambda v, unit=unit: f"{exact(round(v, 10))} {unit}", ",~g", height="170px")
+                chart.figure.add_class("oa-card-chart")
+                chart.figure.add_class("oa-card-chart-usage")
+                chart.figure.add_class(f"oa-usage-unit-{css_token(unit)}")
+                caption = w.HTML(f'<div class="oa-card-caption">Quantity in <b>{html.escape(unit)}</b></div>')
+                self.usage_charts[unit] = chart
+                self._usage_boxes[unit] = w.VBox([caption, chart.figure], layout=w.Layout(width="100%"))
+            matrix = _matrix(of_unit, "rule", "quantity", names, days)
+            chart = self.usage_charts[unit]
+            chart.figure.axes[1].tick_format = ",.3~s" if matrix.size and np.abs(matrix).max() >= 1000 else ",~g"
+            chart.show(days, names, [palette[n] for n in names], matrix)
+            boxes.append(self._usage_boxes[unit])
+            totals = matrix.sum(axis=1) if len(days) else np.zeros(len(names))
+            legend += [(palette[n], n, f"{quantity_text(float(t))} {unit}") for n, t in zip(names, totals)]
+        self.chart_box.children = boxes
+        self.legend.value = legend_html(legend)
+
+
+class ServiceTypeCards(w.VBox):
+    """A card per entry of ``cards`` (``snapshot.service_types``), in that order; hidden when empty.
+
+    >>> cards = ServiceTypeCards()
+    >>> cards.cards = snapshot.service_types; cards.projects = snapshot.projects    # doctest: +SKIP
+    >>> list(cards.card_widgets)                                                     # doctest: +SKIP
+    ['agent', 'text_generation', ...]
+    """
+
+    cards = List(Instance(ServiceTypeCard), help="one ServiceTypeCard per service type, in display order")
+    projects = Instance(pd.DataFrame, kw={"columns": ["project_id", "name", "color"]},
+                        help="project_id, name, color: names and colours of the cost stacks")
+
+    def __init__(self, **kwargs):
+        self.card_widgets: dict[str, ServiceCard] = {}
+        self.grid = w.HBox(layout=w.Layout(flex_flow="row wrap", width="100%", align_items="stretch"))
+        self.grid.add_class("oa-service-grid")
+        super().__init__([w.HTML(CARDS_STYLE), self.grid], **kwargs)
+        self.add_class("oa-service-cards")
+        self.observe(self._render, names=["cards", "projects"])
+        self._render()
+
+    def _render(self, _change=None) -> None:
+        """Keep the widget (and so its view) of a type still present; close the others."""
+        wanted = {}
+        for card in self.cards:
+            wanted.setdefault(card.service_type, card)
+        old = self.card_widgets
+        kept: dict[str, ServiceCard] = {}
+        for service_type, card in wanted.items():
+            widget = old.pop(service_type, None)
+            if widget is None:
+                widget = ServiceCard(card, self.projects)
+            else:
+                with widget.hold_trait_notifications():
+                    widget.card = card
+                    widget.projects = self.projects
+            kept[service_type] = widget
+        for widget in old.values():
+            widget.close()
+        self.card_widgets = kept
+        self.grid.children = list(kept.values())
+        self.layout.display = None if kept else "none"
