@@ -99,3 +99,38 @@ def test_legend_click_hides_a_service_type_in_both_charts(server, page, run_repo
 
     page.locator(".oa-legend-item", has_text="Agents").click()
     page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[slices, n_types])
+
+
+def test_agent_link_opens_the_agent_page_with_its_numbers(server, page, run_report):
+    top = run_report(month="2026-03", timezone=ZONE, now=NOW)["top_agents"][0]
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    page.locator(f'.oa-agent-row[data-agent-id="{top["agent_id"]}"] a.oa-agent-link').click()
+    page.wait_for_url("**/agent_analytics.ipynb?*")
+    page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
+    shown = dict(page.eval_on_selector_all(
+        ".oa-agent-kpis .oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])"))
+    assert int(shown["conversations"]) == top["conversations"]
+    assert int(shown["requests"]) == top["requests"]
+    assert float(shown["cost"]) == top["cost"]
+    assert top["name"] in page.inner_text(".oa-agent-page")
+    page.click("a.oa-back-link")
+    wait_ready(page, "2026-03")
+
+
+def test_service_card_switches_between_costs_requests_and_usage(server, page, run_report):
+    report = run_report(month="2026-03", timezone=ZONE, now=NOW)
+    card = next(c for c in report["service_types"] if c["service_type"] == "speech_to_text")
+    n_projects = len({r["project_id"] for r in card["daily_cost_by_project"]})
+    n_rules = len({(r["pricing_rule"], r["unit"]) for r in card["daily_usage"]})
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    bars = ".oa-service-card-speech_to_text rect.bar"
+    count = "([s, n]) => document.querySelectorAll(s).length === n"
+    page.wait_for_function(count, arg=[bars, 31 * n_projects])
+    dropdown = page.locator(".oa-service-card-speech_to_text .oa-card-view select")
+    dropdown.select_option(label="Usage")
+    page.wait_for_function(count, arg=[bars, 31 * n_rules])
+    dropdown.select_option(label="Requests")
+    page.wait_for_function(count, arg=[bars, 0])
+    assert page.locator(".oa-service-card-speech_to_text .oa-card-chart-requests").count() == 1
