@@ -14,6 +14,7 @@ from .period import Period, PeriodError, current_month, parse_month, parse_now
 from .shaping import count, money
 from .snapshot import Snapshot
 from .state import DashboardState
+from .usage_tables import UsageTables
 from .widgets.cost_overview import CostOverview
 from .widgets.kpi_cards import KpiCards
 from .widgets.month_selector import MonthSelector
@@ -74,6 +75,7 @@ class Dashboard(w.VBox):
         self.top_agents = TopAgents()
         self.service_cards = ServiceTypeCards()
         self.top_agents_section = _section("Top agents by cost", self.top_agents, "oa-top-agents-section")
+        self.usage_tables = UsageTables(warehouse, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
         header = w.HTML(
@@ -88,6 +90,7 @@ class Dashboard(w.VBox):
             ], layout=w.Layout(flex_flow="row wrap")),
             self.top_agents_section,
             _section("Service types", self.service_cards, "oa-service-types"),
+            _section("Usage", self.usage_tables, "oa-usage-tables-section"),
         ])
         self.charts.children[1].add_class("oa-charts-row")
         top = w.HBox([header, self.month_selector],
@@ -121,6 +124,7 @@ class Dashboard(w.VBox):
             self.state.status = "error"
             return
         self.snapshot = snapshot
+        self.usage_tables.set_period(period)
         self.previous_kpis = {k: (money(v) if k == "total_cost" else count(v))
                               for k, v in previous_row.iloc[0].to_dict().items()}
         self._render_snapshot()

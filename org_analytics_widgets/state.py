@@ -1,8 +1,9 @@
 """The one source of state of a dashboard; every widget observes it, none talks to another."""
 from __future__ import annotations
 
-from traitlets import Enum, HasTraits, Int, TraitError, Tuple, Unicode, validate
+from traitlets import Dict, Enum, HasTraits, Int, TraitError, Tuple, Unicode, validate
 
+from .metrics.tables import FilterError, clean_filters
 from .period import PeriodError, parse_month, parse_zone
 
 STATUSES = ("loading", "ready", "empty", "error")
@@ -29,6 +30,11 @@ class DashboardState(HasTraits):
     refresh_count = Int(0, help="incremented by the refresh button: re-run the month's queries")
     status = Enum(STATUSES, default_value="loading", help="load status of the month shown")
     message = Unicode("", help="what the status means for a person (error text, empty month)")
+    requests_filters = Dict(help="Usage Requests table: date_from/date_to (local days of the month), project_id, "
+                                 "service_type, model, agent_id, status, search (request-id substring), sort, "
+                                 "descending, page; validated by metrics.tables.clean_filters")
+    items_filters = Dict(help="Usage Items table: like requests_filters without status, plus request_id "
+                              "(exact: the items of one request)")
 
     @validate("month", "latest_month")
     def _valid_month(self, proposal):
@@ -51,3 +57,11 @@ class DashboardState(HasTraits):
     @validate("hidden_service_types")
     def _valid_hidden(self, proposal):
         return tuple(dict.fromkeys(str(v) for v in proposal["value"]))
+
+    @validate("requests_filters", "items_filters")
+    def _valid_table_filters(self, proposal):
+        kind = "requests" if proposal["trait"].name == "requests_filters" else "items"
+        try:
+            return clean_filters(kind, proposal["value"], self.month or None)
+        except FilterError as exc:
+            raise TraitError(str(exc)) from None

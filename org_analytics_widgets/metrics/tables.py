@@ -1,0 +1,346 @@
+"""The Usage Requests and Usage Items tables as pure Ibis builders: filter, sort, page, totals, options.
+
+Nothing here executes. Every function takes the canonical tables, a :class:`Period` and a filters
+dict (already cleaned by :func:`clean_filters`) and returns an Ibis expression, so filtering,
+sorting, counting and paging run in the warehouse's engine and the kernel receives one page.
+
+>>> from org_analytics_widgets.period import Period
+>>> period = Period.for_month("2026-03", "America/New_York", "2026-11-25T12:00:00Z")
+>>> filters = clean_filters("items", {"project_id": "p_support", "page": 1}, "2026-03")
+>>> expr = page(wh, period, "items", filters, page_size=50)      # doctest: +SKIP
+>>> wh.execute(expr)                                              # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+from zoneinfo import ZoneInfo
+
+import ibis
+
+from ..period import Period
+from .time import in_period
+
+KINDS = ("requests", "items")
+
+#: sortable column -> what it sorts by (display columns; "project"/"agent" sort by the name shown)
+SORTABLE = {
+    "requests": ("time", "request_id", "project", "service_type", "model", "agent", "status",
+                 "input_tokens", "output_tokens", "cost"),
+    "items": ("time", "request_id", "project", "service_type", "model", "pricing_rule", "quantity",
+              "unit_price", "cost"),
+}
+#: filter keys that select rows by equality on a column
+EQUALITY_FILTERS = {
+    "requests": ("project_id", "service_type", "model", "agent_id", "status"),
+    "items": ("project_id", "service_type", "model", "agent_id", "request_id"),
+}
+#: every key a filters dict may hold; anything else is dropped by clean_filters
+FILTER_KEYS = {
+    kind: ("date_from", "date_to", *EQUALITY_FILTERS[kind], "search", "sort", "descending", "page")
+    for kind in KINDS
+}
+#: the dropdowns filled by :func:`option_values` (filter key -> option kind)
+OPTION_FILTERS = {
+    "requests": ("project_id", "service_type", "model", "agent_id", "status"),
+    "items": ("project_id", "service_type", "model", "agent_id"),
+}
+DEFAULT_SORT = "time"
+MAX_VALUE_LENGTH = 200
+MAX_PAGE = 10_000_000
+ID_COLUMN = {"requests": "request_id", "items": "item_id"}
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: the columns of a page and of an export, in order
+COLUMNS = {
+    "requests": ("time", "created_at", "request_id", "project_id", "project", "service_type", "model",
+                 "agent_id", "agent", "status", "input_tokens", "output_tokens", "cost"),
+    "items": ("time", "created_at", "item_id", "request_id", "project_id", "project", "service_type",
+              "model", "agent_id", "pricing_rule", "quantity", "unit", "unit_price", "cost"),
+}
+
+
+class FilterError(ValueError):
+    """A filter value that breaks a rule; the message names the rule."""
+
+
+# -- filters: validation ----------------------------------------------------------------------
+def default_filters(kind: str) -> dict:
+    """The filters of a freshly opened table: newest first, page 0, nothing selected."""
+    _check_kind(kind)
+    return {"sort": DEFAULT_SORT, "descending": True, "page": 0}
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise FilterError(f"unknown table {kind!r}: use one of {', '.join(KINDS)}")
+
+
+def _clean_date(key: str, value, month: str | None) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, str) and _DATE_RE.match(value):
+        text = value
+    else:
+        raise FilterError(f"{key} must be a date YYYY-MM-DD, got {value!r}")
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise FilterError(f"{key} {text!r} is not a calendar date") from None
+    if month and text[:7] != month:
+        raise FilterError(f"{key} {text} is not in the month {month}")
+    return text
+
+
+def clean_filters(kind: str, value, month: str | None = None) -> dict:
+    """Validate a filters dict that may come from a viewer's browser; returns a normalised copy.
+
+    Unknown keys are dropped, empty values mean "no filter"; a date outside ``month``, a sort column
+    not in :data:`SORTABLE`, a negative page or a value of the wrong type raises FilterError.
+
+    >>> clean_filters("requests", {"status": "error", "colour": "red", "page": "2"}, "2026-03")
+    {'status': 'error', 'page': 2, 'sort': 'time', 'descending': True}
+    """
+    _check_kind(kind)
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise FilterError(f"table filters must be a dict, got {type(value).__name__}")
+    out: dict = {}
+    for key in FILTER_KEYS[kind]:
+        if key not in value:
+            continue
+        raw = value[key]
+        if key in ("date_from", "date_to"):
+            if raw in (None, ""):
+                continue
+            out[key] = _clean_date(key, raw, month)
+        elif key == "sort":
+            if raw in (None, ""):
+                continue
+            if raw not in SORTABLE[kind]:
+                raise FilterError(f"cannot sort the {kind} table by {raw!r}: use one of {', '.join(SORTABLE[kind])}")
+            out[key] = raw
+        elif key == "descending":
+            if not isinstance(raw, bool):
+                raise FilterError(f"descending must be true or false, got {raw!r}")
+            out[key] = raw
+        elif key == "page":
+            if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+                raise FilterError(f"page must be a whole number >= 0, got {raw!r}")
+            try:
+                number = int(raw)
+            except ValueError:
+                raise FilterError(f"page must be a whole number >= 0, got {raw!r}") from None
+            if not 0 <= number <= MAX_PAGE:
+                raise FilterError(f"page must be a whole number >= 0, got {raw!r}")
+            out[key] = number
+        else:  # equality filters and the request-id search: plain strings
+            if raw is None or raw == "":
+                continue
+            if not isinstance(raw, str):
+                raise FilterError(f"{key} must be text, got {type(raw).__name__}")
+            if len(raw) > MAX_VALUE_LENGTH:
+                raise FilterError(f"{key} is longer than {MAX_VALUE_LENGTH} characters")
+            out[key] = raw
+    if "date_from" in out and "date_to" in out and out["date_from"] > out["date_to"]:
+        raise FilterError(f"date_from {out['date_from']} is after date_to {out['date_to']}")
+    out.setdefault("sort", DEFAULT_SORT)
+    out.setdefault("descending", True)
+    out.setdefault("page", 0)
+    return out
+
+
+def row_filters(filters: dict) -> dict:
+    """The part of a filters dict that selects rows (what the totals depend on): no sort, no page."""
+    return {k: v for k, v in filters.items() if k not in ("sort", "descending", "page")}
+
+
+# -- time ---------------------------------------------------------------------------------------
+def local_timestamp(ts: ibis.Value, period: Period) -> ibis.Value:
+    """The local wall-clock time of a naive-UTC timestamp in the period's zone (one CASE per offset)."""
+
+    def shifted(seconds: int) -> ibis.Value:
+        return ts + ibis.interval(seconds=seconds) if seconds else ts
+
+    segments = period.offsets
+    if len(segments) == 1:
+        return shifted(segments[0][1])
+    branches = [
+        (ts < ibis.literal(next_start, type="timestamp"), shifted(seconds))
+        for (_, seconds), (next_start, _) in zip(segments, segments[1:])
+    ]
+    return ibis.cases(*branches, else_=shifted(segments[-1][1]))
+
+
+def local_day_start_utc(day: date, period: Period) -> datetime:
+    """The first instant of a local day in the period's zone, as naive UTC (DST gaps resolve forward)."""
+    zone = ZoneInfo(period.timezone)
+    aware = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(dt_timezone.utc)
+    return aware.replace(tzinfo=None)
+
+
+def day_bounds(period: Period, filters: dict) -> tuple[datetime, datetime]:
+    """``[from, to)`` in naive UTC: the period narrowed to the filters' local days (inclusive)."""
+    lo, hi = period.start_utc, period.end_utc
+    if filters.get("date_from"):
+        lo = max(lo, local_day_start_utc(date.fromisoformat(filters["date_from"]), period))
+    if filters.get("date_to"):
+        after = date.fromisoformat(filters["date_to"]) + timedelta(days=1)
+        hi = min(hi, local_day_start_utc(after, period))
+    return lo, hi
+
+
+# -- rows ---------------------------------------------------------------------------------------
+def _source(tables, kind: str) -> ibis.Table:
+    _check_kind(kind)
+    return tables.usage_requests if kind == "requests" else tables.usage_items
+
+
+def month_rows(tables, period: Period, kind: str) -> ibis.Table:
+    """Every row of the kind in the period (raw canonical columns)."""
+    return in_period(_source(tables, kind), period)
+
+
+def filtered(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
+    """The rows of the kind in the period that match ``filters`` (raw canonical columns, unsorted).
+
+    Days are local dates in the period's zone, turned into a UTC range so the engine can prune.
+    """
+    t = _source(tables, kind)
+    lo, hi = day_bounds(period, filters)
+    preds = [t.created_at >= ibis.literal(lo, type="timestamp"), t.created_at < ibis.literal(hi, type="timestamp")]
+    for key in EQUALITY_FILTERS[kind]:
+        if filters.get(key):
+            preds.append(t[key] == ibis.literal(filters[key], type="string"))
+    if filters.get("search"):
+        preds.append(t.request_id.contains(ibis.literal(filters["search"], type="string")))
+    return t.filter(*preds)
+
+
+def _with_names(tables, t: ibis.Table, kind: str) -> ibis.Table:
+    """``t`` plus ``project`` (name, else id) and, for requests, ``agent`` (name, else id)."""
+    projects = tables.projects.select(_p_id="project_id", _p_name="name")
+    joined = t.left_join(projects, t.project_id == projects._p_id)
+    extra = {"project": ibis.coalesce(joined._p_name, joined.project_id)}
+    if kind == "requests":
+        base = joined.select(*t.columns, **extra).view()
+        agents = tables.agents.select(_a_id="agent_id", _a_name="name")
+        joined2 = base.left_join(agents, base.agent_id == agents._a_id)
+        return joined2.select(*base.columns, agent=ibis.coalesce(joined2._a_name, joined2.agent_id)).view()
+    return joined.select(*t.columns, **extra).view()
+
+
+def _display(t: ibis.Table, period: Period, kind: str) -> ibis.Table:
+    """The table's display columns (:data:`COLUMNS`), time in the org zone."""
+    cols = {name: t[name] for name in COLUMNS[kind] if name not in ("time",)}
+    cols["cost"] = t.cost.cast("float64")
+    if kind == "items":
+        cols["quantity"] = t.quantity.cast("float64")
+        cols["unit_price"] = t.unit_price.cast("float64")
+    return t.select(time=local_timestamp(t.created_at, period), **cols).select(*COLUMNS[kind])
+
+
+def _sort_keys(t: ibis.Table, kind: str, filters: dict) -> list:
+    """Order: the chosen column, then created_at, then the row id, all in the chosen direction."""
+    column = filters.get("sort") or DEFAULT_SORT
+    if column not in SORTABLE[kind]:
+        raise FilterError(f"cannot sort the {kind} table by {column!r}")
+    descending = filters.get("descending", True)
+    first = "created_at" if column == "time" else column
+    names = [first] + [c for c in ("created_at", ID_COLUMN[kind]) if c != first]
+    return [ibis.desc(t[c], nulls_first=False) if descending else ibis.asc(t[c], nulls_first=False) for c in names]
+
+
+def sorted_rows(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
+    """The whole filtered set with display columns (:data:`COLUMNS`), in the table's order."""
+    rows = _display(_with_names(tables, filtered(tables, period, kind, filters), kind), period, kind)
+    return rows.order_by(_sort_keys(rows, kind, filters))
+
+
+def page(tables, period: Period, kind: str, filters: dict, page_size: int = 50) -> ibis.Table:
+    """One page (``filters["page"]``, 0-based) of the filtered set, display columns, in order.
+
+    Names are joined onto the page's rows only, unless the sort needs them (project/agent), so a
+    page of a 10M-row month is a top-N in the engine plus a join of ``page_size`` rows.
+    """
+    offset = int(filters.get("page", 0)) * page_size
+    rows = filtered(tables, period, kind, filters)
+    if filters.get("sort") in ("project", "agent"):
+        rows = _with_names(tables, rows, kind)
+        chosen = rows.order_by(_sort_keys(rows, kind, filters)).limit(page_size, offset=offset).view()
+    else:
+        chosen = rows.order_by(_sort_keys(rows, kind, filters)).limit(page_size, offset=offset).view()
+        chosen = _with_names(tables, chosen, kind)
+    shown = _display(chosen, period, kind)
+    return shown.order_by(_sort_keys(shown, kind, filters))
+
+
+def summary(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
+    """One row: ``rows`` (count) and ``cost`` (sum, null as 0) of the filtered set.
+
+    For requests the cost is ``usage_requests.cost`` (informational), for items ``usage_items.cost``.
+    """
+    t = filtered(tables, period, kind, filters)
+    return t.aggregate(rows=t.count(), cost=ibis.coalesce(t.cost.cast("float64").sum(), 0.0))
+
+
+def option_values(tables, period: Period, kind: str) -> ibis.Table:
+    """(filter, value, label) of every dropdown option present in the period, one small query.
+
+    ``filter`` is a key of :data:`OPTION_FILTERS`; labels are project/agent names (else the id) and
+    the value itself for the other filters. Null values are not options.
+    """
+    t = month_rows(tables, period, kind)
+    parts = []
+    for key in OPTION_FILTERS[kind]:
+        col = t[key]
+        values = t.filter(col.notnull()).select(value=col.cast("string")).distinct()
+        if key == "project_id":
+            names = tables.projects.select(_id="project_id", _name="name")
+            j = values.left_join(names, values.value == names._id)
+            part = j.select(filter=ibis.literal(key), value=j.value, label=ibis.coalesce(j._name, j.value))
+        elif key == "agent_id":
+            names = tables.agents.select(_id="agent_id", _name="name")
+            j = values.left_join(names, values.value == names._id)
+            part = j.select(filter=ibis.literal(key), value=j.value, label=ibis.coalesce(j._name, j.value))
+        else:
+            part = values.select(filter=ibis.literal(key), value=values.value, label=values.value)
+        parts.append(part)
+    return ibis.union(*parts, distinct=False).order_by(["filter", "label", "value"])
+
+
+# -- export -------------------------------------------------------------------------------------
+def csv_safe(t: ibis.Table) -> ibis.Table:
+    """Neutralise spreadsheet formulas: text cells starting with = + - @ (or tab/CR) get a leading '.
+
+    For CSV exports only (Parquet keeps the data as it is).
+    """
+    cols = {}
+    for name, dtype in t.schema().items():
+        col = t[name]
+        if dtype.is_string():
+            risky = col.left(1).isin(list(_CSV_FORMULA_STARTS))
+            cols[name] = risky.ifelse(ibis.literal("'") + col, col)
+        else:
+            cols[name] = col
+    return t.select(**cols)
+
+
+def export_expression(tables, period: Period, kind: str, filters: dict, fmt: str,
+                      ordered: bool = True) -> ibis.Table:
+    """What an export of the filtered set writes: the display columns with ``time`` renamed
+    ``time_local`` (org zone) and ``created_at`` renamed ``created_at_utc``; the CSV form has
+    formula-like text neutralised (:func:`csv_safe`). ``ordered`` sorts it in the table's order
+    (the engine then buffers the whole set to sort it); otherwise rows stream in storage order."""
+    if fmt not in ("csv", "parquet"):
+        raise FilterError(f"unknown export format {fmt!r}: use csv or parquet")
+    rows = _display(_with_names(tables, filtered(tables, period, kind, filters), kind), period, kind)
+    if fmt == "csv":
+        rows = csv_safe(rows)
+    if ordered:
+        rows = rows.order_by(_sort_keys(rows, kind, filters))
+    return rows.rename(time_local="time", created_at_utc="created_at")
