@@ -134,3 +134,35 @@ def test_service_card_switches_between_costs_requests_and_usage(server, page, ru
     dropdown.select_option(label="Requests")
     page.wait_for_function(count, arg=[bars, 0])
     assert page.locator(".oa-service-card-speech_to_text .oa-card-chart-requests").count() == 1
+
+
+def test_filter_items_by_project_and_download_the_csv(server, page, edge_warehouse, run_report):
+    import csv
+
+    import duckdb
+
+    top = run_report(month="2026-03", timezone=ZONE, now=NOW)["cost_by_project"]["slices"][0]
+    con = duckdb.connect(str(edge_warehouse), read_only=True)
+    rows, cost = con.execute(
+        "SELECT count(*), coalesce(sum(coalesce(cost, 0)), 0) FROM usage_items "
+        "WHERE created_at >= TIMESTAMP '2026-03-01 05:00:00' AND created_at < TIMESTAMP '2026-04-01 04:00:00' "
+        "AND project_id = ?", [top["project_id"]]).fetchone()
+    con.close()
+
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    page.locator(".oa-usage-tables .lm-TabBar-tab", has_text="Items").click()
+    page.wait_for_selector(".oa-usage-items .oa-table-total", state="attached")
+    page.locator(".oa-usage-items .oa-filter-project select").select_option(label=top["name"])
+    page.wait_for_selector(f'.oa-usage-items .oa-table-total[data-rows="{rows}"]', state="attached")
+
+    page.locator(".oa-usage-items button.oa-export-csv").click()
+    link = page.locator(".oa-usage-items a.oa-export-link")
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    with open(download.value.path(), newline="", encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    assert len(records) == rows, "the CSV holds exactly the filtered rows"
+    assert abs(sum(float(r["cost"] or 0) for r in records) - cost) < 1e-9
+    assert {r["project"] for r in records} == {top["name"]}
