@@ -9,8 +9,8 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from . import metrics
-from .formatting import month_label
-from .period import Period, PeriodError, current_month, parse_month, parse_now
+from .formatting import month_label, month_short
+from .period import Period, PeriodError, current_month, parse_month, parse_now, shift_month
 from .shaping import count, money
 from .snapshot import Snapshot
 from .state import DashboardState
@@ -43,6 +43,24 @@ STYLE = """<style>
 .oa-status-error { background: #fdecea; color: #8a1c13; }
 .oa-status-empty { background: #f4f4f4; color: #444; font-size: 16px; padding: 24px; text-align: center; }
 </style>"""
+
+
+def comparison_period(period: Period) -> Period:
+    """What a month is compared with: the previous month, or for the current (partial) month the
+    same elapsed span of the previous month, so that 25 days are not compared with 31."""
+    previous = Period.for_month(shift_month(period.month, -1), period.timezone, period.end)
+    if period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end:
+        return previous
+    return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
+
+
+def comparison_label(period: Period) -> str:
+    """``'Oct 2026'`` for a whole month, ``'Oct 1–25'`` for a partial one."""
+    if period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end:
+        return month_short(period.month)
+    if not period.days:
+        return f"{month_short(period.month)} (nothing yet)"
+    return f"{period.start:%b} {period.days[0].day}–{period.days[-1].day}"
 
 
 def _section(title: str, body: w.Widget, css: str) -> w.VBox:
@@ -116,7 +134,8 @@ class Dashboard(w.VBox):
         try:
             period = self.period()
             snapshot = Snapshot.compute(self.warehouse, period)
-            previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, period.previous(self._now)))
+            comparison = comparison_period(period)
+            previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
         except Exception as exc:  # the page must say what broke and keep working
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             shown = f" Still showing {month_label(self.snapshot.period.month)}." if self.snapshot else ""
@@ -124,6 +143,7 @@ class Dashboard(w.VBox):
             self.state.status = "error"
             return
         self.snapshot = snapshot
+        self.comparison = comparison
         self.usage_tables.set_period(period)
         self.previous_kpis = {k: (money(v) if k == "total_cost" else count(v))
                               for k, v in previous_row.iloc[0].to_dict().items()}
@@ -147,7 +167,7 @@ class Dashboard(w.VBox):
         snap = self.snapshot
         self.kpis.values = snap.kpis
         self.kpis.previous = self.previous_kpis
-        self.kpis.previous_month = snap.period.previous().month
+        self.kpis.previous_label = comparison_label(self.comparison)
         self.kpis.stale = False
         self.cost_overview.totals = snap.cost_by_service_type
         self.cost_overview.daily = snap.daily_cost_by_service_type

@@ -53,7 +53,7 @@ def test_month_change_updates_every_widget(dashboard, run_report):
     assert shown["slices"] == [row["name"] for row in february["cost_by_project"]["slices"]]
     assert all(shown[key] != march[key] for key in ("kpis", "slices")), "every widget must follow the month"
     assert "February 2026" in dashboard.month_selector.label.value
-    assert dashboard.kpis.previous_month == "2026-01"
+    assert dashboard.kpis.previous_label == "Jan 2026"
 
 
 def test_next_is_disabled_at_the_current_month(edge_warehouse):
@@ -130,3 +130,13 @@ def test_failed_query_keeps_the_last_month_and_recovers_on_refresh(edge_warehous
 def test_month_from_the_url(query, month, problem):
     got, message = month_from_query(query, "2026-11")
     assert got == month and problem in message
+
+
+def test_current_month_is_compared_with_the_same_days_of_the_previous_month(edge_warehouse, run_report):
+    d = Dashboard(connect(f"duckdb://{edge_warehouse}"), timezone=ZONE, now=NOW)
+    # now = 2026-11-25T12:00Z = 07:00 EST on Nov 25: compare Oct 1 00:00 to Oct 25 07:00 local (same wall-clock span)
+    assert d.comparison.month == "2026-10"
+    assert d.comparison.end.isoformat() == "2026-10-25T07:00:00-04:00"
+    assert d.kpis.previous_label == "Oct 1–25"
+    october_to_date = run_report(month="2026-10", timezone=ZONE, now="2026-10-25T11:00:00Z")["kpis"]
+    assert d.kpis.previous == october_to_date

@@ -6,7 +6,7 @@ import html
 import ipywidgets as w
 from traitlets import Bool, Dict, Unicode
 
-from ..formatting import change, compact, exact, money, money_compact, month_short
+from ..formatting import change, compact, exact, money, money_compact
 
 # (key, label, how to show the value)
 CARDS = (
@@ -24,7 +24,7 @@ class KpiCards(w.HBox):
 
     values = Dict()
     previous = Dict(allow_none=True, default_value=None)
-    previous_month = Unicode("", help="YYYY-MM of ``previous``, named in the change line")
+    previous_label = Unicode("", help="what ``previous`` covers, e.g. 'Oct 2026' or 'Oct 1–25'")
     stale = Bool(False, help="the values belong to another month than the one selected")
 
     def __init__(self, **kwargs):
@@ -34,12 +34,12 @@ class KpiCards(w.HBox):
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
         super().__init__(list(self.cards.values()), layout=w.Layout(flex_flow="row wrap"), **kwargs)
         self.add_class("oa-kpis")
-        self.observe(self._render, names=["values", "previous", "previous_month", "stale"])
+        self.observe(self._render, names=["values", "previous", "previous_label", "stale"])
         self._render()
 
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
-        versus = f"vs {month_short(self.previous_month)}" if self.previous_month else "vs previous month"
+        versus = f"vs {self.previous_label}" if self.previous_label else "vs previous month"
         for key, label, show in CARDS:
             if key not in values:
                 body, hover, delta = "–", "", ("", "flat")
