@@ -128,8 +128,8 @@ class Dashboard(w.VBox):
     def load(self) -> None:
         """Compute the selected month; on failure keep the last content, marked as stale."""
         month = self.state.month
+        self.state.status = "loading"  # before the message: the page must never pair the new month with "ready"
         self.state.message = f"Loading {month_label(month)}…"
-        self.state.status = "loading"
         self.kpis.stale = True
         try:
             period = self.period()
