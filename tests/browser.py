@@ -35,6 +35,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServedURL(str):
+    """The base URL of a running server, with the server's ``pid``."""
+
+    pid: int
+
+
+def kernel_pids(server_pid: int) -> list[int]:
+    """The kernels a Voilà server started (its ipykernel children)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    is_kernel = b"ipykernel" in f.read()
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == server_pid and is_kernel:
+                pids.append(int(entry))
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @contextlib.contextmanager
 def serving(*args: str, env: dict | None = None, timeout: float = 90):
     """Run ``org-analytics serve ARGS`` on a free loopback port; yields the base URL."""
@@ -54,7 +85,9 @@ def serving(*args: str, env: dict | None = None, timeout: float = 90):
             if time.monotonic() > deadline:
                 raise AssertionError("serve did not listen in time")
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        url = ServedURL(f"http://127.0.0.1:{port}")
+        url.pid = proc.pid
+        yield url
     finally:
         proc.terminate()
         try:

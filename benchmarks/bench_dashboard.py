@@ -1,0 +1,62 @@
+"""Dashboard benchmark in a real browser: first full render, month switches, kernel memory.
+
+    python benchmarks/bench_dashboard.py [--items 10000000]
+
+Serves the demo warehouse of that size (benchmarks/data/, built by bench_report.py's generator)
+with `org-analytics serve`, opens it in headless Chromium, and measures: page request -> every
+KPI card filled (status ready); click "previous month" -> every widget updated, five times; the
+kernel's RSS after each switch. Writes benchmarks/RESULTS-dashboard.md.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+from bench_report import MONTH, NOW, ensure_warehouse  # noqa: E402
+from browser import browser_page, kernel_pids, rss_mb, serving, wait_ready  # noqa: E402
+
+from org_analytics_widgets.period import shift_month  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000_000)
+    parser.add_argument("--switches", type=int, default=5)
+    args = parser.parse_args()
+    path = ensure_warehouse(args.items)
+    rows = []
+    with serving("--warehouse", f"duckdb://{path}", env={"ORG_ANALYTICS_NOW": NOW + "Z"}) as url:
+        with browser_page(1280, 900) as page:
+            started = time.perf_counter()
+            page.goto(f"{url}/?month={MONTH}")
+            wait_ready(page, MONTH)
+            first = time.perf_counter() - started
+            kernel = kernel_pids(url.pid)[0]
+            memory = [rss_mb(kernel)]
+            switches = []
+            month = MONTH
+            for _ in range(args.switches):
+                month = shift_month(month, -1)
+                started = time.perf_counter()
+                page.click("button.oa-month-previous")
+                wait_ready(page, month)
+                switches.append(time.perf_counter() - started)
+                memory.append(rss_mb(kernel))
+    rows.append(f"| {args.items:,} | {first:.2f} | {statistics.median(switches):.2f} | {max(switches):.2f} | "
+                f"{' → '.join(f'{m:.0f}' for m in memory)} |")
+    table = "\n".join([
+        "| items | first full render s | month switch median s | month switch max s | kernel RSS MB after each switch |",
+        "|---|---|---|---|---|", *rows])
+    print(table)
+    (HERE / "RESULTS-dashboard.md").write_text(f"# dashboard benchmark (from {MONTH}, UTC)\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()
