@@ -1,6 +1,7 @@
 """Opening a warehouse by URL: read-only, schema-checked, exposing the four canonical tables."""
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,11 +56,14 @@ def _canonical(table: ibis.Table, name: str) -> ibis.Table:
     return table.select(**columns)
 
 
-def _tables_from(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table]) -> Warehouse:
+def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table]) -> Warehouse:
+    """A Warehouse over ``raw`` (one Ibis table per canonical name), validated and normalised.
+    Backend modules (``postgres``, ``spark``, ``mapping``) end with this."""
     return Warehouse(url=url, con=con, **{name: _canonical(raw[name], name) for name in TABLES})
 
 
-def _open_duckdb(url: str, location: str) -> Warehouse:
+def _open_duckdb(url: str) -> Warehouse:
+    location = _file_location(url)
     path = Path(location).expanduser()
     if not path.is_file():
         raise WarehouseError(f"no DuckDB file at {path}: check the path in {url!r} ({URL_FORMS})")
@@ -76,7 +80,7 @@ def _open_duckdb(url: str, location: str) -> Warehouse:
             f"warehouse {path} has no table {missing[0]}: it needs the tables {', '.join(TABLES)} "
             "(see docs/data-contract.md)"
         )
-    return _tables_from(con, url, {name: con.table(name) for name in TABLES})
+    return from_tables(con, url, {name: con.table(name) for name in TABLES})
 
 
 def _parquet_source(folder: Path, name: str) -> str | None:
@@ -89,7 +93,8 @@ def _parquet_source(folder: Path, name: str) -> str | None:
     return None
 
 
-def _open_parquet(url: str, location: str) -> Warehouse:
+def _open_parquet(url: str) -> Warehouse:
+    location = _file_location(url)
     folder = Path(location).expanduser()
     if not folder.is_dir():
         raise WarehouseError(f"no folder at {folder}: check the path in {url!r} ({URL_FORMS})")
@@ -106,10 +111,14 @@ def _open_parquet(url: str, location: str) -> Warehouse:
             raw[name] = con.read_parquet(source, table_name=name, hive_partitioning=True)
         except Exception as exc:
             raise WarehouseError(f"cannot read table {name} from {source}: {_first_line(exc)}") from None
-    return _tables_from(con, url, raw)
+    return from_tables(con, url, raw)
 
 
 _OPENERS = {"duckdb": _open_duckdb, "parquet": _open_parquet}
+# backends whose drivers are optional extras: module name in this package, imported on first use;
+# each module has ``open_warehouse(url) -> Warehouse``
+_LAZY_OPENERS = {"postgres": "postgres", "postgresql": "postgres", "spark": "spark", "sc": "spark",
+                 "mapping": "mapping"}
 
 
 def _first_line(exc: Exception) -> str:
@@ -117,17 +126,24 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _location(url: str) -> tuple[str, str]:
+def _file_location(url: str) -> str:
+    """The path of a file URL: ``duckdb:///abs/path``, ``duckdb:////abs/path``, ``duckdb://rel/path``."""
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in _OPENERS:
-        raise WarehouseError(f"unsupported warehouse URL {url!r}: use {URL_FORMS}")
     location = (parts.netloc + parts.path) if parts.netloc else parts.path
-    if location.startswith("//"):  # duckdb:////abs/path
+    if location.startswith("//"):
         location = "/" + location.lstrip("/")
     if not location:
         raise WarehouseError(f"warehouse URL {url!r} names no path: use {URL_FORMS}")
-    return scheme, location
+    return location
+
+
+def _opener(url: str):
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in _OPENERS:
+        return _OPENERS[scheme]
+    if scheme in _LAZY_OPENERS:
+        return importlib.import_module(f".{_LAZY_OPENERS[scheme]}", __package__).open_warehouse
+    raise WarehouseError(f"unsupported warehouse URL {url!r}: use {URL_FORMS}")
 
 
 def connect(url: str | None = None) -> Warehouse:
@@ -144,5 +160,4 @@ def connect(url: str | None = None) -> Warehouse:
         from .demo import ensure_demo
 
         url = f"duckdb://{ensure_demo()}"
-    scheme, location = _location(url)
-    return _OPENERS[scheme](url, location)
+    return _opener(url)(url)
