@@ -26,6 +26,11 @@ MONTH = "2026-10"
 
 
 def _peak_mb() -> float:
+    """Peak RSS of this process (VmHWM; ru_maxrss is inherited across exec from the parent)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -1,8 +1,10 @@
 """A month of numbers: runs the facts once on the warehouse and derives every section from them."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -64,24 +66,13 @@ class Snapshot:
 
     @classmethod
     def _derive(cls, period, facts, item_requests, totals, by_project, agents, names) -> "Snapshot":
-        local = ibis.duckdb.connect()
-        try:
-            facts_t, names_t = ibis.memtable(facts), ibis.memtable(names)
-            kpis_row = local.execute(
-                S.derive_kpis(
-                    ibis.memtable(totals),
-                    ibis.memtable(by_project),
-                    facts_t,
-                    names_t.filter(names_t.existed),
-                )
-            ).iloc[0]
-            cost_by_type = local.execute(S.derive_cost_by_service_type(facts_t))
-            daily_by_type = local.execute(S.derive_daily_cost_by_service_type(facts_t))
-            per_project = local.execute(S.derive_cost_by_project(facts_t, names_t))
-            svc_by_project = local.execute(S.derive_service_daily_cost_by_project(facts_t))
-            svc_usage = local.execute(S.derive_service_daily_usage(facts_t))
-        finally:
-            local.disconnect()
+        local = _run_local(
+            {"facts": facts, "names": names, "totals": totals, "by_project": by_project},
+            ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage"),
+        )
+        kpis_row = local["kpis"].iloc[0]
+        cost_by_type, daily_by_type, per_project = local["cost_by_type"], local["daily_by_type"], local["per_project"]
+        svc_by_project, svc_usage = local["svc_by_project"], local["svc_usage"]
 
         days = period.days
         kpis = {
@@ -143,11 +134,52 @@ class Snapshot:
 
     def project_trends(self, service_type: str | None = None) -> pd.DataFrame:
         """Daily cost per project (date, project_id, cost), optionally for one service type."""
-        local = ibis.duckdb.connect()
-        try:
-            trends = local.execute(S.derive_project_trends(ibis.memtable(self._facts), service_type))
-        finally:
-            local.disconnect()
+        if service_type is None:
+            trends = _run_local({"facts": self._facts}, ("trends",))["trends"]
+        else:
+            local = ibis.duckdb.connect()
+            try:
+                trends = local.execute(S.derive_project_trends(ibis.memtable(self._facts), service_type))
+            finally:
+                local.disconnect()
         return shaping.ordered(
             shaping.densify(trends, self.period.days, ["project_id"], ["cost"]), shaping.daily_key("project_id")
         )
+
+
+# The local derivations run over the facts fetched from the warehouse, whose schemas are fixed by
+# metrics.facts. Their SQL is compiled once per process from the same ``derive_*`` functions the
+# public metrics use (compiling an Ibis expression costs ~25 ms; running it on the facts, ~2 ms).
+_FACTS = ibis.table({"day": "date", "service_type": "string", "project_id": "string", "model": "string",
+                     "pricing_rule": "string", "unit": "string", "cost": "float64", "quantity": "float64"},
+                    name="facts")
+_NAMES = ibis.table({"project_id": "string", "name": "string", "color": "string",
+                     "monthly_budget": "float64", "existed": "boolean"}, name="names")
+_TOTALS = ibis.table({"total_requests": "int64", "total_tokens": "int64", "total_conversations": "int64"},
+                     name="totals")
+_BY_PROJECT = ibis.table({"project_id": "string", "requests": "int64"}, name="by_project")
+_DERIVATIONS = {
+    "kpis": lambda: S.derive_kpis(_TOTALS, _BY_PROJECT, _FACTS, _NAMES.filter(_NAMES.existed)),
+    "cost_by_type": lambda: S.derive_cost_by_service_type(_FACTS),
+    "daily_by_type": lambda: S.derive_daily_cost_by_service_type(_FACTS),
+    "per_project": lambda: S.derive_cost_by_project(_FACTS, _NAMES),
+    "svc_by_project": lambda: S.derive_service_daily_cost_by_project(_FACTS),
+    "svc_usage": lambda: S.derive_service_daily_usage(_FACTS),
+    "trends": lambda: S.derive_project_trends(_FACTS),
+}
+
+
+@functools.cache
+def _local_sql(name: str) -> str:
+    return ibis.to_sql(_DERIVATIONS[name](), dialect="duckdb")
+
+
+def _run_local(inputs: dict[str, pa.Table], names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Run the named derivations on an in-process DuckDB over the given Arrow tables."""
+    con = duckdb.connect()
+    try:
+        for table, data in inputs.items():
+            con.register(table, data)
+        return {name: con.sql(_local_sql(name)).df() for name in names}
+    finally:
+        con.close()
