@@ -28,7 +28,10 @@ STYLE = """<style>
 .oa-header h1 { margin: 0; font-size: 22px; }
 .oa-header .oa-sub { color: #666; font-size: 13px; }
 .oa-kpis { gap: 12px; } .oa-month-selector { gap: 6px; } .oa-charts-row { gap: 12px; }
-.oa-kpis > .widget-html { flex: 1 1 150px; min-width: 150px; }
+.oa-kpis { display: grid !important; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); }
+.oa-kpis > .widget-html { min-width: 0; margin: 0; }
+.oa-kpis > .widget-html > .widget-html-content { height: 100%; }
+.oa-kpi-card { height: 100%; box-sizing: border-box; }
 .oa-kpi-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; background: #fff; }
 .oa-kpi-label { color: #666; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .oa-kpi-value { font-size: 26px; font-weight: 600; margin: 2px 0; }
@@ -54,10 +57,10 @@ def comparison_period(period: Period) -> Period:
     return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
 
 
-def comparison_label(period: Period) -> str:
-    """``'Oct 2026'`` for a whole month, ``'Oct 1–25'`` for a partial one."""
+def comparison_label(period: Period, shown: Period) -> str:
+    """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one."""
     if period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end:
-        return month_short(period.month)
+        return month_short(period.month) if period.month[:4] != shown.month[:4] else f"{period.start:%b}"
     if not period.days:
         return f"{month_short(period.month)} (nothing yet)"
     return f"{period.start:%b} {period.days[0].day}–{period.days[-1].day}"
@@ -167,7 +170,7 @@ class Dashboard(w.VBox):
         snap = self.snapshot
         self.kpis.values = snap.kpis
         self.kpis.previous = self.previous_kpis
-        self.kpis.previous_label = comparison_label(self.comparison)
+        self.kpis.previous_label = comparison_label(self.comparison, snap.period)
         self.kpis.stale = False
         self.cost_overview.totals = snap.cost_by_service_type
         self.cost_overview.daily = snap.daily_cost_by_service_type

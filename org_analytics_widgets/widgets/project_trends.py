@@ -52,7 +52,7 @@ class ProjectTrends(w.VBox):
             marks=[self.lines], axes=axes,
             fig_margin={"top": 10, "bottom": 30, "left": 70, "right": 10}, animation_duration=250,
             display_toolbar=False,
-            layout=w.Layout(width="100%", min_width="320px", height="320px"),
+            layout=w.Layout(width="100%", min_width="320px", height="320px", flex="0 0 320px"),  # never squeezed by the legend
         )
         self.legend = w.HTML()
         self.legend.add_class("oa-trend-legend")
