@@ -29,16 +29,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000_000)
     parser.add_argument("--switches", type=int, default=5)
+    parser.add_argument("--warmup", type=float, default=20.0,
+                        help="seconds to let Voilà preheat its kernels before the first viewer")
     args = parser.parse_args()
     path = ensure_warehouse(args.items)
     rows = []
     with serving("--warehouse", f"duckdb://{path}", env={"ORG_ANALYTICS_NOW": NOW + "Z"}) as url:
+        time.sleep(args.warmup)
         with browser_page(1280, 900) as page:
-            started = time.perf_counter()
-            page.goto(f"{url}/?month={MONTH}")
-            wait_ready(page, MONTH)
-            first = time.perf_counter() - started
-            kernel = kernel_pids(url.pid)[0]
+            renders = []
+            for _ in range(2):  # a first viewer, then a second one (served from the refilled pool)
+                started = time.perf_counter()
+                page.goto(f"{url}/?month={MONTH}")
+                wait_ready(page, MONTH)
+                renders.append(time.perf_counter() - started)
+                time.sleep(args.warmup)
+            first = renders[0]
+            kernel = max(kernel_pids(url.pid), key=rss_mb)  # the one serving this page holds the data
             memory = [rss_mb(kernel)]
             switches = []
             month = MONTH
@@ -49,10 +56,10 @@ def main() -> None:
                 wait_ready(page, month)
                 switches.append(time.perf_counter() - started)
                 memory.append(rss_mb(kernel))
-    rows.append(f"| {args.items:,} | {first:.2f} | {statistics.median(switches):.2f} | {max(switches):.2f} | "
+    rows.append(f"| {args.items:,} | {first:.2f} / {renders[1]:.2f} | {statistics.median(switches):.2f} | {max(switches):.2f} | "
                 f"{' → '.join(f'{m:.0f}' for m in memory)} |")
     table = "\n".join([
-        "| items | first full render s | month switch median s | month switch max s | kernel RSS MB after each switch |",
+        "| items | first full render s (1st / 2nd viewer) | month switch median s | month switch max s | kernel RSS MB after each switch |",
         "|---|---|---|---|---|", *rows])
     print(table)
     (HERE / "RESULTS-dashboard.md").write_text(f"# dashboard benchmark (from {MONTH}, UTC)\n\n{table}\n")

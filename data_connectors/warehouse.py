@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +14,8 @@ from .errors import WarehouseError
 from .schema import TABLES, validate_table
 
 ENV_VAR = "ORG_ANALYTICS_WAREHOUSE"
+MEMORY_ENV_VAR = "ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
 URL_FORMS = "duckdb:///path/file.duckdb or parquet:///path/dir"
 
 
@@ -62,6 +65,17 @@ def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table]) -> 
     return Warehouse(url=url, con=con, **{name: _canonical(raw[name], name) for name in TABLES})
 
 
+def _configure_duckdb(con: ibis.BaseBackend) -> None:
+    """UTC session; bounded memory so a kernel's RSS stays flat as months are scanned (DuckDB keeps
+    scanned blocks cached up to its limit, 80 % of RAM by default); spill to a private temp folder."""
+    limit = os.environ.get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY_LIMIT
+    spill = Path(tempfile.gettempdir()) / "org-analytics-duckdb"
+    spill.mkdir(mode=0o700, exist_ok=True)
+    con.raw_sql("SET TimeZone = 'UTC'")
+    con.con.execute("SET memory_limit = ?", [limit])
+    con.con.execute("SET temp_directory = ?", [str(spill)])
+
+
 def _open_duckdb(url: str) -> Warehouse:
     location = _file_location(url)
     path = Path(location).expanduser()
@@ -69,7 +83,7 @@ def _open_duckdb(url: str) -> Warehouse:
         raise WarehouseError(f"no DuckDB file at {path}: check the path in {url!r} ({URL_FORMS})")
     try:
         con = ibis.duckdb.connect(str(path), read_only=True)
-        con.raw_sql("SET TimeZone = 'UTC'")
+        _configure_duckdb(con)
         present = set(con.list_tables())
     except Exception as exc:  # locked by a writer, not a DuckDB file, newer storage version, ...
         raise WarehouseError(f"cannot open DuckDB file {path}: {_first_line(exc)}") from None
@@ -99,7 +113,10 @@ def _open_parquet(url: str) -> Warehouse:
     if not folder.is_dir():
         raise WarehouseError(f"no folder at {folder}: check the path in {url!r} ({URL_FORMS})")
     con = ibis.duckdb.connect()
-    con.raw_sql("SET TimeZone = 'UTC'")
+    try:
+        _configure_duckdb(con)
+    except Exception as exc:
+        raise WarehouseError(f"cannot configure DuckDB for {url!r}: {_first_line(exc)}") from None
     raw = {}
     for name in TABLES:
         source = _parquet_source(folder, name)

@@ -6,7 +6,6 @@ every problem with those parameters becomes a sentence on the page, never a trac
 from __future__ import annotations
 
 import html
-import os
 from datetime import datetime
 from urllib.parse import parse_qs
 
@@ -14,6 +13,7 @@ import ipywidgets as w
 import pandas as pd
 from traitlets import Dict
 
+from .app_request import open_app_request
 from .colors import project_color, service_label
 from .dashboard import STYLE, _section
 from .formatting import compact, exact, money, money_compact, month_label, month_short
@@ -312,16 +312,8 @@ def agent_page_from_environment() -> w.Widget:
     Reads ``ORG_ANALYTICS_WAREHOUSE``, ``ORG_ANALYTICS_TIMEZONE``, ``ORG_ANALYTICS_NOW`` and Voilà's
     ``QUERY_STRING`` (``?agent_id=…&month=YYYY-MM``); problems become a page-level message.
     """
-    from data_connectors import connect
-
-    timezone = os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC"
-    now = os.environ.get("ORG_ANALYTICS_NOW") or None
-    agent_id, month = agent_query(os.environ.get("QUERY_STRING"))
-    try:
-        parse_zone(timezone)
-        parse_now(now)
-        warehouse = connect()
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return message_page(f"The agent page cannot open its warehouse: {first}")
-    return AgentPage(warehouse, agent_id, month or None, timezone=timezone, now=now)
+    request = open_app_request()
+    if request.error:
+        return message_page(f"The agent page cannot open its warehouse: {request.error}")
+    agent_id, month = agent_query(request.query)
+    return AgentPage(request.warehouse, agent_id, month or None, timezone=request.timezone, now=request.now)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import html
-import os
 from datetime import datetime
 from urllib.parse import parse_qs
 
 import ipywidgets as w
 
 from . import metrics
+from .app_request import first_line, open_app_request
 from .formatting import month_label, month_short
 from .period import Period, PeriodError, current_month, parse_month, parse_now, shift_month
 from .shaping import count, money
@@ -218,21 +218,18 @@ def month_from_query(query: str | None, latest: str) -> tuple[str, str]:
 def dashboard_from_environment() -> w.Widget:
     """The app notebook's one call: warehouse, zone and month from the environment and the URL.
 
-    Reads ``ORG_ANALYTICS_WAREHOUSE``, ``ORG_ANALYTICS_TIMEZONE``, ``ORG_ANALYTICS_NOW`` and Voilà's
-    ``QUERY_STRING``; a warehouse that cannot be opened becomes a page-level error, not a traceback.
+    A warehouse that cannot be opened becomes a page-level error, not a traceback.
     """
-    from data_connectors import connect
-
-    timezone = os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC"
-    now = os.environ.get("ORG_ANALYTICS_NOW") or None
+    request = open_app_request()
     try:
-        latest = current_month(timezone, now)
-        month, problem = month_from_query(os.environ.get("QUERY_STRING"), latest)
-        dashboard = Dashboard(connect(), timezone=timezone, month=month, now=now)
+        if request.error:
+            raise RuntimeError(request.error)
+        latest = current_month(request.timezone, request.now)
+        month, problem = month_from_query(request.query, latest)
+        dashboard = Dashboard(request.warehouse, timezone=request.timezone, month=month, now=request.now)
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return w.HTML(STYLE + f'<div class="oa-status oa-status-error" data-status="error">'
-                      f"The dashboard cannot open its warehouse: {html.escape(first)}</div>")
+                      f"The dashboard cannot open its warehouse: {html.escape(first_line(exc))}</div>")
     if problem:
         dashboard.state.message = problem
     return dashboard

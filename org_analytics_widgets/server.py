@@ -45,13 +45,16 @@ class OrgAnalyticsVoila(Voila):
 
 
 def voila_arguments(notebooks: str, port: int, open_browser: bool) -> list[str]:
-    """Read-only serving: sources stripped, tracebacks hidden, idle kernels culled, and only
-    uuid-named CSV/Parquet exports downloadable (no ``/`` or ``.`` in the name part)."""
+    """Read-only serving: sources stripped, tracebacks hidden, idle kernels culled, kernels
+    preheated (see app_request), and only uuid-named CSV/Parquet exports downloadable (no ``/``
+    or ``.`` in the name part)."""
     return [
         notebooks,
         f"--port={port}", "--Voila.ip=127.0.0.1",
         *([] if open_browser else ["--no-browser"]),
         "--strip_sources=True", "--theme=light",
+        # a kernel per page is started, imported and connected before a viewer arrives
+        "--preheat_kernel=True",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaConfiguration.file_allowlist={EXPORTS_DIR}/[0-9a-f]{{32}}\\.csv",
         f"--VoilaConfiguration.file_allowlist={EXPORTS_DIR}/[0-9a-f]{{32}}\\.parquet",

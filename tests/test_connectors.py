@@ -99,3 +99,17 @@ def test_bad_urls_say_what_to_type(tmp_path):
 
 def test_schema_error_is_a_warehouse_error():
     assert issubclass(SchemaError, WarehouseError)
+
+
+def test_duckdb_memory_is_bounded_and_configurable(tmp_path, monkeypatch):
+    path = make_warehouse(tmp_path / "w.duckdb")
+    wh = connect(f"duckdb://{path}")
+    assert wh.con.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "488.2 MiB"
+    wh.close()
+    monkeypatch.setenv("ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT", "1GB")
+    wh = connect(f"duckdb://{path}")
+    assert wh.con.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
+    wh.close()
+    monkeypatch.setenv("ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(WarehouseError, match="Memory must have a number"):
+        connect(f"duckdb://{path}")
