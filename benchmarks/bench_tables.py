@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_report import _timed  # noqa: E402  (same folder; the shared cold/warm timer)
 
 ZONE = "UTC"
 NOW = "2026-11-25T12:00:00Z"
@@ -126,18 +127,6 @@ def pick_target(path: str) -> dict:
     finally:
         con.close()
     return {"month": month, "project": project, "service": service, "items_total": total}
-
-
-def _timed(fn, repeat: int = 5) -> dict:
-    started = time.perf_counter()
-    fn()
-    cold = time.perf_counter() - started
-    warm = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        warm.append(time.perf_counter() - started)
-    return {"cold": cold, "warm": statistics.median(warm)}
 
 
 def measure_pages(path: str, month: str, project: str, service: str) -> dict:

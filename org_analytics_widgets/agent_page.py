@@ -11,12 +11,11 @@ from urllib.parse import parse_qs
 
 import ipywidgets as w
 import pandas as pd
-from traitlets import Dict
 
 from .app_request import open_app_request
 from .colors import project_color, service_label
 from .dashboard import STYLE, _section
-from .formatting import compact, exact, money, money_compact, month_label, month_short
+from .formatting import money, month_label, month_short
 from .links import agent_url, dashboard_url
 from .metrics import agent as A
 from .period import Period, PeriodError, current_month, parse_month, parse_now, parse_zone, shift_month
@@ -24,6 +23,7 @@ from .shaping import count, daily_key, by_cost_then, densify, ordered, text
 from .shaping import money as round_money
 from .state import DashboardState
 from .widgets.cost_overview import CostOverview
+from .widgets.kpi_cards import KpiCards, money_card, number_card
 
 REQUESTS_SHOWN = 50
 PAGE_STYLE = """<style>
@@ -44,49 +44,13 @@ PAGE_STYLE = """<style>
 .oa-request-error { color: #b3261e; }
 </style>"""
 
-# (key, label, how to show the value)
 AGENT_CARDS = (
-    ("conversations", "Conversations", compact),
-    ("requests", "Requests", compact),
-    ("cost", "Cost", money_compact),
-    ("tokens", "Tokens", compact),
-    ("models", "Models used", compact),
+    number_card("conversations", "Conversations"),
+    number_card("requests", "Requests"),
+    money_card("cost", "Cost"),
+    number_card("tokens", "Tokens"),
+    number_card("models", "Models used"),
 )
-
-
-class AgentKpis(w.HBox):
-    """Five cards of one agent's month from ``values`` (conversations, requests, cost, tokens, models).
-
-    >>> cards = AgentKpis(); cards.values = {"conversations": 2, "requests": 3, "cost": 3.0,
-    ...                                      "tokens": 200, "models": 1}
-    >>> 'data-key="cost"' in cards.cards["cost"].value
-    True
-    """
-
-    values = Dict(help="conversations, requests, cost, tokens, models of the agent in the month")
-
-    def __init__(self, **kwargs):
-        self.cards = {key: w.HTML() for key, _, _ in AGENT_CARDS}
-        for key, card in self.cards.items():
-            card.add_class("oa-kpi")
-            card.add_class(f"oa-kpi-{key}")
-        super().__init__(list(self.cards.values()), layout=w.Layout(flex_flow="row wrap"), **kwargs)
-        self.add_class("oa-kpis")
-        self.add_class("oa-agent-kpis")
-        self.observe(self._render, names=["values"])
-        self._render()
-
-    def _render(self, _change=None) -> None:
-        for key, label, show in AGENT_CARDS:
-            value = self.values.get(key)
-            body = "–" if value is None else show(value)
-            hover = "" if value is None else (money(value) if key == "cost" else exact(value))
-            self.cards[key].value = (
-                f'<div class="oa-kpi-card" title="{html.escape(hover)}">'
-                f'<div class="oa-kpi-label">{html.escape(label)}</div>'
-                f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(str("" if value is None else value))}">'
-                f'{html.escape(body)}</div><div class="oa-kpi-delta">&nbsp;</div></div>'
-            )
 
 
 def _status_html(status: str, message: str) -> str:
@@ -170,7 +134,8 @@ class AgentPage(w.VBox):
         self.header = w.HTML()
         self.status_box = w.HTML()
         self.status_box.add_class("oa-status-box")
-        self.kpis = AgentKpis()
+        self.kpis = KpiCards(AGENT_CARDS)
+        self.kpis.add_class("oa-agent-kpis")
         self.cost_overview: CostOverview | None = None
         self.cost_box = w.VBox()
         self.requests_table = w.HTML(layout=w.Layout(width="100%", overflow="auto"))

@@ -4,8 +4,6 @@ KPI values read from the page must equal `org-analytics report` for the same mon
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 

@@ -2,33 +2,54 @@
 from __future__ import annotations
 
 import html
+from typing import Callable, NamedTuple
 
 import ipywidgets as w
 from traitlets import Bool, Dict, Unicode
 
 from ..formatting import change, compact, exact, money, money_compact
 
-# (key, label, how to show the value)
+class Card(NamedTuple):
+    """One card: its key in ``values``, its label, and how to show it (big and on hover)."""
+
+    key: str
+    label: str
+    show: Callable[[dict], str]
+    hover: Callable[[dict], str]
+
+
+def number_card(key: str, label: str) -> Card:
+    return Card(key, label, lambda v: compact(v[key]), lambda v: exact(v[key]))
+
+
+def money_card(key: str, label: str) -> Card:
+    return Card(key, label, lambda v: money_compact(v[key]), lambda v: money(v[key]))
+
+
 CARDS = (
-    ("total_requests", "Total Requests", compact),
-    ("total_tokens", "Total Tokens", compact),
-    ("unique_models", "Unique Models", compact),
-    ("active_projects", "Active Projects", None),
-    ("total_conversations", "Total Conversations", compact),
-    ("total_cost", "Total Cost", money_compact),
+    number_card("total_requests", "Total Requests"),
+    number_card("total_tokens", "Total Tokens"),
+    number_card("unique_models", "Unique Models"),
+    Card("active_projects", "Active Projects",
+         lambda v: f"{v['active_projects']:,} / {v['total_projects']:,}",
+         lambda v: f"{v['active_projects']:,} active of {v['total_projects']:,} projects"),
+    number_card("total_conversations", "Total Conversations"),
+    money_card("total_cost", "Total Cost"),
 )
 
 
 class KpiCards(w.HBox):
-    """Six cards from ``values`` (the snapshot's KPIs) and ``previous`` (the previous month's)."""
+    """Cards from ``values`` (by default the snapshot's six KPIs) and, when given, ``previous``
+    (the same numbers for the comparison period)."""
 
     values = Dict()
     previous = Dict(allow_none=True, default_value=None)
     previous_label = Unicode("", help="what ``previous`` covers, e.g. 'Oct 2026' or 'Oct 1–25'")
     stale = Bool(False, help="the values belong to another month than the one selected")
 
-    def __init__(self, **kwargs):
-        self.cards = {key: w.HTML() for key, _, _ in CARDS}
+    def __init__(self, cards: tuple[Card, ...] = CARDS, **kwargs):
+        self.spec = cards
+        self.cards = {card.key: w.HTML() for card in cards}
         for key, card in self.cards.items():
             card.add_class("oa-kpi")
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
@@ -40,17 +61,13 @@ class KpiCards(w.HBox):
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
         versus = f"vs {self.previous_label}" if self.previous_label else "vs previous month"
-        for key, label, show in CARDS:
-            if key not in values:
+        for key, label, show, hover_of in self.spec:
+            if values.get(key) is None:
                 body, hover, delta = "–", "", ("", "flat")
-            elif key == "active_projects":
-                body = f"{values['active_projects']:,} / {values['total_projects']:,}"
-                hover = f"{values['active_projects']:,} active of {values['total_projects']:,} projects"
-                delta = change(values[key], previous.get(key) if previous else None)
             else:
-                body = show(values[key])
-                hover = money(values[key]) if key == "total_cost" else exact(values[key])
+                body, hover = show(values), hover_of(values)
                 delta = change(values[key], previous.get(key) if previous else None)
+            exact_value = "" if values.get(key) is None else str(values[key])
             text, direction = delta
             delta_html = (
                 f'<div class="oa-kpi-delta oa-{direction}" title="change against the previous month">'
@@ -60,6 +77,6 @@ class KpiCards(w.HBox):
             self.cards[key].value = (
                 f'<div class="oa-kpi-card{" oa-stale" if self.stale else ""}" title="{html.escape(hover)}">'
                 f'<div class="oa-kpi-label">{html.escape(label)}</div>'
-                f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(str(values.get(key, "")))}">'
+                f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(exact_value)}">'
                 f"{html.escape(body)}</div>{delta_html}</div>"
             )
