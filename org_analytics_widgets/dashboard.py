@@ -45,6 +45,13 @@ STYLE = """<style>
 .oa-status-loading { background: #eef4fb; color: #1f4e79; }
 .oa-status-error { background: #fdecea; color: #8a1c13; }
 .oa-status-empty { background: #f4f4f4; color: #444; font-size: 16px; padding: 24px; text-align: center; }
+/* names are data of any length: truncate them, the full text is in the title */
+.oa-page .widget-html, .oa-page .widget-html-content, .oa-legend, .oa-legend-row { min-width: 0; max-width: 100%; }
+.oa-legend-name, .oa-card-title { max-width: 40ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.oa-legend-detail { flex: none; white-space: nowrap; }
+.oa-page a.oa-agent-link, .oa-agent-project { display: inline-block; max-width: 32ch; overflow: hidden;
+  text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; }
+.oa-page .oa-table td { max-width: 28ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 </style>"""
 
 

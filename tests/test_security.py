@@ -76,6 +76,8 @@ def test_hostile_names_render_as_text_and_run_nothing(hostile_warehouse):
             assert name in text, f"{name!r} must be shown verbatim"
         assert page.locator("script:not([src])").evaluate_all(
             "els => els.filter(e => e.textContent.includes('__xss')).length") == 0
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+            "a 10,000-character name must not widen the page"
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
         assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
 

@@ -42,10 +42,11 @@ def agent_row_html(rank: int, row: dict, month: str) -> str:
     cost = float(known(row.get("cost")) or 0.0)
     conversations, requests = _int(row.get("conversations")), _int(row.get("requests"))
     href = html.escape(agent_url(agent_id, month))
+    title = html.escape(f"{name} ({agent_id})")
     return (
         f'<tr class="oa-agent-row" data-agent-id="{html.escape(agent_id)}">'
         f'<td class="oa-rank">{rank}</td>'
-        f'<td><a class="oa-agent-link" href="{href}" target="_self" title="{html.escape(agent_id)}">'
+        f'<td><a class="oa-agent-link" href="{href}" target="_self" title="{title}">'
         f"{html.escape(name)}</a></td>"
         f'<td><span class="oa-agent-project"><span class="oa-swatch" style="background:{html.escape(color)}">'
         f"</span>{html.escape(project_name)}</span></td>"
