@@ -46,16 +46,12 @@ def run_cli(capsys, monkeypatch):
     return _run
 
 
-@pytest.fixture
-def run_report(run_cli, edge_warehouse):
-    """Run ``report`` on the edge warehouse and return the parsed JSON.
-
-    ``raw=True`` returns (exit_code, stdout, stderr) instead.
-    """
+def report_runner(run_cli, default_url: str):
+    """``report(month=..., timezone=..., now=..., warehouse=None, raw=False)`` -> parsed JSON."""
 
     def _report(month: str = "2026-03", timezone: str | None = "America/New_York",
                 now: str | None = DEFAULT_NOW, warehouse: str | None = None, raw: bool = False):
-        argv = ["report", "--warehouse", warehouse or duckdb_url(edge_warehouse), "--month", month]
+        argv = ["report", "--warehouse", warehouse or default_url, "--month", month]
         if timezone is not None:
             argv += ["--timezone", timezone]
         if now is not None:
@@ -67,3 +63,41 @@ def run_report(run_cli, edge_warehouse):
         return json.loads(out)
 
     return _report
+
+
+@pytest.fixture
+def run_report(run_cli, edge_warehouse):
+    """Run ``report`` on the edge warehouse (DuckDB) and return the parsed JSON.
+
+    ``raw=True`` returns (exit_code, stdout, stderr) instead.
+    """
+    return report_runner(run_cli, duckdb_url(edge_warehouse))
+
+
+BACKENDS = ("duckdb", "parquet", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from pg import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_url(request, edge_warehouse, tmp_path_factory) -> str:
+    """The edge warehouse on each backend: the DuckDB file, a Parquet folder, a PostgreSQL database."""
+    if request.param == "duckdb":
+        return duckdb_url(edge_warehouse)
+    if request.param == "parquet":
+        import duckdb
+
+        folder = tmp_path_factory.mktemp("edge-parquet")
+        con = duckdb.connect(str(edge_warehouse), read_only=True)
+        for table in ("projects", "agents", "usage_requests", "usage_items"):
+            con.execute(f"COPY {table} TO '{folder / (table + '.parquet')}' (FORMAT parquet)")
+        con.close()
+        return f"parquet://{folder}"
+    return request.getfixturevalue("postgres_server").load_duckdb(edge_warehouse, "edge")

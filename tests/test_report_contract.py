@@ -12,6 +12,7 @@ import json
 import math
 
 import pytest
+from conftest import report_runner
 
 NOW = "2026-11-25T12:00:00Z"  # NY 2026-11-25 07:00 EST
 NY = "America/New_York"
@@ -26,11 +27,17 @@ _cache: dict = {}
 
 
 @pytest.fixture
-def report(run_report):
+def run_report(run_cli, backend_url):
+    """Every hand-computed check runs on each backend (DuckDB file, Parquet, PostgreSQL)."""
+    return report_runner(run_cli, backend_url)
+
+
+@pytest.fixture
+def report(run_report, backend_url):
     """run_report with a per-module cache (the warehouse is read-only, reports are pure)."""
 
     def _get(month="2026-03", timezone=NY, now=NOW):
-        key = (month, timezone, now)
+        key = (backend_url, month, timezone, now)
         if key not in _cache:
             _cache[key] = run_report(month=month, timezone=timezone, now=now)
         return _cache[key]
