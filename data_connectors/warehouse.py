@@ -16,7 +16,8 @@ from .schema import TABLES, validate_table
 ENV_VAR = "ORG_ANALYTICS_WAREHOUSE"
 MEMORY_ENV_VAR = "ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
-URL_FORMS = "duckdb:///path/file.duckdb or parquet:///path/dir"
+URL_FORMS = ("duckdb:///path/file.duckdb, parquet:///path/dir[?usage_items=GLOB] "
+             "or mapping:///path/mapping.toml")
 
 
 @dataclass
@@ -97,21 +98,64 @@ def _open_duckdb(url: str) -> Warehouse:
     return from_tables(con, url, {name: con.table(name) for name in TABLES})
 
 
-def _parquet_source(folder: Path, name: str) -> str | None:
+def _parquet_source(folder: Path, name: str, pattern: str | None = None) -> str | list[str] | None:
+    """Where table ``name`` of the Parquet warehouse ``folder`` is, as what ``read_parquet`` takes.
+
+    ``pattern`` (from ``?name=GLOB`` in the URL) is a glob, relative to ``folder`` unless absolute.
+    Otherwise exactly one of: ``<name>.parquet``, a folder ``<name>/`` (read recursively, Hive-style
+    ``key=value`` folders become columns), or files ``<name>-*.parquet`` (e.g. one per month).
+    Raises WarehouseError when a glob matches nothing or several of the forms are present."""
+    if pattern is not None:
+        glob = pattern if Path(pattern).expanduser().is_absolute() else str(folder / pattern)
+        glob = str(Path(glob).expanduser())
+        import glob as globbing
+
+        if not any(Path(hit).is_file() for hit in globbing.iglob(glob, recursive=True)):
+            raise WarehouseError(f"parquet table {name}: the glob {pattern!r} matches no file (looked for {glob})")
+        return glob
+    forms = []
     file = folder / f"{name}.parquet"
     if file.is_file():
-        return str(file)
+        forms.append((f"{name}.parquet", str(file)))
     sub = folder / name
     if sub.is_dir():
-        return str(sub / "**" / "*.parquet")
-    return None
+        forms.append((f"{name}/", str(sub / "**" / "*.parquet")))
+    parts = sorted(str(hit) for hit in folder.glob(f"{name}-*.parquet") if hit.is_file())
+    if parts:
+        forms.append((f"{name}-*.parquet", str(folder / f"{name}-*.parquet")))
+    if len(forms) > 1:
+        raise WarehouseError(
+            f"parquet warehouse {folder} has table {name} in several forms ({', '.join(f for f, _ in forms)}): "
+            "keep one, or choose with ?" + name + "=GLOB in the URL"
+        )
+    return forms[0][1] if forms else None
 
 
 def _open_parquet(url: str) -> Warehouse:
+    """``parquet:///dir[?table=GLOB&...]``: each table a view over ``read_parquet`` (nothing loaded).
+
+    Every file of a table is read with ``hive_partitioning`` (``month=2026-10/`` folders add a
+    ``month`` column, ignored by the contract) and ``union_by_name`` (files written before a column
+    was added read it as null). A period's query filters ``created_at``, which DuckDB pushes into
+    the scan: row groups whose min/max ``created_at`` statistics lie outside the period are skipped,
+    so a month's numbers read only that month's data (plus every file's footer)."""
+    from urllib.parse import parse_qsl
+
     location = _file_location(url)
     folder = Path(location).expanduser()
     if not folder.is_dir():
         raise WarehouseError(f"no folder at {folder}: check the path in {url!r} ({URL_FORMS})")
+    patterns: dict[str, str] = {}
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if key not in TABLES:
+            import difflib
+
+            close = difflib.get_close_matches(key, list(TABLES), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (tables: {', '.join(TABLES)})"
+            raise WarehouseError(f"unknown option {key!r} in the parquet URL {url!r}{hint}")
+        if not value:
+            raise WarehouseError(f"empty glob for table {key} in the parquet URL {url!r}")
+        patterns[key] = value
     con = ibis.duckdb.connect()
     try:
         _configure_duckdb(con)
@@ -119,13 +163,14 @@ def _open_parquet(url: str) -> Warehouse:
         raise WarehouseError(f"cannot configure DuckDB for {url!r}: {_first_line(exc)}") from None
     raw = {}
     for name in TABLES:
-        source = _parquet_source(folder, name)
+        source = _parquet_source(folder, name, patterns.get(name))
         if source is None:
             raise WarehouseError(
-                f"parquet warehouse {folder} has no table {name}: expected {name}.parquet or a folder {name}/"
+                f"parquet warehouse {folder} has no table {name}: expected {name}.parquet, a folder {name}/, "
+                f"files {name}-*.parquet or ?{name}=GLOB in the URL"
             )
         try:
-            raw[name] = con.read_parquet(source, table_name=name, hive_partitioning=True)
+            raw[name] = con.read_parquet(source, table_name=name, hive_partitioning=True, union_by_name=True)
         except Exception as exc:
             raise WarehouseError(f"cannot read table {name} from {source}: {_first_line(exc)}") from None
     return from_tables(con, url, raw)

@@ -113,3 +113,81 @@ def test_duckdb_memory_is_bounded_and_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(WarehouseError, match="Memory must have a number"):
         connect(f"duckdb://{path}")
+
+
+def _items_parquet(tmp_path):
+    """A Parquet warehouse folder with everything but usage_items, and the DuckDB source file."""
+    src = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
+        "INSERT INTO usage_items (item_id, created_at, cost) VALUES "
+        "('a', '2026-09-30 23:00', 1.5), ('b', '2026-10-01', 2.5), ('c', '2026-11-02', 4.0)"))
+    out = tmp_path / "pq"
+    out.mkdir()
+    con = duckdb.connect(str(src))
+    for table in ("projects", "agents", "usage_requests"):
+        con.execute(f"COPY {table} TO '{out / (table + '.parquet')}' (FORMAT parquet)")
+    return con, out
+
+
+def test_parquet_monthly_files_and_url_globs(tmp_path):
+    con, out = _items_parquet(tmp_path)
+    for month in ("2026-09", "2026-10", "2026-11"):
+        con.execute(f"COPY (FROM usage_items WHERE strftime(created_at, '%Y-%m') = '{month}') "
+                    f"TO '{out / f'usage_items-{month}.parquet'}' (FORMAT parquet)")
+    # a file written before `model` existed reads it as null (union_by_name)
+    elsewhere = tmp_path / "lake" / "items"
+    elsewhere.mkdir(parents=True)
+    con.execute(f"COPY (SELECT * EXCLUDE (model) FROM usage_items WHERE item_id = 'c') "
+                f"TO '{elsewhere / 'old.parquet'}' (FORMAT parquet)")
+    con.execute(f"COPY (FROM usage_items WHERE item_id <> 'c') TO '{elsewhere / 'new.parquet'}' (FORMAT parquet)")
+    con.close()
+
+    wh = connect(f"parquet://{out}")
+    assert wh.usage_items.cost.sum().execute() == 8.0
+    wh.close()
+    wh = connect(f"parquet://{out}?usage_items=usage_items-2026-1*.parquet")
+    assert wh.usage_items.cost.sum().execute() == 6.5
+    wh.close()
+    wh = connect(f"parquet://{out}?usage_items={elsewhere}/*.parquet")
+    assert wh.usage_items.cost.sum().execute() == 8.0
+    assert wh.usage_items.model.isnull().sum().execute() == 3
+    wh.close()
+
+
+def test_parquet_period_filter_is_pushed_into_the_scan(tmp_path):
+    """A month's query reads the Parquet files through a filtered scan, not a loaded table."""
+    con, out = _items_parquet(tmp_path)
+    con.execute(f"COPY usage_items TO '{out / 'usage_items.parquet'}' (FORMAT parquet)")
+    con.close()
+    import datetime as dt
+
+    wh = connect(f"parquet://{out}")
+    items = wh.usage_items
+    expr = items.filter(items.created_at >= dt.datetime(2026, 10, 1), items.created_at < dt.datetime(2026, 11, 1))
+    plan = "\n".join(str(v) for row in wh.con.raw_sql(f"EXPLAIN {wh.con.compile(expr.cost.sum())}").fetchall()
+                     for v in row)
+    assert "PARQUET_SCAN" in plan.upper().replace(" ", "_") or "READ_PARQUET" in plan.upper()
+    assert "created_at>=" in plan.replace(" ", "") and "Filters" in plan
+    assert expr.cost.sum().execute() == 2.5
+    wh.close()
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?usage_items=nothing-*.parquet", "matches no file"),
+    ("?usage_itmes=x.parquet", "did you mean 'usage_items'"),
+    ("?usage_items=", "empty glob"),
+])
+def test_parquet_url_options_are_checked(tmp_path, query, message):
+    con, out = _items_parquet(tmp_path)
+    con.execute(f"COPY usage_items TO '{out / 'usage_items.parquet'}' (FORMAT parquet)")
+    con.close()
+    with pytest.raises(WarehouseError, match=message):
+        connect(f"parquet://{out}{query}")
+
+
+def test_parquet_table_in_two_forms_is_ambiguous(tmp_path):
+    con, out = _items_parquet(tmp_path)
+    con.execute(f"COPY usage_items TO '{out / 'usage_items.parquet'}' (FORMAT parquet)")
+    con.execute(f"COPY usage_items TO '{out / 'usage_items-2026.parquet'}' (FORMAT parquet)")
+    con.close()
+    with pytest.raises(WarehouseError, match="several forms"):
+        connect(f"parquet://{out}")
