@@ -199,8 +199,14 @@ def _file_location(url: str) -> str:
     return location
 
 
+def url_scheme(url: str) -> str:
+    """The scheme of a warehouse URL, lower-cased (``urlsplit`` would choke on ``spark://local[2]``)."""
+    scheme, sep, _ = url.partition(":")
+    return scheme.lower() if sep else ""
+
+
 def _opener(url: str):
-    scheme = urlsplit(url).scheme.lower()
+    scheme = url_scheme(url)
     if scheme in _OPENERS:
         return _OPENERS[scheme]
     if scheme in _LAZY_OPENERS:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -74,7 +75,41 @@ def run_report(run_cli, edge_warehouse):
     return report_runner(run_cli, duckdb_url(edge_warehouse))
 
 
-BACKENDS = ("duckdb", "parquet", "postgres")
+BACKENDS = ("duckdb", "parquet", "postgres", "spark")
+
+
+def require_spark() -> None:
+    """PySpark and a JVM, or skip (locally) / fail (CI=true) with the reason."""
+    import importlib.util
+    import shutil
+
+    from browser import CI
+
+    missing = [what for what, ok in (
+        ("pyspark (pip install 'org-analytics[spark]')", importlib.util.find_spec("pyspark") is not None),
+        ("Java 17+ (apt-get install openjdk-17-jre-headless)", bool(shutil.which("java") or os.environ.get("JAVA_HOME"))),
+    ) if not ok]
+    if missing:
+        message = "Spark tests need " + " and ".join(missing)
+        if CI:
+            pytest.fail(message + " — CI=true: backend tests may not skip")
+        pytest.skip(message)
+
+
+def export_parquet(duckdb_file, folder: Path) -> Path:
+    """The four tables of a DuckDB warehouse as ``<table>.parquet`` files in ``folder``."""
+    import duckdb
+
+    con = duckdb.connect(str(duckdb_file), read_only=True)
+    for table in ("projects", "agents", "usage_requests", "usage_items"):
+        con.execute(f"COPY {table} TO '{folder / (table + '.parquet')}' (FORMAT parquet)")
+    con.close()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def edge_parquet(edge_warehouse, tmp_path_factory) -> Path:
+    return export_parquet(edge_warehouse, tmp_path_factory.mktemp("edge-parquet"))
 
 
 @pytest.fixture(scope="session")
@@ -87,17 +122,14 @@ def postgres_server():
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def backend_url(request, edge_warehouse, tmp_path_factory) -> str:
-    """The edge warehouse on each backend: the DuckDB file, a Parquet folder, a PostgreSQL database."""
+def backend_url(request, edge_warehouse) -> str:
+    """The edge warehouse on each backend: the DuckDB file, a Parquet folder, a PostgreSQL database,
+    the Parquet folder read by Spark in local mode."""
     if request.param == "duckdb":
         return duckdb_url(edge_warehouse)
     if request.param == "parquet":
-        import duckdb
-
-        folder = tmp_path_factory.mktemp("edge-parquet")
-        con = duckdb.connect(str(edge_warehouse), read_only=True)
-        for table in ("projects", "agents", "usage_requests", "usage_items"):
-            con.execute(f"COPY {table} TO '{folder / (table + '.parquet')}' (FORMAT parquet)")
-        con.close()
-        return f"parquet://{folder}"
+        return f"parquet://{request.getfixturevalue('edge_parquet')}"
+    if request.param == "spark":
+        require_spark()
+        return f"spark://local[2]?path={request.getfixturevalue('edge_parquet')}"
     return request.getfixturevalue("postgres_server").load_duckdb(edge_warehouse, "edge")
