@@ -8,3 +8,7 @@ class WarehouseError(Exception):
 
 class SchemaError(WarehouseError):
     """A canonical table or column is missing or has the wrong kind of type."""
+
+
+class QueryTimeout(WarehouseError):
+    """A query ran past the deadline and was cancelled."""

@@ -1,20 +1,24 @@
 """Opening a warehouse by URL: read-only, schema-checked, exposing the four canonical tables."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import ibis
 
-from .errors import WarehouseError
+from .errors import QueryTimeout, WarehouseError
 from .schema import TABLES, validate_table
 
 ENV_VAR = "ORG_ANALYTICS_WAREHOUSE"
 MEMORY_ENV_VAR = "ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT"
+TIMEOUT_ENV_VAR = "ORG_ANALYTICS_QUERY_TIMEOUT"
+DEFAULT_QUERY_TIMEOUT = 120.0
 DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
 URL_FORMS = ("duckdb:///path/file.duckdb, parquet:///path/dir[?usage_items=GLOB] "
              "or mapping:///path/mapping.toml")
@@ -45,6 +49,76 @@ class Warehouse:
 
     def close(self) -> None:
         self.con.disconnect()
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None = None):
+        """Cancel whatever this warehouse's engine runs after ``seconds`` (default: the
+        ``ORG_ANALYTICS_QUERY_TIMEOUT`` environment variable, else 120 s); a cancelled query raises
+        QueryTimeout. A slow warehouse then costs a page one bounded wait, not a frozen kernel.
+
+        >>> with wh.deadline(30):                          # doctest: +SKIP
+        ...     Snapshot.compute(wh, period)
+        """
+        seconds = query_timeout() if seconds is None else seconds
+        fired = threading.Event()
+
+        def cancel():
+            fired.set()
+            _cancel(self.con)
+
+        timer = threading.Timer(seconds, cancel)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except Exception as exc:
+            if fired.is_set():
+                raise QueryTimeout(f"the warehouse did not answer within {seconds:g} s "
+                                   f"(set {TIMEOUT_ENV_VAR} to wait longer)") from exc
+            raise
+        finally:
+            timer.cancel()
+
+    def reconnect(self) -> None:
+        """Open the same URL again and swap the new connection in, in place (every holder of this
+        Warehouse sees it): after the warehouse went away and came back. Raises WarehouseError."""
+        fresh = _opener(self.url)(self.url)
+        try:
+            self.con.disconnect()
+        except Exception:  # the old connection is broken: that is why we are here
+            pass
+        for name in ("con", *TABLES):
+            setattr(self, name, getattr(fresh, name))
+
+
+def query_timeout() -> float:
+    text = os.environ.get(TIMEOUT_ENV_VAR)
+    if not text:
+        return DEFAULT_QUERY_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise WarehouseError(f"{TIMEOUT_ENV_VAR}={text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise WarehouseError(f"{TIMEOUT_ENV_VAR} must be positive, got {text!r}")
+    return value
+
+
+def _cancel(con) -> None:
+    """Interrupt the running query of ``con`` from another thread (best effort, per engine)."""
+    try:
+        if con.name == "duckdb":
+            con.con.interrupt()
+        elif con.name == "postgres":
+            con.con.cancel()
+        elif con.name == "pyspark":
+            session = con._session
+            if hasattr(session, "sparkContext") and not hasattr(session, "is_stopped"):
+                session.sparkContext.cancelAllJobs()
+            else:
+                session.interruptAll()
+    except Exception:  # nothing running, or the connection is gone: nothing to cancel
+        pass
 
 
 def _canonical(table: ibis.Table, name: str) -> ibis.Table:

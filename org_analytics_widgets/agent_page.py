@@ -177,15 +177,16 @@ class AgentPage(w.VBox):
         try:
             self.period = period = Period.for_month(self.month, self.timezone, self._now)
             wh, aid = self.warehouse, self.agent_id
-            info = wh.execute(A.agent_info(wh, period, aid)).iloc[0].to_dict()
-            if not bool(info["listed"]) and count(info["usage_rows"]) == 0:
-                self.info = info
-                return self._fail("unknown", f"There is no agent “{aid}”: it is not in the agents table and has "
-                                             f"no usage in {month_label(self.month)}. Check the link, or pick "
-                                             "an agent from the dashboard.")
-            kpis = wh.execute(A.agent_kpis(wh, period, aid)).iloc[0].to_dict()
-            daily = wh.execute(A.agent_daily_cost_by_service_type(wh, period, aid))
-            page = wh.execute(A.agent_requests_page(wh, period, aid, limit=REQUESTS_SHOWN, offset=0))
+            with wh.deadline():
+                info = wh.execute(A.agent_info(wh, period, aid)).iloc[0].to_dict()
+                if not bool(info["listed"]) and count(info["usage_rows"]) == 0:
+                    self.info = info
+                    return self._fail("unknown", f"There is no agent “{aid}”: it is not in the agents table and "
+                                                 f"has no usage in {month_label(self.month)}. Check the link, or "
+                                                 "pick an agent from the dashboard.")
+                kpis = wh.execute(A.agent_kpis(wh, period, aid)).iloc[0].to_dict()
+                daily = wh.execute(A.agent_daily_cost_by_service_type(wh, period, aid))
+                page = wh.execute(A.agent_requests_page(wh, period, aid, limit=REQUESTS_SHOWN, offset=0))
         except Exception as exc:  # the page must say what broke, not show a traceback
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             return self._fail("error", f"Could not load this agent's {month_label(self.month)}: {first}")

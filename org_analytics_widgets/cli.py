@@ -43,7 +43,8 @@ def _cmd_report(args) -> int:
     period = Period.for_month(month, args.timezone, args.now)  # validate input before connecting
     warehouse = connect(args.warehouse)
     try:
-        report = to_report(Snapshot.compute(warehouse, period))
+        with warehouse.deadline():
+            report = to_report(Snapshot.compute(warehouse, period))
     finally:
         warehouse.close()
     json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)

@@ -93,6 +93,7 @@ class Dashboard(w.VBox):
         latest = current_month(timezone, self._now)
         self.state = DashboardState(timezone=timezone, latest_month=latest, month=month or latest)
         self.snapshot: Snapshot | None = None
+        self._failed = False
         self.previous_kpis: dict | None = None
 
         self.month_selector = MonthSelector(self.state)
@@ -142,16 +143,21 @@ class Dashboard(w.VBox):
         self.state.message = f"Loading {month_label(month)}…"
         self.kpis.stale = True
         try:
+            if self._failed:  # the warehouse went away: open it again (Postgres restarted, file back, ...)
+                self.warehouse.reconnect()
             period = self.period()
-            snapshot = Snapshot.compute(self.warehouse, period)
-            comparison = comparison_period(period)
-            previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
+            with self.warehouse.deadline():
+                snapshot = Snapshot.compute(self.warehouse, period)
+                comparison = comparison_period(period)
+                previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
         except Exception as exc:  # the page must say what broke and keep working
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self._failed = True
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
             shown = f" Still showing {month_label(self.snapshot.period.month)}." if self.snapshot else ""
             self.state.message = f"Could not load {month_label(month)}: {first}.{shown} Use Refresh to try again."
             self.state.status = "error"
             return
+        self._failed = False
         self.snapshot = snapshot
         self.comparison = comparison
         self.usage_tables.set_period(period)

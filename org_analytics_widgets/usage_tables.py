@@ -129,12 +129,13 @@ class UsageTableController:
         widget.status = "loading"
         load_options = options or (options is None and self.options_stale)
         try:
-            totals = self.summary()
-            f = self.filters
-            last = max(math.ceil(totals["rows"] / self.page_size) - 1, 0)
-            if f["page"] > last:  # a page past the end (a stale pager or a crafted value): show the last
-                setattr(self.state, self.trait, {**f, "page": last})
-            rows = self.page_frame() if totals["rows"] else pd.DataFrame(columns=list(T.COLUMNS[self.kind]))
+            with self.warehouse.deadline():
+                totals = self.summary()
+                f = self.filters
+                last = max(math.ceil(totals["rows"] / self.page_size) - 1, 0)
+                if f["page"] > last:  # a page past the end (a stale pager or a crafted value): show the last
+                    setattr(self.state, self.trait, {**f, "page": last})
+                rows = self.page_frame() if totals["rows"] else pd.DataFrame(columns=list(T.COLUMNS[self.kind]))
         except Exception as exc:  # the table must say what broke and keep working
             widget.message = f"Could not load the {self.kind}: {_first_line(exc)}. Change a filter to try again."
             widget.status = "error"
@@ -150,7 +151,8 @@ class UsageTableController:
         self.stale = False
         if load_options:  # after the page: the rows show first, the dropdowns fill in next
             try:
-                widget.options = self.options()
+                with self.warehouse.deadline():
+                    widget.options = self.options()
                 self.options_stale = False
             except Exception as exc:
                 widget.message = f"Could not load the filter options: {_first_line(exc)}."
@@ -210,7 +212,8 @@ class UsageTableController:
             rows = self.summary()["rows"]
             ordered = rows <= self.export_sort_limit
             widget.export = {"state": "running", "rows": rows, "fmt": fmt, "ordered": ordered}
-            export = self.export(fmt, ordered=ordered)
+            with self.warehouse.deadline():
+                export = self.export(fmt, ordered=ordered)
         except Exception as exc:
             widget.export = {"state": "error", "message": f"Export failed: {_first_line(exc)}"}
             return None

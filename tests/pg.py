@@ -51,8 +51,15 @@ class PostgresServer:
             shutil.chown(pwfile, "postgres")
         _as_postgres(str(self.bin / "initdb"), "-D", str(self.root / "data"), "-U", "postgres", "--auth=scram-sha-256",
                      f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C", "--no-sync")
+        self.start()
+
+    def start(self) -> None:
         _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-l", str(self.root / "log"), "-w",
                      "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def pause(self) -> None:
+        """Stop the server (sessions are cut off), keeping its data for ``start``."""
+        _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str, user: tuple[str, str] = READER, schema: str | None = None) -> str:
         query = f"?schema={schema}" if schema else ""
