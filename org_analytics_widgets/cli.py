@@ -91,7 +91,7 @@ def _cmd_serve(args) -> int:
     from .server import voila_arguments
 
     command = [sys.executable, "-m", "org_analytics_widgets.server",
-               *voila_arguments(str(NOTEBOOKS), args.port, not args.no_browser)]
+               *voila_arguments(str(NOTEBOOKS), args.port, not args.no_browser, args.idle_timeout)]
     os.execve(command[0], command, env)  # become Voilà: signals reach it and it shuts its kernels down
 
 
@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
     serve.add_argument("--port", type=_positive_int, default=8866)
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.add_argument("--idle-timeout", type=_positive_int, default=600, metavar="SECONDS",
+                       help="shut down a viewer's kernel after this long without activity (default 600)")
     serve.set_defaults(run=_cmd_serve)
     return parser
 

@@ -44,7 +44,7 @@ class OrgAnalyticsVoila(Voila):
         ]
 
 
-def voila_arguments(notebooks: str, port: int, open_browser: bool) -> list[str]:
+def voila_arguments(notebooks: str, port: int, open_browser: bool, idle_timeout: int = 600) -> list[str]:
     """Read-only serving: sources stripped, tracebacks hidden, idle kernels culled, kernels
     preheated (see app_request), and only uuid-named CSV/Parquet exports downloadable (no ``/``
     or ``.`` in the name part)."""
@@ -58,7 +58,8 @@ def voila_arguments(notebooks: str, port: int, open_browser: bool) -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaConfiguration.file_allowlist={EXPORTS_DIR}/[0-9a-f]{{32}}\\.csv",
         f"--VoilaConfiguration.file_allowlist={EXPORTS_DIR}/[0-9a-f]{{32}}\\.parquet",
-        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.cull_idle_timeout={idle_timeout}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, idle_timeout // 2))}",
         "--MappingKernelManager.cull_connected=False",
     ]
 
