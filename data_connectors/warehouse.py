@@ -134,10 +134,25 @@ def _canonical(table: ibis.Table, name: str) -> ibis.Table:
     return table.select(**columns)
 
 
+def _one_row_per_id(table: ibis.Table, name: str) -> ibis.Table:
+    """``projects`` and ``agents`` keyed by their id even when the source repeats an id (a join on a
+    repeated id would count its usage twice): the smallest of each column, and a project is archived
+    only if every row of it is."""
+    key = {"projects": "project_id", "agents": "agent_id"}[name]
+    columns = {c: table[c].min() for c in TABLES[name] if c != key}
+    if name == "projects":
+        columns["archived_at"] = ibis.ifelse(table.archived_at.isnull().any(), ibis.null("timestamp"),
+                                             table.archived_at.max())
+    return table.group_by(key).aggregate(**columns).select(*TABLES[name])
+
+
 def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table]) -> Warehouse:
     """A Warehouse over ``raw`` (one Ibis table per canonical name), validated and normalised.
     Backend modules (``postgres``, ``spark``, ``mapping``) end with this."""
-    return Warehouse(url=url, con=con, **{name: _canonical(raw[name], name) for name in TABLES})
+    tables = {name: _canonical(raw[name], name) for name in TABLES}
+    for name in ("projects", "agents"):
+        tables[name] = _one_row_per_id(tables[name], name)
+    return Warehouse(url=url, con=con, **tables)
 
 
 def _configure_duckdb(con: ibis.BaseBackend) -> None:
