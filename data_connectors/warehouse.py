@@ -79,6 +79,18 @@ class Warehouse:
         finally:
             timer.cancel()
 
+    def version(self) -> tuple | None:
+        """What identifies the data's current state cheaply, for caches: a DuckDB file's size and
+        modification time; None where that cannot be known without a query (then a cache lasts
+        until the user asks for a refresh)."""
+        if url_scheme(self.url) == "duckdb":
+            try:
+                stat = os.stat(Path(_file_location(self.url)).expanduser())
+            except OSError:
+                return None
+            return (stat.st_size, stat.st_mtime_ns)
+        return None
+
     def reconnect(self) -> None:
         """Open the same URL again and swap the new connection in, in place (every holder of this
         Warehouse sees it): after the warehouse went away and came back. Raises WarehouseError."""

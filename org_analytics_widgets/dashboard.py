@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from datetime import datetime
 from urllib.parse import parse_qs
 
@@ -55,6 +56,9 @@ STYLE = """<style>
 </style>"""
 
 
+CACHED_MONTHS = 24  # snapshots are aggregates (kilobytes to a few MB): two years of months at most
+
+
 def comparison_period(period: Period) -> Period:
     """What a month is compared with: the previous month, or for the current (partial) month the
     same elapsed span of the previous month, so that 25 days are not compared with 31."""
@@ -94,6 +98,8 @@ class Dashboard(w.VBox):
         self.state = DashboardState(timezone=timezone, latest_month=latest, month=month or latest)
         self.snapshot: Snapshot | None = None
         self._failed = False
+        # closed months computed before, by (month, warehouse version): switching back is instant
+        self._closed_months: OrderedDict[tuple, tuple] = OrderedDict()
         self.previous_kpis: dict | None = None
 
         self.month_selector = MonthSelector(self.state)
@@ -146,10 +152,7 @@ class Dashboard(w.VBox):
             if self._failed:  # the warehouse went away: open it again (Postgres restarted, file back, ...)
                 self.warehouse.reconnect()
             period = self.period()
-            with self.warehouse.deadline():
-                snapshot = Snapshot.compute(self.warehouse, period)
-                comparison = comparison_period(period)
-                previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
+            snapshot, comparison, previous_row = self._compute(period)
         except Exception as exc:  # the page must say what broke and keep working
             self._failed = True
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
@@ -171,7 +174,27 @@ class Dashboard(w.VBox):
             self.state.message = ""
             self.state.status = "ready"
 
-    def _on_month(self, _change) -> None:
+    def _compute(self, period: Period) -> tuple:
+        """The month's snapshot, comparison period and previous KPIs; a closed month comes from the
+        cache while the warehouse version is unchanged (the current month is always computed)."""
+        closed = period.month < self.state.latest_month
+        key = (period.month, self.warehouse.version())
+        if closed and key in self._closed_months:
+            self._closed_months.move_to_end(key)
+            return self._closed_months[key]
+        with self.warehouse.deadline():
+            snapshot = Snapshot.compute(self.warehouse, period)
+            comparison = comparison_period(period)
+            previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
+        if closed:
+            self._closed_months[key] = (snapshot, comparison, previous_row)
+            while len(self._closed_months) > CACHED_MONTHS:
+                self._closed_months.popitem(last=False)
+        return snapshot, comparison, previous_row
+
+    def _on_month(self, change) -> None:
+        if change["name"] == "refresh_count":  # Refresh means: read the warehouse again
+            self._closed_months.clear()
         self.load()
 
     def _on_trend_type(self, change) -> None:

@@ -145,3 +145,30 @@ def test_current_month_is_compared_with_the_same_days_of_the_previous_month(edge
 def test_comparison_across_a_year_names_the_year(edge_warehouse):
     d = Dashboard(connect(f"duckdb://{edge_warehouse}"), timezone=ZONE, month="2026-01", now=NOW)
     assert d.kpis.previous_label == "Dec 2025"
+
+
+def test_a_closed_month_seen_before_comes_from_the_cache(edge_warehouse, tmp_path):
+    import os
+    import shutil
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(edge_warehouse, path)
+    d = Dashboard(connect(f"duckdb://{path}"), timezone=ZONE, month="2026-03", now=NOW)
+    march = d.snapshot
+    d.state.month = "2026-02"
+    d.state.month = "2026-03"
+    assert d.snapshot is march and d.state.status == "ready", "switching back reuses March"
+    d.state.month = "2026-11"
+    current = d.snapshot
+    d.state.month = "2026-10"
+    d.state.month = "2026-11"
+    assert d.snapshot is not current, "the current month is always computed again"
+    d.state.month = "2026-03"
+    assert d.snapshot is march
+    d.state.refresh_count += 1
+    assert d.snapshot is not march, "Refresh reads the warehouse again"
+    refreshed = d.snapshot
+    d.state.month = "2026-02"
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))  # a new warehouse version
+    d.state.month = "2026-03"
+    assert d.snapshot is not refreshed and d.snapshot.kpis == march.kpis
