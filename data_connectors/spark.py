@@ -145,7 +145,8 @@ def _import_pyspark(connect: bool):
         if connect:
             import pyspark.sql.connect.session  # noqa: F401  (needs grpcio, protobuf)
     except ImportError as exc:
-        raise WarehouseError(f"Spark support is not installed ({exc.name or 'pyspark'} is missing): {INSTALL}") from None
+        missing = f"{exc.name} is missing" if exc.name else _first_line(exc)
+        raise WarehouseError(f"Spark support is not installed ({missing}): {INSTALL}") from None
     try:
         import ibis.backends.pyspark  # noqa: F401
     except ImportError as exc:
