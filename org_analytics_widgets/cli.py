@@ -1,4 +1,4 @@
-"""``org-analytics``: report, demo-data (and serve). Thin wiring; errors are one line, exit code 2."""
+"""``org-analytics``: report, demo-data, serve and import. Thin wiring; errors are one line, exit code 2."""
 from __future__ import annotations
 
 import argparse
@@ -72,6 +72,18 @@ def _cmd_demo_data(args) -> int:
     return 0
 
 
+def _cmd_import_openai(args) -> int:
+    from data_connectors.adapters.openai_usage import import_openai
+
+    summary = import_openai(args.files, args.out, force=args.force)
+    written = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())
+    currency = f"; costs in {summary.currency}" if summary.currency else ""
+    print(f"wrote {summary.out}: {written}{currency} (open it as parquet://{summary.out})", file=sys.stderr)
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -120,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--idle-timeout", type=_positive_int, default=600, metavar="SECONDS",
                        help="shut down a viewer's kernel after this long without activity (default 600)")
     serve.set_defaults(run=_cmd_serve)
+
+    importer = sub.add_parser("import", help="convert exported usage data into a Parquet warehouse")
+    sources = importer.add_subparsers(dest="source", required=True, parser_class=_Parser)
+    openai = sources.add_parser("openai", help="OpenAI Usage API and Costs API pages (and Projects API lists)")
+    openai.add_argument("files", nargs="+", metavar="FILE",
+                        help="JSON pages, JSON lists of pages or JSON Lines, as the APIs return them")
+    openai.add_argument("--out", required=True, metavar="DIR", help="folder to create (open it as parquet:///DIR)")
+    openai.add_argument("--force", action="store_true", help="replace an earlier import in DIR")
+    openai.set_defaults(run=_cmd_import_openai)
     return parser
 
 
