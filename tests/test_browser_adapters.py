@@ -1,0 +1,38 @@
+"""Both adapters' samples, served as a real dashboard: LiteLLM through its mapping, OpenAI's
+exports through `import openai`. The page reaches "ready" and shows the report's KPIs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DEFAULT_NOW, report_runner
+
+from browser import browser_page, serving, wait_ready
+from test_browser_dashboard import KPI_KEYS, shown_kpis
+
+from data_connectors.adapters.openai_usage import import_openai
+from data_connectors.adapters.samples.litellm.load import build_duckdb
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data_connectors" / "adapters" / "samples"
+MONTH = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def adapter_urls(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("adapters")
+    litellm = build_duckdb(folder / "litellm.duckdb")
+    import_openai(sorted((SAMPLES / "openai").glob("*.json*")), folder / "openai")
+    return {"litellm": f"mapping:litellm?source=duckdb://{litellm}", "openai": f"parquet://{folder / 'openai'}"}
+
+
+@pytest.mark.parametrize("adapter", ["litellm", "openai"])
+def test_the_sample_is_a_working_dashboard(adapter, adapter_urls, run_cli):
+    url = adapter_urls[adapter]
+    report = report_runner(run_cli, url)(month=MONTH, timezone="UTC", now=DEFAULT_NOW)
+    assert report["kpis"]["total_requests"] > 0 and report["kpis"]["total_cost"] > 0
+    with serving("--warehouse", url, env={"ORG_ANALYTICS_NOW": DEFAULT_NOW}) as served, browser_page() as page:
+        page.goto(f"{served}/?month={MONTH}")
+        wait_ready(page, MONTH)
+        assert shown_kpis(page) == {key: report["kpis"][key] for key in KPI_KEYS}
+        assert page.locator(".oa-top-agents-section").count() == 1
+        assert "Traceback" not in page.inner_text("body")
