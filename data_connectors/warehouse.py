@@ -38,6 +38,7 @@ class Warehouse:
     agents: ibis.Table
     usage_requests: ibis.Table
     usage_items: ibis.Table
+    opened_version: tuple | None = None  # version() when opened: a different one means new data
 
     @property
     def backend(self) -> str:
@@ -91,6 +92,11 @@ class Warehouse:
             return (stat.st_size, stat.st_mtime_ns)
         return None
 
+    def changed(self) -> bool:
+        """True when the data was replaced or removed since it was opened (a DuckDB file rebuilt
+        and swapped in, or deleted): the open connection still reads the old file."""
+        return url_scheme(self.url) == "duckdb" and self.version() != self.opened_version
+
     def reconnect(self) -> None:
         """Open the same URL again and swap the new connection in, in place (every holder of this
         Warehouse sees it): after the warehouse went away and came back. Raises WarehouseError."""
@@ -99,7 +105,7 @@ class Warehouse:
             self.con.disconnect()
         except Exception:  # the old connection is broken: that is why we are here
             pass
-        for name in ("con", *TABLES):
+        for name in ("con", "opened_version", *TABLES):
             setattr(self, name, getattr(fresh, name))
 
 
@@ -164,7 +170,9 @@ def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table]) -> 
     tables = {name: _canonical(raw[name], name) for name in TABLES}
     for name in ("projects", "agents"):
         tables[name] = _one_row_per_id(tables[name], name)
-    return Warehouse(url=url, con=con, **tables)
+    warehouse = Warehouse(url=url, con=con, **tables)
+    warehouse.opened_version = warehouse.version()
+    return warehouse
 
 
 def _configure_duckdb(con: ibis.BaseBackend) -> None:

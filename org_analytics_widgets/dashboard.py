@@ -149,7 +149,7 @@ class Dashboard(w.VBox):
         self.state.message = f"Loading {month_label(month)}…"
         self.kpis.stale = True
         try:
-            if self._failed:  # the warehouse went away: open it again (Postgres restarted, file back, ...)
+            if self._failed or self.warehouse.changed():  # it went away or was replaced: open it again
                 self.warehouse.reconnect()
             period = self.period()
             snapshot, comparison, previous_row = self._compute(period)

@@ -81,3 +81,21 @@ def test_postgres_going_away_and_coming_back(edge_warehouse):
         assert d.usage_tables.requests.widget.status == "ready", "the tables use the new connection too"
     finally:
         server.stop()
+
+
+def test_a_duckdb_file_removed_then_put_back(edge_warehouse, tmp_path):
+    import shutil
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(edge_warehouse, path)
+    d = Dashboard(connect(f"duckdb://{path}"), timezone=ZONE, month="2026-03", now=NOW)
+    kpis = dict(d.kpis.values)
+    path.unlink()
+    d.state.month = "2026-02"
+    assert d.state.status == "error" and f"no DuckDB file at {path}" in d.state.message
+    assert "Still showing March 2026" in d.state.message and d.kpis.values == kpis
+    shutil.copy(edge_warehouse, path)  # back (a rebuilt file swapped in is read the same way)
+    d.state.refresh_count += 1
+    assert d.state.status == "ready" and d.state.month == "2026-02"
+    d.state.month = "2026-03"
+    assert d.kpis.values == kpis
