@@ -48,19 +48,26 @@ def test_extra_columns_are_ignored_and_zoned_timestamps_become_utc(tmp_path):
     wh.close()
 
 
-def test_parquet_folder_with_files_and_partition_folders(tmp_path):
+def _items_parquet(tmp_path):
+    """A Parquet warehouse folder with everything but usage_items, and the DuckDB source file."""
     src = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
-        "INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-03-01', 1.5), ('b', '2026-04-01', 2.5)"))
+        "INSERT INTO usage_items (item_id, created_at, cost) VALUES "
+        "('a', '2026-09-30 23:00', 1.5), ('b', '2026-10-01', 2.5), ('c', '2026-11-02', 4.0)"))
     out = tmp_path / "pq"
     out.mkdir()
     con = duckdb.connect(str(src))
     for table in ("projects", "agents", "usage_requests"):
         con.execute(f"COPY {table} TO '{out / (table + '.parquet')}' (FORMAT parquet)")
+    return con, out
+
+
+def test_parquet_folder_with_files_and_partition_folders(tmp_path):
+    con, out = _items_parquet(tmp_path)
     con.execute(f"COPY (SELECT *, strftime(created_at, '%Y-%m') AS month FROM usage_items) TO '{out / 'usage_items'}' "
                 "(FORMAT parquet, PARTITION_BY (month))")
     con.close()
     wh = connect(f"parquet://{out}")
-    assert wh.usage_items.cost.sum().execute() == 4.0
+    assert wh.usage_items.cost.sum().execute() == 8.0
     assert wh.backend == "duckdb"
 
 
@@ -113,19 +120,6 @@ def test_duckdb_memory_is_bounded_and_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(WarehouseError, match="Memory must have a number"):
         connect(f"duckdb://{path}")
-
-
-def _items_parquet(tmp_path):
-    """A Parquet warehouse folder with everything but usage_items, and the DuckDB source file."""
-    src = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
-        "INSERT INTO usage_items (item_id, created_at, cost) VALUES "
-        "('a', '2026-09-30 23:00', 1.5), ('b', '2026-10-01', 2.5), ('c', '2026-11-02', 4.0)"))
-    out = tmp_path / "pq"
-    out.mkdir()
-    con = duckdb.connect(str(src))
-    for table in ("projects", "agents", "usage_requests"):
-        con.execute(f"COPY {table} TO '{out / (table + '.parquet')}' (FORMAT parquet)")
-    return con, out
 
 
 def test_parquet_monthly_files_and_url_globs(tmp_path):
