@@ -163,7 +163,7 @@ class Dashboard(w.VBox):
         self._failed = False
         self.snapshot = snapshot
         self.comparison = comparison
-        self.usage_tables.set_period(period)
+        self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
         self.previous_kpis = {k: (money(v) if k == "total_cost" else count(v))
                               for k, v in previous_row.iloc[0].to_dict().items()}
         self._render_snapshot()
@@ -173,6 +173,7 @@ class Dashboard(w.VBox):
         else:
             self.state.message = ""
             self.state.status = "ready"
+        self.usage_tables.load_visible()  # last: the KPIs and charts reach the page first
 
     def _compute(self, period: Period) -> tuple:
         """The month's snapshot, comparison period and previous KPIs; a closed month comes from the
@@ -222,8 +223,7 @@ class Dashboard(w.VBox):
             self.top_agents.month = snap.period.month
             self.top_agents.agents = snap.top_agents
         self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None
-        self.service_cards.projects = snap.projects
-        self.service_cards.cards = snap.service_types
+        self.service_cards.show(snap.service_types, snap.projects)
 
     def _render_status(self, _change=None) -> None:
         status, message, month = self.state.status, self.state.message, self.state.month

@@ -269,13 +269,21 @@ class UsageTables(w.Tab):
         if self.state.month != period.month:
             self.state.month = period.month  # dates in the filters are validated against it
 
-    def set_period(self, period: Period) -> None:
-        """Reload both tables for another month (the visible one now, the other when shown)."""
+    @property
+    def visible(self) -> UsageTableController:
+        return self.items if self.selected_index == 1 else self.requests
+
+    def set_period(self, period: Period, load: bool = True) -> None:
+        """Reload both tables for another month (the visible one now, or at ``load_visible`` when
+        ``load`` is false; the other when shown)."""
         self.period = period
         self._sync_month(period)
-        visible = self.items if self.selected_index == 1 else self.requests
         for controller in self.controllers:
-            controller.set_period(period, load=controller is visible)
+            controller.set_period(period, load=load and controller is self.visible)
+
+    def load_visible(self) -> None:
+        """Fill the visible table if it is stale (after ``set_period(..., load=False)``)."""
+        self.visible.ensure_loaded()
 
     def _on_tab(self, change) -> None:
         if change["new"] == 1:

@@ -302,11 +302,24 @@ class ServiceTypeCards(w.VBox):
         self.grid.add_class("oa-service-grid")
         super().__init__([w.HTML(CARDS_STYLE), self.grid], **kwargs)
         self.add_class("oa-service-cards")
+        self._paused = False
         self.observe(self._render, names=["cards", "projects"])
+        self._render()
+
+    def show(self, cards: list, projects: pd.DataFrame) -> None:
+        """Set both traits and render once (setting them one by one renders every card twice)."""
+        self._paused = True
+        try:
+            self.projects = projects
+            self.cards = cards
+        finally:
+            self._paused = False
         self._render()
 
     def _render(self, _change=None) -> None:
         """Keep the widget (and so its view) of a type still present; close the others."""
+        if self._paused:
+            return
         wanted = {}
         for card in self.cards:
             wanted.setdefault(card.service_type, card)
