@@ -67,8 +67,9 @@ def densify(frame: pd.DataFrame, days: Sequence[date], keys: Sequence[str], valu
 
 
 def _name_or_id(name, ident) -> str:
+    """The name, or the id when unnamed (null or empty), as the Snapshot and the agent page do."""
     shown = text(name)
-    return shown if shown is not None else (text(ident) or "")
+    return shown if shown else (text(ident) or "")
 
 
 def by_cost_then(*fields: str):
