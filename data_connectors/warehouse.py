@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import glob as globbing
 import importlib
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +41,7 @@ class Warehouse:
     usage_requests: ibis.Table
     usage_items: ibis.Table
     opened_version: tuple | None = None  # version() when opened: a different one means new data
+    fingerprint: Callable[[], tuple | None] | None = field(default=None, repr=False)
 
     @property
     def backend(self) -> str:
@@ -81,21 +84,15 @@ class Warehouse:
             timer.cancel()
 
     def version(self) -> tuple | None:
-        """What identifies the data's current state cheaply, for caches: a DuckDB file's size and
-        modification time; None where that cannot be known without a query (then a cache lasts
-        until the user asks for a refresh)."""
-        if url_scheme(self.url) == "duckdb":
-            try:
-                stat = os.stat(Path(_file_location(self.url)).expanduser())
-            except OSError:
-                return None
-            return (stat.st_size, stat.st_mtime_ns)
-        return None
+        """What identifies the data's current state cheaply, for caches: the size and modification
+        time of the DuckDB file or of every Parquet file; None where that cannot be known without a
+        query (then a cache lasts until the user asks for a refresh)."""
+        return self.fingerprint() if self.fingerprint is not None else None
 
     def changed(self) -> bool:
-        """True when the data was replaced or removed since it was opened (a DuckDB file rebuilt
-        and swapped in, or deleted): the open connection still reads the old file."""
-        return url_scheme(self.url) == "duckdb" and self.version() != self.opened_version
+        """True when files were added, replaced or removed since the warehouse was opened (a DuckDB
+        file rebuilt and swapped in, a new month of Parquet): the open connection reads the old ones."""
+        return self.fingerprint is not None and self.version() != self.opened_version
 
     def reconnect(self) -> None:
         """Open the same URL again and swap the new connection in, in place (every holder of this
@@ -105,7 +102,7 @@ class Warehouse:
             self.con.disconnect()
         except Exception:  # the old connection is broken: that is why we are here
             pass
-        for name in ("con", "opened_version", *TABLES):
+        for name in ("con", "opened_version", "fingerprint", *TABLES):
             setattr(self, name, getattr(fresh, name))
 
 
@@ -164,22 +161,28 @@ def _one_row_per_id(table: ibis.Table, name: str) -> ibis.Table:
     return table.group_by(key).aggregate(**columns).select(*TABLES[name])
 
 
-def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table]) -> Warehouse:
+def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table],
+                fingerprint: Callable[[], tuple | None] | None = None) -> Warehouse:
     """A Warehouse over ``raw`` (one Ibis table per canonical name), validated and normalised.
-    Backend modules (``postgres``, ``spark``, ``mapping``) end with this."""
+    Backend modules (``postgres``, ``spark``, ``mapping``) end with this. ``fingerprint`` tells,
+    without a query, whether the data changed since (see ``Warehouse.version``)."""
     tables = {name: _canonical(raw[name], name) for name in TABLES}
     for name in ("projects", "agents"):
         tables[name] = _one_row_per_id(tables[name], name)
-    warehouse = Warehouse(url=url, con=con, **tables)
+    warehouse = Warehouse(url=url, con=con, fingerprint=fingerprint, **tables)
     warehouse.opened_version = warehouse.version()
     return warehouse
+
+
+def _spill_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "org-analytics-duckdb"
 
 
 def _configure_duckdb(con: ibis.BaseBackend) -> None:
     """UTC session; bounded memory so a kernel's RSS stays flat as months are scanned (DuckDB keeps
     scanned blocks cached up to its limit, 80 % of RAM by default); spill to a private temp folder."""
     limit = os.environ.get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY_LIMIT
-    spill = Path(tempfile.gettempdir()) / "org-analytics-duckdb"
+    spill = _spill_dir()
     spill.mkdir(mode=0o700, exist_ok=True)
     con.raw_sql("SET TimeZone = 'UTC'")
     con.con.execute("SET memory_limit = ?", [limit])
@@ -204,7 +207,15 @@ def _open_duckdb(url: str) -> Warehouse:
             f"warehouse {path} has no table {missing[0]}: it needs the tables {', '.join(TABLES)} "
             "(see docs/data-contract.md)"
         )
-    return from_tables(con, url, {name: con.table(name) for name in TABLES})
+    return from_tables(con, url, {name: con.table(name) for name in TABLES}, fingerprint=lambda: _stats([path]))
+
+
+def _stats(paths) -> tuple | None:
+    """(path, size, mtime) of each file; None when one is gone."""
+    try:
+        return tuple((str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [os.stat(p)])
+    except OSError:
+        return None
 
 
 def _parquet_source(folder: Path, name: str, pattern: str | None = None) -> str | list[str] | None:
@@ -217,8 +228,6 @@ def _parquet_source(folder: Path, name: str, pattern: str | None = None) -> str 
     if pattern is not None:
         glob = pattern if Path(pattern).expanduser().is_absolute() else str(folder / pattern)
         glob = str(Path(glob).expanduser())
-        import glob as globbing
-
         if not any(Path(hit).is_file() for hit in globbing.iglob(glob, recursive=True)):
             raise WarehouseError(f"parquet table {name}: the glob {pattern!r} matches no file (looked for {glob})")
         return glob
@@ -265,24 +274,53 @@ def _open_parquet(url: str) -> Warehouse:
         if not value:
             raise WarehouseError(f"empty glob for table {key} in the parquet URL {url!r}")
         patterns[key] = value
+    def files() -> dict[str, list[str]]:
+        found = {}
+        for name in TABLES:
+            source = _parquet_source(folder, name, patterns.get(name))
+            if source is None:
+                raise WarehouseError(
+                    f"parquet warehouse {folder} has no table {name}: expected {name}.parquet, a folder {name}/, "
+                    f"files {name}-*.parquet or ?{name}=GLOB in the URL"
+                )
+            found[name] = sorted(hit for hit in globbing.glob(source, recursive=True) if os.path.isfile(hit))
+            if not found[name]:
+                raise WarehouseError(f"parquet warehouse {folder}: no Parquet file for table {name} ({source})")
+        return found
+
+    def fingerprint() -> tuple | None:
+        try:
+            return _stats(path for paths in files().values() for path in paths)
+        except WarehouseError:
+            return None
+
+    sources = files()
     con = ibis.duckdb.connect()
     try:
         _configure_duckdb(con)
     except Exception as exc:
         raise WarehouseError(f"cannot configure DuckDB for {url!r}: {_first_line(exc)}") from None
     raw = {}
-    for name in TABLES:
-        source = _parquet_source(folder, name, patterns.get(name))
-        if source is None:
-            raise WarehouseError(
-                f"parquet warehouse {folder} has no table {name}: expected {name}.parquet, a folder {name}/, "
-                f"files {name}-*.parquet or ?{name}=GLOB in the URL"
-            )
+    for name, paths in sources.items():
         try:
-            raw[name] = con.read_parquet(source, table_name=name, hive_partitioning=True, union_by_name=True)
+            raw[name] = con.read_parquet(paths, table_name=name, hive_partitioning=True, union_by_name=True)
         except Exception as exc:
-            raise WarehouseError(f"cannot read table {name} from {source}: {_first_line(exc)}") from None
-    return from_tables(con, url, raw)
+            raise WarehouseError(f"cannot read table {name} from {folder}: {_first_line(exc)}") from None
+    _lock_files(con, [path for paths in sources.values() for path in paths])
+    return from_tables(con, url, raw, fingerprint=fingerprint)
+
+
+def _lock_files(con: ibis.BaseBackend, readable: list[str]) -> None:
+    """From here on the session may read exactly ``readable`` and write only exports and its spill
+    folder: no new file next to the data, no other file read, no ATTACH, and the settings locked.
+    (DuckDB still lets ``COPY ... (USE_TMP_FILE false)`` overwrite a file it may read; the product
+    never issues a COPY but its exports.)"""
+    # exports go to exports/ under the kernel's working directory (org_analytics_widgets.links)
+    writable = [_spill_dir(), Path.cwd() / "exports"]
+    con.con.execute("SET allowed_paths = ?", [readable])
+    con.con.execute("SET allowed_directories = ?", [[str(d) + os.sep for d in writable]])
+    con.raw_sql("SET enable_external_access = false")
+    con.raw_sql("SET lock_configuration = true")
 
 
 _OPENERS = {"duckdb": _open_duckdb, "parquet": _open_parquet}

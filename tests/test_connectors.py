@@ -185,3 +185,37 @@ def test_parquet_table_in_two_forms_is_ambiguous(tmp_path):
     con.close()
     with pytest.raises(WarehouseError, match="several forms"):
         connect(f"parquet://{out}")
+
+
+def test_parquet_session_reads_its_files_and_writes_only_exports(tmp_path, monkeypatch):
+    con, out = _items_parquet(tmp_path)
+    con.execute(f"COPY usage_items TO '{out / 'usage_items-2026-09.parquet'}' (FORMAT parquet)")
+    con.close()
+    monkeypatch.chdir(tmp_path)
+    wh = connect(f"parquet://{out}")
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
+    for statement in (f"COPY (SELECT 1 AS x) TO '{out / 'new.parquet'}'",            # a new file by the data
+                      f"COPY (SELECT 1 AS x) TO '{out / 'projects.parquet'}'",       # overwrite a data file
+                      "SELECT * FROM read_csv('/etc/passwd')",                      # read another file
+                      f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+                      "SET enable_external_access = true"):
+        with pytest.raises(Exception, match="(?i)permission|cannot change"):
+            wh.con.raw_sql(statement)
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
+    (tmp_path / "exports").mkdir()
+    wh.con.raw_sql(f"COPY (FROM usage_items) TO '{tmp_path / 'exports' / 'x.csv'}'")  # exports are allowed
+    assert wh.usage_items.cost.sum().execute() == 8.0
+    wh.close()
+
+
+def test_a_new_parquet_file_is_seen_on_the_next_load(tmp_path):
+    con, out = _items_parquet(tmp_path)
+    con.execute(f"COPY (FROM usage_items WHERE item_id = 'a') TO '{out / 'usage_items-2026-09.parquet'}' (FORMAT parquet)")
+    wh = connect(f"parquet://{out}")
+    assert not wh.changed() and wh.execute(wh.usage_items.count()) == 1
+    con.execute(f"COPY (FROM usage_items WHERE item_id <> 'a') TO '{out / 'usage_items-2026-10.parquet'}' (FORMAT parquet)")
+    con.close()
+    assert wh.changed()
+    wh.reconnect()
+    assert not wh.changed() and wh.execute(wh.usage_items.count()) == 3
+    wh.close()
