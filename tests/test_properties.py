@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_report_contract import walk_numbers
 
 ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/London")
 # Fixed "now"s: the suite's usual one; one inside New York's 23-hour DST day, spelled without an
@@ -558,20 +559,9 @@ def _brief(rows, limit=6):
     return f"{rows[:limit]}{' ...' if len(rows) > limit else ''}"
 
 
-def _numbers(value, path="report"):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _numbers(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for n, v in enumerate(value):
-            yield from _numbers(v, f"{path}[{n}]")
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield path, value
-
-
 def check_invariants(rep: dict, days: list[str]) -> None:
     """What must hold of any report, whatever the data."""
-    for path, v in _numbers(rep):  # money rounded to 10 decimals, never -0.0
+    for path, v in walk_numbers(rep):  # money rounded to 10 decimals, never -0.0
         assert round(v, 10) == v and not (v == 0 and math.copysign(1.0, v) < 0), f"{path} = {v!r}"
     k = rep["kpis"]
     total = k["total_cost"]
