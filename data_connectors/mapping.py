@@ -59,7 +59,6 @@ Expressions (a bare string is a column; numbers, booleans and dates are constant
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import functools
 import operator
 import re
@@ -69,13 +68,13 @@ from pathlib import Path
 import ibis
 import ibis.expr.datatypes as dt
 
-from .errors import WarehouseError
+from .errors import WarehouseError, did_you_mean, first_line
 from .schema import TABLES
 from .warehouse import (
+    configure_duckdb,
     Warehouse,
-    _configure_duckdb,
     _file_location,
-    _first_line,
+    open_duckdb_file,
     _parquet_source,
     from_tables,
     url_scheme,
@@ -95,15 +94,6 @@ _TOP_KEYS = ("source", "description", *TABLES)
 _SELECTION_KEYS = ("from", "mapped", "where", "unique", "columns", "empty")
 _JSON_PATH = re.compile(r"""\.([A-Za-z_][A-Za-z0-9_-]*)|\["([^"]*)"\]|\[([0-9]+)\]""")
 _EPOCH = _dt.datetime(1970, 1, 1)
-
-
-def _hint(bad: str, choices) -> str:
-    choices = list(choices)
-    close = difflib.get_close_matches(bad, choices, n=1, cutoff=0.6)
-    if not close:  # case-insensitive second chance: "spendlogs" -> "SpendLogs"
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[c] for c in difflib.get_close_matches(bad.lower(), list(lowered), n=1, cutoff=0.6)]
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _Err:
@@ -150,11 +140,7 @@ def _duckdb_source(url: str, base: Path) -> _Source:
     path = _source_path(url, base)
     if not path.is_file():
         raise WarehouseError(f"no DuckDB file at {path}")
-    try:
-        con = ibis.duckdb.connect(str(path), read_only=True)
-    except Exception as exc:  # locked by a writer, not a DuckDB file, ...
-        raise WarehouseError(f"cannot open DuckDB file {path}: {_first_line(exc)}") from None
-    _configure_duckdb(con)
+    con = open_duckdb_file(path)
     return _Source(f"DuckDB file {path}", con, con.list_tables(), con.table)
 
 
@@ -166,7 +152,7 @@ def _parquet_folder_source(url: str, base: Path) -> _Source:
     names |= {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
     names |= {p.name.split("-", 1)[0] for p in folder.glob("*-*.parquet") if p.is_file()}
     con = ibis.duckdb.connect()
-    _configure_duckdb(con)
+    configure_duckdb(con.con)
 
     def read(name: str) -> ibis.Table:
         return con.read_parquet(_parquet_source(folder, name), table_name=name, hive_partitioning=True,
@@ -176,15 +162,10 @@ def _parquet_folder_source(url: str, base: Path) -> _Source:
 
 
 def _postgres_source(url: str, base: Path) -> _Source:
-    from .postgres import _parse
+    from .postgres import _parse, connect_read_only
 
     where = _parse(url)
-    target = f"{where['host']}:{where['port']}/{where['database']}"
-    try:
-        con = ibis.postgres.connect(**where, options="-c default_transaction_read_only=on -c TimeZone=UTC",
-                                    connect_timeout=10, application_name="org-analytics")
-    except Exception as exc:  # never the password: psycopg's first line does not hold it
-        raise WarehouseError(f"cannot connect to PostgreSQL at {target}: {_first_line(exc)}") from None
+    con, target = connect_read_only(where)
     schema = where["schema"]
     return _Source(f"PostgreSQL {target} (schema {schema!r})", con, con.list_tables(database=schema),
                    lambda name: con.table(name, database=schema), unseen=", or the role may not read it")
@@ -241,7 +222,7 @@ class _Compiler:
         same = [c for c in columns if c.lower() == name.lower()]
         if len(same) == 1:
             return self.table[same[0]]
-        raise self.err(where, f"no column {name!r} in the source table{_hint(name, columns)}")
+        raise self.err(where, f"no column {name!r} in the source table{did_you_mean(name, columns)}")
 
     def __call__(self, node, where: str):
         if isinstance(node, str):
@@ -275,14 +256,14 @@ class _Compiler:
             if not node:
                 raise self.err(where, "an empty table is not an expression")
             bad = next(iter(node))
-            raise self.err(where, f"unknown function {bad!r}{_hint(bad, self.OPERATORS)}")
+            raise self.err(where, f"unknown function {bad!r}{did_you_mean(bad, self.OPERATORS)}")
         op = ops[0]
         allowed = self.EXTRA_KEYS.get(op, ())
         extra = sorted(set(node) - {op} - set(allowed))
         if extra:
             bad = extra[0]
             raise self.err(f"{where}.{bad}", f"unknown key {bad!r} for {op!r}"
-                                             f"{_hint(bad, allowed) if allowed else ' (it takes no other key)'}")
+                                             f"{did_you_mean(bad, allowed) if allowed else ' (it takes no other key)'}")
         method = getattr(self, f"_op_{op}")
         here = f"{where}.{op}"
         try:
@@ -290,7 +271,7 @@ class _Compiler:
         except WarehouseError:
             raise
         except Exception as exc:  # Ibis type errors: "cannot add string and int64", ...
-            raise self.err(here, f"invalid expression: {_first_line(exc)}") from None
+            raise self.err(here, f"invalid expression: {first_line(exc)}") from None
 
     def _list(self, arg, where: str, n: int | None = None, minimum: int = 1) -> list:
         if not isinstance(arg, list) or len(arg) < minimum or (n is not None and len(arg) != n):
@@ -377,7 +358,7 @@ class _Compiler:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], str)):
             raise self.err(where, f'expects [expression, "type"], got {arg!r}')
         if arg[1] not in _CASTS:
-            raise self.err(f"{where}[1]", f"unknown type {arg[1]!r}{_hint(arg[1], _CASTS)} "
+            raise self.err(f"{where}[1]", f"unknown type {arg[1]!r}{did_you_mean(arg[1], _CASTS)} "
                                           f"(types: {', '.join(_CASTS)})")
         value = self(arg[0], f"{where}[0]")
         if not _fits(value.type(), _CASTS[arg[1]]):
@@ -477,7 +458,7 @@ class _Mapping:
     def _selection(self, name: str, spec: dict, where: str) -> ibis.Table:
         for key in spec:
             if key not in _SELECTION_KEYS:
-                raise self.err(f"{where}.{key}", f"unknown key {key!r}{_hint(key, _SELECTION_KEYS)} "
+                raise self.err(f"{where}.{key}", f"unknown key {key!r}{did_you_mean(key, _SELECTION_KEYS)} "
                                                  f"(keys: {', '.join(_SELECTION_KEYS)})")
         if "empty" in spec:
             return self._empty(name, spec, where)
@@ -512,16 +493,16 @@ class _Mapping:
             raise self.err(f"{where}.{key}", f"a table name must be a string, got {wanted!r}")
         if key == "mapped":
             if wanted not in TABLES:
-                raise self.err(f"{where}.mapped", f"no canonical table {wanted!r}{_hint(wanted, TABLES)}")
+                raise self.err(f"{where}.mapped", f"no canonical table {wanted!r}{did_you_mean(wanted, TABLES)}")
             return self.table(wanted)
         actual = self.source.resolve(wanted)
         if actual is None:
             raise self.err(f"{where}.from", f"no table {wanted!r} in the source, {self.source.label}"
-                                            f"{self.source.unseen}{_hint(wanted, self.source.names)}")
+                                            f"{self.source.unseen}{did_you_mean(wanted, self.source.names)}")
         try:
             return self.source.table(actual)
         except Exception as exc:  # an unreadable Parquet file, a table the role may not read, ...
-            raise self.err(f"{where}.from", f"cannot read {actual!r}: {_first_line(exc)}") from None
+            raise self.err(f"{where}.from", f"cannot read {actual!r}: {first_line(exc)}") from None
 
     def _columns(self, name: str, base: ibis.Table, columns, where: str) -> dict:
         if not isinstance(columns, dict):
@@ -530,7 +511,7 @@ class _Mapping:
         for key in columns:
             if key not in canonical:
                 raise self.err(f"{where}.columns.{key}", f"{name} has no column {key!r}"
-                                                         f"{_hint(key, canonical)} (columns: {', '.join(canonical)})")
+                                                         f"{did_you_mean(key, canonical)} (columns: {', '.join(canonical)})")
         compile_ = self._compiler(base)
         out = {}
         for column, kind in canonical.items():
@@ -553,7 +534,7 @@ class _Mapping:
     def _unique(self, name: str, result: ibis.Table, unique, where: str) -> ibis.Table:
         canonical = TABLES[name]
         if not isinstance(unique, str) or unique not in canonical:
-            raise self.err(f"{where}.unique", f"{name} has no column {unique!r}{_hint(str(unique), canonical)}")
+            raise self.err(f"{where}.unique", f"{name} has no column {unique!r}{did_you_mean(str(unique), canonical)}")
         return result.group_by(unique).aggregate(
             **{c: result[c].min() for c in canonical if c != unique}).select(*canonical)
 
@@ -578,7 +559,7 @@ def _parse_url(url: str) -> tuple[Path, str | None]:
         packaged = ADAPTERS / f"{location}.toml"
         if not packaged.is_file():
             names = sorted(p.stem for p in ADAPTERS.glob("*.toml"))
-            raise WarehouseError(f"no packaged mapping {location!r}{_hint(location, names)}: "
+            raise WarehouseError(f"no packaged mapping {location!r}{did_you_mean(location, names)}: "
                                  f"packaged mappings are {', '.join(names)}")
         return packaged, source
     return Path(location).expanduser().resolve(), source
@@ -591,15 +572,15 @@ def load_mapping(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise WarehouseError(f"mapping {path}: cannot read it: {_first_line(exc)}") from None
+        raise WarehouseError(f"mapping {path}: cannot read it: {first_line(exc)}") from None
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise WarehouseError(f"mapping {path}: not valid TOML: {_first_line(exc)}") from None
+        raise WarehouseError(f"mapping {path}: not valid TOML: {first_line(exc)}") from None
     err = _Err(path)
     for key in spec:
         if key not in _TOP_KEYS:
-            raise err(key, f"unknown key {key!r}{_hint(key, _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})")
+            raise err(key, f"unknown key {key!r}{did_you_mean(key, _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})")
     return spec
 
 
@@ -610,7 +591,7 @@ def _probe(con: ibis.BaseBackend, raw: dict[str, ibis.Table], err: _Err) -> None
         try:
             con.execute(table.limit(0))
         except Exception as exc:
-            raise err(name, f"the source rejects its query: {_first_line(exc)}") from None
+            raise err(name, f"the source rejects its query: {first_line(exc)}") from None
 
 
 def open_warehouse(url: str) -> Warehouse:

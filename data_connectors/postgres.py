@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import ibis
 
-from .errors import WarehouseError
+from .errors import WarehouseError, first_line
 from .schema import TABLES
-from .warehouse import Warehouse, _first_line, from_tables
+from .warehouse import Warehouse, from_tables
 
 FORM = "postgres://user:password@host:5432/database?schema=public"
 
@@ -40,9 +40,8 @@ def _parse(url: str) -> dict:
     }
 
 
-def open_warehouse(url: str) -> Warehouse:
-    """Connect read-only, check the four tables exist in the schema, validate their columns."""
-    where = _parse(url)
+def connect_read_only(where: dict) -> tuple[ibis.BaseBackend, str]:
+    """A read-only UTC session for ``_parse``'s result; returns it and ``host:port/database``."""
     target = f"{where['host']}:{where['port']}/{where['database']}"
     try:
         con = ibis.postgres.connect(
@@ -53,7 +52,14 @@ def open_warehouse(url: str) -> Warehouse:
         )
     except Exception as exc:  # wrong password, unreachable host, unknown database: say which, never the password
         raise WarehouseError(f"cannot connect to PostgreSQL at {target} as {where['user'] or 'the default user'}: "
-                             f"{_first_line(exc)}") from None
+                             f"{first_line(exc)}") from None
+    return con, target
+
+
+def open_warehouse(url: str) -> Warehouse:
+    """Connect read-only, check the four tables exist in the schema, validate their columns."""
+    where = _parse(url)
+    con, target = connect_read_only(where)
     schema = where["schema"]
     present = set(con.list_tables(database=schema))
     missing = [name for name in TABLES if name not in present]

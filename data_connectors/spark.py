@@ -49,9 +49,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import ibis
 
-from .errors import WarehouseError
+from .errors import WarehouseError, first_line
 from .schema import TABLES
-from .warehouse import Warehouse, _first_line, from_tables
+from .warehouse import Warehouse, from_tables
 
 FORMS = "spark://local[2]?path=/dir, spark://local[2]?database=name or sc://host:15002?path=/dir"
 INSTALL = "pip install 'org-analytics[spark]'"
@@ -145,7 +145,7 @@ def _import_pyspark(connect: bool):
         if connect:
             import pyspark.sql.connect.session  # noqa: F401  (needs grpcio, protobuf)
     except ImportError as exc:
-        missing = f"{exc.name} is missing" if exc.name else _first_line(exc)
+        missing = f"{exc.name} is missing" if exc.name else first_line(exc)
         raise WarehouseError(f"Spark support is not installed ({missing}): {INSTALL}") from None
     try:
         import ibis.backends.pyspark  # noqa: F401
@@ -195,7 +195,7 @@ def _check_reachable(remote: str, timeout: float = 5.0) -> None:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except (OSError, ValueError) as exc:
-        raise WarehouseError(f"cannot reach Spark Connect at {host}:{port}: {_first_line(exc)}") from None
+        raise WarehouseError(f"cannot reach Spark Connect at {host}:{port}: {first_line(exc)}") from None
 
 
 def _bound_retries(session) -> None:
@@ -245,7 +245,7 @@ def _session(where: dict):
         except WarehouseError:
             raise
         except Exception as exc:  # no JVM, unreachable endpoint, bad token, ...
-            raise WarehouseError(f"cannot start {target}: {_first_line(exc)}") from None
+            raise WarehouseError(f"cannot start {target}: {first_line(exc)}") from None
         _sessions[key] = session
         return session
 
@@ -321,7 +321,7 @@ def _register_path(con, where: dict, views: list[str]) -> dict:
                 raw[name] = _read(con, kind, source, view)
             except Exception as exc:
                 hint = " (Delta Lake is not on this Spark session: add the delta-spark jars)" if kind == "delta" else ""
-                raise WarehouseError(f"cannot read table {name} from {source}{hint}: {_first_line(exc)}") from None
+                raise WarehouseError(f"cannot read table {name} from {source}{hint}: {first_line(exc)}") from None
             views.append(view)
         return raw
     base = path.rstrip("/")
@@ -333,7 +333,7 @@ def _register_path(con, where: dict, views: list[str]) -> dict:
                 raw[name] = _read(con, fmt, source, view)
                 break
             except Exception as exc:
-                errors.append(_first_line(exc))
+                errors.append(first_line(exc))
         else:
             if any("PATH_NOT_FOUND" in e or "does not exist" in e.lower() for e in errors):
                 raise WarehouseError(
@@ -352,7 +352,7 @@ def _catalog_tables(con, session, database: str, views: list[str]) -> dict:
         try:
             exists = session.catalog.tableExists(qualified)
         except Exception as exc:
-            raise WarehouseError(f"cannot look up table {database}.{name} in the Spark catalog: {_first_line(exc)}") from None
+            raise WarehouseError(f"cannot look up table {database}.{name} in the Spark catalog: {first_line(exc)}") from None
         if not exists:
             raise WarehouseError(
                 f"Spark database {database} has no table {name}: it needs the tables {', '.join(TABLES)} "
@@ -363,7 +363,7 @@ def _catalog_tables(con, session, database: str, views: list[str]) -> dict:
             raw[name] = _read_only_view(con, session.table(qualified), view)
             views.append(view)
         except Exception as exc:
-            raise WarehouseError(f"cannot read table {database}.{name}: {_first_line(exc)}") from None
+            raise WarehouseError(f"cannot read table {database}.{name}: {first_line(exc)}") from None
     return raw
 
 

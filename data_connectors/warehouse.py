@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import ibis
 
-from .errors import QueryTimeout, WarehouseError
+from .errors import QueryTimeout, WarehouseError, did_you_mean, first_line
 from .schema import TABLES, validate_table
 
 ENV_VAR = "ORG_ANALYTICS_WAREHOUSE"
@@ -178,15 +178,26 @@ def _spill_dir() -> Path:
     return Path(tempfile.gettempdir()) / "org-analytics-duckdb"
 
 
-def _configure_duckdb(con: ibis.BaseBackend) -> None:
+def configure_duckdb(con) -> None:
     """UTC session; bounded memory so a kernel's RSS stays flat as months are scanned (DuckDB keeps
-    scanned blocks cached up to its limit, 80 % of RAM by default); spill to a private temp folder."""
+    scanned blocks cached up to its limit, 80 % of RAM by default); spill to a private temp folder.
+    ``con``: a ``duckdb`` connection (an Ibis DuckDB backend's is ``.con``)."""
     limit = os.environ.get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY_LIMIT
     spill = _spill_dir()
     spill.mkdir(mode=0o700, exist_ok=True)
-    con.raw_sql("SET TimeZone = 'UTC'")
-    con.con.execute("SET memory_limit = ?", [limit])
-    con.con.execute("SET temp_directory = ?", [str(spill)])
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = ?", [limit])
+    con.execute("SET temp_directory = ?", [str(spill)])
+
+
+def open_duckdb_file(path: Path) -> ibis.BaseBackend:
+    """An existing DuckDB file, read-only and configured; WarehouseError naming the file."""
+    try:
+        con = ibis.duckdb.connect(str(path), read_only=True)
+        configure_duckdb(con.con)
+        return con
+    except Exception as exc:  # locked by a writer, not a DuckDB file, newer storage version, ...
+        raise WarehouseError(f"cannot open DuckDB file {path}: {first_line(exc)}") from None
 
 
 def _open_duckdb(url: str) -> Warehouse:
@@ -194,12 +205,8 @@ def _open_duckdb(url: str) -> Warehouse:
     path = Path(location).expanduser()
     if not path.is_file():
         raise WarehouseError(f"no DuckDB file at {path}: check the path in {url!r} ({URL_FORMS})")
-    try:
-        con = ibis.duckdb.connect(str(path), read_only=True)
-        _configure_duckdb(con)
-        present = set(con.list_tables())
-    except Exception as exc:  # locked by a writer, not a DuckDB file, newer storage version, ...
-        raise WarehouseError(f"cannot open DuckDB file {path}: {_first_line(exc)}") from None
+    con = open_duckdb_file(path)
+    present = set(con.list_tables())
     missing = [name for name in TABLES if name not in present]
     if missing:
         con.disconnect()
@@ -218,7 +225,7 @@ def _stats(paths) -> tuple | None:
         return None
 
 
-def _parquet_source(folder: Path, name: str, pattern: str | None = None) -> str | list[str] | None:
+def _parquet_source(folder: Path, name: str, pattern: str | None = None) -> str | None:
     """Where table ``name`` of the Parquet warehouse ``folder`` is, as what ``read_parquet`` takes.
 
     ``pattern`` (from ``?name=GLOB`` in the URL) is a glob, relative to ``folder`` unless absolute.
@@ -238,8 +245,7 @@ def _parquet_source(folder: Path, name: str, pattern: str | None = None) -> str 
     sub = folder / name
     if sub.is_dir():
         forms.append((f"{name}/", str(sub / "**" / "*.parquet")))
-    parts = sorted(str(hit) for hit in folder.glob(f"{name}-*.parquet") if hit.is_file())
-    if parts:
+    if any(hit.is_file() for hit in folder.glob(f"{name}-*.parquet")):
         forms.append((f"{name}-*.parquet", str(folder / f"{name}-*.parquet")))
     if len(forms) > 1:
         raise WarehouseError(
@@ -266,10 +272,7 @@ def _open_parquet(url: str) -> Warehouse:
     patterns: dict[str, str] = {}
     for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
         if key not in TABLES:
-            import difflib
-
-            close = difflib.get_close_matches(key, list(TABLES), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (tables: {', '.join(TABLES)})"
+            hint = did_you_mean(key, TABLES) or f" (tables: {', '.join(TABLES)})"
             raise WarehouseError(f"unknown option {key!r} in the parquet URL {url!r}{hint}")
         if not value:
             raise WarehouseError(f"empty glob for table {key} in the parquet URL {url!r}")
@@ -297,15 +300,15 @@ def _open_parquet(url: str) -> Warehouse:
     sources = files()
     con = ibis.duckdb.connect()
     try:
-        _configure_duckdb(con)
+        configure_duckdb(con.con)
     except Exception as exc:
-        raise WarehouseError(f"cannot configure DuckDB for {url!r}: {_first_line(exc)}") from None
+        raise WarehouseError(f"cannot configure DuckDB for {url!r}: {first_line(exc)}") from None
     raw = {}
     for name, paths in sources.items():
         try:
             raw[name] = con.read_parquet(paths, table_name=name, hive_partitioning=True, union_by_name=True)
         except Exception as exc:
-            raise WarehouseError(f"cannot read table {name} from {folder}: {_first_line(exc)}") from None
+            raise WarehouseError(f"cannot read table {name} from {folder}: {first_line(exc)}") from None
     _lock_files(con, [path for paths in sources.values() for path in paths])
     return from_tables(con, url, raw, fingerprint=fingerprint)
 
@@ -328,11 +331,6 @@ _OPENERS = {"duckdb": _open_duckdb, "parquet": _open_parquet}
 # each module has ``open_warehouse(url) -> Warehouse``
 _LAZY_OPENERS = {"postgres": "postgres", "postgresql": "postgres", "spark": "spark", "sc": "spark",
                  "mapping": "mapping"}
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _file_location(url: str) -> str:

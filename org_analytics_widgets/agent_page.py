@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 import pandas as pd
 
+from data_connectors.errors import first_line
+
 from .app_request import open_app_request
 from .colors import project_color, service_label
 from .dashboard import STYLE, _section
@@ -188,7 +190,7 @@ class AgentPage(w.VBox):
                 daily = wh.execute(A.agent_daily_cost_by_service_type(wh, period, aid))
                 page = wh.execute(A.agent_requests_page(wh, period, aid, limit=REQUESTS_SHOWN, offset=0))
         except Exception as exc:  # the page must say what broke, not show a traceback
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             return self._fail("error", f"Could not load this agent's {month_label(self.month)}: {first}")
         self.info = self._shaped_info(info)
         self.kpi_values = {

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from data_connectors.errors import first_line
+
 from .period import parse_now, parse_zone
 
 
@@ -20,10 +22,6 @@ class AppRequest:
     warehouse: object | None  # data_connectors.Warehouse, or None when it could not be opened
     error: str  # one line saying why the warehouse could not be opened, else ""
     query: str  # the viewer's query string, e.g. "month=2026-03"
-
-
-def first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _wait_for_viewer() -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 
 from data_connectors import WarehouseError
+from data_connectors.errors import first_line
 
 from .period import PeriodError, current_month
 
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a query failed inside the engine: say so in one line
         if os.environ.get("ORG_ANALYTICS_DEBUG"):
             raise
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         print(f"org-analytics: error: {type(exc).__name__}: {first} (set ORG_ANALYTICS_DEBUG=1 for details)", file=sys.stderr)
         return 1
 

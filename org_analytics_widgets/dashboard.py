@@ -9,7 +9,9 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from . import metrics
-from .app_request import first_line, open_app_request
+from data_connectors.errors import first_line
+
+from .app_request import open_app_request
 from .formatting import month_label, month_short
 from .period import Period, PeriodError, current_month, parse_month, parse_now, shift_month
 from .shaping import count, money
@@ -155,7 +157,7 @@ class Dashboard(w.VBox):
             snapshot, comparison, previous_row = self._compute(period)
         except Exception as exc:  # the page must say what broke and keep working
             self._failed = True
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+            first = first_line(exc).rstrip(".")
             shown = f" Still showing {month_label(self.snapshot.period.month)}." if self.snapshot else ""
             self.state.message = f"Could not load {month_label(month)}: {first}.{shown} Use Refresh to try again."
             self.state.status = "error"
@@ -179,7 +181,7 @@ class Dashboard(w.VBox):
         """The month's snapshot, comparison period and previous KPIs; a closed month comes from the
         cache while the warehouse version is unchanged (the current month is always computed)."""
         closed = period.month < self.state.latest_month
-        key = (period.month, self.warehouse.version())
+        key = (period.month, self.warehouse.opened_version)  # the data this connection reads
         if closed and key in self._closed_months:
             self._closed_months.move_to_end(key)
             return self._closed_months[key]

@@ -19,6 +19,8 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
+from data_connectors.errors import first_line
+
 from .exports import Export, download_link_html, export_table
 from .metrics import tables as T
 from .period import Period, parse_now
@@ -27,11 +29,6 @@ from .widgets.usage_table import UsageTable
 
 PAGE_SIZE = 50
 EXPORT_SORT_LIMIT = 1_000_000  # larger exports stream in storage order: sorting buffers the whole set
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def usage_table(warehouse, period: Period, kind: str, **filters):
@@ -137,7 +134,7 @@ class UsageTableController:
                     setattr(self.state, self.trait, {**f, "page": last})
                 rows = self.page_frame() if totals["rows"] else pd.DataFrame(columns=list(T.COLUMNS[self.kind]))
         except Exception as exc:  # the table must say what broke and keep working
-            widget.message = f"Could not load the {self.kind}: {_first_line(exc)}. Change a filter to try again."
+            widget.message = f"Could not load the {self.kind}: {first_line(exc)}. Change a filter to try again."
             widget.status = "error"
             return
         finally:
@@ -155,7 +152,7 @@ class UsageTableController:
                     widget.options = self.options()
                 self.options_stale = False
             except Exception as exc:
-                widget.message = f"Could not load the filter options: {_first_line(exc)}."
+                widget.message = f"Could not load the filter options: {first_line(exc)}."
 
     def ensure_loaded(self) -> None:
         """Refresh if the shown page is stale (a lazy tab calls this when it becomes visible)."""
@@ -215,7 +212,7 @@ class UsageTableController:
             with self.warehouse.deadline():
                 export = self.export(fmt, ordered=ordered)
         except Exception as exc:
-            widget.export = {"state": "error", "message": f"Export failed: {_first_line(exc)}"}
+            widget.export = {"state": "error", "message": f"Export failed: {first_line(exc)}"}
             return None
         link = download_link_html(export, self.download_name(fmt), rows)
         if not ordered:

@@ -66,7 +66,7 @@ import pyarrow as pa
 
 from ..errors import WarehouseError
 from ..schema import TABLES
-from ..warehouse import DEFAULT_DUCKDB_MEMORY_LIMIT, MEMORY_ENV_VAR
+from ..warehouse import configure_duckdb
 
 UNASSIGNED = "unassigned"
 UNASSIGNED_NAME = "Unassigned (export not grouped by project)"
@@ -484,22 +484,12 @@ _SELECTS = {
 }
 
 
-def _configure(con: duckdb.DuckDBPyConnection) -> None:
-    """UTC; memory bounded as for reading (``ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT``, default 512MB),
-    spilling to a private temp folder: the sorts by created_at may outgrow RAM."""
-    spill = Path(tempfile.gettempdir()) / "org-analytics-duckdb"
-    spill.mkdir(mode=0o700, exist_ok=True)
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET memory_limit = ?", [os.environ.get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY_LIMIT])
-    con.execute("SET temp_directory = ?", [str(spill)])
-
-
 def write_tables(folder: Path, tables: dict[str, pa.Table]) -> None:
     """COPY each canonical table to ``folder/<table>.parquet``, DuckDB generating the rows. The
     fact tables are sorted by created_at, so that a month's query skips the other months' row groups."""
     con = duckdb.connect()
     try:
-        _configure(con)
+        configure_duckdb(con)  # memory bounded and spilling: the sorts by created_at may outgrow RAM
         for name, table in tables.items():
             con.register(name, table)
         for name in TABLES:
