@@ -309,13 +309,14 @@ def _read(con, fmt: str, source: str, view: str):
     return _read_only_view(con, reader.load(source), view)
 
 
-def _register_path(con, where: dict, views: list[str]) -> dict:
+def _register_path(con, where: dict, views: list[str], local: dict[str, tuple[str, str]] | None) -> dict:
+    """Views over the tables under ``path=``: ``local`` (from ``_local_sources``) when the folder is
+    on this machine, else each table is tried as ``<name>.parquet`` then ``<name>/`` on the cluster."""
     path, fmt = where["path"], where["format"]
     tag = uuid.uuid4().hex[:10]
     raw = {}
-    if _is_local_path(path) and where["kind"] == "local":
-        folder = Path(path.removeprefix("file://")).expanduser()
-        for name, (kind, source) in _local_sources(folder, fmt).items():
+    if local is not None:
+        for name, (kind, source) in local.items():
             view = f"org_analytics_{tag}_{name}"
             try:
                 raw[name] = _read(con, kind, source, view)
@@ -370,16 +371,17 @@ def _catalog_tables(con, session, database: str, views: list[str]) -> dict:
 def open_warehouse(url: str) -> Warehouse:
     """Open a Spark warehouse (see the module docstring for the URL grammar)."""
     where = parse_url(url)
+    local = None
     if where.get("path") and where["kind"] == "local" and _is_local_path(where["path"]):
-        # fail on a wrong folder before paying for a JVM
-        _local_sources(Path(where["path"].removeprefix("file://")).expanduser(), where["format"])
+        # found before paying for a JVM, so a wrong folder fails at once
+        local = _local_sources(Path(where["path"].removeprefix("file://")).expanduser(), where["format"])
     session = _session(where)
     con = _backend_class()().connect(session)
     views: list[str] = []
     con._org_views = views
     try:
         if "path" in where:
-            raw = _register_path(con, where, views)
+            raw = _register_path(con, where, views, local)
         else:
             raw = _catalog_tables(con, session, where["database"], views)
         return from_tables(con, url, raw)

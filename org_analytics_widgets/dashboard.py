@@ -61,18 +61,23 @@ STYLE = """<style>
 CACHED_MONTHS = 24  # snapshots are aggregates (kilobytes to a few MB): two years of months at most
 
 
+def _is_whole(period: Period) -> bool:
+    """True for a month that has ended (not cut at "now")."""
+    return period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end
+
+
 def comparison_period(period: Period) -> Period:
     """What a month is compared with: the previous month, or for the current (partial) month the
     same elapsed span of the previous month, so that 25 days are not compared with 31."""
     previous = Period.for_month(shift_month(period.month, -1), period.timezone, period.end)
-    if period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end:
+    if _is_whole(period):
         return previous
     return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
 
 
 def comparison_label(period: Period, shown: Period) -> str:
     """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one."""
-    if period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end:
+    if _is_whole(period):
         return month_short(period.month) if period.month[:4] != shown.month[:4] else f"{period.start:%b}"
     if not period.days:
         return f"{month_short(period.month)} (nothing yet)"

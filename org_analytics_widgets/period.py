@@ -69,7 +69,7 @@ def shift_month(month: str, delta: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The first instant of a local day, as aware UTC.
 
     Where local midnight falls in a DST gap, ``fold=0`` resolves it with the pre-gap offset,
@@ -126,8 +126,8 @@ class Period:
         now_utc = parse_now(now)
         first = date(year, mon, 1)
         after = date(year + (mon == 12), mon % 12 + 1, 1)
-        start_utc = _local_midnight(first, zone)
-        month_end_utc = _local_midnight(after, zone)
+        start_utc = local_midnight(first, zone)
+        month_end_utc = local_midnight(after, zone)
         end_utc = min(month_end_utc, max(now_utc, start_utc))
         if end_utc == month_end_utc:
             last_day = after - timedelta(days=1)

@@ -13,13 +13,13 @@ sorting, counting and paging run in the warehouse's engine and the kernel receiv
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import ibis
 
-from ..period import Period
-from .time import in_period
+from ..period import Period, local_midnight
+from .time import in_period, local_timestamp
 
 KINDS = ("requests", "items")
 
@@ -160,27 +160,9 @@ def row_filters(filters: dict) -> dict:
 
 
 # -- time ---------------------------------------------------------------------------------------
-def local_timestamp(ts: ibis.Value, period: Period) -> ibis.Value:
-    """The local wall-clock time of a naive-UTC timestamp in the period's zone (one CASE per offset)."""
-
-    def shifted(seconds: int) -> ibis.Value:
-        return ts + ibis.interval(seconds=seconds) if seconds else ts
-
-    segments = period.offsets
-    if len(segments) == 1:
-        return shifted(segments[0][1])
-    branches = [
-        (ts < ibis.literal(next_start, type="timestamp"), shifted(seconds))
-        for (_, seconds), (next_start, _) in zip(segments, segments[1:])
-    ]
-    return ibis.cases(*branches, else_=shifted(segments[-1][1]))
-
-
 def local_day_start_utc(day: date, period: Period) -> datetime:
     """The first instant of a local day in the period's zone, as naive UTC (DST gaps resolve forward)."""
-    zone = ZoneInfo(period.timezone)
-    aware = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(dt_timezone.utc)
-    return aware.replace(tzinfo=None)
+    return local_midnight(day, ZoneInfo(period.timezone)).replace(tzinfo=None)
 
 
 def day_bounds(period: Period, filters: dict) -> tuple[datetime, datetime]:

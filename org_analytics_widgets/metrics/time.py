@@ -13,11 +13,11 @@ def in_period(table: ibis.Table, period: Period) -> ibis.Table:
     return table.filter(table.created_at >= start, table.created_at < end)
 
 
-def local_date(ts: ibis.Value, period: Period) -> ibis.Value:
-    """The local calendar date of a naive-UTC timestamp in the period's zone.
+def local_timestamp(ts: ibis.Value, period: Period) -> ibis.Value:
+    """The local wall-clock time of a naive-UTC timestamp in the period's zone.
 
     Adds the UTC offset in force at that instant (one CASE branch per offset the zone uses
-    within the period) and truncates to a date: correct across DST, at +05:30, in any engine.
+    within the period): correct across DST, at +05:30, in any engine.
     """
 
     def shifted(seconds: int) -> ibis.Value:
@@ -25,9 +25,14 @@ def local_date(ts: ibis.Value, period: Period) -> ibis.Value:
 
     segments = period.offsets
     if len(segments) == 1:
-        return shifted(segments[0][1]).date()
+        return shifted(segments[0][1])
     branches = [
         (ts < ibis.literal(next_start, type="timestamp"), shifted(seconds))
         for (_, seconds), (next_start, _) in zip(segments, segments[1:])
     ]
-    return ibis.cases(*branches, else_=shifted(segments[-1][1])).date()
+    return ibis.cases(*branches, else_=shifted(segments[-1][1]))
+
+
+def local_date(ts: ibis.Value, period: Period) -> ibis.Value:
+    """The local calendar date of a naive-UTC timestamp in the period's zone."""
+    return local_timestamp(ts, period).date()
