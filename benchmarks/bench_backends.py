@@ -12,7 +12,6 @@ of the next three. Writes benchmarks/RESULTS-backends.md.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,54 +20,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_report import MONTH, NOW, _child, _timed, ensure_warehouse  # noqa: E402
-
-
-def measure_url(url: str) -> dict:
-    import json
-
-    from data_connectors import connect
-    from org_analytics_widgets.period import Period
-    from org_analytics_widgets.report import to_report
-    from org_analytics_widgets.snapshot import Snapshot
-
-    period = Period.for_month(MONTH, "UTC", NOW)
-
-    def run():
-        wh = connect(url)
-        json.dumps(to_report(Snapshot.compute(wh, period)))
-        wh.close()
-
-    return _timed(run)
-
-
-def _child_url(url: str) -> dict:
-    import json
-
-    out = subprocess.run([sys.executable, __file__, "--measure-url", url], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout)
+from bench_report import MONTH, _child, ensure_warehouse  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--measure-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure_url:
-        import json
-
-        print(json.dumps(measure_url(args.measure_url)))
-        return
-    import duckdb
-
+    from conftest import export_parquet
     from pg import PostgresServer
 
     path = ensure_warehouse(args.items)
-    folder = Path(tempfile.mkdtemp(prefix="oa-bench-parquet-"))
-    con = duckdb.connect(str(path), read_only=True)
-    for table in ("projects", "agents", "usage_requests", "usage_items"):
-        con.execute(f"COPY {table} TO '{folder / (table + '.parquet')}' (FORMAT parquet)")
-    con.close()
+    folder = export_parquet(path, Path(tempfile.mkdtemp(prefix="oa-bench-parquet-")))
     server = PostgresServer()
     try:
         pg_url = server.load_duckdb(path, "bench")
@@ -79,7 +42,7 @@ def main() -> None:
         rows = [("hand-written DuckDB SQL floor", _child("floor", path))]
         for name, url in (("DuckDB file", f"duckdb://{path}"), ("Parquet folder (DuckDB)", f"parquet://{folder}"),
                           ("PostgreSQL 15", pg_url), ("Spark local[2] (Parquet)", f"spark://local[2]?path={folder}")):
-            rows.append((name, _child_url(url)))
+            rows.append((name, _child("report", url)))
             print(name, rows[-1][1], file=sys.stderr)
     finally:
         server.stop()

@@ -25,13 +25,22 @@ NOW = "2026-11-25T12:00:00"
 MONTH = "2026-10"
 
 
-def _peak_mb() -> float:
-    """Peak RSS of this process (VmHWM; ru_maxrss is inherited across exec from the parent)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
+def _proc_status(field: str) -> float:
+    """A memory field of /proc/self/status in MB (NaN where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _peak_mb() -> float:
+    """Peak RSS of this process: VmHWM (reset by exec, unlike ``ru_maxrss``, which a child inherits
+    from a larger parent), else ``resource.getrusage``."""
+    value = _proc_status("VmHWM")
+    return value if value == value else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _timed(fn, repeat: int = 3) -> dict:
@@ -71,7 +80,7 @@ def measure(kind: str, path: str) -> dict:
         period = Period.for_month(MONTH, "UTC", NOW)
 
         def run():
-            wh = connect(f"duckdb://{path}")
+            wh = connect(path if "://" in path else f"duckdb://{path}")  # a file, or any warehouse URL
             json.dumps(to_report(Snapshot.compute(wh, period)))
             wh.close()
 
@@ -93,7 +102,7 @@ def ensure_warehouse(items: int) -> Path:
     return path
 
 
-def _child(kind: str, path: Path) -> dict:
+def _child(kind: str, path: Path | str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--measure", kind, str(path)],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)

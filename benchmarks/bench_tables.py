@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench_report import _timed  # noqa: E402  (same folder; the shared cold/warm timer)
+from bench_report import _peak_mb, _proc_status, _timed  # noqa: E402  (same folder: the shared timer and memory)
 
 ZONE = "UTC"
 NOW = "2026-11-25T12:00:00Z"
@@ -66,23 +65,6 @@ FROM range($n_items) t(j);
 
 def _rss_mb() -> float:
     return _proc_status("VmRSS")
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS: VmHWM (reset by exec, unlike ``ru_maxrss``, which a child inherits
-    from a larger parent), else ``resource.getrusage``."""
-    value = _proc_status("VmHWM")
-    return value if value == value else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _proc_status(field: str) -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def generate_synthetic(path: str, items: int) -> None:
