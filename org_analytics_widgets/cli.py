@@ -33,6 +33,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+MIN_IDLE_TIMEOUT = 30
+
+
+def _idle_timeout(text: str) -> int:
+    """A viewer's kernel is culled once idle this long with no page connected, which includes the
+    wait between rendering a page and a (busy) browser connecting to it: shorter breaks pages."""
+    value = _positive_int(text)
+    if value < MIN_IDLE_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_IDLE_TIMEOUT} seconds, got {text!r}")
+    return value
+
+
 def _cmd_report(args) -> int:
     from data_connectors import connect
 
@@ -130,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
     serve.add_argument("--port", type=_positive_int, default=8866)
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    serve.add_argument("--idle-timeout", type=_positive_int, default=600, metavar="SECONDS",
+    serve.add_argument("--idle-timeout", type=_idle_timeout, default=600, metavar="SECONDS",
                        help="shut down a viewer's kernel after this long without activity (default 600)")
     serve.set_defaults(run=_cmd_serve)
 

@@ -99,3 +99,7 @@ def test_project_name_is_data_not_markup(run_report):
     assert not any("&lt;" in n for n in names)
     agents = [a["project_name"] for a in rep["top_agents"] if a["project_id"] == "p_xss"]
     assert agents == ["<script>alert(1)</script>"] * 2  # a_help1, a_help2
+
+
+def test_serve_refuses_an_idle_timeout_too_short_for_a_page_to_connect(run_cli):
+    assert_clean_error(run_cli(["serve", "--idle-timeout", "5", "--no-browser"]), "--idle-timeout", "at least 30")
