@@ -20,6 +20,7 @@ class AppRequest:
     timezone: str
     now: str | None
     warehouse: object | None  # data_connectors.Warehouse, or None when it could not be opened
+    rollups: object | None  # rollups.Rollups named by $ORG_ANALYTICS_ROLLUPS, else None
     error: str  # one line saying why the warehouse could not be opened, else ""
     query: str  # the viewer's query string, e.g. "month=2026-03"
 
@@ -34,17 +35,20 @@ def _wait_for_viewer() -> None:
 
 def open_app_request() -> AppRequest:
     """Read ``ORG_ANALYTICS_TIMEZONE`` / ``ORG_ANALYTICS_NOW``, connect to ``ORG_ANALYTICS_WAREHOUSE``
-    (else the demo), then wait for the viewer and read ``QUERY_STRING``."""
+    (else the demo) and open ``ORG_ANALYTICS_ROLLUPS`` if set, then wait for the viewer and read ``QUERY_STRING``."""
     from data_connectors import connect
 
     timezone = os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC"
     now = os.environ.get("ORG_ANALYTICS_NOW") or None
-    warehouse, error = None, ""
+    from .rollups import open_rollups
+
+    warehouse, rollups, error = None, None, ""
     try:
         parse_zone(timezone)
         parse_now(now)
         warehouse = connect()
+        rollups = open_rollups()
     except Exception as exc:
         error = first_line(exc)
     _wait_for_viewer()
-    return AppRequest(timezone, now, warehouse, error, os.environ.get("QUERY_STRING") or "")
+    return AppRequest(timezone, now, warehouse, rollups, error, os.environ.get("QUERY_STRING") or "")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 import sys
 import time
+from datetime import timedelta
 
 from data_connectors import WarehouseError
 from data_connectors.errors import first_line
@@ -54,14 +55,37 @@ def _cmd_report(args) -> int:
 
     month = args.month or current_month(args.timezone, args.now)
     period = Period.for_month(month, args.timezone, args.now)  # validate input before connecting
+    from .rollups import open_rollups
+
     warehouse = connect(args.warehouse)
     try:
+        rollups = open_rollups(args.rollups)
         with warehouse.deadline():
-            report = to_report(Snapshot.compute(warehouse, period))
+            report = to_report(Snapshot.compute(warehouse, period, rollups))
     finally:
         warehouse.close()
     json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def _cmd_rollup(args) -> int:
+    from data_connectors import connect
+
+    from .rollups import build, rollup_path
+
+    out = rollup_path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: no folder {out.parent}")
+    warehouse = connect(args.warehouse)
+    try:
+        summary = build(warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full,
+                        progress=lambda table: print(f"org-analytics: rollup: {table}", file=sys.stderr))
+    finally:
+        warehouse.close()
+    what = f"refreshed from {summary.since:%Y-%m-%d %H:%M} UTC" if summary.since else "built"
+    rows = ", ".join(f"{n:,} {table.removeprefix('rollup_')}" for table, n in summary.rows.items())
+    print(f"{what} {summary.path} in {summary.seconds:.1f} s: {rows}", file=sys.stderr)
     return 0
 
 
@@ -106,10 +130,15 @@ def _cmd_serve(args) -> int:
     from .period import parse_zone
 
     parse_zone(args.timezone)
+    from .rollups import ENV_VAR as ROLLUPS_ENV_VAR, open_rollups, rollup_path
+
     connect(args.warehouse).close()  # fail here, in one line, rather than in every page
     env = dict(os.environ, ORG_ANALYTICS_TIMEZONE=args.timezone)
     if args.warehouse:
         env[ENV_VAR] = args.warehouse
+    if args.rollups:
+        open_rollups(args.rollups).close()
+        env[ROLLUPS_ENV_VAR] = str(rollup_path(args.rollups).resolve())
     print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -129,8 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--warehouse", help="duckdb:///file.duckdb or parquet:///dir (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
     report.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
     report.add_argument("--now", help="ISO 8601 instant used as 'now' for the current month (default: real time)")
+    report.add_argument("--rollups", metavar="FILE", help="rollups built by 'org-analytics rollup', used when fresh "
+                        "(default: $ORG_ANALYTICS_ROLLUPS)")
     report.add_argument("--pretty", action="store_true", help="indent the JSON")
     report.set_defaults(run=_cmd_report)
+
+    rollup = sub.add_parser("rollup", help="build or refresh the rollups that make large warehouses fast")
+    rollup.add_argument("--warehouse", help="warehouse URL (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
+    rollup.add_argument("--out", required=True, metavar="FILE",
+                        help="DuckDB file of the rollups (path or duckdb:///path); refreshed if it exists")
+    rollup.add_argument("--late-window", type=_positive_int, default=48, metavar="HOURS",
+                        help="on refresh, also recompute this many hours before the newest row seen (default 48)")
+    rollup.add_argument("--full", action="store_true", help="rebuild from scratch instead of refreshing")
+    rollup.set_defaults(run=_cmd_rollup)
 
     demo = sub.add_parser("demo-data", help="generate a demo warehouse (DuckDB file)")
     demo.add_argument("--out", required=True, help="path of the DuckDB file to write")
@@ -140,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the dashboard read-only with Voilà")
     serve.add_argument("--warehouse", help="warehouse URL (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
     serve.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
+    serve.add_argument("--rollups", metavar="FILE", help="rollups built by 'org-analytics rollup', used when fresh "
+                       "(default: $ORG_ANALYTICS_ROLLUPS)")
     serve.add_argument("--port", type=_positive_int, default=8866)
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.add_argument("--idle-timeout", type=_idle_timeout, default=600, metavar="SECONDS",

@@ -98,8 +98,9 @@ class Dashboard(w.VBox):
     """
 
     def __init__(self, warehouse, timezone: str = "UTC", month: str | None = None,
-                 now: datetime | str | None = None, **kwargs):
+                 now: datetime | str | None = None, rollups=None, **kwargs):
         self.warehouse = warehouse
+        self.rollups = rollups  # rollups.Rollups: used for a month whenever they are fresh
         self._now = parse_now(now) if now is not None else None
         latest = current_month(timezone, self._now)
         self.state = DashboardState(timezone=timezone, latest_month=latest, month=month or latest)
@@ -191,7 +192,7 @@ class Dashboard(w.VBox):
             self._closed_months.move_to_end(key)
             return self._closed_months[key]
         with self.warehouse.deadline():
-            snapshot = Snapshot.compute(self.warehouse, period)
+            snapshot = Snapshot.compute(self.warehouse, period, self.rollups)
             comparison = comparison_period(period)
             previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
         if closed:
@@ -235,6 +236,8 @@ class Dashboard(w.VBox):
     def _render_status(self, _change=None) -> None:
         status, message, month = self.state.status, self.state.message, self.state.month
         marker = f'data-status="{status}" data-month="{html.escape(month)}"'
+        if self.snapshot is not None and status in ("ready", "empty"):  # raw tables or rollups
+            marker += f' data-source="{self.snapshot.source}"'
         self.status.value = (
             f'<div class="oa-status oa-status-{status}" {marker}>{html.escape(message)}</div>'
             if message else f"<div {marker}></div>"
@@ -269,7 +272,8 @@ def dashboard_from_environment() -> w.Widget:
             raise RuntimeError(request.error)
         latest = current_month(request.timezone, request.now)
         month, problem = month_from_query(request.query, latest)
-        dashboard = Dashboard(request.warehouse, timezone=request.timezone, month=month, now=request.now)
+        dashboard = Dashboard(request.warehouse, timezone=request.timezone, month=month, now=request.now,
+                              rollups=request.rollups)
     except Exception as exc:
         return w.HTML(STYLE + f'<div class="oa-status oa-status-error" data-status="error">'
                       f"The dashboard cannot open its warehouse: {html.escape(first_line(exc))}</div>")

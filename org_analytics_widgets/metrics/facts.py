@@ -91,8 +91,14 @@ def agent_facts(tables, period: Period) -> ibis.Table:
     by_reqs = reqs.group_by(r_id=reqs.agent_id).aggregate(
         requests=reqs.count(), conversations=reqs.conversation_id.nunique(), request_project=reqs.project_id.min()
     )
+    return name_agents(by_items, by_reqs, tables.agents, tables.projects)
+
+
+def name_agents(by_items: ibis.Table, by_reqs: ibis.Table, agents: ibis.Table, projects: ibis.Table) -> ibis.Table:
+    """The candidate agents of ``by_items`` (i_id, item_cost, item_project) and ``by_reqs`` (r_id,
+    requests, conversations, request_project) with their names and projects (see ``agent_facts``)."""
     ids = by_items.select(agent_id="i_id").union(by_reqs.select(agent_id="r_id"), distinct=True)
-    agents = tables.agents.select(a_id="agent_id", name="name", agent_project="project_id")
+    agents = agents.select(a_id="agent_id", name="name", agent_project="project_id")
     joined = (
         ids.left_join(by_items, ids.agent_id == by_items.i_id)
         .left_join(by_reqs, ids.agent_id == by_reqs.r_id)
@@ -106,7 +112,7 @@ def agent_facts(tables, period: Period) -> ibis.Table:
         conversations=ibis.coalesce(joined.conversations, 0),
         requests=ibis.coalesce(joined.requests, 0),
     )
-    projects = tables.projects.select(p_id="project_id", project_name="name", project_color="color")
+    projects = projects.select(p_id="project_id", project_name="name", project_color="color")
     with_project = with_project.view()  # a fresh relation: joining onto a projected join chain trips ibis
     named = with_project.left_join(projects, with_project.project_id == projects.p_id)
     return named.select(

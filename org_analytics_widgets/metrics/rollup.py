@@ -1,0 +1,184 @@
+"""Rollups: the warehouse pre-aggregated by 15-minute UTC bucket, and the facts read back from them.
+
+Why 15 minutes and not hours: a local day in ``Asia/Kolkata`` (+05:30) or ``Asia/Kathmandu``
+(+05:45) starts in the middle of a UTC hour, so hourly sums cannot be split into its days. Every
+offset in use since 1980 and every DST transition is a multiple of 15 minutes, so each bucket lies
+wholly inside one local day of any zone, and a month of any zone is a whole number of buckets.
+
+The tables (``ROLLUP_TABLES``):
+
+- ``rollup_items``: items by (bucket, service_type, project_id, model, agent_id, pricing_rule, unit):
+  cost (null as 0), quantity, items. Every cost, quantity and ``unique_models`` (a key) is a sum or
+  a distinct of keys, so any set of buckets adds up exactly.
+- ``rollup_requests``: requests by (bucket, project_id, agent_id, service_type, model): requests
+  and tokens. Total requests, tokens, active projects and an agent's requests add up the same way.
+- ``rollup_conversations``: the distinct (bucket, agent_id, conversation_id). Conversations last
+  many buckets, so their count over a month is a distinct count over these pairs (a few % of the
+  items' rows), never a sum.
+- ``rollup_request_singles`` and ``rollup_request_spans``: a card's daily requests are the
+  distinct request ids among a service type's items per local day. A (request, service type) pair
+  whose items all lie in one bucket — every pair when items share their request's timestamp, as
+  the contract expects — is counted in ``singles`` (bucket, service_type, requests). The rare pair
+  with items in several buckets is kept whole in ``spans`` (bucket, service_type, request_id), so a
+  day counts it once however many of its buckets fall in that day. Both are classified over all
+  the data a build or refresh has seen.
+
+Everything here is a pure function returning an Ibis expression: ``*_buckets`` build a table's
+rows from the canonical tables for ``[since, until)``; ``*_from_rollups`` read the facts of
+``metrics.facts`` from rollup tables (already limited to the period's buckets).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import ibis
+
+from ..period import Period
+from .time import local_date
+
+GRAIN = timedelta(minutes=15)
+ROLLUP_TABLES = ("rollup_items", "rollup_requests", "rollup_conversations",
+                 "rollup_request_singles", "rollup_request_spans")
+
+
+def bucket(ts: ibis.Value) -> ibis.Value:
+    """The start of the 15-minute UTC bucket of a naive-UTC timestamp (portable: no TIME_BUCKET)."""
+    return ts.truncate("h") + (ts.minute() // 15 * 15).as_interval("m")
+
+
+def floor_to_grain(instant: datetime) -> datetime:
+    return instant.replace(minute=instant.minute // 15 * 15, second=0, microsecond=0)
+
+
+def is_aligned(instant: datetime) -> bool:
+    return instant == floor_to_grain(instant)
+
+
+def aligned_period(period: Period) -> bool:
+    """True when every local day of the period is a whole number of buckets (any zone whose
+    offsets in the period are multiples of 15 minutes, i.e. every zone since 1980)."""
+    return is_aligned(period.start_utc) and all(seconds % 900 == 0 for _, seconds in period.offsets)
+
+
+def _between(t: ibis.Table, since: datetime | None, until: datetime | None) -> ibis.Table:
+    preds = []
+    if since is not None:
+        preds.append(t.created_at >= ibis.literal(since, type="timestamp"))
+    if until is not None:
+        preds.append(t.created_at < ibis.literal(until, type="timestamp"))
+    return t.filter(*preds) if preds else t
+
+
+def _money(value: ibis.Value) -> ibis.Value:
+    return ibis.coalesce(value.cast("float64"), 0.0)
+
+
+# -- building: canonical tables -> rollup rows ------------------------------------------------
+def item_buckets(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
+    t = _between(tables.usage_items, since, until)
+    return t.group_by(
+        bucket=bucket(t.created_at), service_type=t.service_type, project_id=t.project_id, model=t.model,
+        agent_id=t.agent_id, pricing_rule=t.pricing_rule, unit=t.unit,
+    ).aggregate(cost=_money(t.cost).sum(), quantity=t.quantity.cast("float64").sum(), items=t.count())
+
+
+def request_buckets(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
+    t = _between(tables.usage_requests, since, until)
+    tokens = ibis.coalesce(t.input_tokens, 0) + ibis.coalesce(t.output_tokens, 0)
+    return t.group_by(
+        bucket=bucket(t.created_at), project_id=t.project_id, agent_id=t.agent_id,
+        service_type=t.service_type, model=t.model,
+    ).aggregate(requests=t.count(), tokens=ibis.coalesce(tokens.sum(), 0).cast("int64"))
+
+
+def conversation_buckets(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
+    t = _between(tables.usage_requests, since, until)
+    t = t.filter(t.conversation_id.notnull())
+    return t.select(bucket=bucket(t.created_at), agent_id=t.agent_id, conversation_id=t.conversation_id).distinct()
+
+
+def request_pairs(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
+    """Distinct (bucket, service_type, request_id) of the items in ``[since, until)``."""
+    t = _between(tables.usage_items, since, until)
+    return t.select(bucket=bucket(t.created_at), service_type=t.service_type, request_id=t.request_id).distinct()
+
+
+def classified_pairs(tables, since: datetime | None = None) -> ibis.Table:
+    """The (bucket, service_type, request_id) rows of every pair with an item at or after ``since``,
+    including the buckets before ``since`` where such a pair also has items, with ``buckets``: how
+    many buckets the pair has in all (1: a single, counted; more: a span, kept whole)."""
+    new = request_pairs(tables, since)
+    if since is not None:
+        keys = new.select("service_type", "request_id").distinct()
+        older = request_pairs(tables, None, since)
+        old = older.semi_join(keys, ["service_type", "request_id"]).select("bucket", "service_type", "request_id")
+        new = new.union(old, distinct=True)
+    counts = new.group_by("service_type", "request_id").aggregate(buckets=new.bucket.nunique())
+    return new.inner_join(counts, ["service_type", "request_id"]).select(
+        "bucket", "service_type", "request_id", "buckets")
+
+
+def single_counts(pairs: ibis.Table) -> ibis.Table:
+    singles = pairs.filter(pairs.buckets == 1)
+    return singles.group_by("bucket", "service_type").aggregate(requests=singles.count())
+
+
+def span_rows(pairs: ibis.Table) -> ibis.Table:
+    return pairs.filter(pairs.buckets > 1).select("bucket", "service_type", "request_id")
+
+
+def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
+    """One row: the count and latest ``created_at`` of items and requests at or after ``probe_from``
+    (all rows when None). Recorded by a build; the same query later tells whether anything
+    arrived since (see ``rollups.Rollups.fresh``)."""
+    items = _between(tables.usage_items, probe_from, None)
+    reqs = _between(tables.usage_requests, probe_from, None)
+    return items.aggregate(items=items.count(), items_max=items.created_at.max()).cross_join(
+        reqs.aggregate(requests=reqs.count(), requests_max=reqs.created_at.max()))
+
+
+# -- reading: rollup rows -> the facts of metrics.facts ---------------------------------------
+def item_facts_from_rollups(items: ibis.Table, period: Period) -> ibis.Table:
+    return items.group_by(
+        day=local_date(items.bucket, period), service_type=items.service_type, project_id=items.project_id,
+        model=items.model, pricing_rule=items.pricing_rule, unit=items.unit,
+    ).aggregate(cost=items.cost.sum(), quantity=items.quantity.sum())
+
+
+def item_requests_from_rollups(singles: ibis.Table, spans: ibis.Table, period: Period) -> ibis.Table:
+    """(day, service_type, requests): the singles summed, plus each span pair once per day."""
+    counted = singles.group_by(day=local_date(singles.bucket, period), service_type=singles.service_type).aggregate(
+        requests=singles.requests.sum())
+    spread = spans.select(day=local_date(spans.bucket, period), service_type=spans.service_type,
+                          request_id=spans.request_id).distinct()
+    spread = spread.group_by("day", "service_type").aggregate(requests=spread.count())
+    both = counted.union(spread, distinct=False)
+    return both.group_by("day", "service_type").aggregate(requests=both.requests.sum().cast("int64"))
+
+
+def request_totals_from_rollups(requests: ibis.Table, conversations: ibis.Table) -> ibis.Table:
+    return requests.aggregate(
+        total_requests=ibis.coalesce(requests.requests.sum(), 0).cast("int64"),
+        total_tokens=ibis.coalesce(requests.tokens.sum(), 0).cast("int64"),
+    ).cross_join(conversations.aggregate(total_conversations=conversations.conversation_id.nunique()))
+
+
+def request_projects_from_rollups(requests: ibis.Table) -> ibis.Table:
+    return requests.group_by("project_id").aggregate(requests=requests.requests.sum().cast("int64"))
+
+
+def agent_usage_from_rollups(items: ibis.Table, requests: ibis.Table, conversations: ibis.Table):
+    """The two per-agent aggregates ``facts.name_agents`` takes, from rollup rows."""
+    items = items.filter(items.agent_id.notnull())
+    requests = requests.filter(requests.agent_id.notnull())
+    conversations = conversations.filter(conversations.agent_id.notnull())
+    by_items = items.group_by(i_id=items.agent_id).aggregate(
+        item_cost=items.cost.sum(), item_project=items.project_id.min())
+    counted = requests.group_by(r_id=requests.agent_id).aggregate(
+        requests=requests.requests.sum().cast("int64"), request_project=requests.project_id.min())
+    talks = conversations.group_by(c_id=conversations.agent_id).aggregate(
+        conversations=conversations.conversation_id.nunique())
+    joined = counted.left_join(talks, counted.r_id == talks.c_id)
+    by_reqs = joined.select("r_id", "requests", "request_project",
+                            conversations=ibis.coalesce(joined.conversations, 0))
+    return by_items, by_reqs

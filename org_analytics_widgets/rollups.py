@@ -1,0 +1,282 @@
+"""Rollups of a warehouse in a DuckDB file the user names: build, refresh incrementally, read.
+
+The tables and why they are exact are described in :mod:`org_analytics_widgets.metrics.rollup`.
+The warehouse is only read: aggregates run in its engine and arrive here in batches.
+
+A refresh re-aggregates only the buckets from ``watermark - late window`` on (the watermark is the
+latest ``created_at`` the previous build saw), so rows that arrive up to the late window behind
+the newest ones are counted; older late rows are not (run ``--full`` after a backfill). The file
+is rebuilt beside the old one and swapped in with a rename, so open dashboards keep reading a
+whole file.
+
+The snapshot uses rollups only when they are *fresh*: the count and latest ``created_at`` of the
+rows in the late window, asked of the warehouse again (a range query), are what the build
+recorded. Otherwise it reads the raw tables, so a stale rollup can never show a wrong number.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import ibis
+import pandas as pd
+
+from data_connectors import WarehouseError
+from data_connectors.errors import first_line
+from data_connectors.warehouse import configure_duckdb, open_duckdb_file
+
+from .metrics import rollup as R
+from .period import Period
+
+ENV_VAR = "ORG_ANALYTICS_ROLLUPS"
+FORMAT = 1
+DEFAULT_LATE_WINDOW = timedelta(hours=48)
+
+_SCHEMA = {
+    "rollup_items": "bucket TIMESTAMP, service_type VARCHAR, project_id VARCHAR, model VARCHAR, agent_id VARCHAR, "
+                    "pricing_rule VARCHAR, unit VARCHAR, cost DOUBLE, quantity DOUBLE, items BIGINT",
+    "rollup_requests": "bucket TIMESTAMP, project_id VARCHAR, agent_id VARCHAR, service_type VARCHAR, model VARCHAR, "
+                       "requests BIGINT, tokens BIGINT",
+    "rollup_conversations": "bucket TIMESTAMP, agent_id VARCHAR, conversation_id VARCHAR",
+    "rollup_request_singles": "bucket TIMESTAMP, service_type VARCHAR, requests BIGINT",
+    "rollup_request_spans": "bucket TIMESTAMP, service_type VARCHAR, request_id VARCHAR",
+}
+
+
+def rollup_path(location: str) -> Path:
+    """``duckdb:///path/rollups.duckdb`` or a plain path."""
+    if location.lower().startswith("duckdb:"):
+        location = re.sub(r"^duckdb:(//)?", "", location, flags=re.IGNORECASE)
+        if location.startswith("//"):
+            location = "/" + location.lstrip("/")
+    if not location:
+        raise WarehouseError("the rollups location names no file: use duckdb:///path/rollups.duckdb")
+    return Path(location).expanduser()
+
+
+def _public(url: str) -> str:
+    """The warehouse URL without credentials, for the rollups' own record."""
+    url = re.sub(r"(://)[^/@]*@", r"\1", url)
+    return re.sub(r"(;\s*token=)[^;?]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def _stamp(frame: pd.DataFrame) -> dict:
+    """The watermark row as JSON-safe values (timestamps as ISO text, None when no rows)."""
+    row = frame.iloc[0].to_dict()
+    out = {}
+    for key in ("items", "requests"):
+        out[key] = int(row[key])
+        latest = row[f"{key}_max"]
+        out[f"{key}_max"] = None if latest is None or pd.isna(latest) else pd.Timestamp(latest).isoformat()
+    return out
+
+
+def _latest(stamp: dict) -> datetime | None:
+    times = [pd.Timestamp(stamp[k]).to_pydatetime() for k in ("items_max", "requests_max") if stamp[k]]
+    return max(times) if times else None
+
+
+@dataclass
+class BuildSummary:
+    path: Path
+    since: datetime | None  # None: a full build
+    rows: dict[str, int]
+    seconds: float
+
+
+def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, full: bool = False,
+          progress=None) -> BuildSummary:
+    """Build the rollups of ``warehouse`` into ``out``, or refresh them if ``out`` holds rollups of a
+    warehouse (all buckets from the old watermark minus ``late_window`` are recomputed)."""
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    out = Path(out)
+    previous = Rollups.open(out).close_and_meta() if out.exists() else None  # never replace other files
+    if full:
+        previous = None
+    if previous is not None and previous.get("source") != _public(warehouse.url):
+        raise WarehouseError(f"{out} holds rollups of {previous.get('source')}, not of {_public(warehouse.url)}: "
+                             "choose another --out, or rebuild it with --full")
+    since = None
+    if previous is not None and previous["latest"]:
+        since = R.floor_to_grain(datetime.fromisoformat(previous["latest"]) - late_window)
+
+    # what the build covers, asked first: rows that arrive while it runs are re-read by the next one
+    whole = _stamp(warehouse.execute(R.watermark(warehouse)))
+    latest = _latest(whole)
+    probe_from = R.floor_to_grain(latest - late_window) if latest else None
+    probe = _stamp(warehouse.execute(R.watermark(warehouse, probe_from)))
+
+    tmp = out.with_name(out.name + ".building")
+    tmp.unlink(missing_ok=True)
+    if since is not None:
+        tmp.write_bytes(out.read_bytes())
+    con = duckdb.connect(str(tmp))
+    try:
+        configure_duckdb(con)
+        con.execute("BEGIN")
+        for table, columns in _SCHEMA.items():
+            con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+            if since is not None:
+                con.execute(f"DELETE FROM {table} WHERE bucket >= ?", [since])
+        con.execute("CREATE TABLE IF NOT EXISTS rollup_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        sources = {
+            "rollup_items": R.item_buckets(warehouse, since),
+            "rollup_requests": R.request_buckets(warehouse, since),
+            "rollup_conversations": R.conversation_buckets(warehouse, since),
+        }
+        pairs = R.classified_pairs(warehouse, since)
+        sources["rollup_request_singles"] = R.single_counts(pairs)
+        for table, expr in sources.items():
+            say(f"{table}")
+            _append(con, table, warehouse, expr)
+        say("rollup_request_spans")
+        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pairs), create=_SCHEMA["rollup_request_spans"])
+        # a pair counted as a single in an older bucket that now has items in a newer one too:
+        # take it out of that bucket's count, and keep all its buckets in spans
+        con.execute("""
+            CREATE TEMP TABLE was_single AS
+            SELECT n.* FROM rollup_request_spans_new n
+            WHERE n.bucket < ? AND NOT EXISTS (SELECT 1 FROM rollup_request_spans s
+                WHERE s.bucket = n.bucket AND s.service_type IS NOT DISTINCT FROM n.service_type
+                  AND s.request_id IS NOT DISTINCT FROM n.request_id)""", [since or datetime(1, 1, 1)])
+        con.execute("""
+            UPDATE rollup_request_singles s SET requests = s.requests - w.n
+            FROM (SELECT bucket, service_type, count(*) AS n FROM was_single GROUP BY ALL) w
+            WHERE s.bucket = w.bucket AND s.service_type IS NOT DISTINCT FROM w.service_type""")
+        con.execute("DELETE FROM rollup_request_singles WHERE requests = 0")
+        con.execute("INSERT INTO rollup_request_spans SELECT * FROM rollup_request_spans_new WHERE bucket >= ?",
+                    [since or datetime(1, 1, 1)])
+        con.execute("INSERT INTO rollup_request_spans SELECT * FROM was_single")
+        con.execute("DROP TABLE rollup_request_spans_new")
+        meta = {
+            "format": FORMAT,
+            "source": _public(warehouse.url),
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "refreshed_from": since.isoformat() if since else None,
+            "late_window_seconds": int(late_window.total_seconds()),
+            "latest": latest.isoformat() if latest else None,
+            "probe_from": probe_from.isoformat() if probe_from else None,
+            "probe": probe,
+        }
+        con.execute("DELETE FROM rollup_meta")
+        con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _SCHEMA}
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, out)
+    return BuildSummary(out, since, rows, time.perf_counter() - started)
+
+
+def _append(con, table: str, warehouse, expr, create: str | None = None) -> None:
+    """Insert the rows of ``expr`` (run on the warehouse, fetched in batches) into ``table``."""
+    if create:
+        con.execute(f"CREATE TEMP TABLE {table} ({create})")
+    columns = [c.split()[0] for c in (create or _SCHEMA[table]).split(", ")]
+    for batch in warehouse.con.to_pyarrow_batches(expr.select(*columns), chunk_size=500_000):
+        con.register("_batch", batch)
+        con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
+        con.unregister("_batch")
+
+
+class Rollups:
+    """Rollups opened read-only; ``usable(warehouse, period)`` says whether a snapshot may use them.
+
+    >>> rollups = Rollups.open(Path("rollups.duckdb"))          # doctest: +SKIP
+    >>> Snapshot.compute(warehouse, period, rollups)            # doctest: +SKIP
+    """
+
+    def __init__(self, path: Path, con: ibis.BaseBackend, meta: dict):
+        self.path, self.con, self.meta = path, con, meta
+        self._opened = _file_state(path)
+        self._fresh_for: tuple | None = None  # the warehouse version the last positive check was for
+
+    @classmethod
+    def open(cls, path: Path) -> "Rollups":
+        path = Path(path)
+        if not path.is_file():
+            raise WarehouseError(f"no rollups at {path}: build them with 'org-analytics rollup --out {path}'")
+        con = open_duckdb_file(path)
+        try:
+            present = set(con.list_tables())
+            missing = [t for t in (*_SCHEMA, "rollup_meta") if t not in present]
+            if missing:
+                raise WarehouseError(f"{path} holds no rollups (no table {missing[0]}): use a file written by "
+                                     "'org-analytics rollup --out FILE'")
+            meta = {k: json.loads(v) for k, v in con.raw_sql("SELECT key, value FROM rollup_meta").fetchall()}
+            if meta.get("format") != FORMAT:
+                raise WarehouseError(f"{path} holds rollups of another format ({meta.get('format')}): "
+                                     "rebuild them with 'org-analytics rollup --full'")
+        except BaseException:
+            con.disconnect()
+            raise
+        return cls(path, con, meta)
+
+    def close(self) -> None:
+        self.con.disconnect()
+
+    def close_and_meta(self) -> dict:
+        self.close()
+        return self.meta
+
+    def table(self, name: str) -> ibis.Table:
+        return self.con.table(name)
+
+    def current(self) -> "Rollups":
+        """Reopen when the file was rebuilt since it was opened (a refresh swaps a new file in)."""
+        if _file_state(self.path) != self._opened:
+            fresh = Rollups.open(self.path)
+            self.close()
+            self.con, self.meta, self._opened, self._fresh_for = fresh.con, fresh.meta, fresh._opened, None
+        return self
+
+    def fresh(self, warehouse) -> bool:
+        """True when the warehouse holds exactly the rows the build saw in its late window (and no
+        newer ones). Asked of the warehouse once per warehouse version (every time where the
+        version cannot be known without a query)."""
+        version = warehouse.version()
+        if version is not None and self._fresh_for == version:
+            return True
+        probe_from = self.meta.get("probe_from")
+        since = datetime.fromisoformat(probe_from) if probe_from else None
+        fresh = _stamp(warehouse.execute(R.watermark(warehouse, since))) == self.meta.get("probe")
+        self._fresh_for = version if fresh and version is not None else None
+        return fresh
+
+    def usable(self, warehouse, period: Period) -> bool:
+        return R.aligned_period(period) and self.current().fresh(warehouse)
+
+    def describe(self) -> str:
+        return f"rollups built {self.meta.get('built_at')} from {self.meta.get('source')}"
+
+
+def _file_state(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+        return (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        return None
+
+
+def open_rollups(location: str | None = None) -> Rollups | None:
+    """The rollups named by ``location`` (else ``$ORG_ANALYTICS_ROLLUPS``), or None when neither is set."""
+    location = location or os.environ.get(ENV_VAR) or None
+    if location is None:
+        return None
+    try:
+        return Rollups.open(rollup_path(location))
+    except WarehouseError:
+        raise
+    except Exception as exc:
+        raise WarehouseError(f"cannot open rollups {location}: {first_line(exc)}") from None

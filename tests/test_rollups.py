@@ -1,0 +1,214 @@
+"""Rollups (org-analytics rollup): the report read from them is the report read from the raw
+tables, in every zone (+05:30, +05:45, a 30-minute DST, DST days), for closed, current, empty and
+future months; requests whose items lie in several buckets are counted once per day; a refresh
+equals a full build; stale rollups are never used; every backend builds them."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import DEFAULT_NOW, duckdb_url, report_runner
+from data_connectors import connect
+from org_analytics_widgets.dashboard import Dashboard
+from org_analytics_widgets.metrics.rollup import ROLLUP_TABLES
+from org_analytics_widgets.period import Period
+from org_analytics_widgets.report import to_report
+from org_analytics_widgets.rollups import Rollups, build
+from org_analytics_widgets.snapshot import Snapshot
+from test_cli_errors import assert_clean_error
+from test_report_contract import _same
+
+ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"]
+MONTHS = ["2026-02", "2026-03", "2026-06", "2026-11", "2026-12"]
+# "now" on a bucket boundary and inside one (the current month then ends with a raw tail)
+NOWS = [DEFAULT_NOW, "2026-11-25T12:07:31Z"]
+
+
+@pytest.fixture(scope="module")
+def edge_rollups(edge_warehouse, tmp_path_factory):
+    path = tmp_path_factory.mktemp("rollups") / "edge-rollups.duckdb"
+    warehouse = connect(duckdb_url(edge_warehouse))
+    try:
+        build(warehouse, path)
+    finally:
+        warehouse.close()
+    return path
+
+
+def _reports(url: str, rollups_path, cases) -> list[tuple]:
+    """(case, raw report, rollup report, where the rollup snapshot's numbers came from)."""
+    warehouse = connect(url)
+    rollups = Rollups.open(rollups_path)
+    try:
+        out = []
+        for month, zone, now in cases:
+            period = Period.for_month(month, zone, now)
+            snapshot = Snapshot.compute(warehouse, period, rollups)
+            out.append(((month, zone, now), to_report(Snapshot.compute(warehouse, period)), to_report(snapshot),
+                        snapshot.source))
+        return out
+    finally:
+        rollups.close()
+        warehouse.close()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_the_report_from_rollups_is_the_raw_report(edge_warehouse, edge_rollups, zone):
+    cases = [(m, zone, now) for m in MONTHS for now in NOWS]
+    for case, raw, rolled, source in _reports(duckdb_url(edge_warehouse), edge_rollups, cases):
+        assert source == "rollups", case
+        assert rolled == raw, case
+
+
+def test_the_report_command_reads_rollups(run_cli, edge_warehouse, edge_rollups):
+    reference = report_runner(run_cli, duckdb_url(edge_warehouse))(month="2026-03", timezone="Asia/Kolkata")
+    code, out, err = run_cli(["report", "--warehouse", duckdb_url(edge_warehouse), "--rollups",
+                              f"duckdb://{edge_rollups}", "--month", "2026-03", "--timezone", "Asia/Kolkata",
+                              "--now", DEFAULT_NOW])
+    assert code == 0, err
+    assert json.loads(out) == reference
+
+
+def _writable_copy(edge_warehouse, tmp_path, name="edge.duckdb"):
+    path = tmp_path / name
+    shutil.copyfile(edge_warehouse, path)
+    return path
+
+
+def _sql(path, *statements):
+    con = duckdb.connect(str(path))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+def test_requests_with_items_in_several_buckets_count_once_per_day(edge_warehouse, tmp_path):
+    path = _writable_copy(edge_warehouse, tmp_path)
+    # move some items away from their request: 20 minutes (same day, another bucket), 1 day later,
+    # 16 minutes earlier; the request keeps its own time
+    _sql(path,
+         "CREATE TEMP TABLE moved AS SELECT item_id, row_number() OVER (ORDER BY item_id) AS n FROM usage_items",
+         "UPDATE usage_items SET created_at = created_at + INTERVAL 20 MINUTE WHERE item_id IN (SELECT item_id FROM moved WHERE n % 3 = 0)",
+         "UPDATE usage_items SET created_at = created_at + INTERVAL 1 DAY WHERE item_id IN (SELECT item_id FROM moved WHERE n % 7 = 0)",
+         "UPDATE usage_items SET created_at = created_at - INTERVAL 16 MINUTE WHERE item_id IN (SELECT item_id FROM moved WHERE n % 5 = 0)")
+    rollups = tmp_path / "rollups.duckdb"
+    warehouse = connect(duckdb_url(path))
+    try:
+        summary = build(warehouse, rollups)
+    finally:
+        warehouse.close()
+    assert summary.rows["rollup_request_spans"] > 0, "the test needs requests split across buckets"
+    cases = [(m, z, DEFAULT_NOW) for m in ("2026-03", "2026-11") for z in ("UTC", "America/New_York", "Asia/Kolkata")]
+    for case, raw, rolled, source in _reports(duckdb_url(path), rollups, cases):
+        assert source == "rollups", case
+        assert rolled == raw, case
+
+
+def _table_rows(path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out = {}
+        for table in ROLLUP_TABLES:
+            frame = con.execute(f"SELECT * FROM {table}").df()
+            out[table] = frame.sort_values(list(frame.columns), ignore_index=True, na_position="first")
+        return out
+    finally:
+        con.close()
+
+
+def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse, tmp_path):
+    path = _writable_copy(edge_warehouse, tmp_path)
+    cut = "2026-11-20 00:00:00"
+    # the warehouse as it was before `cut`: the newer rows wait in side tables
+    _sql(path,
+         f"CREATE TABLE later_items AS SELECT * FROM usage_items WHERE created_at >= '{cut}'",
+         f"CREATE TABLE later_requests AS SELECT * FROM usage_requests WHERE created_at >= '{cut}'",
+         f"DELETE FROM usage_items WHERE created_at >= '{cut}'",
+         f"DELETE FROM usage_requests WHERE created_at >= '{cut}'")
+    rollups = tmp_path / "rollups.duckdb"
+    warehouse = connect(duckdb_url(path))
+    build(warehouse, rollups)
+    warehouse.close()
+
+    # new rows arrive, among them a late item of a March request (a single becomes a span)
+    _sql(path,
+         "INSERT INTO usage_items SELECT * FROM later_items",
+         "INSERT INTO usage_requests SELECT * FROM later_requests",
+         """INSERT INTO usage_items SELECT 'late-item', request_id, TIMESTAMP '2026-11-21 10:05:00', project_id,
+                agent_id, service_type, model, pricing_rule, 1, unit, 0.5, 0.5
+            FROM usage_items WHERE created_at < '2026-03-31' AND created_at >= '2026-03-10' ORDER BY item_id LIMIT 1""")
+    warehouse = connect(duckdb_url(path))
+    try:
+        stale = Rollups.open(rollups)
+        period = Period.for_month("2026-11", "America/New_York", DEFAULT_NOW)
+        snapshot = Snapshot.compute(warehouse, period, stale)
+        assert snapshot.source == "raw", "rollups that miss rows must not be used"
+        assert to_report(snapshot) == to_report(Snapshot.compute(warehouse, period))
+        stale.close()
+
+        refreshed = build(warehouse, rollups)
+        full = build(warehouse, tmp_path / "full.duckdb")
+    finally:
+        warehouse.close()
+    assert refreshed.since is not None and str(refreshed.since) < cut, refreshed.since
+    assert refreshed.rows["rollup_request_spans"] > 0
+    ours, theirs = _table_rows(rollups), _table_rows(tmp_path / "full.duckdb")
+    for table in ROLLUP_TABLES:
+        pd.testing.assert_frame_equal(ours[table], theirs[table], check_exact=False, rtol=1e-12, obj=table)
+    cases = [(m, z, DEFAULT_NOW) for m in ("2026-03", "2026-11") for z in ("UTC", "Asia/Kolkata")]
+    for case, raw, rolled, source in _reports(duckdb_url(path), rollups, cases):
+        assert source == "rollups", case
+        assert rolled == raw, case
+
+
+def test_every_backend_builds_rollups_that_give_the_duckdb_report(edge_warehouse, backend_url, tmp_path):
+    warehouse = connect(backend_url)
+    try:
+        build(warehouse, tmp_path / "rollups.duckdb")
+    finally:
+        warehouse.close()
+    reference = connect(duckdb_url(edge_warehouse))
+    try:
+        for (month, zone, now), _, rolled, source in _reports(backend_url, tmp_path / "rollups.duckdb",
+                                                             [("2026-03", "America/New_York", DEFAULT_NOW),
+                                                              ("2026-11", "Asia/Kolkata", NOWS[1])]):
+            assert source == "rollups"
+            _same(rolled, to_report(Snapshot.compute(reference, Period.for_month(month, zone, now))))
+    finally:
+        reference.close()
+
+
+def test_the_dashboard_reads_rollups_and_says_so(edge_warehouse, edge_rollups):
+    warehouse = connect(duckdb_url(edge_warehouse))
+    rollups = Rollups.open(edge_rollups)
+    try:
+        page = Dashboard(warehouse, timezone="Asia/Kolkata", month="2026-03", now=DEFAULT_NOW, rollups=rollups)
+        assert page.snapshot.source == "rollups"
+        assert 'data-source="rollups"' in page.status.value
+        expected = to_report(Snapshot.compute(warehouse, page.period()))
+        assert page.snapshot.kpis == expected["kpis"]
+    finally:
+        rollups.close()
+        warehouse.close()
+
+
+def test_rollup_errors_are_one_line(run_cli, edge_warehouse, edge_rollups, tmp_path):
+    url = duckdb_url(edge_warehouse)
+    assert_clean_error(run_cli(["report", "--warehouse", url, "--rollups", str(tmp_path / "none.duckdb"),
+                                "--month", "2026-03"]), "no rollups")
+    assert_clean_error(run_cli(["report", "--warehouse", url, "--rollups", str(edge_warehouse),
+                                "--month", "2026-03"]), "holds no rollups")
+    before = edge_warehouse.read_bytes()
+    # a file that is not rollups is never replaced, even with --full
+    assert_clean_error(run_cli(["rollup", "--warehouse", url, "--out", str(edge_warehouse), "--full"]),
+                       "holds no rollups")
+    assert edge_warehouse.read_bytes() == before
+    other = _writable_copy(edge_warehouse, tmp_path, "other.duckdb")
+    assert_clean_error(run_cli(["rollup", "--warehouse", duckdb_url(other), "--out", str(edge_rollups)]),
+                       "holds rollups of", "--full")
