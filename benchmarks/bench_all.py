@@ -16,7 +16,11 @@ median of the next three runs:
    every other section must agree to 1e-6) before anything is written;
 4. the items table's first page (UsageTableController, 50 rows, no filter), and opening the items tab
    (count + total cost + first page + filter options);
-5. the dashboard in headless Chromium (bench_dashboard's logic, in a child with its results file
+5. rollups (`org-analytics rollup`, kept as benchmarks/data/demo-<N>.rollups.duckdb): a full build and a
+   refresh with nothing new; the report from them (its JSON must equal the raw report's); the
+   dashboard in a process of its own switching months (20 switches from rollups, 5 from the raw
+   tables, none from the month cache), timed to the status "ready", with its RSS after each;
+6. the dashboard in headless Chromium (bench_dashboard's logic, in a child with its results file
    redirected to a temporary folder): first full render, month switch median, switch back to a
    seen month median (unless --skip-browser).
 
@@ -29,6 +33,7 @@ import argparse
 import json
 import math
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -156,15 +161,17 @@ def naive_pandas(path: str, month: str = MONTH) -> dict:
             "project_trends": project_trends, "top_agents": top_agents, "service_types": service_types}
 
 
-def report_json(path: str) -> dict:
+def report_json(path: str, rollups: str | None = None) -> dict:
     from data_connectors import connect
     from org_analytics_widgets.period import Period
     from org_analytics_widgets.report import to_report
+    from org_analytics_widgets.rollups import open_rollups
     from org_analytics_widgets.snapshot import Snapshot
 
     wh = connect(f"duckdb://{path}")
     try:
-        return json.loads(json.dumps(to_report(Snapshot.compute(wh, Period.for_month(MONTH, "UTC", NOW)))))
+        snapshot = Snapshot.compute(wh, Period.for_month(MONTH, "UTC", NOW), open_rollups(rollups) if rollups else None)
+        return json.loads(json.dumps(to_report(snapshot)))
     finally:
         wh.close()
 
@@ -226,6 +233,23 @@ def measure(kind: str, path: str, *rest: str) -> dict:
         if kind == "report":  # the numbers to check the baseline against (after the timed runs)
             out["result"] = report_json(path)
         return out
+    if kind == "report_rollups":
+        out = bench_report.measure("report", path, rollups=rest[0])
+        out["result"] = report_json(path, rest[0])
+        return out
+    if kind == "rollup_build":  # a full build, then a refresh with nothing new (the late window again)
+        from data_connectors import connect
+        from org_analytics_widgets.rollups import build
+
+        wh = connect(f"duckdb://{path}")
+        target = Path(rest[0])
+        full = build(wh, target, full=True)
+        refresh = build(wh, target)
+        wh.close()
+        return {"cold": full.seconds, "warm": refresh.seconds, "peak_mb": bench_report._peak_mb(),
+                "rows": sum(full.rows.values()), "mb": target.stat().st_size / 2**20}
+    if kind == "switch":
+        return month_switches(path, rest[0] if rest[0] != "-" else None, int(rest[1]))
     if kind == "naive":
         holder: dict = {}
         out = _timed(lambda: holder.update(result=naive_pandas(path)))
@@ -274,6 +298,42 @@ def measure(kind: str, path: str, *rest: str) -> dict:
     raise ValueError(kind)
 
 
+SWITCHES = 20  # from rollups (the memory must stay flat across them); from the raw tables, 5
+
+
+def month_switches(path: str, rollups: str | None, switches: int) -> dict:
+    """The dashboard in this process (no browser): ``switches`` month switches through the demo's
+    months, none from the month cache (cleared before each), timed from the state change to the
+    status "ready" (KPIs, charts and cards updated; the page shows the month): the usage table's
+    first page is loaded after that, and ``total`` includes it. The process's RSS after each."""
+    from data_connectors import connect
+    from org_analytics_widgets.dashboard import Dashboard
+    from org_analytics_widgets.period import shift_month
+    from org_analytics_widgets.rollups import open_rollups
+
+    wh = connect(f"duckdb://{path}")
+    page = Dashboard(wh, timezone="UTC", month=MONTH, now=NOW + "Z", rollups=open_rollups(rollups) if rollups else None)
+    months = [shift_month(MONTH, -k) for k in range(1, 12)]  # back through the year, then forth
+    months += months[-2::-1]
+    times, totals, memory = [], [], [bench_report._proc_status("VmRSS")]
+    ready: list[float] = []
+    page.state.observe(lambda change: change["new"] == "ready" and ready.append(time.perf_counter()), names="status")
+    for month in (months * 2)[:switches]:
+        page._closed_months.clear()
+        ready.clear()
+        started = time.perf_counter()
+        page.state.month = month
+        totals.append(time.perf_counter() - started)
+        times.append(ready[0] - started)
+        assert page.state.status == "ready", page.state.message
+        assert page.snapshot.source == ("rollups" if rollups else "raw")
+        memory.append(bench_report._proc_status("VmRSS"))
+    ordered = sorted(times)
+    return {"p50": statistics.median(times), "p95": ordered[round(0.95 * len(ordered)) - 1], "max": max(times),
+            "total_p50": statistics.median(totals),
+            "rss_first": memory[1], "rss_last": memory[-1], "rss_max": max(memory), "peak_mb": bench_report._peak_mb()}
+
+
 def parse_dashboard(table: str) -> dict:
     """bench_dashboard's one data row -> numbers (the columns are read by their headers)."""
     lines = [line for line in table.splitlines() if line.startswith("|")]
@@ -318,9 +378,10 @@ def main() -> None:
 
     rows = ["| items | measurement | cold s (× floor warm) | warm s (× floor warm) | peak RSS MB |",
             "|---|---|---|---|---|"]
-    speedups = ["| items | month rows (items / requests) | naive pandas warm / report warm | "
+    speedups = ["| items | month rows (items / requests) | report cold from raw / from rollups warm, × floor warm | "
+                "floor warm / kernel month switch from rollups | naive pandas warm / report warm | "
                 "naive pandas cold / report cold | naive pandas peak RSS / report peak RSS | "
-                "naive pandas = report? |", "|---|---|---|---|---|---|"]
+                "naive pandas = report? |", "|---|---|---|---|---|---|---|---|"]
     for items in args.sizes:
         path = ensure_warehouse(items)
         started = time.perf_counter()
@@ -329,6 +390,12 @@ def main() -> None:
         naive = _child("naive", path)
         problems = compare(naive["result"], report["result"])
         assert not problems, f"naive pandas disagrees with the report at {items:,} items:\n" + "\n".join(problems)
+        rollup_file = path.with_name(path.stem + ".rollups.duckdb")
+        built = _child("rollup_build", path, str(rollup_file))
+        rolled = _child("report_rollups", path, str(rollup_file))
+        assert rolled["result"] == report["result"], f"the report from rollups differs at {items:,} items"
+        switch_raw = _child("switch", path, "-", "5")
+        switch_rolled = _child("switch", path, str(rollup_file), str(SWITCHES))
         page = _child("table_page", path)
         tab = _child("table_open", path)
         dash = None if args.skip_browser else _child("dashboard", path, str(items))
@@ -341,6 +408,16 @@ def main() -> None:
                         ("items table: first page (50 rows, no filter)", page)):
             rows.append(f"| {items:,} | {name} | {_cell(m['cold'], f)} | {_cell(m['warm'], f)} | "
                         f"{m['peak_mb']:.0f} |")
+        rows.append(f"| {items:,} | rollups: full build / refresh with nothing new ({built['rows']:,} rows, "
+                    f"{built['mb']:.0f} MB) | {_cell(built['cold'], f)} | {_cell(built['warm'], f)} | "
+                    f"{built['peak_mb']:.0f} |")
+        rows.append(f"| {items:,} | `org-analytics report` from rollups (same JSON as from raw) | "
+                    f"{_cell(rolled['cold'], f)} | {_cell(rolled['warm'], f)} | {rolled['peak_mb']:.0f} |")
+        for label, sw, n in (("raw tables", switch_raw, 5), ("rollups", switch_rolled, SWITCHES)):
+            rows.append(f"| {items:,} | dashboard in the kernel: month switch from {label} to ready, p50 of "
+                        f"{n} (p95 {sw['p95']:.3f}, max {sw['max']:.3f} s; with the items table's first "
+                        f"page {sw['total_p50']:.3f} s) | – | {_cell(sw['p50'], f)} | "
+                        f"{sw['rss_first']:.0f} → {sw['rss_last']:.0f} (max {sw['rss_max']:.0f}) |")
         rows.append(f"| {items:,} | items table: open the tab (count + cost + first page + options; "
                     f"{tab['rows']:,} rows) | {_cell(tab['cold'], f)} | {_cell(tab['warm'], f)} | "
                     f"{tab['peak_mb']:.0f} |")
@@ -356,6 +433,8 @@ def main() -> None:
             ]
         n = naive["rows"]
         speedups.append(f"| {items:,} | {n['usage_items']:,} / {n['usage_requests']:,} | "
+                        f"{report['cold'] / f:.1f}× / {rolled['warm'] / f:.2f}× | "
+                        f"{f / switch_rolled['p50']:.0f}× | "
                         f"{naive['warm'] / report['warm']:.1f}× | {naive['cold'] / report['cold']:.1f}× | "
                         f"{naive['peak_mb'] / report['peak_mb']:.1f}× | KPIs equal, every section within "
                         f"{TOLERANCE:g} |")

@@ -55,8 +55,9 @@ def _timed(fn, repeat: int = 3) -> dict:
     return {"cold": cold, "warm": statistics.median(warm), "peak_mb": _peak_mb()}
 
 
-def measure(kind: str, path: str) -> dict:
-    """One measurement in this process (called in a child process by ``main``)."""
+def measure(kind: str, path: str, rollups: str | None = None) -> dict:
+    """One measurement in this process (called in a child process by ``main``); ``rollups``: the
+    report reads them (they must be fresh: the measurement fails if the raw tables were read)."""
     if kind == "floor":
         import duckdb
 
@@ -79,9 +80,16 @@ def measure(kind: str, path: str) -> dict:
 
         period = Period.for_month(MONTH, "UTC", NOW)
 
+        from org_analytics_widgets.rollups import open_rollups
+
         def run():
             wh = connect(path if "://" in path else f"duckdb://{path}")  # a file, or any warehouse URL
-            json.dumps(to_report(Snapshot.compute(wh, period)))
+            rolled = open_rollups(rollups) if rollups else None
+            snapshot = Snapshot.compute(wh, period, rolled)
+            assert snapshot.source == ("rollups" if rollups else "raw"), snapshot.source
+            json.dumps(to_report(snapshot))
+            if rolled:
+                rolled.close()
             wh.close()
 
         return _timed(run)

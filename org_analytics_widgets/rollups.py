@@ -15,6 +15,7 @@ recorded. Otherwise it reads the raw tables, so a stale rollup can never show a 
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 import duckdb
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from data_connectors import WarehouseError
 from data_connectors.errors import first_line
@@ -230,8 +232,25 @@ class Rollups:
         self.close()
         return self.meta
 
-    def table(self, name: str) -> ibis.Table:
-        return self.con.table(name)
+    def facts(self, period: Period, tail: dict[str, pa.Table], tail_from: datetime | None) -> dict[str, pa.Table]:
+        """The period's facts (see ``metrics.rollup``): whole buckets ``[period start, tail_from)``
+        from the rollups, plus ``tail`` (the raw rows after ``tail_from``, in rollup form; empty
+        when the period ends on a bucket boundary)."""
+        until = tail_from or period.end_utc
+        con = self.con.con
+        con.register("period_buckets", _buckets(R.bucket_days(period, period.start_utc, until)))
+        con.register("tail_buckets", _buckets(R.bucket_days(period, tail_from, tail_from + R.GRAIN)
+                                              if tail_from else []))
+        for name, tail_name in R.TAIL.items():
+            schema = _ARROW[name]
+            rows = tail.get(name)
+            con.register(tail_name, rows.select(schema.names).cast(schema) if rows is not None
+                         else schema.empty_table())
+        try:
+            return {key: con.execute(sql).to_arrow_table() for key, sql in _read_sql().items()}
+        finally:
+            for table in ("period_buckets", "tail_buckets", *R.TAIL.values()):
+                con.unregister(table)
 
     def current(self) -> "Rollups":
         """Reopen when the file was rebuilt since it was opened (a refresh swaps a new file in)."""
@@ -259,6 +278,41 @@ class Rollups:
 
     def describe(self) -> str:
         return f"rollups built {self.meta.get('built_at')} from {self.meta.get('source')}"
+
+
+_IBIS_TYPES = {"TIMESTAMP": "timestamp", "VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "int64"}
+_IBIS = {table: ibis.schema({c.split()[0]: _IBIS_TYPES[c.split()[1]] for c in columns.split(", ")})
+         for table, columns in _SCHEMA.items()}
+_ARROW = {table: schema.to_pyarrow() for table, schema in _IBIS.items()}
+_BUCKETS = pa.schema([("bucket", pa.timestamp("us")), ("day", pa.date32())])
+
+
+def _buckets(rows: list) -> pa.Table:
+    return pa.table({"bucket": [b for b, _ in rows], "day": [d for _, d in rows]}, schema=_BUCKETS)
+
+
+@functools.cache
+def _read_sql() -> dict[str, str]:
+    """The reads of ``Rollups.facts`` as DuckDB SQL, compiled once from ``metrics.rollup``."""
+    tables = {name: ibis.table(schema, name=name) for name, schema in _IBIS.items()}
+    tails = {name: ibis.table(_IBIS[name], name=tail) for name, tail in R.TAIL.items()}
+    buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="period_buckets")
+    tail_buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="tail_buckets")
+
+    def dated(name: str) -> ibis.Table:
+        return R.dated(tables[name], buckets, tails.get(name), tail_buckets if name in tails else None)
+
+    items, requests, talks = dated("rollup_items"), dated("rollup_requests"), dated("rollup_conversations")
+    by_items, by_reqs = R.agent_usage_from_rollups(items, requests, talks)
+    exprs = {
+        "facts": R.item_facts_from_rollups(items),
+        "item_requests": R.item_requests_from_rollups(dated("rollup_request_singles"), dated("rollup_request_spans")),
+        "totals": R.request_totals_from_rollups(requests, talks),
+        "by_project": R.request_projects_from_rollups(requests),
+        "by_items": by_items,
+        "by_reqs": by_reqs,
+    }
+    return {key: ibis.to_sql(expr, dialect="duckdb") for key, expr in exprs.items()}
 
 
 def _file_state(path: Path) -> tuple | None:

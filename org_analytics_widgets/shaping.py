@@ -36,11 +36,17 @@ def text(value) -> str | None:
     return str(value)
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows as dicts (what ``to_dict("records")`` gives, without its per-cell boxing cost)."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
+
+
 def ordered(frame: pd.DataFrame, key) -> pd.DataFrame:
     """Rows of ``frame`` sorted by ``key(row_dict)`` (Python ordering: code points for strings)."""
-    records = frame.to_dict("records")
-    records.sort(key=key)
-    return pd.DataFrame(records, columns=frame.columns)
+    records = _records(frame)
+    order = sorted(range(len(records)), key=lambda i: key(records[i]))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def as_date(value) -> date:
@@ -54,16 +60,22 @@ def as_date(value) -> date:
 
 def densify(frame: pd.DataFrame, days: Sequence[date], keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
     """A row for every day of the period for each key combination present, 0 where there was none."""
-    columns = ["date", *keys, *values]
-    by_combo: dict[tuple, dict[date, dict]] = {}
-    for row in frame.rename(columns={"day": "date"}).to_dict("records"):
-        by_combo.setdefault(tuple(row[k] for k in keys), {})[as_date(row["date"])] = row
-    rows = [
-        {"date": day, **dict(zip(keys, combo)), **{v: money(found.get(day, {}).get(v)) for v in values}}
-        for combo, found in by_combo.items()
-        for day in days
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    frame = frame.rename(columns={"day": "date"})
+    key_columns = [frame[k].tolist() for k in keys]
+    value_columns = [frame[v].tolist() for v in values]
+    by_combo: dict[tuple, dict[date, tuple]] = {}
+    for i, day in enumerate(frame["date"].tolist()):
+        by_combo.setdefault(tuple(c[i] for c in key_columns), {})[as_date(day)] = tuple(c[i] for c in value_columns)
+    out: dict[str, list] = {name: [] for name in ("date", *keys, *values)}
+    zero = (None,) * len(values)
+    for combo, found in by_combo.items():
+        out["date"].extend(days)
+        for name, part in zip(keys, combo):
+            out[name].extend([part] * len(days))
+        got = [found.get(day, zero) for day in days]
+        for j, name in enumerate(values):
+            out[name].extend(money(g[j]) for g in got)
+    return pd.DataFrame(out, columns=["date", *keys, *values])
 
 
 def _name_or_id(name, ident) -> str:

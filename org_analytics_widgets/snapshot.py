@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
@@ -66,44 +67,45 @@ class Snapshot:
         return cls._named(warehouse, period, facts, item_requests, totals, by_project, agents)
 
     @classmethod
-    def _named(cls, warehouse, period, facts, item_requests, totals, by_project, agents) -> "Snapshot":
+    def _named(cls, warehouse, period, facts, item_requests, totals, by_project, agents,
+               more_ids: list | None = None) -> "Snapshot":
+        """Fetch the names of the projects the facts (and ``more_ids``) name, then derive."""
         ids = shaping.unique(
-            [*facts.column("project_id").to_pylist(), *by_project.column("project_id").to_pylist()]
+            [*facts.column("project_id").to_pylist(), *by_project.column("project_id").to_pylist(), *(more_ids or [])]
         )
         names = warehouse.con.to_pyarrow(F.project_names(warehouse, period, ids or [""]))
+        if callable(agents):  # agents named from the projects just fetched (rollups)
+            agents = agents(names)
         return cls._derive(period, facts, item_requests, totals, by_project, agents, names)
 
     @classmethod
     def _from_rollups(cls, warehouse, period: Period, rollups) -> "Snapshot":
         """The period's whole buckets from the rollups; the part of the current month after the
         last whole bucket (under 15 minutes) from the raw tables, in rollup form, merged in."""
-        lo, end = period.start_utc, period.end_utc
-        hi = max(lo, R.floor_to_grain(end))
+        end = period.end_utc
+        tail_from = max(period.start_utc, R.floor_to_grain(end))
         tail = {}
-        if hi < end:
+        if tail_from < end:
             run = warehouse.con.to_pyarrow
-            tail = {"rollup_items": run(R.item_buckets(warehouse, hi, end)),
-                    "rollup_requests": run(R.request_buckets(warehouse, hi, end)),
-                    "rollup_conversations": run(R.conversation_buckets(warehouse, hi, end)),
-                    "rollup_request_spans": run(R.request_pairs(warehouse, hi, end))}
+            tail = {"rollup_items": run(R.item_buckets(warehouse, tail_from, end)),
+                    "rollup_requests": run(R.request_buckets(warehouse, tail_from, end)),
+                    "rollup_conversations": run(R.conversation_buckets(warehouse, tail_from, end)),
+                    "rollup_request_spans": run(R.request_pairs(warehouse, tail_from, end))}
+        got = rollups.facts(period, tail, tail_from if tail_from < end else None)
+        by_items, by_reqs = got["by_items"], got["by_reqs"]
+        agent_ids = shaping.unique([*by_items.column("i_id").to_pylist(), *by_reqs.column("r_id").to_pylist()])
+        agents = warehouse.con.to_pyarrow(warehouse.agents.filter(
+            warehouse.agents.agent_id.isin(agent_ids or [""])).select("agent_id", "name", "project_id"))
+        more = [*agents.column("project_id").to_pylist(), *by_items.column("item_project").to_pylist(),
+                *by_reqs.column("request_project").to_pylist()]
 
-        def part(name: str) -> ibis.Table:
-            t = rollups.table(name)
-            t = t.filter(t.bucket >= ibis.literal(lo, type="timestamp"), t.bucket < ibis.literal(hi, type="timestamp"))
-            if name in tail:  # the tail has the rollup's columns; the types are made the rollup's
-                t = t.union(ibis.memtable(tail[name]).select(*t.columns).cast(t.schema()), distinct=False)
-            return t
+        def named_agents(projects: pa.Table) -> pd.DataFrame:
+            inputs = {"by_items": by_items, "by_reqs": by_reqs, "agents": agents,
+                      "projects": projects.select(["project_id", "name", "color"])}
+            return _run_local(inputs, ("named_agents",))["named_agents"]
 
-        items, requests, talks = part("rollup_items"), part("rollup_requests"), part("rollup_conversations")
-        run = rollups.con.to_pyarrow
-        facts = run(R.item_facts_from_rollups(items, period))
-        item_requests = run(R.item_requests_from_rollups(part("rollup_request_singles"),
-                                                         part("rollup_request_spans"), period))
-        totals = run(R.request_totals_from_rollups(requests, talks))
-        by_project = run(R.request_projects_from_rollups(requests))
-        by_items, by_reqs = (run(t) for t in R.agent_usage_from_rollups(items, requests, talks))
-        agents = _name_agents(warehouse, by_items, by_reqs)
-        snapshot = cls._named(warehouse, period, facts, item_requests, totals, by_project, agents)
+        snapshot = cls._named(warehouse, period, got["facts"], got["item_requests"], got["totals"],
+                              got["by_project"], named_agents, more)
         snapshot.source = "rollups"
         return snapshot
 
@@ -136,9 +138,11 @@ class Snapshot:
         per_project["name"] = [shaping.text(n) or p for n, p in zip(per_project["name"], per_project["project_id"])]
         slices = shaping.project_slices(per_project)
         slices["color"] = [project_color(p, c) for p, c in zip(slices["project_id"], slices["color"])]
+        parts = [_by_type(frame) for frame in (svc_by_project, item_requests.to_pandas(), svc_usage)]
         cards = [
-            cls._card(row["service_type"], row["cost"], svc_by_project, item_requests, svc_usage, days)
-            for row in cost_by_type.to_dict("records")
+            cls._card(service_type, cost, *(part.get(service_type, empty) for part, empty in zip(parts, (
+                svc_by_project.iloc[:0], item_requests.schema.empty_table().to_pandas(), svc_usage.iloc[:0]))), days)
+            for service_type, cost in zip(cost_by_type["service_type"], cost_by_type["cost"])
         ]
         agents = shaping.rank_agents(agents)
         agents["project_color"] = [project_color(p, c) for p, c in zip(agents["project_id"], agents["project_color"])]
@@ -155,11 +159,8 @@ class Snapshot:
         )
 
     @staticmethod
-    def _card(service_type, cost, svc_by_project, item_requests, svc_usage, days) -> ServiceTypeCard:
-        by_project = svc_by_project[svc_by_project["service_type"] == service_type]
-        requests = item_requests.to_pandas()
-        requests = requests[requests["service_type"] == service_type]
-        usage = svc_usage[svc_usage["service_type"] == service_type]
+    def _card(service_type, cost, by_project, requests, usage, days) -> ServiceTypeCard:
+        """One card from the rows of its service type."""
         dense_requests = shaping.densify(requests[["day", "requests"]].assign(k=0), days, ["k"], ["requests"])
         dense_requests["requests"] = dense_requests["requests"].map(shaping.count)
         return ServiceTypeCard(
@@ -190,6 +191,11 @@ class Snapshot:
         )
 
 
+def _by_type(frame: pd.DataFrame) -> dict:
+    """The rows of ``frame`` per service type."""
+    return dict(tuple(frame.groupby("service_type", sort=False)))
+
+
 # The local derivations run over the facts fetched from the warehouse, whose schemas are fixed by
 # metrics.facts. Their SQL is compiled once per process from the same ``derive_*`` functions the
 # public metrics use (compiling an Ibis expression costs ~25 ms; running it on the facts, ~2 ms).
@@ -209,6 +215,12 @@ _DERIVATIONS = {
     "svc_by_project": lambda: S.derive_service_daily_cost_by_project(_FACTS),
     "svc_usage": lambda: S.derive_service_daily_usage(_FACTS),
     "trends": lambda: S.derive_project_trends(_FACTS),
+    "named_agents": lambda: F.name_agents(
+        ibis.table({"i_id": "string", "item_cost": "float64", "item_project": "string"}, name="by_items"),
+        ibis.table({"r_id": "string", "requests": "int64", "request_project": "string", "conversations": "int64"},
+                   name="by_reqs"),
+        ibis.table({"agent_id": "string", "name": "string", "project_id": "string"}, name="agents"),
+        ibis.table({"project_id": "string", "name": "string", "color": "string"}, name="projects")),
 }
 
 
@@ -217,30 +229,19 @@ def _local_sql(name: str) -> str:
     return ibis.to_sql(_DERIVATIONS[name](), dialect="duckdb")
 
 
+_local = threading.local()
+
+
 def _run_local(inputs: dict[str, pa.Table], names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """Run the named derivations on an in-process DuckDB over the given Arrow tables."""
-    con = duckdb.connect()
+    """Run the named derivations on an in-process DuckDB over the given Arrow tables (one
+    connection per thread, kept: opening one costs more than most derivations)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect()
     try:
         for table, data in inputs.items():
             con.register(table, data)
         return {name: con.sql(_local_sql(name)).df() for name in names}
     finally:
-        con.close()
-
-
-def _name_agents(warehouse, by_items: pa.Table, by_reqs: pa.Table) -> pd.DataFrame:
-    """``facts.name_agents`` over per-agent aggregates already fetched: the agents and projects
-    they name are looked up in the warehouse (a few hundred rows), the join runs locally."""
-    agent_ids = shaping.unique([*by_items.column("i_id").to_pylist(), *by_reqs.column("r_id").to_pylist()])
-    agents = warehouse.con.to_pyarrow(
-        warehouse.agents.filter(warehouse.agents.agent_id.isin(agent_ids or [""])).select("agent_id", "name", "project_id"))
-    project_ids = shaping.unique([*agents.column("project_id").to_pylist(), *by_items.column("item_project").to_pylist(),
-                                  *by_reqs.column("request_project").to_pylist()])
-    projects = warehouse.con.to_pyarrow(warehouse.projects.filter(
-        warehouse.projects.project_id.isin([p for p in project_ids if p is not None] or [""])).select(
-        "project_id", "name", "color"))
-    local = ibis.duckdb.connect()
-    try:
-        return local.execute(F.name_agents(*(ibis.memtable(t) for t in (by_items, by_reqs, agents, projects))))
-    finally:
-        local.disconnect()
+        for table in inputs:
+            con.unregister(table)

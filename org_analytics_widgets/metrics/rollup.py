@@ -25,7 +25,7 @@ The tables (``ROLLUP_TABLES``):
 
 Everything here is a pure function returning an Ibis expression: ``*_buckets`` build a table's
 rows from the canonical tables for ``[since, until)``; ``*_from_rollups`` read the facts of
-``metrics.facts`` from rollup tables (already limited to the period's buckets).
+``metrics.facts`` from rollup rows already given their local day (``dated``).
 """
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 import ibis
 
 from ..period import Period
-from .time import local_date
 
 GRAIN = timedelta(minutes=15)
 ROLLUP_TABLES = ("rollup_items", "rollup_requests", "rollup_conversations",
@@ -138,19 +137,45 @@ def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
 
 
 # -- reading: rollup rows -> the facts of metrics.facts ---------------------------------------
-def item_facts_from_rollups(items: ibis.Table, period: Period) -> ibis.Table:
-    return items.group_by(
-        day=local_date(items.bucket, period), service_type=items.service_type, project_id=items.project_id,
-        model=items.model, pricing_rule=items.pricing_rule, unit=items.unit,
-    ).aggregate(cost=items.cost.sum(), quantity=items.quantity.sum())
+# The reads are static expressions over named tables (the rollup tables, ``period_buckets`` and the
+# raw tail's ``tail_*`` tables): a period only changes the rows of ``period_buckets`` and of the
+# tail, so each read compiles once per process and a month switch runs SQL only.
+TAIL = {name: "tail_" + name.removeprefix("rollup_") for name in ROLLUP_TABLES if name != "rollup_request_singles"}
 
 
-def item_requests_from_rollups(singles: ibis.Table, spans: ibis.Table, period: Period) -> ibis.Table:
+def bucket_days(period: Period, since: datetime, until: datetime) -> list[tuple[datetime, object]]:
+    """(bucket, local date) of every bucket in ``[since, until)``, by the period's UTC offsets
+    (the same rule as ``time.local_date``)."""
+    out, cursor, segments = [], since, period.offsets
+    k = 0
+    while cursor < until:
+        while k + 1 < len(segments) and segments[k + 1][0] <= cursor:
+            k += 1
+        out.append((cursor, (cursor + timedelta(seconds=segments[k][1])).date()))
+        cursor += GRAIN
+    return out
+
+
+def dated(rows: ibis.Table, buckets: ibis.Table, tail: ibis.Table | None = None,
+          tail_buckets: ibis.Table | None = None) -> ibis.Table:
+    """Rollup rows of the period's buckets (``buckets``: bucket, day) with their local day, plus the
+    raw tail's rows in the same form when given."""
+    columns = [c for c in rows.columns if c != "bucket"]
+    out = rows.inner_join(buckets, "bucket").select("day", *columns)
+    if tail is not None:
+        out = out.union(tail.inner_join(tail_buckets, "bucket").select("day", *columns), distinct=False)
+    return out
+
+
+def item_facts_from_rollups(items: ibis.Table) -> ibis.Table:
+    return items.group_by("day", "service_type", "project_id", "model", "pricing_rule", "unit").aggregate(
+        cost=items.cost.sum(), quantity=items.quantity.sum())
+
+
+def item_requests_from_rollups(singles: ibis.Table, spans: ibis.Table) -> ibis.Table:
     """(day, service_type, requests): the singles summed, plus each span pair once per day."""
-    counted = singles.group_by(day=local_date(singles.bucket, period), service_type=singles.service_type).aggregate(
-        requests=singles.requests.sum())
-    spread = spans.select(day=local_date(spans.bucket, period), service_type=spans.service_type,
-                          request_id=spans.request_id).distinct()
+    counted = singles.group_by("day", "service_type").aggregate(requests=singles.requests.sum())
+    spread = spans.select("day", "service_type", "request_id").distinct()
     spread = spread.group_by("day", "service_type").aggregate(requests=spread.count())
     both = counted.union(spread, distinct=False)
     return both.group_by("day", "service_type").aggregate(requests=both.requests.sum().cast("int64"))
