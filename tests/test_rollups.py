@@ -153,7 +153,7 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
         stale.close()
 
         refreshed = build(warehouse, rollups)
-        full = build(warehouse, tmp_path / "full.duckdb")
+        build(warehouse, tmp_path / "full.duckdb")
     finally:
         warehouse.close()
     assert refreshed.since is not None and str(refreshed.since) < cut, refreshed.since
