@@ -8,13 +8,11 @@ from urllib.parse import parse_qs
 
 import ipywidgets as w
 
-from . import metrics
 from data_connectors.errors import first_line
 
 from .app_request import open_app_request
 from .formatting import month_label, month_short
 from .period import Period, PeriodError, current_month, parse_month, parse_now, shift_month
-from .shaping import count, money
 from .snapshot import Snapshot
 from .state import DashboardState
 from .usage_tables import UsageTables
@@ -160,7 +158,7 @@ class Dashboard(w.VBox):
             if self._failed or self.warehouse.changed():  # it went away or was replaced: open it again
                 self.warehouse.reconnect()
             period = self.period()
-            snapshot, comparison, previous_row = self._compute(period)
+            snapshot, comparison, previous = self._compute(period)
         except Exception as exc:  # the page must say what broke and keep working
             self._failed = True
             first = first_line(exc).rstrip(".")
@@ -172,8 +170,7 @@ class Dashboard(w.VBox):
         self.snapshot = snapshot
         self.comparison = comparison
         self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
-        self.previous_kpis = {k: (money(v) if k == "total_cost" else count(v))
-                              for k, v in previous_row.iloc[0].to_dict().items()}
+        self.previous_kpis = previous
         self._render_snapshot()
         if snapshot.is_empty:
             self.state.message = f"No usage in {month_label(month)}."
@@ -194,12 +191,12 @@ class Dashboard(w.VBox):
         with self.warehouse.deadline():
             snapshot = Snapshot.compute(self.warehouse, period, self.rollups)
             comparison = comparison_period(period)
-            previous_row = self.warehouse.execute(metrics.kpis(self.warehouse, comparison))
+            previous = Snapshot.kpis_of(self.warehouse, comparison, self.rollups)
         if closed:
-            self._closed_months[key] = (snapshot, comparison, previous_row)
+            self._closed_months[key] = (snapshot, comparison, previous)
             while len(self._closed_months) > CACHED_MONTHS:
                 self._closed_months.popitem(last=False)
-        return snapshot, comparison, previous_row
+        return snapshot, comparison, previous
 
     def _on_month(self, change) -> None:
         if change["name"] == "refresh_count":  # Refresh means: read the warehouse again

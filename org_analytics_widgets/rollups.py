@@ -232,10 +232,11 @@ class Rollups:
         self.close()
         return self.meta
 
-    def facts(self, period: Period, tail: dict[str, pa.Table], tail_from: datetime | None) -> dict[str, pa.Table]:
-        """The period's facts (see ``metrics.rollup``): whole buckets ``[period start, tail_from)``
-        from the rollups, plus ``tail`` (the raw rows after ``tail_from``, in rollup form; empty
-        when the period ends on a bucket boundary)."""
+    def facts(self, period: Period, tail: dict[str, pa.Table], tail_from: datetime | None,
+              keys: tuple[str, ...] | None = None) -> dict[str, pa.Table]:
+        """The period's facts (see ``metrics.rollup``; ``keys`` of them, else all): whole buckets
+        ``[period start, tail_from)`` from the rollups, plus ``tail`` (the raw rows after
+        ``tail_from``, in rollup form; empty when the period ends on a bucket boundary)."""
         until = tail_from or period.end_utc
         con = self.con.con
         con.register("period_buckets", _buckets(R.bucket_days(period, period.start_utc, until)))
@@ -247,7 +248,8 @@ class Rollups:
             con.register(tail_name, rows.select(schema.names).cast(schema) if rows is not None
                          else schema.empty_table())
         try:
-            return {key: con.execute(sql).to_arrow_table() for key, sql in _read_sql().items()}
+            return {key: con.execute(sql).to_arrow_table() for key, sql in _read_sql().items()
+                    if keys is None or key in keys}
         finally:
             for table in ("period_buckets", "tail_buckets", *R.TAIL.values()):
                 con.unregister(table)

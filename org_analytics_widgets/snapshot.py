@@ -13,6 +13,7 @@ import pyarrow as pa
 from . import shaping
 from .colors import project_color
 from .metrics import facts as F
+from . import metrics
 from .metrics import rollup as R
 from .metrics import sections as S
 from .period import Period
@@ -78,20 +79,26 @@ class Snapshot:
             agents = agents(names)
         return cls._derive(period, facts, item_requests, totals, by_project, agents, names)
 
+    @staticmethod
+    def kpis_of(warehouse, period: Period, rollups=None) -> dict:
+        """Only the KPIs of a period (what a month is compared with), from the rollups when they
+        are given, fresh and fit the period, else from the raw tables; shaped like ``kpis``."""
+        if rollups is not None and rollups.usable(warehouse, period):
+            got = _rollup_facts(warehouse, period, rollups, ("facts", "totals", "by_project"))
+            ids = shaping.unique([*got["facts"].column("project_id").to_pylist(),
+                                  *got["by_project"].column("project_id").to_pylist()])
+            names = warehouse.con.to_pyarrow(F.project_names(warehouse, period, ids or [""]))
+            inputs = {"facts": got["facts"], "names": names, "totals": got["totals"], "by_project": got["by_project"]}
+            row = _run_local(inputs, ("kpis",))["kpis"]
+        else:
+            row = warehouse.execute(metrics.kpis(warehouse, period))
+        return {k: (shaping.money(v) if k == "total_cost" else shaping.count(v)) for k, v in row.iloc[0].to_dict().items()}
+
     @classmethod
     def _from_rollups(cls, warehouse, period: Period, rollups) -> "Snapshot":
         """The period's whole buckets from the rollups; the part of the current month after the
         last whole bucket (under 15 minutes) from the raw tables, in rollup form, merged in."""
-        end = period.end_utc
-        tail_from = max(period.start_utc, R.floor_to_grain(end))
-        tail = {}
-        if tail_from < end:
-            run = warehouse.con.to_pyarrow
-            tail = {"rollup_items": run(R.item_buckets(warehouse, tail_from, end)),
-                    "rollup_requests": run(R.request_buckets(warehouse, tail_from, end)),
-                    "rollup_conversations": run(R.conversation_buckets(warehouse, tail_from, end)),
-                    "rollup_request_spans": run(R.request_pairs(warehouse, tail_from, end))}
-        got = rollups.facts(period, tail, tail_from if tail_from < end else None)
+        got = _rollup_facts(warehouse, period, rollups)
         by_items, by_reqs = got["by_items"], got["by_reqs"]
         agent_ids = shaping.unique([*by_items.column("i_id").to_pylist(), *by_reqs.column("r_id").to_pylist()])
         agents = warehouse.con.to_pyarrow(warehouse.agents.filter(
@@ -189,6 +196,21 @@ class Snapshot:
         return shaping.ordered(
             shaping.densify(trends, self.period.days, ["project_id"], ["cost"]), shaping.daily_key("project_id")
         )
+
+
+def _rollup_facts(warehouse, period: Period, rollups, keys: tuple[str, ...] | None = None) -> dict[str, pa.Table]:
+    """``rollups.facts`` (``keys`` of them, else all) for the period, with the raw tail after its
+    last whole bucket (under 15 minutes of the current month) read in rollup form."""
+    end = period.end_utc
+    tail_from = max(period.start_utc, R.floor_to_grain(end))
+    tail = {}
+    if tail_from < end:
+        run = warehouse.con.to_pyarrow
+        tail = {"rollup_items": run(R.item_buckets(warehouse, tail_from, end)),
+                "rollup_requests": run(R.request_buckets(warehouse, tail_from, end)),
+                "rollup_conversations": run(R.conversation_buckets(warehouse, tail_from, end)),
+                "rollup_request_spans": run(R.request_pairs(warehouse, tail_from, end))}
+    return rollups.facts(period, tail, tail_from if tail_from < end else None, keys)
 
 
 def _by_type(frame: pd.DataFrame) -> dict:

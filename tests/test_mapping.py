@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import report_runner
+from reports import assert_same_report
 
 import data_connectors
 from data_connectors import connect
@@ -190,24 +191,9 @@ def test_litellm_items_add_up_to_spend(litellm_duckdb, sample):
     assert dict(zip(agents["agent_id"], agents["name"])) == names.to_dict()
 
 
-def _same(a, b, path="report"):
-    if isinstance(a, float) or isinstance(b, float):
-        assert a == pytest.approx(b, **MONEY), path
-    elif isinstance(a, dict):
-        assert list(a) == list(b), path
-        for key in a:
-            _same(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, path
-
-
 @pytest.mark.parametrize("month", MONTHS)
 def test_litellm_in_postgres_gives_the_same_report(report, litellm_duckdb, litellm_postgres, month):
-    _same(report(litellm_url(litellm_postgres), month), report(litellm_url(f"duckdb:///{litellm_duckdb}"), month))
+    assert_same_report(report(litellm_url(litellm_postgres), month), report(litellm_url(f"duckdb:///{litellm_duckdb}"), month))
 
 
 def test_the_dashboard_builds_on_litellm(report, litellm_duckdb):
@@ -276,7 +262,7 @@ def test_the_role_may_read_only_the_columns_the_adapter_needs(run_cli, report, p
             granted = ", ".join(f'"{c}"' for c in columns)
             con.execute(f'GRANT SELECT ({granted}) ON {schema}."LiteLLM_SpendLogs" TO {READER[0]}')
     narrow = litellm_url(postgres_server.url("litellm_sample", schema="narrow"))
-    _same(report(narrow, "2026-10"), report(litellm_url(f"duckdb:///{litellm_duckdb}"), "2026-10"))
+    assert_same_report(report(narrow, "2026-10"), report(litellm_url(f"duckdb:///{litellm_duckdb}"), "2026-10"))
 
     code, out, err = run_cli(["report", "--warehouse", litellm_url(postgres_server.url("litellm_sample", schema="too_narrow")),
                               "--month", "2026-10"])

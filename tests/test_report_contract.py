@@ -13,6 +13,7 @@ import math
 
 import pytest
 from conftest import report_runner
+from reports import assert_same_report
 
 NOW = "2026-11-25T12:00:00Z"  # NY 2026-11-25 07:00 EST
 NY = "America/New_York"
@@ -802,27 +803,10 @@ def test_warehouse_from_environment_and_opened_read_only(run_cli, edge_warehouse
 
 # --------------------------------------------------------------------------- one report, every backend
 
-def _same(a, b, path="report"):
-    """Equal JSON, money (floats) within 1e-9 relative."""
-    if isinstance(a, float) or isinstance(b, float):
-        assert isinstance(a, (int, float)) and isinstance(b, (int, float)), f"{path}: {a!r} != {b!r}"
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), f"{path}: {a!r} != {b!r}"
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys {sorted(a)} != {sorted(b)}"
-        for key in a:
-            _same(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), f"{path}: {len(a)} rows != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
 @pytest.mark.parametrize("month, timezone", [
     ("2026-03", NY), ("2026-03", "UTC"), ("2026-10", "Europe/London"), ("2026-11", "Asia/Kolkata"),
     ("2026-11", "Australia/Lord_Howe"), ("2027-01", NY),
 ])
 def test_every_backend_gives_the_duckdb_report(report, run_cli, edge_warehouse, backend_url, month, timezone):
     reference = report_runner(run_cli, f"duckdb:///{edge_warehouse}")(month=month, timezone=timezone, now=NOW)
-    _same(report(month=month, timezone=timezone), reference)
+    assert_same_report(report(month=month, timezone=timezone), reference)

@@ -13,14 +13,15 @@ import pytest
 
 from conftest import DEFAULT_NOW, duckdb_url, report_runner
 from data_connectors import connect
-from org_analytics_widgets.dashboard import Dashboard
+from org_analytics_widgets import metrics
+from org_analytics_widgets.dashboard import Dashboard, comparison_period
 from org_analytics_widgets.metrics.rollup import ROLLUP_TABLES
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.report import to_report
 from org_analytics_widgets.rollups import Rollups, build
 from org_analytics_widgets.snapshot import Snapshot
 from test_cli_errors import assert_clean_error
-from test_report_contract import _same
+from reports import assert_same_report
 
 ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"]
 MONTHS = ["2026-02", "2026-03", "2026-06", "2026-11", "2026-12"]
@@ -62,6 +63,23 @@ def test_the_report_from_rollups_is_the_raw_report(edge_warehouse, edge_rollups,
     for case, raw, rolled, source in _reports(duckdb_url(edge_warehouse), edge_rollups, cases):
         assert source == "rollups", case
         assert rolled == raw, case
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_the_kpis_a_month_is_compared_with_come_from_rollups_too(edge_warehouse, edge_rollups, zone, monkeypatch):
+    warehouse = connect(duckdb_url(edge_warehouse))
+    rollups = Rollups.open(edge_rollups)
+    try:
+        for month in MONTHS:
+            for now in NOWS:  # the current month is compared with the same span of the previous one
+                period = comparison_period(Period.for_month(month, zone, now))
+                raw = Snapshot.kpis_of(warehouse, period)
+                with monkeypatch.context() as patch:
+                    patch.setattr(metrics, "kpis", lambda *_: pytest.fail(f"raw tables read for {period}"))
+                    assert Snapshot.kpis_of(warehouse, period, rollups) == raw, (month, now)
+    finally:
+        rollups.close()
+        warehouse.close()
 
 
 def test_the_report_command_reads_rollups(run_cli, edge_warehouse, edge_rollups):
@@ -179,7 +197,7 @@ def test_every_backend_builds_rollups_that_give_the_duckdb_report(edge_warehouse
                                                              [("2026-03", "America/New_York", DEFAULT_NOW),
                                                               ("2026-11", "Asia/Kolkata", NOWS[1])]):
             assert source == "rollups"
-            _same(rolled, to_report(Snapshot.compute(reference, Period.for_month(month, zone, now))))
+            assert_same_report(rolled, to_report(Snapshot.compute(reference, Period.for_month(month, zone, now))))
     finally:
         reference.close()
 
@@ -193,6 +211,7 @@ def test_the_dashboard_reads_rollups_and_says_so(edge_warehouse, edge_rollups):
         assert 'data-source="rollups"' in page.status.value
         expected = to_report(Snapshot.compute(warehouse, page.period()))
         assert page.snapshot.kpis == expected["kpis"]
+        assert page.previous_kpis == Snapshot.kpis_of(warehouse, comparison_period(page.period()))
     finally:
         rollups.close()
         warehouse.close()
