@@ -24,6 +24,7 @@ from .period import Period, PeriodError, current_month, parse_month, parse_now, 
 from .shaping import count, daily_key, by_cost_then, densify, ordered, text
 from .shaping import money as round_money
 from .state import DashboardState
+from .widgets.batch import batch
 from .widgets.cost_overview import CostOverview
 from .widgets.kpi_cards import KpiCards, money_card, number_card
 
@@ -260,7 +261,7 @@ class AgentPage(w.VBox):
             state = DashboardState(timezone=self.period.timezone, latest_month=self.month, month=self.month)
             self.cost_overview = CostOverview(state)
             self.cost_box.children = [self.cost_overview]
-        with self.cost_overview.hold_trait_notifications():
+        with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = self.totals
             self.cost_overview.daily = self.daily
         self.requests_table.value = requests_table_html(self.requests_page, self.requests_total,

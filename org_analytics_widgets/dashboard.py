@@ -21,6 +21,7 @@ from .widgets.kpi_cards import KpiCards
 from .widgets.month_selector import MonthSelector
 from .widgets.project_costs import ProjectCostDoughnut
 from .widgets.project_trends import ProjectTrends
+from .widgets.batch import batch
 from .widgets.service_cards import ServiceTypeCards
 from .widgets.top_agents import TopAgents
 
@@ -209,22 +210,27 @@ class Dashboard(w.VBox):
 
     # -- rendering -----------------------------------------------------------------------
     def _render_snapshot(self) -> None:
+        """Every widget is given the month's data and drawn once."""
         snap = self.snapshot
-        self.kpis.values = snap.kpis
-        self.kpis.previous = self.previous_kpis
-        self.kpis.previous_label = comparison_label(self.comparison, snap.period)
-        self.kpis.stale = False
-        self.cost_overview.totals = snap.cost_by_service_type
-        self.cost_overview.daily = snap.daily_cost_by_service_type
-        self.project_costs.slices = snap.cost_by_project
-        self.project_costs.total = snap.kpis["total_cost"]
+        with batch(self.kpis):
+            self.kpis.values = snap.kpis
+            self.kpis.previous = self.previous_kpis
+            self.kpis.previous_label = comparison_label(self.comparison, snap.period)
+            self.kpis.stale = False
+        with batch(self.cost_overview, "_on_data"):
+            self.cost_overview.totals = snap.cost_by_service_type
+            self.cost_overview.daily = snap.daily_cost_by_service_type
+        with batch(self.project_costs):
+            self.project_costs.slices = snap.cost_by_project
+            self.project_costs.total = snap.kpis["total_cost"]
         types = list(snap.cost_by_service_type["service_type"])
-        if self.state.trend_service_type not in ("", *types):
-            self.state.trend_service_type = ""
-        self.project_trends.projects = snap.projects
-        self.project_trends.service_types = types
-        self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
-        with self.top_agents.hold_trait_notifications():
+        with batch(self.project_trends):
+            if self.state.trend_service_type not in ("", *types):
+                self.state.trend_service_type = ""
+            self.project_trends.projects = snap.projects
+            self.project_trends.service_types = types
+            self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
+        with batch(self.top_agents):
             self.top_agents.month = snap.period.month
             self.top_agents.agents = snap.top_agents
         self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None

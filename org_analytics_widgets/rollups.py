@@ -133,13 +133,13 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
             "rollup_requests": R.request_buckets(warehouse, since),
             "rollup_conversations": R.conversation_buckets(warehouse, since),
         }
-        pairs = R.classified_pairs(warehouse, since)
+        pair_rows, pairs = R.classified_pairs(warehouse, since)
         sources["rollup_request_singles"] = R.single_counts(pairs)
         for table, expr in sources.items():
             say(f"{table}")
             _append(con, table, warehouse, expr)
         say("rollup_request_spans")
-        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pairs), create=_SCHEMA["rollup_request_spans"])
+        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pair_rows, pairs), create=_SCHEMA["rollup_request_spans"])
         # a pair counted as a single in an older bucket that now has items in a newer one too:
         # take it out of that bucket's count, and keep all its buckets in spans
         con.execute("""

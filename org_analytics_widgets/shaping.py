@@ -9,6 +9,7 @@ import math
 from datetime import date, datetime
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 OTHERS = "Others"
@@ -59,22 +60,30 @@ def as_date(value) -> date:
 
 
 def densify(frame: pd.DataFrame, days: Sequence[date], keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
-    """A row for every day of the period for each key combination present, 0 where there was none."""
+    """A row for every day of the period for each key combination present, 0 where there was none
+    (combinations in the order they first appear; a later row of a combination and day wins)."""
     frame = frame.rename(columns={"day": "date"})
+    days = list(days)
+    width = len(days)
+    day_at = {d: j for j, d in enumerate(days)}
     key_columns = [frame[k].tolist() for k in keys]
-    value_columns = [frame[v].tolist() for v in values]
-    by_combo: dict[tuple, dict[date, tuple]] = {}
+    combo_at: dict[tuple, int] = {}
+    cells: dict[int, int] = {}  # grid cell (combo * width + day) -> the input row it takes its values from
     for i, day in enumerate(frame["date"].tolist()):
-        by_combo.setdefault(tuple(c[i] for c in key_columns), {})[as_date(day)] = tuple(c[i] for c in value_columns)
-    out: dict[str, list] = {name: [] for name in ("date", *keys, *values)}
-    zero = (None,) * len(values)
-    for combo, found in by_combo.items():
-        out["date"].extend(days)
-        for name, part in zip(keys, combo):
-            out[name].extend([part] * len(days))
-        got = [found.get(day, zero) for day in days]
-        for j, name in enumerate(values):
-            out[name].extend(money(g[j]) for g in got)
+        combo = combo_at.setdefault(tuple(c[i] for c in key_columns), len(combo_at))
+        j = day_at.get(as_date(day))
+        if j is not None:
+            cells[combo * width + j] = i
+    combos = list(combo_at)
+    out: dict[str, list] = {"date": days * len(combos)}
+    for k, name in enumerate(keys):
+        out[name] = [combo[k] for combo in combos for _ in range(width)]
+    for name in values:
+        column = frame[name].tolist()
+        grid = [0.0] * (len(combos) * width)
+        for cell, i in cells.items():
+            grid[cell] = money(column[i])
+        out[name] = grid
     return pd.DataFrame(out, columns=["date", *keys, *values])
 
 
@@ -135,3 +144,17 @@ def rank_agents(agents: pd.DataFrame, top: int = TOP_AGENTS) -> pd.DataFrame:
 
 def unique(values: Iterable) -> list:
     return list(dict.fromkeys(v for v in values if text(v) is not None))
+
+
+def day_matrix(frame: pd.DataFrame, key: str, value: str, order: Sequence, days: Sequence[date]) -> np.ndarray:
+    """``frame``'s ``value`` summed into a (len(order), len(days)) array: row i is ``order[i]`` of
+    column ``key``, column j is ``days[j]`` of column ``date``; keys and days not listed are left out,
+    nulls count as 0 (what a chart of several series over the period draws)."""
+    out = np.zeros((len(order), len(days)))
+    if len(frame) and len(order) and len(days):
+        rows = pd.Categorical(frame[key], categories=list(order)).codes
+        cols = pd.Categorical(frame["date"], categories=list(days)).codes
+        values = pd.to_numeric(frame[value], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        keep = (rows >= 0) & (cols >= 0)
+        np.add.at(out, (rows[keep], cols[keep]), values[keep])
+    return out

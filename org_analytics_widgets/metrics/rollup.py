@@ -102,28 +102,32 @@ def request_pairs(tables, since: datetime | None = None, until: datetime | None 
     return t.select(bucket=bucket(t.created_at), service_type=t.service_type, request_id=t.request_id).distinct()
 
 
-def classified_pairs(tables, since: datetime | None = None) -> ibis.Table:
-    """The (bucket, service_type, request_id) rows of every pair with an item at or after ``since``,
-    including the buckets before ``since`` where such a pair also has items, with ``buckets``: how
-    many buckets the pair has in all (1: a single, counted; more: a span, kept whole)."""
-    new = request_pairs(tables, since)
+def classified_pairs(tables, since: datetime | None = None) -> tuple[ibis.Table, ibis.Table]:
+    """The pairs with an item at or after ``since``: ``(rows, pairs)``. ``rows``: their distinct
+    (bucket, service_type, request_id), including the buckets before ``since`` where such a pair
+    also has items. ``pairs``: one row per (service_type, request_id) with ``first`` (its first
+    bucket) and ``buckets`` (how many it has in all: 1, a single, counted; more, a span, kept whole).
+    ``buckets`` counts the distinct rows, as a count(DISTINCT) per pair cannot spill to disk and
+    runs out of memory at 100M items."""
+    rows = request_pairs(tables, since)
     if since is not None:
-        keys = new.select("service_type", "request_id").distinct()
+        keys = rows.select("service_type", "request_id").distinct()
         older = request_pairs(tables, None, since)
         old = older.semi_join(keys, ["service_type", "request_id"]).select("bucket", "service_type", "request_id")
-        new = new.union(old, distinct=True)
-    counts = new.group_by("service_type", "request_id").aggregate(buckets=new.bucket.nunique())
-    return new.inner_join(counts, ["service_type", "request_id"]).select(
-        "bucket", "service_type", "request_id", "buckets")
+        rows = rows.union(old, distinct=True)
+    pairs = rows.group_by("service_type", "request_id").aggregate(first=rows.bucket.min(), buckets=rows.count())
+    return rows, pairs
 
 
 def single_counts(pairs: ibis.Table) -> ibis.Table:
     singles = pairs.filter(pairs.buckets == 1)
-    return singles.group_by("bucket", "service_type").aggregate(requests=singles.count())
+    return singles.group_by(bucket=singles.first, service_type=singles.service_type).aggregate(
+        requests=singles.count())
 
 
-def span_rows(pairs: ibis.Table) -> ibis.Table:
-    return pairs.filter(pairs.buckets > 1).select("bucket", "service_type", "request_id")
+def span_rows(rows: ibis.Table, pairs: ibis.Table) -> ibis.Table:
+    spans = pairs.filter(pairs.buckets > 1)
+    return rows.semi_join(spans, ["service_type", "request_id"]).select("bucket", "service_type", "request_id")
 
 
 def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:

@@ -13,6 +13,7 @@ from traitlets import Instance
 from ..colors import service_color, service_label
 from ..formatting import money
 from ..state import DashboardState
+from .batch import renders
 
 HIDDEN_SWATCH = "#CCCCCC"
 TOOLTIP_BOX = ('<div style="background:#fff;border:1px solid #ccc;border-radius:4px;padding:4px 8px;'
@@ -119,6 +120,7 @@ class CostOverview(w.VBox):
         )
 
     # -- rendering ----------------------------------------------------------------------
+    @renders
     def _on_data(self, _change=None) -> None:
         types = self.service_types()
         old = self.legend_buttons

@@ -8,6 +8,7 @@ import ipywidgets as w
 from traitlets import Bool, Dict, Unicode
 
 from ..formatting import change, compact, exact, money, money_compact
+from .batch import renders
 
 class Card(NamedTuple):
     """One card: its key in ``values``, its label, and how to show it (big and on hover)."""
@@ -58,6 +59,7 @@ class KpiCards(w.HBox):
         self.observe(self._render, names=["values", "previous", "previous_label", "stale"])
         self._render()
 
+    @renders
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
         versus = f"vs {self.previous_label}" if self.previous_label else "vs previous month"

@@ -10,6 +10,7 @@ from traitlets import Float, Instance
 
 from ..colors import project_color
 from ..formatting import money, money_compact
+from .batch import renders
 from .cost_overview import share_text
 
 
@@ -68,6 +69,7 @@ class ProjectCostDoughnut(w.VBox):
         self.observe(self._render, names=["slices", "total"])
         self._render()
 
+    @renders
     def _render(self, _change=None) -> None:
         rows = self.slices.to_dict("records")
         colors = [project_color(known(r["project_id"]), known(r["color"])) for r in rows]

@@ -13,7 +13,9 @@ from traitlets import Instance, List
 
 from ..colors import project_color, service_label
 from ..formatting import money
+from ..shaping import day_matrix
 from ..state import DashboardState
+from .batch import renders
 from .cost_overview import TOOLTIP_BOX, day_label, day_title
 from .project_costs import known, legend_html
 
@@ -111,23 +113,22 @@ class ProjectTrends(w.VBox):
             + f"<br>{html.escape(day_title(self._days[day]))}<br>{html.escape(money(float(cost)))}"
         )
 
+    @renders
     def _render(self, _change=None) -> None:
         trends = self.trends
         days = sorted(set(trends["date"]))
         present = list(dict.fromkeys(str(p) for p in trends["project_id"]))
         info = {str(r["project_id"]): r for r in self.projects.to_dict("records")}
         order = [p for p in info if p in present] + [p for p in present if p not in info]
-        matrix = (trends.assign(project_id=trends["project_id"].astype(str), cost=trends["cost"].astype(float))
-                  .pivot_table(index="project_id", columns="date", values="cost", aggfunc="sum", fill_value=0.0)
-                  .reindex(index=order, columns=days, fill_value=0.0))
+        matrix = day_matrix(trends.assign(project_id=trends["project_id"].astype(str)), "project_id", "cost", order, days)
         names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
         colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
         self._days, self._line_names = days, names
         labels = [day_label(d) for d in days]
         with self.lines.hold_sync():
             self.lines.x = labels if order else []
-            self.lines.y = matrix.to_numpy(dtype=float) if order and days else np.zeros((0, 0))
+            self.lines.y = matrix if order and days else np.zeros((0, 0))
             self.lines.colors = colors
             self.lines.labels = names
         totals = matrix.sum(axis=1)
-        self.legend.value = legend_html([(c, n, money(float(totals[p]))) for c, n, p in zip(colors, names, order)])
+        self.legend.value = legend_html([(c, n, money(float(t))) for c, n, t in zip(colors, names, totals)])

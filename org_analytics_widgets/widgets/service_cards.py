@@ -18,7 +18,9 @@ from traitlets import Instance, List, TraitError, Unicode, link, validate
 
 from ..colors import PALETTE, project_color, service_color, service_label
 from ..formatting import compact, exact, money
+from ..shaping import day_matrix
 from ..snapshot import ServiceTypeCard
+from .batch import batch, renders
 from .cost_overview import TOOLTIP_BOX, day_label, day_title
 from .project_costs import known, legend_html
 
@@ -110,13 +112,6 @@ class StackedBars:
         )
 
 
-def _matrix(frame: pd.DataFrame, key: str, value: str, order: list, days: list[date]) -> np.ndarray:
-    return (frame.assign(**{value: frame[value].astype(float)})
-            .pivot_table(index=key, columns="date", values=value, aggfunc="sum", fill_value=0.0)
-            .reindex(index=order, columns=days, fill_value=0.0)
-            .to_numpy(dtype=float))
-
-
 class ServiceCard(w.VBox):
     """One service type's card; the dropdown picks the view, validated as it may come from a browser.
 
@@ -189,6 +184,7 @@ class ServiceCard(w.VBox):
         return found
 
     # -- rendering ----------------------------------------------------------------------
+    @renders
     def _render(self, _change=None) -> None:
         card = self.card
         color = service_color(card.service_type)
@@ -211,7 +207,7 @@ class ServiceCard(w.VBox):
         order = [p for p in info if p in present] + [p for p in present if p not in info]
         names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
         colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
-        matrix = _matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
+        matrix = day_matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
         if self.cost_chart is None:
             self.cost_chart = StackedBars(money, "$,.2~f")
             self.cost_chart.figure.add_class("oa-card-chart")
@@ -272,7 +268,7 @@ class ServiceCard(w.VBox):
                 caption = w.HTML(f'<div class="oa-card-caption">Quantity in <b>{html.escape(unit)}</b></div>')
                 self.usage_charts[unit] = chart
                 self._usage_boxes[unit] = w.VBox([caption, chart.figure], layout=w.Layout(width="100%"))
-            matrix = _matrix(of_unit, "rule", "quantity", names, days)
+            matrix = day_matrix(of_unit, "rule", "quantity", names, days)
             chart = self.usage_charts[unit]
             chart.figure.axes[1].tick_format = ",.3~s" if matrix.size and np.abs(matrix).max() >= 1000 else ",~g"
             chart.show(days, names, [palette[n] for n in names], matrix)
@@ -302,24 +298,18 @@ class ServiceTypeCards(w.VBox):
         self.grid.add_class("oa-service-grid")
         super().__init__([w.HTML(CARDS_STYLE), self.grid], **kwargs)
         self.add_class("oa-service-cards")
-        self._paused = False
         self.observe(self._render, names=["cards", "projects"])
         self._render()
 
     def show(self, cards: list, projects: pd.DataFrame) -> None:
-        """Set both traits and render once (setting them one by one renders every card twice)."""
-        self._paused = True
-        try:
+        """Set both traits and render once."""
+        with batch(self):
             self.projects = projects
             self.cards = cards
-        finally:
-            self._paused = False
-        self._render()
 
+    @renders
     def _render(self, _change=None) -> None:
         """Keep the widget (and so its view) of a type still present; close the others."""
-        if self._paused:
-            return
         wanted = {}
         for card in self.cards:
             wanted.setdefault(card.service_type, card)
@@ -330,7 +320,7 @@ class ServiceTypeCards(w.VBox):
             if widget is None:
                 widget = ServiceCard(card, self.projects)
             else:
-                with widget.hold_trait_notifications():
+                with batch(widget):
                     widget.card = card
                     widget.projects = self.projects
             kept[service_type] = widget

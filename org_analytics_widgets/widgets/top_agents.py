@@ -11,6 +11,7 @@ from ..colors import project_color
 from ..formatting import exact, money
 from ..links import agent_url
 from ..period import PeriodError, parse_month
+from .batch import renders
 from .project_costs import known
 
 COLUMNS = ["agent_id", "name", "project_id", "project_name", "project_color", "cost", "conversations", "requests"]
@@ -91,6 +92,7 @@ class TopAgents(w.VBox):
                 raise TraitError(str(exc)) from None
         return value
 
+    @renders
     def _render(self, _change=None) -> None:
         rows = self.agents.to_dict("records")
         if not rows:
