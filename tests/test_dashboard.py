@@ -172,3 +172,23 @@ def test_a_closed_month_seen_before_comes_from_the_cache(edge_warehouse, tmp_pat
     os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))  # a new warehouse version
     d.state.month = "2026-03"
     assert d.snapshot is not refreshed and d.snapshot.kpis == march.kpis
+
+
+def test_a_month_switch_draws_each_widget_once(dashboard):
+    """Each widget is given the new month's data and drawn once, not once per trait set."""
+    drawn: list[str] = []
+
+    def watch(name, widget, trait):
+        widget.observe(lambda _change: drawn.append(name), names=[trait])
+
+    watch("cost overview bars", dashboard.cost_overview.bars, "y")
+    watch("cost by project", dashboard.project_costs.pie, "sizes")
+    watch("project trends", dashboard.project_trends.lines, "y")
+    watch("top agents", dashboard.top_agents.table, "value")
+    for service_type, card in dashboard.service_cards.card_widgets.items():
+        watch(f"{service_type} card", card.legend, "value")
+    dashboard.state.month = "2026-02"
+    assert dashboard.state.status == "ready"
+    twice = sorted({name for name in drawn if drawn.count(name) > 1})
+    assert twice == [], f"drawn more than once: {twice}"
+    assert {"cost overview bars", "cost by project", "project trends", "top agents"} <= set(drawn)
