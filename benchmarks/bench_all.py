@@ -242,8 +242,9 @@ def measure(kind: str, path: str, *rest: str) -> dict:
         return out
     if kind == "rollup_build":  # a full build, then a refresh with nothing new (the late window again)
         from data_connectors import connect
-        from org_analytics_widgets.rollups import build
+        from org_analytics_widgets.rollups import build, use_build_memory
 
+        use_build_memory()  # what `org-analytics rollup` does
         wh = connect(f"duckdb://{path}")
         target = Path(rest[0])
         full = build(wh, target, full=True)

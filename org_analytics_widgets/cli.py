@@ -72,11 +72,12 @@ def _cmd_report(args) -> int:
 def _cmd_rollup(args) -> int:
     from data_connectors import connect
 
-    from .rollups import build, rollup_path
+    from .rollups import build, rollup_path, use_build_memory
 
     out = rollup_path(args.out)
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: no folder {out.parent}")
+    use_build_memory()
     warehouse = connect(args.warehouse)
     try:
         summary = build(warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full,

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from data_connectors import WarehouseError
 from data_connectors.errors import first_line
-from data_connectors.warehouse import configure_duckdb, open_duckdb_file
+from data_connectors.warehouse import MEMORY_ENV_VAR, configure_duckdb, open_duckdb_file
 
 from .metrics import rollup as R
 from .period import Period
@@ -92,6 +92,18 @@ class BuildSummary:
     seconds: float
 
 
+BUILD_MEMORY_SHARE = 0.5
+
+
+def use_build_memory() -> str:
+    """Give the DuckDB sessions this process opens from now on (a DuckDB or Parquet warehouse,
+    the rollups file) half the machine's memory, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says
+    otherwise. A build is a batch job: a dashboard kernel's 512 MB cannot hold its largest query
+    (a row per request and service type, about 2 GB at 100M items), and DuckDB cannot spill all of it."""
+    share = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * BUILD_MEMORY_SHARE
+    return os.environ.setdefault(MEMORY_ENV_VAR, f"{int(share / 2**20)}MB")
+
+
 def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, full: bool = False,
           progress=None) -> BuildSummary:
     """Build the rollups of ``warehouse`` into ``out``, or refresh them if ``out`` holds rollups of a
@@ -133,13 +145,13 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
             "rollup_requests": R.request_buckets(warehouse, since),
             "rollup_conversations": R.conversation_buckets(warehouse, since),
         }
-        pair_rows, pairs = R.classified_pairs(warehouse, since)
+        pair_items, pairs = R.classified_pairs(warehouse, since)
         sources["rollup_request_singles"] = R.single_counts(pairs)
         for table, expr in sources.items():
             say(f"{table}")
             _append(con, table, warehouse, expr)
         say("rollup_request_spans")
-        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pair_rows, pairs), create=_SCHEMA["rollup_request_spans"])
+        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pair_items, pairs), create=_SCHEMA["rollup_request_spans"])
         # a pair counted as a single in an older bucket that now has items in a newer one too:
         # take it out of that bucket's count, and keep all its buckets in spans
         con.execute("""

@@ -5,6 +5,7 @@ equals a full build; stale rollups are never used; every backend builds them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import duckdb
@@ -13,12 +14,13 @@ import pytest
 
 from conftest import DEFAULT_NOW, duckdb_url, report_runner
 from data_connectors import connect
+from data_connectors.warehouse import MEMORY_ENV_VAR
 from org_analytics_widgets import metrics
 from org_analytics_widgets.dashboard import Dashboard, comparison_period
 from org_analytics_widgets.metrics.rollup import ROLLUP_TABLES
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.report import to_report
-from org_analytics_widgets.rollups import Rollups, build
+from org_analytics_widgets.rollups import Rollups, build, use_build_memory
 from org_analytics_widgets.snapshot import Snapshot
 from test_cli_errors import assert_clean_error
 from reports import assert_same_report
@@ -231,3 +233,12 @@ def test_rollup_errors_are_one_line(run_cli, edge_warehouse, edge_rollups, tmp_p
     other = _writable_copy(edge_warehouse, tmp_path, "other.duckdb")
     assert_clean_error(run_cli(["rollup", "--warehouse", duckdb_url(other), "--out", str(edge_rollups)]),
                        "holds rollups of", "--full")
+
+
+def test_a_build_gets_half_the_memory_unless_told(monkeypatch):
+    monkeypatch.setenv(MEMORY_ENV_VAR, "")  # recorded first, so that the test leaves it as it was
+    monkeypatch.delenv(MEMORY_ENV_VAR)
+    half = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 / 2**20
+    assert abs(int(use_build_memory().removesuffix("MB")) - half) < 2
+    monkeypatch.setenv(MEMORY_ENV_VAR, "3GB")
+    assert use_build_memory() == "3GB"

@@ -103,31 +103,35 @@ def request_pairs(tables, since: datetime | None = None, until: datetime | None 
 
 
 def classified_pairs(tables, since: datetime | None = None) -> tuple[ibis.Table, ibis.Table]:
-    """The pairs with an item at or after ``since``: ``(rows, pairs)``. ``rows``: their distinct
-    (bucket, service_type, request_id), including the buckets before ``since`` where such a pair
-    also has items. ``pairs``: one row per (service_type, request_id) with ``first`` (its first
-    bucket) and ``buckets`` (how many it has in all: 1, a single, counted; more, a span, kept whole).
-    ``buckets`` counts the distinct rows, as a count(DISTINCT) per pair cannot spill to disk and
-    runs out of memory at 100M items."""
-    rows = request_pairs(tables, since)
+    """The (request, service type) pairs with an item at or after ``since``: ``(items, pairs)``.
+    ``items``: their items (created_at, service_type, request_id), including those before ``since``.
+    ``pairs``: one row per pair with its ``first_bucket`` and ``last_bucket``: equal for a single (counted
+    in its bucket), different for a span (kept whole). One aggregation, no DISTINCT first: this is
+    the largest query of a build (a row per request and type) and must spill within the memory limit."""
+    t = tables.usage_items
+    items = _between(t, since, None).select("created_at", "service_type", "request_id")
     if since is not None:
-        keys = rows.select("service_type", "request_id").distinct()
-        older = request_pairs(tables, None, since)
-        old = older.semi_join(keys, ["service_type", "request_id"]).select("bucket", "service_type", "request_id")
-        rows = rows.union(old, distinct=True)
-    pairs = rows.group_by("service_type", "request_id").aggregate(first=rows.bucket.min(), buckets=rows.count())
-    return rows, pairs
+        keys = items.select("service_type", "request_id").distinct()
+        older = _between(t, None, since).select("created_at", "service_type", "request_id")
+        items = items.union(older.semi_join(keys, ["service_type", "request_id"]))
+    pairs = items.group_by("service_type", "request_id").aggregate(
+        first_at=items.created_at.min(), last_at=items.created_at.max())
+    pairs = pairs.select("service_type", "request_id", first_bucket=bucket(pairs.first_at),
+                         last_bucket=bucket(pairs.last_at))
+    return items, pairs
 
 
 def single_counts(pairs: ibis.Table) -> ibis.Table:
-    singles = pairs.filter(pairs.buckets == 1)
-    return singles.group_by(bucket=singles.first, service_type=singles.service_type).aggregate(
+    singles = pairs.filter(pairs.first_bucket == pairs.last_bucket)
+    return singles.group_by(bucket=singles.first_bucket, service_type=singles.service_type).aggregate(
         requests=singles.count())
 
 
-def span_rows(rows: ibis.Table, pairs: ibis.Table) -> ibis.Table:
-    spans = pairs.filter(pairs.buckets > 1)
-    return rows.semi_join(spans, ["service_type", "request_id"]).select("bucket", "service_type", "request_id")
+def span_rows(items: ibis.Table, pairs: ibis.Table) -> ibis.Table:
+    spans = pairs.filter(pairs.first_bucket != pairs.last_bucket)
+    rows = items.semi_join(spans, ["service_type", "request_id"])
+    return rows.select(bucket=bucket(rows.created_at), service_type=rows.service_type,
+                       request_id=rows.request_id).distinct()
 
 
 def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
