@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEFAULT_NOW, require_spark
-from test_report_contract import _same
+from reports import assert_same_report
 
 from browser import free_port
 from data_connectors import WarehouseError, connect
@@ -79,7 +79,7 @@ def spark_local(edge_parquet):
 
 def test_local_mode_matches_duckdb_and_refuses_writes(spark_local, edge_parquet, run_report_on, duckdb_reports):
     for key in MONTHS:
-        _same(run_report_on(spark_local, *key), duckdb_reports[key])
+        assert_same_report(run_report_on(spark_local, *key), duckdb_reports[key])
     warehouse = connect(spark_local)
     views = list(warehouse.con._org_views)
     assert len(views) == 4
@@ -106,7 +106,7 @@ def test_catalog_tables_and_hive_partitions(spark_local, edge_parquet, tmp_path,
     for name in ("projects", "agents", "usage_requests"):
         (tmp_path / f"{name}.parquet").symlink_to(edge_parquet / f"{name}.parquet")
     partitioned = f"spark://local[2]?path={tmp_path}"
-    _same(run_report_on(partitioned, *MONTHS[0]), duckdb_reports[MONTHS[0]])
+    assert_same_report(run_report_on(partitioned, *MONTHS[0]), duckdb_reports[MONTHS[0]])
 
     # the same files as tables of a catalog database
     session = connect(spark_local).con._session
@@ -114,7 +114,7 @@ def test_catalog_tables_and_hive_partitions(spark_local, edge_parquet, tmp_path,
     for name in ("projects", "agents", "usage_requests", "usage_items"):
         location = edge_parquet / f"{name}.parquet"
         session.sql(f"CREATE TABLE IF NOT EXISTS org_usage.{name} USING parquet LOCATION '{location}'")
-    _same(run_report_on("spark://local[2]?database=org_usage", *MONTHS[1]), duckdb_reports[MONTHS[1]])
+    assert_same_report(run_report_on("spark://local[2]?database=org_usage", *MONTHS[1]), duckdb_reports[MONTHS[1]])
     with pytest.raises(WarehouseError, match="Spark database nowhere has no table projects"):
         connect("spark://local[2]?database=nowhere")
 
@@ -154,4 +154,4 @@ def test_spark_connect_matches_duckdb(connect_server, edge_parquet, duckdb_repor
             [sys.executable, "-m", "org_analytics_widgets", "report", "--warehouse", url, "--month", month,
              "--timezone", timezone, "--now", DEFAULT_NOW], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0 and done.stderr == "", done.stderr
-        _same(json.loads(done.stdout), expected)
+        assert_same_report(json.loads(done.stdout), expected)
