@@ -59,7 +59,8 @@ def main() -> None:
                     f"{sum(t < 1 for t in times) / len(times):.0%} | {errors} |")
         print(rows[-1], file=sys.stderr)
     read = "rollups" if args.rollups else "the raw tables"
-    table = "\n".join([f"# viewers at once ({args.items:,} items from {read}, from {MONTH}, {args.switches} switches each)", "",
+    title = f"# viewers at once ({args.items:,} items from {read}, from {MONTH}, {args.switches} switches each)"
+    table = "\n".join([title, "",
                        "| viewers | switch median s | p95 s | max s | switches under 1 s | page errors |",
                        "|---|---|---|---|---|---|", *rows])
     print(table)

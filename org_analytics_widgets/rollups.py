@@ -151,7 +151,8 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
             say(f"{table}")
             _append(con, table, warehouse, expr)
         say("rollup_request_spans")
-        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pair_items, pairs), create=_SCHEMA["rollup_request_spans"])
+        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pair_items, pairs),
+                create=_SCHEMA["rollup_request_spans"])
         # a pair counted as a single in an older bucket that now has items in a newer one too:
         # take it out of that bucket's count, and keep all its buckets in spans
         con.execute("""

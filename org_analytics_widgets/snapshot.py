@@ -10,10 +10,9 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from . import shaping
+from . import metrics, shaping
 from .colors import project_color
 from .metrics import facts as F
-from . import metrics
 from .metrics import rollup as R
 from .metrics import sections as S
 from .period import Period
@@ -92,7 +91,8 @@ class Snapshot:
             row = _run_local(inputs, ("kpis",))["kpis"]
         else:
             row = warehouse.execute(metrics.kpis(warehouse, period))
-        return {k: (shaping.money(v) if k == "total_cost" else shaping.count(v)) for k, v in row.iloc[0].to_dict().items()}
+        return {k: (shaping.money(v) if k == "total_cost" else shaping.count(v))
+                for k, v in row.iloc[0].to_dict().items()}
 
     @classmethod
     def _from_rollups(cls, warehouse, period: Period, rollups) -> "Snapshot":

@@ -120,7 +120,8 @@ class ProjectTrends(w.VBox):
         present = list(dict.fromkeys(str(p) for p in trends["project_id"]))
         info = {str(r["project_id"]): r for r in self.projects.to_dict("records")}
         order = [p for p in info if p in present] + [p for p in present if p not in info]
-        matrix = day_matrix(trends.assign(project_id=trends["project_id"].astype(str)), "project_id", "cost", order, days)
+        by_id = trends.assign(project_id=trends["project_id"].astype(str))
+        matrix = day_matrix(by_id, "project_id", "cost", order, days)
         names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
         colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
         self._days, self._line_names = days, names
