@@ -168,8 +168,9 @@ class Snapshot:
     @staticmethod
     def _card(service_type, cost, by_project, requests, usage, days) -> ServiceTypeCard:
         """One card from the rows of its service type."""
-        dense_requests = shaping.densify(requests[["day", "requests"]].assign(k=0), days, ["k"], ["requests"])
-        dense_requests["requests"] = dense_requests["requests"].map(shaping.count)
+        # every day, even for a type none of whose items names a request (the rollups have no row then)
+        by_day = dict(zip(map(shaping.as_date, requests["day"].tolist()), requests["requests"].tolist()))
+        dense_requests = pd.DataFrame({"date": list(days), "requests": [shaping.count(by_day.get(d)) for d in days]})
         return ServiceTypeCard(
             service_type=service_type,
             cost=cost,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import report_runner
+from reports import assert_same_report
 from test_cli_errors import assert_clean_error
 from test_connectors import SCHEMA
 
@@ -150,6 +152,19 @@ def test_dashboard_builds_on_the_import(run_cli, imported):
         assert project_names()["proj_Lw5tR9eKa2XbM8vH"] in list(d.project_costs.slices["name"])
     finally:
         wh.close()
+
+
+def test_rollups_of_the_import_give_its_report(run_cli, imported, tmp_path):
+    """The import has items of no request (costs without usage): rollups must not count them."""
+    rollups = tmp_path / "rollups.duckdb"
+    code, _, stderr = run_cli(["rollup", "--warehouse", f"parquet://{imported}", "--out", str(rollups)])
+    assert code == 0, stderr
+    for month in MONTHS:
+        code, stdout, stderr = run_cli(["report", "--warehouse", f"parquet://{imported}", "--rollups", str(rollups),
+                                        "--month", month, "--timezone", "Asia/Kolkata", "--now", NOW])
+        assert code == 0, stderr
+        raw = report_runner(run_cli, f"parquet://{imported}")(month=month, timezone="Asia/Kolkata", now=NOW)
+        assert_same_report(json.loads(stdout), raw)
 
 
 def test_force_replaces_an_earlier_import_with_the_same_stable_ids(run_cli, imported, tmp_path):

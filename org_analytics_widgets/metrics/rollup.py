@@ -109,6 +109,7 @@ def classified_pairs(tables, since: datetime | None = None) -> tuple[ibis.Table,
     in its bucket), different for a span (kept whole). One aggregation, no DISTINCT first: this is
     the largest query of a build (a row per request and type) and must spill within the memory limit."""
     t = tables.usage_items
+    t = t.filter(t.request_id.notnull())  # an item of no request (OpenAI import) is no request to count
     items = _between(t, since, None).select("created_at", "service_type", "request_id")
     if since is not None:
         keys = items.select("service_type", "request_id").distinct()
