@@ -494,3 +494,17 @@ def test_a_bad_mapping_url_is_one_line(run_cli, url, expected):
     code, out, err = run_cli(["report", "--warehouse", url, "--month", "2026-10"])
     assert code == 2 and out == "" and err.count("\n") == 1
     assert expected in err and "secret" not in err and "Traceback" not in err
+
+
+def test_rollups_of_a_mapping_give_its_report(run_cli, litellm_duckdb, tmp_path):
+    """The mapping's views are a warehouse like any other: rollups are built through them."""
+    url = litellm_url(f"duckdb:///{litellm_duckdb}")
+    rollups = tmp_path / "rollups.duckdb"
+    code, _, stderr = run_cli(["rollup", "--warehouse", url, "--out", str(rollups)])
+    assert code == 0, stderr
+    for month in MONTHS:
+        code, stdout, stderr = run_cli(["report", "--warehouse", url, "--rollups", str(rollups), "--month", month,
+                                        "--timezone", "America/New_York", "--now", NOW])
+        assert code == 0, stderr
+        raw = report_runner(run_cli, url)(month=month, timezone="America/New_York", now=NOW)
+        assert_same_report(json.loads(stdout), raw)
