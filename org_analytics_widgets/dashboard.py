@@ -16,12 +16,12 @@ from .period import Period, PeriodError, current_month, parse_month, parse_now, 
 from .snapshot import Snapshot
 from .state import DashboardState
 from .usage_tables import UsageTables
+from .widgets.batch import batch
 from .widgets.cost_overview import CostOverview
 from .widgets.kpi_cards import KpiCards
 from .widgets.month_selector import MonthSelector
 from .widgets.project_costs import ProjectCostDoughnut
 from .widgets.project_trends import ProjectTrends
-from .widgets.batch import batch
 from .widgets.service_cards import ServiceTypeCards
 from .widgets.top_agents import TopAgents
 

@@ -70,10 +70,7 @@ class Snapshot:
     def _named(cls, warehouse, period, facts, item_requests, totals, by_project, agents,
                more_ids: list | None = None) -> "Snapshot":
         """Fetch the names of the projects the facts (and ``more_ids``) name, then derive."""
-        ids = shaping.unique(
-            [*facts.column("project_id").to_pylist(), *by_project.column("project_id").to_pylist(), *(more_ids or [])]
-        )
-        names = warehouse.con.to_pyarrow(F.project_names(warehouse, period, ids or [""]))
+        names = _project_names(warehouse, period, facts, by_project, more_ids)
         if callable(agents):  # agents named from the projects just fetched (rollups)
             agents = agents(names)
         return cls._derive(period, facts, item_requests, totals, by_project, agents, names)
@@ -84,9 +81,7 @@ class Snapshot:
         are given, fresh and fit the period, else from the raw tables; shaped like ``kpis``."""
         if rollups is not None and rollups.usable(warehouse, period):
             got = _rollup_facts(warehouse, period, rollups, ("facts", "totals", "by_project"))
-            ids = shaping.unique([*got["facts"].column("project_id").to_pylist(),
-                                  *got["by_project"].column("project_id").to_pylist()])
-            names = warehouse.con.to_pyarrow(F.project_names(warehouse, period, ids or [""]))
+            names = _project_names(warehouse, period, got["facts"], got["by_project"])
             inputs = {"facts": got["facts"], "names": names, "totals": got["totals"], "by_project": got["by_project"]}
             row = _run_local(inputs, ("kpis",))["kpis"]
         else:
@@ -197,6 +192,16 @@ class Snapshot:
         return shaping.ordered(
             shaping.densify(trends, self.period.days, ["project_id"], ["cost"]), shaping.daily_key("project_id")
         )
+
+
+def _project_names(warehouse, period: Period, facts: pa.Table, by_project: pa.Table,
+                   more_ids: list | None = None) -> pa.Table:
+    """``metrics.facts.project_names`` of the projects that existed in the period or that the facts,
+    ``by_project`` and ``more_ids`` name (one warehouse query)."""
+    ids = shaping.unique(
+        [*facts.column("project_id").to_pylist(), *by_project.column("project_id").to_pylist(), *(more_ids or [])]
+    )
+    return warehouse.con.to_pyarrow(F.project_names(warehouse, period, ids or [""]))
 
 
 def _rollup_facts(warehouse, period: Period, rollups, keys: tuple[str, ...] | None = None) -> dict[str, pa.Table]:

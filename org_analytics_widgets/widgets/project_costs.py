@@ -5,11 +5,13 @@ import html
 
 import bqplot as bq
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 from traitlets import Float, Instance
 
 from ..colors import project_color
 from ..formatting import money, money_compact
+from ..shaping import day_matrix
 from .batch import renders
 from .cost_overview import share_text
 
@@ -33,6 +35,19 @@ def legend_html(items: list[tuple[str, str, str]]) -> str:
 def known(value: object) -> object:
     """``None`` for a missing value: pandas turns ``None`` into ``NaN`` in string columns."""
     return None if pd.isna(value) else value
+
+
+def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> tuple[list, list, list, np.ndarray]:
+    """A chart's series of per-project daily ``cost`` rows (date, project_id, cost): the project
+    ids in ``projects``' order (then any it does not list), their names (id when unnamed), colours,
+    and the (project, day) cost matrix."""
+    present = list(dict.fromkeys(str(p) for p in frame["project_id"]))
+    info = {str(r["project_id"]): r for r in projects.to_dict("records")}
+    order = [p for p in info if p in present] + [p for p in present if p not in info]
+    names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
+    colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
+    matrix = day_matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
+    return order, names, colors, matrix
 
 
 class ProjectCostDoughnut(w.VBox):

@@ -11,13 +11,12 @@ import numpy as np
 import pandas as pd
 from traitlets import Instance, List
 
-from ..colors import project_color, service_label
+from ..colors import service_label
 from ..formatting import money
-from ..shaping import day_matrix
 from ..state import DashboardState
 from .batch import renders
 from .cost_overview import TOOLTIP_BOX, day_label, day_title
-from .project_costs import known, legend_html
+from .project_costs import legend_html, project_series
 
 
 class ProjectTrends(w.VBox):
@@ -117,13 +116,7 @@ class ProjectTrends(w.VBox):
     def _render(self, _change=None) -> None:
         trends = self.trends
         days = sorted(set(trends["date"]))
-        present = list(dict.fromkeys(str(p) for p in trends["project_id"]))
-        info = {str(r["project_id"]): r for r in self.projects.to_dict("records")}
-        order = [p for p in info if p in present] + [p for p in present if p not in info]
-        by_id = trends.assign(project_id=trends["project_id"].astype(str))
-        matrix = day_matrix(by_id, "project_id", "cost", order, days)
-        names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
-        colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
+        order, names, colors, matrix = project_series(trends, self.projects, days)
         self._days, self._line_names = days, names
         labels = [day_label(d) for d in days]
         with self.lines.hold_sync():

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 from traitlets import Instance, List, TraitError, Unicode, link, validate
 
-from ..colors import PALETTE, project_color, service_color, service_label
+from ..colors import PALETTE, service_color, service_label
 from ..formatting import compact, exact, money
 from ..shaping import day_matrix
 from ..snapshot import ServiceTypeCard
 from .batch import batch, renders
 from .cost_overview import TOOLTIP_BOX, day_label, day_title
-from .project_costs import known, legend_html
+from .project_costs import known, legend_html, project_series
 
 VIEWS = (("Costs", "costs"), ("Requests", "requests"), ("Usage", "usage"))
 VIEW_VALUES = tuple(value for _, value in VIEWS)
@@ -202,12 +202,7 @@ class ServiceCard(w.VBox):
     def _show_costs(self) -> None:
         frame = self.card.daily_cost_by_project
         days = self.days()
-        present = list(dict.fromkeys(str(p) for p in frame["project_id"]))
-        info = {str(r["project_id"]): r for r in self.projects.to_dict("records")}
-        order = [p for p in info if p in present] + [p for p in present if p not in info]
-        names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
-        colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
-        matrix = day_matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
+        order, names, colors, matrix = project_series(frame, self.projects, days)
         if self.cost_chart is None:
             self.cost_chart = StackedBars(money, "$,.2~f")
             self.cost_chart.figure.add_class("oa-card-chart")
