@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from traitlets import Dict, Enum, HasTraits, Int, TraitError, Tuple, Unicode, validate
 
-from .metrics.tables import FilterError, clean_filters
+from .filters import FilterError, clean_filters
 from .period import PeriodError, parse_month, parse_zone
 
 STATUSES = ("loading", "ready", "empty", "error")
@@ -32,7 +32,7 @@ class DashboardState(HasTraits):
     message = Unicode("", help="what the status means for a person (error text, empty month)")
     requests_filters = Dict(help="Usage Requests table: date_from/date_to (local days of the month), project_id, "
                                  "service_type, model, agent_id, status, search (request-id substring), sort, "
-                                 "descending, page; validated by metrics.tables.clean_filters")
+                                 "descending, page; validated by filters.clean_filters")
     items_filters = Dict(help="Usage Items table: like requests_filters without status, plus request_id "
                               "(exact: the items of one request)")
 

@@ -1,8 +1,9 @@
 """The Usage Requests and Usage Items tables as pure Ibis builders: filter, sort, page, totals, options.
 
 Nothing here executes. Every function takes the canonical tables, a :class:`Period` and a filters
-dict (already cleaned by :func:`clean_filters`) and returns an Ibis expression, so filtering,
-sorting, counting and paging run in the warehouse's engine and the kernel receives one page.
+dict (already cleaned by :func:`org_analytics_widgets.filters.clean_filters`, whose vocabulary is
+re-exported here) and returns an Ibis expression, so filtering, sorting, counting and paging run in
+the warehouse's engine and the kernel receives one page.
 
 >>> from org_analytics_widgets.period import Period
 >>> period = Period.for_month("2026-03", "America/New_York", "2026-11-25T12:00:00Z")
@@ -12,173 +13,32 @@ sorting, counting and paging run in the warehouse's engine and the kernel receiv
 """
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import ibis
 
-from ..period import Period, local_midnight
+from ..filters import (  # also re-exported for the callers of metrics.tables.clean_filters etc.
+    COLUMNS,
+    DEFAULT_SORT,
+    EQUALITY_FILTERS,
+    ID_COLUMN,
+    KINDS,
+    OPTION_FILTERS,
+    SORTABLE,
+    FilterError,
+    check_kind,
+    clean_filters,
+    day_bounds,
+    default_filters,
+    row_filters,
+)
+from ..period import Period
 from .time import in_period, local_timestamp
 
-KINDS = ("requests", "items")
-
-#: sortable column -> what it sorts by (display columns; "project"/"agent" sort by the name shown)
-SORTABLE = {
-    "requests": ("time", "request_id", "project", "service_type", "model", "agent", "status",
-                 "input_tokens", "output_tokens", "cost"),
-    "items": ("time", "request_id", "project", "service_type", "model", "pricing_rule", "quantity",
-              "unit_price", "cost"),
-}
-#: filter keys that select rows by equality on a column
-EQUALITY_FILTERS = {
-    "requests": ("project_id", "service_type", "model", "agent_id", "status"),
-    "items": ("project_id", "service_type", "model", "agent_id", "request_id"),
-}
-#: every key a filters dict may hold; anything else is dropped by clean_filters
-FILTER_KEYS = {
-    kind: ("date_from", "date_to", *EQUALITY_FILTERS[kind], "search", "sort", "descending", "page")
-    for kind in KINDS
-}
-#: the dropdowns filled by :func:`option_values` (filter key -> option kind)
-OPTION_FILTERS = {
-    "requests": ("project_id", "service_type", "model", "agent_id", "status"),
-    "items": ("project_id", "service_type", "model", "agent_id"),
-}
-DEFAULT_SORT = "time"
-MAX_VALUE_LENGTH = 200
-MAX_PAGE = 10_000_000
-ID_COLUMN = {"requests": "request_id", "items": "item_id"}
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-#: the columns of a page and of an export, in order
-COLUMNS = {
-    "requests": ("time", "created_at", "request_id", "project_id", "project", "service_type", "model",
-                 "agent_id", "agent", "status", "input_tokens", "output_tokens", "cost"),
-    "items": ("time", "created_at", "item_id", "request_id", "project_id", "project", "service_type",
-              "model", "agent_id", "pricing_rule", "quantity", "unit", "unit_price", "cost"),
-}
-
-
-class FilterError(ValueError):
-    """A filter value that breaks a rule; the message names the rule."""
-
-
-# -- filters: validation ----------------------------------------------------------------------
-def default_filters(kind: str) -> dict:
-    """The filters of a freshly opened table: newest first, page 0, nothing selected."""
-    _check_kind(kind)
-    return {"sort": DEFAULT_SORT, "descending": True, "page": 0}
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        raise FilterError(f"unknown table {kind!r}: use one of {', '.join(KINDS)}")
-
-
-def _clean_date(key: str, value, month: str | None) -> str:
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        text = value.isoformat()
-    elif isinstance(value, str) and _DATE_RE.match(value):
-        text = value
-    else:
-        raise FilterError(f"{key} must be a date YYYY-MM-DD, got {value!r}")
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise FilterError(f"{key} {text!r} is not a calendar date") from None
-    if month and text[:7] != month:
-        raise FilterError(f"{key} {text} is not in the month {month}")
-    return text
-
-
-def clean_filters(kind: str, value, month: str | None = None) -> dict:
-    """Validate a filters dict that may come from a viewer's browser; returns a normalised copy.
-
-    Unknown keys are dropped, empty values mean "no filter"; a date outside ``month``, a sort column
-    not in :data:`SORTABLE`, a negative page or a value of the wrong type raises FilterError.
-
-    >>> clean_filters("requests", {"status": "error", "colour": "red", "page": "2"}, "2026-03")
-    {'status': 'error', 'page': 2, 'sort': 'time', 'descending': True}
-    """
-    _check_kind(kind)
-    if value is None:
-        value = {}
-    if not isinstance(value, dict):
-        raise FilterError(f"table filters must be a dict, got {type(value).__name__}")
-    out: dict = {}
-    for key in FILTER_KEYS[kind]:
-        if key not in value:
-            continue
-        raw = value[key]
-        if key in ("date_from", "date_to"):
-            if raw in (None, ""):
-                continue
-            out[key] = _clean_date(key, raw, month)
-        elif key == "sort":
-            if raw in (None, ""):
-                continue
-            if raw not in SORTABLE[kind]:
-                raise FilterError(f"cannot sort the {kind} table by {raw!r}: use one of {', '.join(SORTABLE[kind])}")
-            out[key] = raw
-        elif key == "descending":
-            if not isinstance(raw, bool):
-                raise FilterError(f"descending must be true or false, got {raw!r}")
-            out[key] = raw
-        elif key == "page":
-            if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-                raise FilterError(f"page must be a whole number >= 0, got {raw!r}")
-            try:
-                number = int(raw)
-            except ValueError:
-                raise FilterError(f"page must be a whole number >= 0, got {raw!r}") from None
-            if not 0 <= number <= MAX_PAGE:
-                raise FilterError(f"page must be a whole number >= 0, got {raw!r}")
-            out[key] = number
-        else:  # equality filters and the request-id search: plain strings
-            if raw is None or raw == "":
-                continue
-            if not isinstance(raw, str):
-                raise FilterError(f"{key} must be text, got {type(raw).__name__}")
-            if len(raw) > MAX_VALUE_LENGTH:
-                raise FilterError(f"{key} is longer than {MAX_VALUE_LENGTH} characters")
-            out[key] = raw
-    if "date_from" in out and "date_to" in out and out["date_from"] > out["date_to"]:
-        raise FilterError(f"date_from {out['date_from']} is after date_to {out['date_to']}")
-    out.setdefault("sort", DEFAULT_SORT)
-    out.setdefault("descending", True)
-    out.setdefault("page", 0)
-    return out
-
-
-def row_filters(filters: dict) -> dict:
-    """The part of a filters dict that selects rows (what the totals depend on): no sort, no page."""
-    return {k: v for k, v in filters.items() if k not in ("sort", "descending", "page")}
-
-
-# -- time ---------------------------------------------------------------------------------------
-def local_day_start_utc(day: date, period: Period) -> datetime:
-    """The first instant of a local day in the period's zone, as naive UTC (DST gaps resolve forward)."""
-    return local_midnight(day, ZoneInfo(period.timezone)).replace(tzinfo=None)
-
-
-def day_bounds(period: Period, filters: dict) -> tuple[datetime, datetime]:
-    """``[from, to)`` in naive UTC: the period narrowed to the filters' local days (inclusive)."""
-    lo, hi = period.start_utc, period.end_utc
-    if filters.get("date_from"):
-        lo = max(lo, local_day_start_utc(date.fromisoformat(filters["date_from"]), period))
-    if filters.get("date_to"):
-        after = date.fromisoformat(filters["date_to"]) + timedelta(days=1)
-        hi = min(hi, local_day_start_utc(after, period))
-    return lo, hi
 
 
 # -- rows ---------------------------------------------------------------------------------------
 def _source(tables, kind: str) -> ibis.Table:
-    _check_kind(kind)
+    check_kind(kind)
     return tables.usage_requests if kind == "requests" else tables.usage_items
 
 
