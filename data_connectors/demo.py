@@ -234,15 +234,16 @@ def default_cache_path(seed: int = DEFAULT_SEED, items: int = DEFAULT_ITEMS) -> 
 
 
 def ensure_demo(path: str | os.PathLike | None = None, items: int = DEFAULT_ITEMS,
-                seed: int = DEFAULT_SEED) -> Path:
-    """Return the demo warehouse's path, generating it first if it does not exist yet.
+                seed: int = DEFAULT_SEED, progress: Progress | None = None) -> Path:
+    """Return the demo warehouse's path, generating it first if it does not exist yet (reporting
+    to ``progress`` as ``generate_demo`` does; the CLI passes its progress bar).
 
     >>> ensure_demo()                                   # doctest: +SKIP
     PosixPath('/home/me/.cache/org-analytics/demo-v1-seed42.duckdb')
     """
     target = Path(path) if path is not None else default_cache_path(seed, items)
     if not target.exists():
-        generate_demo(target, items=items, seed=seed)
+        generate_demo(target, items=items, seed=seed, progress=progress)
     return target
 
 

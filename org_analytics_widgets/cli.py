@@ -1,18 +1,39 @@
-"""``org-analytics``: report, demo-data, serve and import. Thin wiring; errors are one line, exit code 2."""
+"""``org-analytics``: report, rollup, demo-data, serve and import. Thin wiring; errors are one line, exit code 2.
+
+Only the standard library is imported here: ``--help`` and ``--version`` must answer at once, and
+Ibis, pandas, DuckDB and the connectors take a second or more to import, so each command imports
+what it needs when it runs.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import os
-from pathlib import Path
 import sys
 import time
 from datetime import timedelta
-
-from data_connectors import WarehouseError
-from data_connectors.errors import first_line
+from importlib.metadata import version
 
 from .period import PeriodError, current_month
+from .progress import Progress
+
+WAREHOUSE_URLS = """\
+warehouse URLs (--warehouse):
+  duckdb:///path/file.duckdb      a DuckDB file, opened read-only
+  parquet:///dir[?table=GLOB]     Parquet files per table (file, folder or glob)
+  postgres://user:pw@host:5432/db[?schema=s&sslmode=...]
+                                  PostgreSQL, in a read-only session
+  spark://local[2]?path=DIR       Spark in local mode
+  sc://host:15002?path=DIR        a Spark cluster through Spark Connect
+  mapping:litellm?source=URL      LiteLLM's spend logs mapped onto the tables
+  mapping:///path/mapping.toml    your own schema mapped by a TOML file
+  ibis+<url>                      any Ibis backend, e.g. ibis+clickhouse://...,
+                                  ibis+trino://...
+  default: $ORG_ANALYTICS_WAREHOUSE, else the embedded demo (made on first use)
+"""
+WAREHOUSE_HELP = "warehouse URL, forms below (default: $ORG_ANALYTICS_WAREHOUSE, else the embedded demo)"
+ROLLUPS_HELP = "rollups built by 'org-analytics rollup', used when fresh (default: $ORG_ANALYTICS_ROLLUPS)"
+TIMEZONE_HELP = "IANA time zone of the organisation (default: %(default)s)"
 
 
 class UsageError(Exception):
@@ -46,17 +67,27 @@ def _idle_timeout(text: str) -> int:
     return value
 
 
+def _ensure_demo(warehouse: str | None) -> None:
+    """Without a warehouse the embedded demo is used: its first use generates it, with progress."""
+    from data_connectors import ENV_VAR
+    from data_connectors.demo import ensure_demo
+
+    if not (warehouse or os.environ.get(ENV_VAR)):
+        with Progress("demo") as progress:
+            ensure_demo(progress=progress.fraction)
+
+
 def _cmd_report(args) -> int:
     from data_connectors import connect
 
     from .period import Period
     from .report import to_report
+    from .rollups import open_rollups
     from .snapshot import Snapshot
 
     month = args.month or current_month(args.timezone, args.now)
     period = Period.for_month(month, args.timezone, args.now)  # validate input before connecting
-    from .rollups import open_rollups
-
+    _ensure_demo(args.warehouse)
     warehouse = connect(args.warehouse)
     try:
         rollups = open_rollups(args.rollups)
@@ -78,10 +109,12 @@ def _cmd_rollup(args) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: no folder {out.parent}")
     use_build_memory()
+    _ensure_demo(args.warehouse)
     warehouse = connect(args.warehouse)
     try:
-        summary = build(warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full,
-                        progress=lambda table: print(f"org-analytics: rollup: {table}", file=sys.stderr))
+        with Progress("rollup") as progress:
+            summary = build(warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full,
+                            progress=progress)
     finally:
         warehouse.close()
     what = f"refreshed from {summary.since:%Y-%m-%d %H:%M} UTC" if summary.since else "built"
@@ -90,20 +123,12 @@ def _cmd_rollup(args) -> int:
     return 0
 
 
-def _progress_bar(message: str, fraction: float) -> None:
-    width = 30
-    done = int(width * max(0.0, min(1.0, fraction)))
-    sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {fraction * 100:5.1f}%  {message[:50]:<50}")
-    if fraction >= 1:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def _cmd_demo_data(args) -> int:
     from data_connectors.demo import generate_demo
 
     started = time.perf_counter()
-    counts = generate_demo(args.out, items=args.items, seed=args.seed, progress=_progress_bar)
+    with Progress("demo-data") as progress:
+        counts = generate_demo(args.out, items=args.items, seed=args.seed, progress=progress.fraction)
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n:,} {table}" for table, n in counts.items())
     print(f"wrote {args.out}: {summary} in {elapsed:.1f} s", file=sys.stderr)
@@ -122,17 +147,15 @@ def _cmd_import_openai(args) -> int:
     return 0
 
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-
-
 def _cmd_serve(args) -> int:
     from data_connectors import ENV_VAR, connect
 
     from .period import parse_zone
+    from .rollups import ENV_VAR as ROLLUPS_ENV_VAR, open_rollups, rollup_path
+    from .server import voila_arguments
 
     parse_zone(args.timezone)
-    from .rollups import ENV_VAR as ROLLUPS_ENV_VAR, open_rollups, rollup_path
-
+    _ensure_demo(args.warehouse)
     connect(args.warehouse).close()  # fail here, in one line, rather than in every page
     env = dict(os.environ, ORG_ANALYTICS_TIMEZONE=args.timezone)
     if args.warehouse:
@@ -143,53 +166,61 @@ def _cmd_serve(args) -> int:
     print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
-    from .server import voila_arguments
-
     command = [sys.executable, "-m", "org_analytics_widgets.server",
-               *voila_arguments(str(NOTEBOOKS), args.port, not args.no_browser, args.idle_timeout)]
+               *voila_arguments(args.port, not args.no_browser, args.idle_timeout)]
     os.execve(command[0], command, env)  # become Voilà: signals reach it and it shuts its kernels down
 
 
+def _command(sub, name: str, summary: str, warehouse: bool = False) -> argparse.ArgumentParser:
+    """A subcommand; one that reads a warehouse takes ``--warehouse`` and lists the URL forms."""
+    command = sub.add_parser(name, help=summary, description=summary,
+                             epilog=WAREHOUSE_URLS if warehouse else None,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    if warehouse:
+        command.add_argument("--warehouse", metavar="URL", help=WAREHOUSE_HELP)
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="org-analytics", description="Organization Analytics over a usage warehouse.")
+    parser = _Parser(prog="org-analytics", description="Organization Analytics over a usage warehouse.",
+                     epilog=WAREHOUSE_URLS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"org-analytics {version('org-analytics')}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    report = sub.add_parser("report", help="print one month's numbers as JSON (data contract, section 4)")
+    report = _command(sub, "report", "print one month's numbers as JSON (data contract, section 4)", warehouse=True)
     report.add_argument("--month", help="YYYY-MM (default: the current month in the org time zone)")
-    report.add_argument("--warehouse", help="duckdb:///file.duckdb or parquet:///dir (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
-    report.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
+    report.add_argument("--timezone", default="UTC", metavar="ZONE", help=TIMEZONE_HELP)
     report.add_argument("--now", help="ISO 8601 instant used as 'now' for the current month (default: real time)")
-    report.add_argument("--rollups", metavar="FILE", help="rollups built by 'org-analytics rollup', used when fresh "
-                        "(default: $ORG_ANALYTICS_ROLLUPS)")
+    report.add_argument("--rollups", metavar="FILE", help=ROLLUPS_HELP)
     report.add_argument("--pretty", action="store_true", help="indent the JSON")
     report.set_defaults(run=_cmd_report)
 
-    rollup = sub.add_parser("rollup", help="build or refresh the rollups that make large warehouses fast")
-    rollup.add_argument("--warehouse", help="warehouse URL (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
+    rollup = _command(sub, "rollup", "build or refresh the rollups that make large warehouses fast", warehouse=True)
     rollup.add_argument("--out", required=True, metavar="FILE",
                         help="DuckDB file of the rollups (path or duckdb:///path); refreshed if it exists")
     rollup.add_argument("--late-window", type=_positive_int, default=48, metavar="HOURS",
-                        help="on refresh, also recompute this many hours before the newest row seen (default 48)")
+                        help="on refresh, also recompute this many hours before the newest row seen "
+                             "(default: %(default)s)")
     rollup.add_argument("--full", action="store_true", help="rebuild from scratch instead of refreshing")
     rollup.set_defaults(run=_cmd_rollup)
 
-    demo = sub.add_parser("demo-data", help="generate a demo warehouse (DuckDB file)")
-    demo.add_argument("--out", required=True, help="path of the DuckDB file to write")
-    demo.add_argument("--items", type=_positive_int, default=300_000, help="approximate number of usage items")
-    demo.add_argument("--seed", type=int, default=42)
+    demo = _command(sub, "demo-data", "generate a demo warehouse (DuckDB file)")
+    demo.add_argument("--out", required=True, metavar="FILE", help="path of the DuckDB file to write")
+    demo.add_argument("--items", type=_positive_int, default=300_000, metavar="N",
+                      help="approximate number of usage items (default: %(default)s)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
     demo.set_defaults(run=_cmd_demo_data)
-    serve = sub.add_parser("serve", help="serve the dashboard read-only with Voilà")
-    serve.add_argument("--warehouse", help="warehouse URL (default: $ORG_ANALYTICS_WAREHOUSE, else the demo)")
-    serve.add_argument("--timezone", default="UTC", help="IANA time zone of the organisation (default UTC)")
-    serve.add_argument("--rollups", metavar="FILE", help="rollups built by 'org-analytics rollup', used when fresh "
-                       "(default: $ORG_ANALYTICS_ROLLUPS)")
-    serve.add_argument("--port", type=_positive_int, default=8866)
+
+    serve = _command(sub, "serve", "serve the dashboard read-only with Voilà", warehouse=True)
+    serve.add_argument("--timezone", default="UTC", metavar="ZONE", help=TIMEZONE_HELP)
+    serve.add_argument("--rollups", metavar="FILE", help=ROLLUPS_HELP)
+    serve.add_argument("--port", type=_positive_int, default=8866, help="loopback port (default: %(default)s)")
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.add_argument("--idle-timeout", type=_idle_timeout, default=600, metavar="SECONDS",
-                       help="shut down a viewer's kernel after this long without activity (default 600)")
+                       help="shut down a viewer's kernel after this long without activity (default: %(default)s)")
     serve.set_defaults(run=_cmd_serve)
 
-    importer = sub.add_parser("import", help="convert exported usage data into a Parquet warehouse")
+    importer = _command(sub, "import", "convert exported usage data into a Parquet warehouse")
     sources = importer.add_subparsers(dest="source", required=True, parser_class=_Parser)
     openai = sources.add_parser("openai", help="OpenAI Usage API and Costs API pages (and Projects API lists)")
     openai.add_argument("files", nargs="+", metavar="FILE",
@@ -200,23 +231,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(message: str, code: int) -> int:
+    print(f"org-analytics: error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input or unusable warehouse, 1 other failure)."""
     try:
         args = build_parser().parse_args(argv)
         return args.run(args)
-    except (UsageError, PeriodError, WarehouseError) as exc:
-        print(f"org-analytics: error: {exc}", file=sys.stderr)
-        return 2
+    except (UsageError, PeriodError) as exc:
+        return _error(str(exc), 2)
     except KeyboardInterrupt:
         print("org-analytics: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a query failed inside the engine: say so in one line
+    except Exception as exc:
+        from data_connectors.errors import WarehouseError, first_line  # loaded already by the failed command
+
+        if isinstance(exc, WarehouseError):
+            return _error(str(exc), 2)
         if os.environ.get("ORG_ANALYTICS_DEBUG"):
             raise
-        first = first_line(exc)
-        print(f"org-analytics: error: {type(exc).__name__}: {first} (set ORG_ANALYTICS_DEBUG=1 for details)", file=sys.stderr)
-        return 1
+        # a query failed inside the engine: say so in one line
+        return _error(f"{type(exc).__name__}: {first_line(exc)} (set ORG_ANALYTICS_DEBUG=1 for details)", 1)
 
 
 if __name__ == "__main__":

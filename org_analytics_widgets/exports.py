@@ -1,4 +1,5 @@
-"""Exports written by the engine: a filtered table streamed to CSV or Parquet in notebooks/exports/.
+"""Exports written by the engine: a filtered table streamed to CSV or Parquet in exports/ of the
+kernel's working directory (the server's runtime folder, see ``server.runtime_folder``).
 
 The engine writes the file itself (DuckDB ``COPY ... TO``; other Ibis backends stream Arrow
 batches), so the kernel never holds the exported rows. Files get random names (``uuid4().hex``
@@ -6,7 +7,7 @@ plus the extension, nothing else, to match Voilà's strict ``file_allowlist``), 
 temporary name and renamed when complete, and exports older than 30 minutes are deleted on each
 export (anyone who knows a name can fetch it).
 
->>> result = export_table(wh.con, expr, "csv", Path("notebooks/exports"))   # doctest: +SKIP
+>>> result = export_table(wh.con, expr, "csv", Path("exports"))   # doctest: +SKIP
 >>> download_link_html(result, "usage_items_2026-03.csv", rows=12345)        # doctest: +SKIP
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Export:
 
 
 def default_exports_dir() -> Path:
-    """``exports/`` under the kernel's working directory (the notebook's folder under Voilà)."""
+    """``exports/`` under the kernel's working directory (the server's runtime folder under Voilà)."""
     return Path.cwd() / EXPORTS_DIR
 
 

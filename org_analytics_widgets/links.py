@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 DASHBOARD_NOTEBOOK = "org_analytics.ipynb"
 AGENT_NOTEBOOK = "agent_analytics.ipynb"
-EXPORTS_DIR = "exports"  # under notebooks/, the kernel's working directory; served by voila/files
+EXPORTS_DIR = "exports"  # in the server's runtime folder, the kernels' working directory; served by voila/files
 
 
 def dashboard_url(month: str | None = None) -> str:
@@ -20,5 +20,5 @@ def agent_url(agent_id: str, month: str) -> str:
 
 
 def export_url(filename: str) -> str:
-    """A file written to notebooks/exports/, as served by Voilà's allow-listed files route."""
+    """A file written to the runtime folder's exports/, as served by Voilà's allow-listed files route."""
     return f"../files/{EXPORTS_DIR}/{filename}"

@@ -1,4 +1,10 @@
-"""The served app: Voilà over ``notebooks/``, narrowed to the two app pages.
+"""The served app: Voilà over a private runtime folder, narrowed to the two app pages.
+
+Each server copies the two app notebooks (shipped in the package as ``app_notebooks/``) into a
+fresh private folder that also holds ``exports/`` and serves that folder: the kernels' working
+directory is that folder, so exports never land in the installed package, and Voilà's preheated
+kernel pool (one per notebook in the folder) covers only the app pages. ``ORG_ANALYTICS_RUNTIME``
+names the folder to the kernels; it is removed when the server stops.
 
 Voilà's directory mode is what lets the dashboard link to the agent page, but it would also list
 the folder and render any notebook in it (the analysts' ones included). This app adds, in front
@@ -8,7 +14,14 @@ gone. Everything else is Voilà's standalone server, which refuses code executio
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
 
 from tornado import web
 from voila.app import Voila
@@ -16,6 +29,7 @@ from voila.app import Voila
 from .links import AGENT_NOTEBOOK, DASHBOARD_NOTEBOOK, EXPORTS_DIR
 
 PAGES = (DASHBOARD_NOTEBOOK, AGENT_NOTEBOOK)
+RUNTIME_ENV_VAR = "ORG_ANALYTICS_RUNTIME"
 
 
 class _ToDashboard(web.RequestHandler):
@@ -44,12 +58,11 @@ class OrgAnalyticsVoila(Voila):
         ]
 
 
-def voila_arguments(notebooks: str, port: int, open_browser: bool, idle_timeout: int = 600) -> list[str]:
+def voila_arguments(port: int, open_browser: bool, idle_timeout: int = 600) -> list[str]:
     """Read-only serving: sources stripped, tracebacks hidden, idle kernels culled, kernels
     preheated (see app_request), and only uuid-named CSV/Parquet exports downloadable (no ``/``
     or ``.`` in the name part)."""
     return [
-        notebooks,
         f"--port={port}", "--Voila.ip=127.0.0.1",
         *([] if open_browser else ["--no-browser"]),
         "--strip_sources=True", "--theme=light",
@@ -64,8 +77,30 @@ def voila_arguments(notebooks: str, port: int, open_browser: bool, idle_timeout:
     ]
 
 
+@contextlib.contextmanager
+def runtime_folder() -> Iterator[Path]:
+    """A fresh private folder (0700) holding the two app notebooks and ``exports/``; removed on exit.
+
+    >>> with runtime_folder() as folder:               # doctest: +SKIP
+    ...     sorted(p.name for p in folder.iterdir())
+    ['agent_analytics.ipynb', 'exports', 'org_analytics.ipynb']
+    """
+    folder = Path(tempfile.mkdtemp(prefix="org-analytics-"))
+    try:
+        shipped = resources.files(__package__) / "app_notebooks"
+        for page in PAGES:
+            (folder / page).write_bytes((shipped / page).read_bytes())
+        (folder / EXPORTS_DIR).mkdir(mode=0o700)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
-    OrgAnalyticsVoila.launch_instance(argv if argv is not None else sys.argv[1:])
+    """Serve a new runtime folder with ``voila_arguments``; Voilà stops on SIGTERM or Ctrl-C."""
+    with runtime_folder() as folder:
+        os.environ[RUNTIME_ENV_VAR] = str(folder)  # the kernels inherit the server's environment
+        OrgAnalyticsVoila.launch_instance([str(folder), *(argv if argv is not None else sys.argv[1:])])
 
 
 if __name__ == "__main__":
