@@ -187,24 +187,28 @@ def test_parquet_table_in_two_forms_is_ambiguous(tmp_path):
         connect(f"parquet://{out}")
 
 
-def test_parquet_session_reads_its_files_and_writes_only_exports(tmp_path, monkeypatch):
+def test_parquet_session_reads_its_files_and_writes_only_into_writable_dirs(tmp_path, monkeypatch):
     con, out = _items_parquet(tmp_path)
     con.execute(f"COPY usage_items TO '{out / 'usage_items-2026-09.parquet'}' (FORMAT parquet)")
     con.close()
     monkeypatch.chdir(tmp_path)
-    wh = connect(f"parquet://{out}")
+    (tmp_path / "exports").mkdir()
+    wh = connect(f"parquet://{out}", writable_dirs=[tmp_path / "out"])
     before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
     for statement in (f"COPY (SELECT 1 AS x) TO '{out / 'new.parquet'}'",            # a new file by the data
                       f"COPY (SELECT 1 AS x) TO '{out / 'projects.parquet'}'",       # overwrite a data file
+                      f"COPY (SELECT 1 AS x) TO '{tmp_path / 'exports' / 'x.csv'}'",  # no app folder by default
                       "SELECT * FROM read_csv('/etc/passwd')",                      # read another file
                       f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
                       "SET enable_external_access = true"):
         with pytest.raises(Exception, match="(?i)permission|cannot change"):
             wh.con.raw_sql(statement)
     assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
-    (tmp_path / "exports").mkdir()
-    wh.con.raw_sql(f"COPY (FROM usage_items) TO '{tmp_path / 'exports' / 'x.csv'}'")  # exports are allowed
+    (tmp_path / "out").mkdir()
+    wh.con.raw_sql(f"COPY (FROM usage_items) TO '{tmp_path / 'out' / 'x.csv'}'")  # a writable dir
     assert wh.usage_items.cost.sum().execute() == 8.0
+    wh.reconnect()  # opened again as connect() did: the same writable dirs
+    wh.con.raw_sql(f"COPY (FROM usage_items) TO '{tmp_path / 'out' / 'y.csv'}'")
     wh.close()
 
 

@@ -16,7 +16,7 @@ URL forms::
 
 File layout::
 
-    source = "duckdb:usage.duckdb"     # a duckdb:, parquet: or postgres: URL; a relative path is
+    source = "duckdb:usage.duckdb"     # a duckdb:, parquet:, postgres: or ibis+ URL; a relative path is
                                        # relative to the mapping file's folder
     [projects]                         # one selection ...
     from = "teams"                     # a source table
@@ -63,24 +63,20 @@ import functools
 import operator
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
 
-from .errors import WarehouseError, did_you_mean, first_line
-from .schema import TABLES
-from .warehouse import (
-    configure_duckdb,
-    Warehouse,
-    _file_location,
-    open_duckdb_file,
-    _parquet_source,
-    from_tables,
-    url_scheme,
-)
+from ..errors import WarehouseError, did_you_mean, first_line
+from ..registry import GENERIC_PREFIX
+from ..schema import TABLES
+from ..url import WarehouseURL, parse_url
+from ..warehouse import Warehouse, configure_duckdb, from_tables, lock_duckdb, open_duckdb_file
+from .parquet import files_of, table_source
 
-ADAPTERS = Path(__file__).resolve().parent / "adapters"
+ADAPTERS = Path(__file__).resolve().parent.parent / "adapters"
 NULLABLE = {
     "projects": {"color", "monthly_budget", "archived_at"},
     "agents": set(),
@@ -131,20 +127,23 @@ class _Source:
         return self._tables[name]
 
 
-def _source_path(url: str, base: Path) -> Path:
-    path = Path(_file_location(url)).expanduser()
+def _source_path(url: WarehouseURL, base: Path) -> Path:
+    if not url.location:
+        raise WarehouseError(f"the source URL {url.redacted!r} names no path")
+    path = Path(url.location).expanduser()
     return path if path.is_absolute() else (base / path).resolve()
 
 
-def _duckdb_source(url: str, base: Path) -> _Source:
+def _duckdb_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path]) -> _Source:
     path = _source_path(url, base)
     if not path.is_file():
         raise WarehouseError(f"no DuckDB file at {path}")
     con = open_duckdb_file(path)
+    lock_duckdb(con, [path], writable_dirs)  # the file's views may read nothing else
     return _Source(f"DuckDB file {path}", con, con.list_tables(), con.table)
 
 
-def _parquet_folder_source(url: str, base: Path) -> _Source:
+def _parquet_folder_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path]) -> _Source:
     folder = _source_path(url, base)
     if not folder.is_dir():
         raise WarehouseError(f"no folder at {folder}")
@@ -153,37 +152,47 @@ def _parquet_folder_source(url: str, base: Path) -> _Source:
     names |= {p.name.split("-", 1)[0] for p in folder.glob("*-*.parquet") if p.is_file()}
     con = ibis.duckdb.connect()
     configure_duckdb(con.con)
+    # tables are read on demand, so the session may read any Parquet file under the folder
+    lock_duckdb(con, files_of(str(folder / "**" / "*.parquet")), writable_dirs)
 
     def read(name: str) -> ibis.Table:
-        return con.read_parquet(_parquet_source(folder, name), table_name=name, hive_partitioning=True,
+        return con.read_parquet(files_of(table_source(folder, name)), table_name=name, hive_partitioning=True,
                                 union_by_name=True)
 
     return _Source(f"Parquet folder {folder}", con, sorted(names), read)
 
 
-def _postgres_source(url: str, base: Path) -> _Source:
-    from .postgres import _parse, connect_read_only
+def _postgres_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path]) -> _Source:
+    from .postgres import connect_read_only, parse_conninfo
 
-    where = _parse(url)
-    con, target = connect_read_only(where)
+    where = parse_conninfo(url)
+    con = connect_read_only(where)
     schema = where["schema"]
-    return _Source(f"PostgreSQL {target} (schema {schema!r})", con, con.list_tables(database=schema),
+    return _Source(f"PostgreSQL {where['target']} (schema {schema!r})", con, con.list_tables(database=schema),
                    lambda name: con.table(name, database=schema), unseen=", or the role may not read it")
+
+
+def _ibis_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path]) -> _Source:
+    from .ibis_generic import open_connection
+
+    con, shown = open_connection(url)
+    return _Source(shown, con, con.list_tables(), con.table, unseen=", or the credentials may not read it")
 
 
 _SOURCES = {"duckdb": _duckdb_source, "parquet": _parquet_folder_source, "postgres": _postgres_source,
             "postgresql": _postgres_source}
 
 
-def _open_source(url: str, base: Path, err: _Err) -> _Source:
-    scheme = url_scheme(url)
-    if scheme == "mapping":
+def _open_source(text: str, base: Path, err: _Err, writable_dirs: Sequence[Path]) -> _Source:
+    url = parse_url(text)
+    if url.scheme == "mapping":
         raise err("source", "is itself a mapping: name the warehouse the mapping reads")
-    if scheme not in _SOURCES:
-        raise err("source", f"unsupported source URL scheme {scheme or '(none)'!r}: use duckdb:, parquet: or "
-                            "postgres: URLs")
+    opener = _ibis_source if url.scheme.startswith(GENERIC_PREFIX) else _SOURCES.get(url.scheme)
+    if opener is None:
+        raise err("source", f"unsupported source URL scheme {url.scheme or '(none)'!r}: use duckdb:, parquet:, "
+                            "postgres: or ibis+ URLs")
     try:
-        return _SOURCES[scheme](url, base)
+        return opener(url, base, writable_dirs)
     except WarehouseError as exc:
         raise err("source", str(exc)) from None
 
@@ -540,21 +549,18 @@ class _Mapping:
 
 
 # -- opening -----------------------------------------------------------------------------------------
-def _parse_url(url: str) -> tuple[Path, str | None]:
+def _mapping_file(url: WarehouseURL) -> tuple[Path, str | None]:
     """The mapping file and the source URL given after ``?source=`` (None when not given)."""
-    location, _, query = url.partition(":")[2].partition("?")
     source = None
-    if query:
-        if not query.startswith("source="):
-            raise WarehouseError(f"unknown option in the mapping URL {url!r}: the only option is ?source=URL")
-        source = query.removeprefix("source=")
+    if url.query:
+        if not url.query.startswith("source="):
+            raise WarehouseError(f"unknown option in the mapping URL {url.redacted!r}: the only option is ?source=URL")
+        source = url.query.removeprefix("source=")
         if not source:
-            raise WarehouseError(f"empty ?source= in the mapping URL {url!r}")
-    location = location.removeprefix("//")  # mapping:///abs, mapping://relative
-    if location.startswith("/"):
-        location = "/" + location.lstrip("/")
+            raise WarehouseError(f"empty ?source= in the mapping URL {url.redacted!r}")
+    location = url.location
     if not location:
-        raise WarehouseError(f"the mapping URL {url!r} names no file: use mapping:///path/mapping.toml")
+        raise WarehouseError(f"the mapping URL {url.redacted!r} names no file: use mapping:///path/mapping.toml")
     if "/" not in location and not location.endswith(".toml"):
         packaged = ADAPTERS / f"{location}.toml"
         if not packaged.is_file():
@@ -594,9 +600,10 @@ def _probe(con: ibis.BaseBackend, raw: dict[str, ibis.Table], err: _Err) -> None
             raise err(name, f"the source rejects its query: {first_line(exc)}") from None
 
 
-def open_warehouse(url: str) -> Warehouse:
-    """Open the mapping's source read-only and expose the mapped canonical tables (validated)."""
-    path, source_url = _parse_url(url)
+def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> Warehouse:
+    """Open the mapping's source read-only and expose the mapped canonical tables (validated).
+    A DuckDB source (file or Parquet folder) is locked, writing only into ``writable_dirs``."""
+    path, source_url = _mapping_file(url)
     spec = load_mapping(path)
     err = _Err(path)
     base = Path.cwd()  # a source given in the URL is relative to where the command runs
@@ -605,12 +612,12 @@ def open_warehouse(url: str) -> Warehouse:
         if not isinstance(source_url, str) or not source_url:
             raise err("source", 'names no source warehouse: write source = "duckdb:///path/file.duckdb" '
                                 "or add ?source=URL to the mapping URL")
-    source = _open_source(source_url, base, err)
+    source = _open_source(source_url, base, err, writable_dirs)
     try:
         mapping = _Mapping(spec, source, err)
         raw = {name: mapping.table(name) for name in TABLES}
         _probe(source.con, raw, err)
-        return from_tables(source.con, url, raw)
+        return from_tables(source.con, url.text, raw)
     except BaseException:
         source.con.disconnect()
         raise

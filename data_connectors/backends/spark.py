@@ -45,13 +45,14 @@ import socket
 import threading
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import ibis
 
-from .errors import WarehouseError, first_line
-from .schema import TABLES
-from .warehouse import Warehouse, from_tables
+from ..errors import WarehouseError, first_line
+from ..schema import TABLES
+from ..url import WarehouseURL, redact
+from ..warehouse import Warehouse, from_tables
 
 FORMS = "spark://local[2]?path=/dir, spark://local[2]?database=name or sc://host:15002?path=/dir"
 INSTALL = "pip install 'org-analytics[spark]'"
@@ -67,7 +68,7 @@ _LOCAL_CONF = {
     "spark.log.level": "ERROR",
     # without it the JVM prints its default logging banner and warnings on every start
     "spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile="
-    + (Path(__file__).resolve().parent / "spark-log4j2.properties").as_uri(),
+    + (Path(__file__).resolve().parent.parent / "spark-log4j2.properties").as_uri(),
 }
 # ids in Hive-style partition folders stay strings ("123" is a project id, not a number)
 _RUNTIME_CONF = {"spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
@@ -76,51 +77,44 @@ _sessions: dict[str, object] = {}
 _lock = threading.Lock()
 
 
-def _redact(url: str) -> str:
-    """The URL without Spark Connect secrets (``;token=...``) for error messages."""
-    return re.sub(r"(;\s*token=)[^;?]*", r"\1***", url, flags=re.IGNORECASE)
-
-
-def parse_url(url: str) -> dict:
+def parse_spark(url: WarehouseURL) -> dict:
     """``{"kind": "local"|"connect", "master"|"remote": str, "path"|"database": str, "format", "conf"}``."""
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in ("spark", "sc"):
-        raise WarehouseError(f"not a Spark URL: {_redact(url)!r}: use {FORMS}")
-    head, _, query = rest.partition("?")
+    if url.scheme not in ("spark", "sc") or not url.netloc:
+        raise WarehouseError(f"not a Spark URL: {url.redacted!r}: use {FORMS}")
+    head = url.netloc + url.path
     options: dict[str, str] = {}
     conf: dict[str, str] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    for key, value in url.options:
         if key.startswith("spark."):
             conf[key] = value
         elif key in _OPTIONS:
             if key in options:
-                raise WarehouseError(f"option {key!r} is given twice in the Spark URL {_redact(url)!r}")
+                raise WarehouseError(f"option {key!r} is given twice in the Spark URL {url.redacted!r}")
             options[key] = value
         else:
             raise WarehouseError(
-                f"unknown option {key!r} in the Spark URL {_redact(url)!r}: use path=, database=, format= "
+                f"unknown option {key!r} in the Spark URL {url.redacted!r}: use path=, database=, format= "
                 "or a spark.* setting"
             )
     where = {"conf": conf, "format": options.get("format") or "parquet"}
     if where["format"] not in _FORMATS:
         raise WarehouseError(f"unknown format {where['format']!r} in the Spark URL: use format=parquet or format=delta")
-    if scheme == "spark":
+    if url.scheme == "spark":
         if not _LOCAL_MASTER.match(head):
             raise WarehouseError(
-                f"unsupported Spark master {head!r} in {_redact(url)!r}: use spark://local[N] (N threads, or *) "
+                f"unsupported Spark master {head!r} in {url.redacted!r}: use spark://local[N] (N threads, or *) "
                 "for local mode or sc://host:15002 for a cluster's Spark Connect endpoint"
             )
         where.update(kind="local", master=head)
     else:
         host = head.split("/", 1)[0]
         if not host:
-            raise WarehouseError(f"the Spark Connect URL {_redact(url)!r} names no host: use sc://host:15002?path=/dir")
+            raise WarehouseError(f"the Spark Connect URL {url.redacted!r} names no host: use sc://host:15002?path=/dir")
         where.update(kind="connect", remote=f"sc://{head}")
     path, database = options.get("path"), options.get("database")
     if (path is None) == (database is None) or not (path or database):
         raise WarehouseError(
-            f"the Spark URL {_redact(url)!r} needs exactly one of path=DIR (Parquet/Delta tables) "
+            f"the Spark URL {url.redacted!r} needs exactly one of path=DIR (Parquet/Delta tables) "
             f"or database=NAME (catalog tables): use {FORMS}"
         )
     if database is not None and not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?", database):
@@ -233,7 +227,7 @@ def _session(where: dict):
         else:
             _check_reachable(where["remote"])
             builder = SparkSession.builder.remote(where["remote"])
-            target = f"Spark Connect at {_redact(where['remote'])}"
+            target = f"Spark Connect at {redact(where['remote'])}"
         try:
             with _jvm_stderr(where["kind"] == "local"):
                 session = builder.getOrCreate()
@@ -368,9 +362,10 @@ def _catalog_tables(con, session, database: str, views: list[str]) -> dict:
     return raw
 
 
-def open_warehouse(url: str) -> Warehouse:
-    """Open a Spark warehouse (see the module docstring for the URL grammar)."""
-    where = parse_url(url)
+def open_warehouse(url: WarehouseURL, **_options) -> Warehouse:
+    """Open a Spark warehouse (see the module docstring for the URL grammar; ``_options``: nothing
+    to lock, Spark reads through temporary views)."""
+    where = parse_spark(url)
     local = None
     if where.get("path") and where["kind"] == "local" and _is_local_path(where["path"]):
         # found before paying for a JVM, so a wrong folder fails at once
@@ -384,7 +379,7 @@ def open_warehouse(url: str) -> Warehouse:
             raw = _register_path(con, where, views, local)
         else:
             raw = _catalog_tables(con, session, where["database"], views)
-        return from_tables(con, url, raw)
+        return from_tables(con, url.text, raw)
     except BaseException:
         con.disconnect()
         raise
