@@ -1,41 +1,20 @@
 """Daily cost by service type (stacked bars) beside the month's split (doughnut), one shared legend."""
 from __future__ import annotations
 
-import html
-from datetime import date
-
-import bqplot as bq
-import ipywidgets as w
-import numpy as np
-import pandas as pd
-from traitlets import Instance
+import ipywidgets as widgets
 
 from ..colors import service_color, service_label
 from ..formatting import money
+from ..shaping import day_matrix
 from ..state import DashboardState
+from ._chart import Frame, StackedBars, doughnut, figure, show_slices, unit_scales
+from ._html import share_text
 from .batch import renders
 
 HIDDEN_SWATCH = "#CCCCCC"
-TOOLTIP_BOX = ('<div style="background:#fff;border:1px solid #ccc;border-radius:4px;padding:4px 8px;'
-               'font-size:12px;line-height:1.4">{}</div>')
 
 
-def day_label(day: date) -> str:
-    """``date(2026, 3, 1) -> 'Mar 1'``: ordinal x values, so no browser time zone can shift a day."""
-    return f"{day:%b} {day.day}"
-
-
-def day_title(day: date) -> str:
-    """``date(2026, 3, 1) -> 'Sun Mar 1'``: the weekday explains weekend dips in a tooltip."""
-    return f"{day:%a %b} {day.day}"
-
-
-def share_text(part: float, whole: float) -> str:
-    """``'12.5 %'`` of ``whole``; ``'–'`` when the whole is not positive (nothing to share)."""
-    return f"{part / whole * 100:.1f} %" if whole > 0 else "–"
-
-
-class CostOverview(w.VBox):
+class CostOverview(widgets.VBox):
     """Stacked daily bars and a doughnut of cost by service type; the legend hides a type in both.
 
     >>> overview = CostOverview(DashboardState(month="2026-03", latest_month="2026-03"))
@@ -44,42 +23,20 @@ class CostOverview(w.VBox):
     ('agent',)
     """
 
-    daily = Instance(pd.DataFrame, kw={"columns": ["date", "service_type", "cost"]},
-                     help="date, service_type, cost: one row per day per type")
-    totals = Instance(pd.DataFrame, kw={"columns": ["service_type", "cost"]},
-                      help="service_type, cost: ordered by cost, largest first")
+    daily = Frame(columns=("date", "service_type", "cost"), help="one row per day per type")
+    totals = Frame(columns=("service_type", "cost"), help="ordered by cost, largest first")
 
     def __init__(self, state: DashboardState, **kwargs):
         self.state = state
-        self._days: list[date] = []
-        self._bar_types: list[str] = []
-        self.legend_buttons: dict[str, w.Button] = {}
-
-        x = bq.OrdinalScale()
-        y = bq.LinearScale()
-        self.bar_tooltip = w.HTML()
-        self.bars = bq.Bars(x=[], y=[], scales={"x": x, "y": y}, type="stacked", color_mode="element",
-                            padding=0.2, stroke="white", stroke_width=0.5, tooltip=self.bar_tooltip)
-        self.bars.on_hover(self._on_bar_hover)
-        axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=8),
-                bq.Axis(scale=y, side="left", tick_format="$,.2~f", grid_lines="dashed")]
-        bar_figure = bq.Figure(
-            marks=[self.bars], axes=axes,
-            fig_margin={"top": 10, "bottom": 30, "left": 70, "right": 10}, animation_duration=250,
-            display_toolbar=False,
-            layout=w.Layout(flex="2 1 520px", min_width="320px", height="340px"),
-        )
-        unit = bq.LinearScale(min=0, max=1)
-        self.pie = bq.Pie(sizes=[], labels=[], colors=[], radius=120, inner_radius=72, display_labels="none",
-                          stroke="white", scales={"x": unit, "y": unit},
-                          tooltip=bq.Tooltip(fields=["label"], show_labels=False))
-        pie_figure = bq.Figure(marks=[self.pie], fig_margin={"top": 0, "bottom": 0, "left": 0, "right": 0},
-                               animation_duration=250, display_toolbar=False,
-                               layout=w.Layout(flex="1 1 280px", height="300px"))
-        self.legend = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.legend_buttons: dict[str, widgets.Button] = {}
+        self.bar_chart = StackedBars(layout={"flex": "2 1 520px", "min_width": "320px", "height": "340px"})
+        self.bars, self.bar_tooltip = self.bar_chart.bars, self.bar_chart.tooltip
+        self.pie = doughnut(120, 72, unit_scales())
+        pie_figure = figure([self.pie], {"flex": "1 1 280px", "height": "300px"})
+        self.legend = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.legend.add_class("oa-service-legend")
-        charts = w.HBox([bar_figure, pie_figure], layout=w.Layout(flex_flow="row wrap", align_items="center",
-                                                                  width="100%"))
+        charts = widgets.HBox([self.bar_chart.figure, pie_figure],
+                              layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"))
         super().__init__([self.legend, charts], **kwargs)
         self.add_class("oa-cost-overview-widget")
         self.observe(self._on_data, names=["daily", "totals"])
@@ -105,20 +62,6 @@ class CostOverview(w.VBox):
         else:
             self.state.hidden_service_types = (*hidden, service_type)
 
-    def _on_bar_hover(self, _mark, content: dict) -> None:
-        """Fill the tooltip for the hovered bar; indices come from the browser, so check them."""
-        data = content.get("data") or {}
-        day, sub = data.get("index"), data.get("subIndex")
-        if not (isinstance(day, int) and isinstance(sub, int)
-                and 0 <= day < len(self._days) and 0 <= sub < len(self._bar_types)):
-            return
-        service_type = self._bar_types[sub]
-        cost = float(self.bars.y[sub][day])
-        self.bar_tooltip.value = TOOLTIP_BOX.format(
-            f'<b style="color:{service_color(service_type)}">{html.escape(service_label(service_type))}</b><br>'
-            f"{html.escape(day_title(self._days[day]))}<br>{html.escape(money(cost))}"
-        )
-
     # -- rendering ----------------------------------------------------------------------
     @renders
     def _on_data(self, _change=None) -> None:
@@ -130,10 +73,10 @@ class CostOverview(w.VBox):
         self.legend.children = list(self.legend_buttons.values())
         self._render()
 
-    def _make_button(self, service_type: str) -> w.Button:
-        button = w.Button(description=service_label(service_type),
-                          layout=w.Layout(width="auto", margin="2px 6px 2px 0", border_top="1px solid #ddd",
-                                          border_right="1px solid #ddd", border_bottom="1px solid #ddd"))
+    def _make_button(self, service_type: str) -> widgets.Button:
+        button = widgets.Button(description=service_label(service_type),
+                                layout=widgets.Layout(width="auto", margin="2px 6px 2px 0", border_top="1px solid #ddd",
+                                                      border_right="1px solid #ddd", border_bottom="1px solid #ddd"))
         button.add_class("oa-legend-item")
         button.on_click(lambda _: self._toggle(service_type))
         return button
@@ -155,23 +98,14 @@ class CostOverview(w.VBox):
     def _render_bars(self, visible: list[str]) -> None:
         daily = self.daily
         days = sorted(set(daily["date"]))
-        matrix = (daily.assign(cost=daily["cost"].astype(float))
-                  .pivot_table(index="service_type", columns="date", values="cost", aggfunc="sum", fill_value=0.0)
-                  .reindex(index=visible, columns=days, fill_value=0.0))
-        self._days, self._bar_types = days, visible
-        labels = [day_label(d) for d in days]
-        with self.bars.hold_sync():
-            self.bars.x = labels if visible else []
-            self.bars.y = matrix.to_numpy(dtype=float) if visible and days else np.zeros((0, 0))
-            self.bars.colors = [service_color(t) for t in visible]
-            self.bars.labels = [service_label(t) for t in visible]
+        matrix = day_matrix(daily[daily["service_type"].isin(visible)], "service_type", "cost", visible, days)
+        self.bar_chart.show(days, [service_label(t) for t in visible], [service_color(t) for t in visible], matrix)
 
     def _render_pie(self, visible: list[str]) -> None:
         totals = self.totals
         cost = dict(zip(totals["service_type"].astype(str), totals["cost"].astype(float)))
         whole = sum(max(c, 0.0) for c in cost.values())
-        with self.pie.hold_sync():
-            self.pie.sizes = [max(cost.get(t, 0.0), 0.0) for t in visible]
-            self.pie.colors = [service_color(t) for t in visible]
-            self.pie.labels = [f"{service_label(t)}: {money(cost.get(t, 0.0))} "
-                               f"({share_text(cost.get(t, 0.0), whole)} of the month)" for t in visible]
+        costs = [cost.get(t, 0.0) for t in visible]
+        show_slices(self.pie, costs, [service_color(t) for t in visible],
+                    [f"{service_label(t)}: {money(c)} ({share_text(c, whole)} of the month)"
+                     for t, c in zip(visible, costs)])

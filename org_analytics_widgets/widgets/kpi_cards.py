@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 from typing import Callable, NamedTuple
 
-import ipywidgets as w
+import ipywidgets as widgets
 from traitlets import Bool, Dict, Unicode
 
 from ..formatting import change, compact, exact, money, money_compact
@@ -39,7 +39,7 @@ CARDS = (
 )
 
 
-class KpiCards(w.HBox):
+class KpiCards(widgets.HBox):
     """Cards from ``values`` (by default the snapshot's six KPIs) and, when given, ``previous``
     (the same numbers for the comparison period)."""
 
@@ -50,11 +50,11 @@ class KpiCards(w.HBox):
 
     def __init__(self, cards: tuple[Card, ...] = CARDS, **kwargs):
         self.spec = cards
-        self.cards = {card.key: w.HTML() for card in cards}
+        self.cards = {card.key: widgets.HTML() for card in cards}
         for key, card in self.cards.items():
             card.add_class("oa-kpi")
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
-        super().__init__(list(self.cards.values()), layout=w.Layout(flex_flow="row wrap"), **kwargs)
+        super().__init__(list(self.cards.values()), layout=widgets.Layout(flex_flow="row wrap"), **kwargs)
         self.add_class("oa-kpis")
         self.observe(self._render, names=["values", "previous", "previous_label", "stale"])
         self._render()

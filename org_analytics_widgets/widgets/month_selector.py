@@ -3,24 +3,25 @@ from __future__ import annotations
 
 import html
 
-import ipywidgets as w
+import ipywidgets as widgets
 
 from ..formatting import month_label
 from ..period import shift_month
 from ..state import DashboardState
 
 
-class MonthSelector(w.HBox):
+class MonthSelector(widgets.HBox):
     """``‹  March 2026  ›  ⟳``: next is disabled at the current month."""
 
     def __init__(self, state: DashboardState, **kwargs):
         self.state = state
-        self.previous_button = w.Button(icon="chevron-left", description="", tooltip="Previous month",
-                                        layout=w.Layout(width="40px"))
-        self.next_button = w.Button(icon="chevron-right", description="", tooltip="Next month",
-                                    layout=w.Layout(width="40px"))
-        self.refresh_button = w.Button(icon="refresh", description="Refresh", tooltip="Re-run this month's queries")
-        self.label = w.HTML(layout=w.Layout(min_width="150px", justify_content="center"))
+        self.previous_button = widgets.Button(icon="chevron-left", description="", tooltip="Previous month",
+                                              layout=widgets.Layout(width="40px"))
+        self.next_button = widgets.Button(icon="chevron-right", description="", tooltip="Next month",
+                                          layout=widgets.Layout(width="40px"))
+        self.refresh_button = widgets.Button(icon="refresh", description="Refresh",
+                                             tooltip="Re-run this month's queries")
+        self.label = widgets.HTML(layout=widgets.Layout(min_width="150px", justify_content="center"))
         self.label.add_class("oa-month-label")
         for button, name in ((self.previous_button, "previous"), (self.next_button, "next"),
                              (self.refresh_button, "refresh")):
@@ -30,7 +31,7 @@ class MonthSelector(w.HBox):
         self.refresh_button.on_click(lambda _: self._refresh())
         super().__init__(
             [self.previous_button, self.label, self.next_button, self.refresh_button],
-            layout=w.Layout(align_items="center"),
+            layout=widgets.Layout(align_items="center"),
             **kwargs,
         )
         self.add_class("oa-month-selector")

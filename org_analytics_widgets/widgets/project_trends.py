@@ -1,25 +1,23 @@
 """Daily cost per project as lines in the projects' colours, filtered by one service type or all."""
 from __future__ import annotations
 
-import html
 import math
 from datetime import date
 
 import bqplot as bq
-import ipywidgets as w
-import numpy as np
-import pandas as pd
-from traitlets import Instance, List
+import ipywidgets as widgets
+from traitlets import List
 
 from ..colors import service_label
 from ..formatting import money
 from ..state import DashboardState
+from ._chart import (MONEY_TICKS, Frame, day_figure, day_scales, day_title, hovered, project_series,
+                     show_series)
+from ._html import legend_html, tooltip_html
 from .batch import renders
-from .cost_overview import TOOLTIP_BOX, day_label, day_title
-from .project_costs import legend_html, project_series
 
 
-class ProjectTrends(w.VBox):
+class ProjectTrends(widgets.VBox):
     """One line per project of ``trends``; the dropdown sets ``state.trend_service_type``.
 
     >>> trends = ProjectTrends(DashboardState(month="2026-03", latest_month="2026-03"))
@@ -27,10 +25,8 @@ class ProjectTrends(w.VBox):
     'agent'
     """
 
-    trends = Instance(pd.DataFrame, kw={"columns": ["date", "project_id", "cost"]},
-                      help="date, project_id, cost: one row per day per project")
-    projects = Instance(pd.DataFrame, kw={"columns": ["project_id", "name", "color"]},
-                        help="project_id, name, color: the order of the lines")
+    trends = Frame(columns=("date", "project_id", "cost"), help="one row per day per project")
+    projects = Frame(columns=("project_id", "name", "color"), help="the order of the lines")
     service_types = List(help="service types the dropdown offers after 'All'")
 
     def __init__(self, state: DashboardState, **kwargs):
@@ -38,26 +34,18 @@ class ProjectTrends(w.VBox):
         self._syncing = False
         self._days: list[date] = []
         self._line_names: list[str] = []
-        self.dropdown = w.Dropdown(options=[("All", "")], value="", description="Service type",
-                                   style={"description_width": "initial"}, layout=w.Layout(width="280px"))
+        self.dropdown = widgets.Dropdown(options=[("All", "")], value="", description="Service type",
+                                         style={"description_width": "initial"}, layout=widgets.Layout(width="280px"))
         self.dropdown.add_class("oa-trend-service-type")
-        x = bq.OrdinalScale()
-        y = bq.LinearScale()
-        self.line_tooltip = w.HTML()
-        self.lines = bq.Lines(x=[], y=[], scales={"x": x, "y": y}, marker="circle", marker_size=16, stroke_width=2,
+        self.line_tooltip = widgets.HTML()
+        self.lines = bq.Lines(x=[], y=[], scales=day_scales(), marker="circle", marker_size=16, stroke_width=2,
                               tooltip=self.line_tooltip)
         self.lines.on_hover(self._on_hover)
-        axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=8),
-                bq.Axis(scale=y, side="left", tick_format="$,.2~f", grid_lines="dashed")]
-        self.figure = bq.Figure(
-            marks=[self.lines], axes=axes,
-            fig_margin={"top": 10, "bottom": 30, "left": 70, "right": 10}, animation_duration=250,
-            display_toolbar=False,
-            layout=w.Layout(width="100%", min_width="320px", height="320px", flex="0 0 320px"),  # never squeezed by the legend
-        )
-        self.legend = w.HTML()
+        self.figure = day_figure(self.lines, MONEY_TICKS,  # a fixed height: never squeezed by the legend
+                                 {"width": "100%", "min_width": "320px", "height": "320px", "flex": "0 0 320px"})
+        self.legend = widgets.HTML()
         self.legend.add_class("oa-trend-legend")
-        super().__init__([self.dropdown, self.figure, self.legend], layout=w.Layout(flex="1 1 480px"), **kwargs)
+        super().__init__([self.dropdown, self.figure, self.legend], layout=widgets.Layout(flex="1 1 480px"), **kwargs)
         self.add_class("oa-project-trends-widget")
         self.dropdown.observe(self._on_dropdown, names=["value"])
         self.observe(self._on_types, names=["service_types"])
@@ -98,31 +86,22 @@ class ProjectTrends(w.VBox):
         """Name the hovered line, or the projects at the hovered point; browser data is checked."""
         data = content.get("data") or {}
         line, day, cost = data.get("index"), data.get("sub_index"), data.get("y")
-        if isinstance(line, int) and 0 <= line < len(self._line_names):
-            self.line_tooltip.value = TOOLTIP_BOX.format(f"<b>{html.escape(self._line_names[line])}</b>")
+        if hovered(line, len(self._line_names)):
+            self.line_tooltip.value = tooltip_html([self._line_names[line]])
             return
-        if not (isinstance(day, int) and 0 <= day < len(self._days) and isinstance(cost, (int, float))):
+        if not (hovered(day, len(self._days)) and isinstance(cost, (int, float))):
             return
         names = [name for name, row in zip(self._line_names, self.lines.y)
                  if math.isclose(float(row[day]), float(cost), rel_tol=1e-9, abs_tol=1e-12)]
-        if not names:
-            return
-        self.line_tooltip.value = TOOLTIP_BOX.format(
-            "<br>".join(f"<b>{html.escape(n)}</b>" for n in names)
-            + f"<br>{html.escape(day_title(self._days[day]))}<br>{html.escape(money(float(cost)))}"
-        )
+        if names:
+            self.line_tooltip.value = tooltip_html(names, day_title(self._days[day]), money(float(cost)))
 
     @renders
     def _render(self, _change=None) -> None:
         trends = self.trends
         days = sorted(set(trends["date"]))
-        order, names, colors, matrix = project_series(trends, self.projects, days)
+        _order, names, colors, matrix = project_series(trends, self.projects, days)
         self._days, self._line_names = days, names
-        labels = [day_label(d) for d in days]
-        with self.lines.hold_sync():
-            self.lines.x = labels if order else []
-            self.lines.y = matrix if order and days else np.zeros((0, 0))
-            self.lines.colors = colors
-            self.lines.labels = names
+        show_series(self.lines, days, names, colors, matrix)
         totals = matrix.sum(axis=1)
         self.legend.value = legend_html([(c, n, money(float(t))) for c, n, t in zip(colors, names, totals)])

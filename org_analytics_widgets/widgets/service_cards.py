@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 import re
 from datetime import date
+from typing import Protocol, runtime_checkable
 
 import bqplot as bq
-import ipywidgets as w
+import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 from traitlets import Instance, List, TraitError, Unicode, link, validate
@@ -19,10 +20,9 @@ from traitlets import Instance, List, TraitError, Unicode, link, validate
 from ..colors import PALETTE, service_color, service_label
 from ..formatting import compact, exact, money
 from ..shaping import day_matrix
-from ..snapshot import ServiceTypeCard
+from ._chart import MONEY_TICKS, Frame, StackedBars, day_figure, day_label, day_scales, known, project_series
+from ._html import legend_html
 from .batch import batch, renders
-from .cost_overview import TOOLTIP_BOX, day_label, day_title
-from .project_costs import known, legend_html, project_series
 
 VIEWS = (("Costs", "costs"), ("Requests", "requests"), ("Usage", "usage"))
 VIEW_VALUES = tuple(value for _, value in VIEWS)
@@ -73,75 +73,58 @@ def rule_label(rule: object, unit: object) -> str:
     return f"{known(rule) if known(rule) is not None else '–'} ({unit_label(unit)})"
 
 
-class StackedBars:
-    """A small stacked-bars figure over days with a hover tooltip; indices from the browser are checked."""
+@runtime_checkable
+class CardData(Protocol):
+    """What a card draws: any object with these attributes (``snapshot.ServiceTypeCard`` is one)."""
 
-    def __init__(self, value_text, tick_format: str, height: str = "220px"):
-        self._value_text = value_text
-        self._days: list[date] = []
-        self._names: list[str] = []
-        x, y = bq.OrdinalScale(), bq.LinearScale()
-        self.tooltip = w.HTML()
-        self.bars = bq.Bars(x=[], y=[], scales={"x": x, "y": y}, type="stacked", color_mode="element",
-                            padding=0.2, stroke="white", stroke_width=0.5, tooltip=self.tooltip)
-        self.bars.on_hover(self._on_hover)
-        axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=6),
-                bq.Axis(scale=y, side="left", tick_format=tick_format, grid_lines="dashed", num_ticks=5)]
-        self.figure = bq.Figure(marks=[self.bars], axes=axes, animation_duration=250, display_toolbar=False,
-                                fig_margin={"top": 10, "bottom": 30, "left": 60, "right": 10},
-                                layout=w.Layout(width="100%", height=height))
-
-    def show(self, days: list[date], names: list[str], colors: list[str], matrix: np.ndarray) -> None:
-        self._days, self._names = list(days), list(names)
-        with self.bars.hold_sync():
-            self.bars.x = [day_label(d) for d in days] if names else []
-            self.bars.y = matrix if names and days else np.zeros((0, 0))
-            self.bars.colors = list(colors)
-            self.bars.labels = list(names)
-
-    def _on_hover(self, _mark, content: dict) -> None:
-        data = content.get("data") or {}
-        day, sub = data.get("index"), data.get("subIndex")
-        if not (isinstance(day, int) and isinstance(sub, int)
-                and 0 <= day < len(self._days) and 0 <= sub < len(self._names)):
-            return
-        value = float(self.bars.y[sub][day])
-        self.tooltip.value = TOOLTIP_BOX.format(
-            f"<b>{html.escape(self._names[sub])}</b><br>{html.escape(day_title(self._days[day]))}<br>"
-            f"{html.escape(self._value_text(value))}"
-        )
+    service_type: str
+    cost: float
+    daily_cost_by_project: pd.DataFrame  # date, project_id, cost
+    daily_requests: pd.DataFrame  # date, requests
+    daily_usage: pd.DataFrame  # date, pricing_rule, unit, quantity
 
 
-class ServiceCard(w.VBox):
+def card_chart(kind: str, value_text, tick_format: str, height: str = "220px") -> StackedBars:
+    """A card's stacked bars over days, with the CSS classes ``oa-card-chart`` and ``oa-card-chart-<kind>``."""
+    chart = StackedBars(value_text, tick_format, {"width": "100%", "height": height},
+                        x_ticks=6, y_ticks=5, margin_left=60)
+    chart.figure.add_class("oa-card-chart")
+    chart.figure.add_class(f"oa-card-chart-{kind}")
+    return chart
+
+
+class ServiceCard(widgets.VBox):
     """One service type's card; the dropdown picks the view, validated as it may come from a browser.
 
-    >>> card = ServiceCard(ServiceTypeCard("agent", 2.0, pd.DataFrame(columns=["date", "project_id", "cost"]),
-    ...     pd.DataFrame(columns=["date", "requests"]), pd.DataFrame(columns=["date", "pricing_rule", "unit",
-    ...     "quantity"])))
+    >>> from types import SimpleNamespace
+    >>> card = ServiceCard(SimpleNamespace(service_type="agent", cost=2.0,
+    ...     daily_cost_by_project=pd.DataFrame(columns=["date", "project_id", "cost"]),
+    ...     daily_requests=pd.DataFrame(columns=["date", "requests"]),
+    ...     daily_usage=pd.DataFrame(columns=["date", "pricing_rule", "unit", "quantity"])))
     >>> card.view_dropdown.value = "usage"; card.view
     'usage'
     """
 
-    card = Instance(ServiceTypeCard, help="the service type's cost and daily series (snapshot.service_types)")
-    projects = Instance(pd.DataFrame, kw={"columns": ["project_id", "name", "color"]},
-                        help="project_id, name, color: names, colours and the order of the cost stacks")
+    card = Instance(CardData, help="the service type's cost and daily series (see CardData)")
+    projects = Frame(columns=("project_id", "name", "color"),
+                     help="names, colours and the order of the cost stacks")
     view = Unicode("costs", help="the view shown: costs, requests or usage")
 
-    def __init__(self, card: ServiceTypeCard, projects: pd.DataFrame | None = None, **kwargs):
-        self.header = w.HTML()
-        self.view_dropdown = w.Dropdown(options=list(VIEWS), value="costs", layout=w.Layout(width="120px"))
+    def __init__(self, card: CardData, projects: pd.DataFrame | None = None, **kwargs):
+        self.header = widgets.HTML()
+        self.view_dropdown = widgets.Dropdown(options=list(VIEWS), value="costs", layout=widgets.Layout(width="120px"))
         self.view_dropdown.add_class("oa-card-view")
-        self.chart_box = w.VBox(layout=w.Layout(width="100%"))
+        self.chart_box = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.chart_box.add_class("oa-card-charts")
-        self.legend = w.HTML()
+        self.legend = widgets.HTML()
         self.legend.add_class("oa-card-legend")
         self.cost_chart: StackedBars | None = None
         self.requests_figure: bq.Figure | None = None
         self.requests_line: bq.Lines | None = None
         self.usage_charts: dict[str, StackedBars] = {}
-        self._usage_boxes: dict[str, w.VBox] = {}
-        head = w.HBox([self.header, self.view_dropdown],
-                      layout=w.Layout(justify_content="space-between", align_items="center", width="100%"))
+        self._usage_boxes: dict[str, widgets.VBox] = {}
+        head = widgets.HBox([self.header, self.view_dropdown],
+                            layout=widgets.Layout(justify_content="space-between", align_items="center", width="100%"))
         super().__init__([head, self.chart_box, self.legend], **kwargs)
         self.add_class("oa-service-card")
         with self.hold_trait_notifications():
@@ -204,12 +187,10 @@ class ServiceCard(w.VBox):
         days = self.days()
         order, names, colors, matrix = project_series(frame, self.projects, days)
         if self.cost_chart is None:
-            self.cost_chart = StackedBars(money, "$,.2~f")
-            self.cost_chart.figure.add_class("oa-card-chart")
-            self.cost_chart.figure.add_class("oa-card-chart-costs")
+            self.cost_chart = card_chart("costs", money, MONEY_TICKS)
         self.cost_chart.show(days, names, colors, matrix)
         self.chart_box.children = [self.cost_chart.figure]
-        totals = matrix.sum(axis=1) if len(days) else np.zeros(len(order))
+        totals = matrix.sum(axis=1)
         self.legend.value = legend_html([(c, n, money(float(t))) for c, n, t in zip(colors, names, totals)])
 
     def _show_requests(self) -> None:
@@ -218,18 +199,13 @@ class ServiceCard(w.VBox):
         by_day = dict(zip(frame["date"], frame["requests"].astype(int)))
         counts = [int(by_day.get(d, 0)) for d in days]
         if self.requests_figure is None:
-            x, y = bq.OrdinalScale(), bq.LinearScale(min=0)
             self.requests_line = bq.Lines(
-                x=[], y=[], scales={"x": x, "y": y}, fill="bottom", fill_opacities=[0.25], stroke_width=2,
+                x=[], y=[], scales=day_scales(min=0), fill="bottom", fill_opacities=[0.25], stroke_width=2,
                 marker="circle", marker_size=10,
                 tooltip=bq.Tooltip(fields=["x", "y"], labels=["Day", "Requests"], formats=["", ",d"]),
             )
-            axes = [bq.Axis(scale=x, grid_lines="none", num_ticks=6),
-                    bq.Axis(scale=y, side="left", tick_format=",d", grid_lines="dashed")]
-            self.requests_figure = bq.Figure(marks=[self.requests_line], axes=axes, animation_duration=250,
-                                             display_toolbar=False,
-                                             fig_margin={"top": 10, "bottom": 30, "left": 60, "right": 10},
-                                             layout=w.Layout(width="100%", height="220px"))
+            self.requests_figure = day_figure(self.requests_line, ",d", {"width": "100%", "height": "220px"},
+                                              x_ticks=6, margin_left=60)
             self.requests_figure.add_class("oa-card-chart")
             self.requests_figure.add_class("oa-card-chart-requests")
         color = service_color(self.card.service_type)
@@ -256,42 +232,39 @@ class ServiceCard(w.VBox):
             of_unit = frame[frame["unit"] == unit]
             names = sorted(set(of_unit["rule"]))
             if unit not in self.usage_charts:
-                chart = StackedBars(lambda v, unit=unit: f"{exact(round(v, 10))} {unit}", ",~g", height="170px")
-                chart.figure.add_class("oa-card-chart")
-                chart.figure.add_class("oa-card-chart-usage")
+                chart = card_chart("usage", lambda v, unit=unit: f"{exact(round(v, 10))} {unit}", ",~g", "170px")
                 chart.figure.add_class(f"oa-usage-unit-{css_token(unit)}")
-                caption = w.HTML(f'<div class="oa-card-caption">Quantity in <b>{html.escape(unit)}</b></div>')
+                caption = widgets.HTML(f'<div class="oa-card-caption">Quantity in <b>{html.escape(unit)}</b></div>')
                 self.usage_charts[unit] = chart
-                self._usage_boxes[unit] = w.VBox([caption, chart.figure], layout=w.Layout(width="100%"))
+                self._usage_boxes[unit] = widgets.VBox([caption, chart.figure], layout=widgets.Layout(width="100%"))
             matrix = day_matrix(of_unit, "rule", "quantity", names, days)
             chart = self.usage_charts[unit]
             chart.figure.axes[1].tick_format = ",.3~s" if matrix.size and np.abs(matrix).max() >= 1000 else ",~g"
             chart.show(days, names, [palette[n] for n in names], matrix)
             boxes.append(self._usage_boxes[unit])
-            totals = matrix.sum(axis=1) if len(days) else np.zeros(len(names))
+            totals = matrix.sum(axis=1)
             legend += [(palette[n], n, f"{quantity_text(float(t))} {unit}") for n, t in zip(names, totals)]
         self.chart_box.children = boxes
         self.legend.value = legend_html(legend)
 
 
-class ServiceTypeCards(w.VBox):
+class ServiceTypeCards(widgets.VBox):
     """A card per entry of ``cards`` (``snapshot.service_types``), in that order; hidden when empty.
 
     >>> cards = ServiceTypeCards()
-    >>> cards.cards = snapshot.service_types; cards.projects = snapshot.projects    # doctest: +SKIP
+    >>> cards.show(snapshot.service_types, snapshot.projects)                        # doctest: +SKIP
     >>> list(cards.card_widgets)                                                     # doctest: +SKIP
     ['agent', 'text_generation', ...]
     """
 
-    cards = List(Instance(ServiceTypeCard), help="one ServiceTypeCard per service type, in display order")
-    projects = Instance(pd.DataFrame, kw={"columns": ["project_id", "name", "color"]},
-                        help="project_id, name, color: names and colours of the cost stacks")
+    cards = List(Instance(CardData), help="one card's data (CardData) per service type, in display order")
+    projects = Frame(columns=("project_id", "name", "color"), help="names and colours of the cost stacks")
 
     def __init__(self, **kwargs):
         self.card_widgets: dict[str, ServiceCard] = {}
-        self.grid = w.HBox(layout=w.Layout(flex_flow="row wrap", width="100%", align_items="stretch"))
+        self.grid = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="stretch"))
         self.grid.add_class("oa-service-grid")
-        super().__init__([w.HTML(CARDS_STYLE), self.grid], **kwargs)
+        super().__init__([widgets.HTML(CARDS_STYLE), self.grid], **kwargs)
         self.add_class("oa-service-cards")
         self.observe(self._render, names=["cards", "projects"])
         self._render()

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import html
 
-import ipywidgets as w
-import pandas as pd
-from traitlets import Instance, TraitError, Unicode, validate
+import ipywidgets as widgets
+from traitlets import TraitError, Unicode, validate
 
 from ..colors import project_color
 from ..formatting import exact, money
 from ..links import agent_url
 from ..period import PeriodError, parse_month
+from ._chart import Frame, known
 from .batch import renders
-from .project_costs import known
 
-COLUMNS = ["agent_id", "name", "project_id", "project_name", "project_color", "cost", "conversations", "requests"]
+COLUMNS = ("agent_id", "name", "project_id", "project_name", "project_color", "cost", "conversations", "requests")
 TABLE_STYLE = """<style>
 .oa-top-agents table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .oa-top-agents th { text-align: left; color: #666; font-weight: 600; font-size: 12px; padding: 6px 8px;
@@ -58,9 +57,10 @@ def agent_row_html(rank: int, row: dict, month: str) -> str:
     )
 
 
-class TopAgents(w.VBox):
+class TopAgents(widgets.VBox):
     """A table of ``agents`` (the snapshot's top agents, ranked); hidden when there are none.
 
+    >>> import pandas as pd
     >>> table = TopAgents(month="2026-03")
     >>> table.agents = pd.DataFrame([{"agent_id": "a1", "name": "Concierge", "project_id": "p1",
     ...     "project_name": "Support", "project_color": "#1F77B4", "cost": 3.0, "conversations": 2,
@@ -69,13 +69,11 @@ class TopAgents(w.VBox):
     True
     """
 
-    agents = Instance(pd.DataFrame, kw={"columns": COLUMNS},
-                      help="agent_id, name, project_id, project_name, project_color, cost, conversations, "
-                           "requests: ranked, at most 10 rows")
+    agents = Frame(columns=COLUMNS, help="ranked, at most 10 rows")
     month = Unicode("", help="YYYY-MM of the agents' numbers: the agent links open that month")
 
     def __init__(self, **kwargs):
-        self.table = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.table = widgets.HTML(layout=widgets.Layout(width="100%", overflow="auto"))
         self.table.add_class("oa-top-agents-table")
         super().__init__([self.table], **kwargs)
         self.add_class("oa-top-agents")

@@ -11,15 +11,16 @@ import html
 import math
 from datetime import date
 
-import ipywidgets as w
+import ipywidgets as widgets
 import pandas as pd
 from ipywidgets import CallbackDispatcher
-from traitlets import Dict, Enum, Float, Instance, Int, TraitError, Tuple, Unicode
+from traitlets import Dict, Enum, Float, Int, TraitError, Tuple, Unicode, validate
 
+from ..filters import COLUMNS, KINDS, OPTION_FILTERS, SORTABLE, default_filters
 from ..formatting import money
-from ..metrics.tables import COLUMNS, KINDS, OPTION_FILTERS, SORTABLE, default_filters
+from ..state import STATUSES
+from ._chart import Frame, check_columns, day_title, known
 
-STATUSES = ("loading", "ready", "empty", "error")
 NOUN = {"requests": "requests", "items": "items"}
 FILTER_LABELS = {
     "project_id": ("Project", "All projects", "oa-filter-project"),
@@ -58,17 +59,6 @@ STYLE = """<style>
 </style>"""
 
 
-def _known(value):
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
 def _trim(number: float, digits: int) -> str:
     text = f"{number:,.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -76,7 +66,7 @@ def _trim(number: float, digits: int) -> str:
 
 def cell_text(column: str, value, row: dict | None = None) -> str:
     """The text shown for one cell (not escaped); null shows as an en dash."""
-    value = _known(value)
+    value = known(value)
     if value is None:
         return "–"
     if column == "time":
@@ -88,7 +78,7 @@ def cell_text(column: str, value, row: dict | None = None) -> str:
     if column == "unit_price":
         return "$" + _trim(float(value), 8) if value >= 0 else "-$" + _trim(-float(value), 8)
     if column == "quantity":
-        unit = _known((row or {}).get("unit"))
+        unit = known((row or {}).get("unit"))
         return _trim(float(value), 6) + (f" {unit}" if unit else "")
     return str(value)
 
@@ -113,18 +103,18 @@ def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> st
                 classes.append("oa-num")
             if column == "request_id":
                 classes.append("oa-mono")
-            if _known(row.get(column)) is None:
+            if known(row.get(column)) is None:
                 classes.append("oa-null")
             title = ""
-            if column == "project" and _known(row.get("project_id")) is not None:
+            if column == "project" and known(row.get("project_id")) is not None:
                 title = f' title="{html.escape(str(row["project_id"]))}"'
-            elif column == "agent" and _known(row.get("agent_id")) is not None:
+            elif column == "agent" and known(row.get("agent_id")) is not None:
                 title = f' title="{html.escape(str(row["agent_id"]))}"'
-            elif column == "cost" and _known(row.get("cost")) is not None:
+            elif column == "cost" and known(row.get("cost")) is not None:
                 title = f' title="{html.escape(repr(float(row["cost"])))}"'
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}{title}>{html.escape(text)}</td>")
-        row_id = html.escape(str(_known(row.get(id_column)) or ""))
+        row_id = html.escape(str(known(row.get(id_column)) or ""))
         body.append(f'<tr class="oa-table-row" data-id="{row_id}">{"".join(cells)}</tr>')
     return (f'<table class="oa-table oa-table-{kind}"><thead><tr>{"".join(head)}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
@@ -139,20 +129,20 @@ def pager_text(page: int, page_size: int, total: int) -> str:
     return f"rows {first:,}–{last:,} of {total:,}"
 
 
-def _dropdown(css: str, description: str = "") -> w.Dropdown:
-    dd = w.Dropdown(options=[("", "")], value="", description=description,
-                    style={"description_width": "initial"})
+def _dropdown(css: str, description: str = "") -> widgets.Dropdown:
+    dd = widgets.Dropdown(options=[("", "")], value="", description=description,
+                          style={"description_width": "initial"})
     dd.add_class(css)
     return dd
 
 
-def _button(text: str, css: str, tooltip: str = "") -> w.Button:
-    b = w.Button(description=text, tooltip=tooltip, layout=w.Layout(width="auto"))
+def _button(text: str, css: str, tooltip: str = "") -> widgets.Button:
+    b = widgets.Button(description=text, tooltip=tooltip, layout=widgets.Layout(width="auto"))
     b.add_class(css)
     return b
 
 
-class UsageTable(w.VBox):
+class UsageTable(widgets.VBox):
     """The Usage Requests (``kind="requests"``) or Usage Items table of one month.
 
     >>> from org_analytics_widgets.state import DashboardState
@@ -164,7 +154,7 @@ class UsageTable(w.VBox):
     """
 
     kind = Enum(KINDS, default_value="requests", help="which table: requests or items")
-    rows = Instance(pd.DataFrame, help="the page shown: the columns of metrics.tables.COLUMNS[kind]")
+    rows = Frame(help="the page shown: the columns of filters.COLUMNS[kind]")
     total_rows = Int(0, help="rows in the filtered set")
     total_cost = Float(0.0, help="cost of the filtered set")
     options = Dict(help="filter key -> [(label, value), ...] present in the month")
@@ -184,49 +174,50 @@ class UsageTable(w.VBox):
         self.date_from = _dropdown("oa-filter-date-from", "From")
         self.date_to = _dropdown("oa-filter-date-to", "To")
         self.filter_controls = {key: _dropdown(FILTER_LABELS[key][2]) for key in OPTION_FILTERS[kind]}
-        self.search = w.Text(placeholder="Search request id", continuous_update=False)
+        self.search = widgets.Text(placeholder="Search request id", continuous_update=False)
         self.search.add_class("oa-filter-search")
         self.reset_button = _button("Reset filters", "oa-reset-filters")
-        self.request_chip = w.HTML()
+        self.request_chip = widgets.HTML()
         self.request_chip.add_class("oa-filter-request")
         self.clear_request = _button("✕ all requests", "oa-clear-request", "Show the items of every request")
-        self.filter_error = w.HTML()
+        self.filter_error = widgets.HTML()
         self.filter_error.add_class("oa-filter-error")
         self.sort = _dropdown("oa-sort", "Sort by")
         self.sort.options = [(label, col) for col, label in HEADERS[kind] if col in SORTABLE[kind]]
         self.sort.value = "time"
         self.direction = _button("Newest first", "oa-sort-direction")
-        self.table = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.table = widgets.HTML(layout=widgets.Layout(width="100%", overflow="auto"))
         self.table.add_class("oa-table-area")
-        self.totals = w.HTML()
+        self.totals = widgets.HTML()
         self.totals.add_class("oa-table-total-area")
         self.prev_button = _button("‹ Previous", "oa-page-prev")
         self.next_button = _button("Next ›", "oa-page-next")
-        self.pager_label = w.HTML()
+        self.pager_label = widgets.HTML()
         self.pager_label.add_class("oa-pager-label")
         self.csv_button = _button("Export CSV", "oa-export-csv", f"Download the filtered {noun} as CSV")
         self.parquet_button = _button("Export Parquet", "oa-export-parquet",
                                       f"Download the filtered {noun} as Parquet")
-        self.export_area = w.HTML()
+        self.export_area = widgets.HTML()
         self.export_area.add_class("oa-export-area")
         self.show_items = _dropdown("oa-show-items", "Items of request")
 
         filters_row = [self.date_from, self.date_to, *self.filter_controls.values(), self.search, self.reset_button]
-        filters = w.HBox(filters_row, layout=w.Layout(flex_flow="row wrap"))
+        filters = widgets.HBox(filters_row, layout=widgets.Layout(flex_flow="row wrap"))
         filters.add_class("oa-filters")
-        request_row = w.HBox([self.request_chip, self.clear_request])
+        request_row = widgets.HBox([self.request_chip, self.clear_request])
         request_row.add_class("oa-request-filter")
         self.request_row = request_row
-        sorting = w.HBox([self.sort, self.direction])
+        sorting = widgets.HBox([self.sort, self.direction])
         sorting.add_class("oa-sorting")
-        pager = w.HBox([self.prev_button, self.pager_label, self.next_button], layout=w.Layout(align_items="center"))
+        pager = widgets.HBox([self.prev_button, self.pager_label, self.next_button],
+                             layout=widgets.Layout(align_items="center"))
         pager.add_class("oa-pager")
-        exports = w.HBox([self.csv_button, self.parquet_button, self.export_area],
-                         layout=w.Layout(align_items="center"))
+        exports = widgets.HBox([self.csv_button, self.parquet_button, self.export_area],
+                               layout=widgets.Layout(align_items="center"))
         exports.add_class("oa-exports")
         below = [pager, exports] + ([self.show_items] if kind == "requests" else [])
-        parts = [w.HTML(STYLE), filters] + ([request_row] if kind == "items" else [])
-        parts += [self.filter_error, w.HBox([sorting, self.totals], layout=w.Layout(
+        parts = [widgets.HTML(STYLE), filters] + ([request_row] if kind == "items" else [])
+        parts += [self.filter_error, widgets.HBox([sorting, self.totals], layout=widgets.Layout(
             justify_content="space-between", align_items="center", flex_flow="row wrap")), self.table, *below]
         super().__init__(parts, kind=kind, page_size=page_size, rows=pd.DataFrame(columns=list(COLUMNS[kind])),
                          **kwargs)
@@ -252,6 +243,10 @@ class UsageTable(w.VBox):
         self._render_options()
         self._render_table()
         self._render_export()
+
+    @validate("rows")
+    def _valid_rows(self, proposal):
+        return check_columns(self, "rows", proposal["value"], COLUMNS[self.kind])
 
     # -- intent -> state -------------------------------------------------------------------------
     @property
@@ -308,7 +303,7 @@ class UsageTable(w.VBox):
         self.state.items_filters = {**default_filters("items"), "request_id": change["new"], "descending": False}
 
     # -- state -> controls -----------------------------------------------------------------------
-    def _set_dropdown(self, control: w.Dropdown, options: list, value) -> None:
+    def _set_dropdown(self, control: widgets.Dropdown, options: list, value) -> None:
         values = [v for _, v in options]
         if value not in values:
             options = options + [(str(value), value)]
@@ -320,7 +315,7 @@ class UsageTable(w.VBox):
         f = self.filters
         self._syncing = True
         try:
-            days = [("Any day", "")] + [(_day_label(d), d) for d in self.days]
+            days = [("Any day", "")] + [(day_title(date.fromisoformat(d)), d) for d in self.days]
             self._set_dropdown(self.date_from, days, f.get("date_from", ""))
             self._set_dropdown(self.date_to, days, f.get("date_to", ""))
             for key, control in self.filter_controls.items():
@@ -393,12 +388,6 @@ class UsageTable(w.VBox):
             self.export_area.value = ""
         busy = state == "running"
         self.csv_button.disabled = self.parquet_button.disabled = busy or self.total_rows == 0
-
-
-def _day_label(iso: str) -> str:
-    """``'2026-03-07' -> 'Sat Mar 7'``."""
-    day = date.fromisoformat(iso)
-    return f"{day:%a %b} {day.day}"
 
 
 def _labelled(pairs) -> list[tuple[str, str]]:

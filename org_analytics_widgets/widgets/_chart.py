@@ -1,0 +1,182 @@
+"""Chart pieces shared by the widgets: the DataFrame trait, day labels, figures, doughnuts, stacked bars.
+
+Every chart here draws days on an ordinal axis (labels such as ``'Mar 1'``, so no browser time zone
+can shift a day), uses one figure style (no toolbar, 250 ms animation), and checks the indices a
+hover event brings from the browser before using them.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Sequence
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from traitlets import Instance, TraitError
+
+from ..colors import project_color
+from ..formatting import money
+from ..shaping import day_matrix
+from ._html import tooltip_html
+
+MONEY_TICKS = "$,.2~f"
+_NO_MARGIN = {"top": 0, "bottom": 0, "left": 0, "right": 0}
+
+
+def known(value: object) -> object:
+    """``None`` for a missing value (None, NaN, NaT, NA): pandas turns ``None`` into ``NaN`` in string columns.
+
+    >>> known(float("nan")) is None, known("p1")
+    (True, 'p1')
+    """
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):  # an array-like cell is a value, not a missing one
+        return value
+
+
+def check_columns(owner: object, name: str, frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` when it has every one of ``columns``; else a TraitError naming the missing ones."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise TraitError(f"{type(owner).__name__}.{name} has no column {', '.join(map(repr, missing))} "
+                         f"(needs {', '.join(columns)})")
+    return frame
+
+
+class Frame(Instance):
+    """A DataFrame trait that must hold ``columns`` (more are allowed); by default empty with those columns.
+
+    >>> from traitlets import HasTraits
+    >>> class Chart(HasTraits):
+    ...     daily = Frame(columns=("date", "cost"), help="one row per day")
+    >>> list(Chart().daily.columns)
+    ['date', 'cost']
+    >>> Chart(daily=pd.DataFrame({"date": []}))
+    Traceback (most recent call last):
+    ...
+    traitlets.traitlets.TraitError: Chart.daily has no column 'cost' (needs date, cost)
+    """
+
+    def __init__(self, columns: Sequence[str] = (), **kwargs):
+        self.columns = tuple(columns)
+        super().__init__(pd.DataFrame, kw={"columns": list(self.columns)}, **kwargs)
+
+    def validate(self, obj, value):
+        return check_columns(obj, self.name, super().validate(obj, value), self.columns)
+
+
+def day_label(day: date) -> str:
+    """``date(2026, 3, 1) -> 'Mar 1'``: ordinal x values, so no browser time zone can shift a day."""
+    return f"{day:%b} {day.day}"
+
+
+def day_title(day: date) -> str:
+    """``date(2026, 3, 1) -> 'Sun Mar 1'``: the weekday explains weekend dips in a tooltip."""
+    return f"{day:%a %b} {day.day}"
+
+
+def hovered(index: object, size: int) -> bool:
+    """Whether a hover event's ``index`` (from the browser: any value) points into ``size`` items."""
+    return isinstance(index, int) and 0 <= index < size
+
+
+def figure(marks: list, layout: dict, axes: Sequence[bq.Axis] = (), margin: dict = _NO_MARGIN) -> bq.Figure:
+    """A figure in the dashboard's style: no toolbar, 250 ms animation, ``layout`` as ipywidgets Layout keywords."""
+    return bq.Figure(marks=marks, axes=list(axes), fig_margin=margin, animation_duration=250,
+                     display_toolbar=False, layout=widgets.Layout(**layout))
+
+
+def day_scales(**y) -> dict:
+    """Scales of a chart over days: ordinal x (day labels), linear y (``y`` are its keywords, e.g. ``min=0``)."""
+    return {"x": bq.OrdinalScale(), "y": bq.LinearScale(**y)}
+
+
+def day_figure(mark: bq.Mark, tick_format: str, layout: dict, x_ticks: int = 8, y_ticks: int | None = None,
+               margin_left: int = 70) -> bq.Figure:
+    """A figure of ``mark`` (built on :func:`day_scales`): days below, ``tick_format`` values on a dashed grid."""
+    axes = [bq.Axis(scale=mark.scales["x"], grid_lines="none", num_ticks=x_ticks),
+            bq.Axis(scale=mark.scales["y"], side="left", tick_format=tick_format, grid_lines="dashed",
+                    num_ticks=y_ticks)]
+    return figure([mark], layout, axes, {"top": 10, "bottom": 30, "left": margin_left, "right": 10})
+
+
+def unit_scales() -> dict:
+    """x and y on one ``[0, 1]`` scale: a doughnut's, and the labels placed at its centre."""
+    unit = bq.LinearScale(min=0, max=1)
+    return {"x": unit, "y": unit}
+
+
+def doughnut(radius: int, inner_radius: int, scales: dict) -> bq.Pie:
+    """An empty doughnut whose tooltip is the slice's label; fill it with :func:`show_slices`."""
+    return bq.Pie(sizes=[], labels=[], colors=[], radius=radius, inner_radius=inner_radius, display_labels="none",
+                  stroke="white", scales=scales, tooltip=bq.Tooltip(fields=["label"], show_labels=False))
+
+
+def show_slices(pie: bq.Pie, costs: Sequence[float], colors: Sequence[str], labels: Sequence[str]) -> None:
+    """Draw one slice per cost; a negative cost is an empty slice (its label still tells its value)."""
+    with pie.hold_sync():
+        pie.sizes = [max(cost, 0.0) for cost in costs]
+        pie.colors = list(colors)
+        pie.labels = list(labels)
+
+
+def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> tuple[list, list, list, np.ndarray]:
+    """A chart's series of per-project daily ``cost`` rows (date, project_id, cost): the project
+    ids in ``projects``' order (then any it does not list), their names (id when unnamed), colours,
+    and the (project, day) cost matrix."""
+    present = list(dict.fromkeys(str(p) for p in frame["project_id"]))
+    info = {str(r["project_id"]): r for r in projects.to_dict("records")}
+    order = [p for p in info if p in present] + [p for p in present if p not in info]
+    names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
+    colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
+    matrix = day_matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
+    return order, names, colors, matrix
+
+
+def show_series(mark: bq.Mark, days: Sequence[date], names: Sequence[str], colors: Sequence[str],
+                matrix: np.ndarray) -> None:
+    """Draw ``matrix`` (one row per name, one column per day) on bars or lines; no names draws nothing."""
+    with mark.hold_sync():
+        mark.x = [day_label(d) for d in days] if names else []
+        mark.y = matrix if names and days else np.zeros((0, 0))
+        mark.colors = list(colors)
+        mark.labels = list(names)
+
+
+class StackedBars:
+    """Bars over days stacking one series per name; a caller hides a series by leaving it out of :meth:`show`.
+
+    The hover tooltip names the series (in its colour), the day and ``value_text(value)``.
+
+    >>> chart = StackedBars(layout={"width": "100%", "height": "220px"})
+    >>> chart.show([date(2026, 3, 1)], ["Support"], ["#1F77B4"], np.array([[2.5]]))
+    >>> chart.bars.x, chart.bars.labels
+    (array(['Mar 1'], dtype='<U5'), ['Support'])
+    """
+
+    def __init__(self, value_text: Callable[[float], str] = money, tick_format: str = MONEY_TICKS,
+                 layout: dict | None = None, **axis_options):
+        self._value_text = value_text
+        self._days: list[date] = []
+        self._names: list[str] = []
+        self._colors: list[str] = []
+        self.tooltip = widgets.HTML()
+        self.bars = bq.Bars(x=[], y=[], scales=day_scales(), type="stacked", color_mode="element",
+                            padding=0.2, stroke="white", stroke_width=0.5, tooltip=self.tooltip)
+        self.bars.on_hover(self._on_hover)
+        self.figure = day_figure(self.bars, tick_format, layout or {}, **axis_options)
+
+    def show(self, days: Sequence[date], names: Sequence[str], colors: Sequence[str], matrix: np.ndarray) -> None:
+        """Draw ``matrix`` (one row per name, one column per day); no names draws nothing."""
+        self._days, self._names, self._colors = list(days), list(names), list(colors)
+        show_series(self.bars, days, names, colors, matrix)
+
+    def _on_hover(self, _mark, content: dict) -> None:
+        data = content.get("data") or {}
+        day, sub = data.get("index"), data.get("subIndex")
+        if not (hovered(day, len(self._days)) and hovered(sub, len(self._names))):
+            return
+        self.tooltip.value = tooltip_html([self._names[sub]], day_title(self._days[day]),
+                                          self._value_text(float(self.bars.y[sub][day])), color=self._colors[sub])
