@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import http.client
+import os
+import stat
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from browser import serving
+from browser import kernel_pids, serving
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +47,27 @@ def test_nothing_else_is_served(server, path):
 def test_the_dashboard_page_renders_without_code(server):
     response = get(server, "/voila/render/org_analytics.ipynb?month=2026-03")
     assert response.status == 200
+
+
+def runtime_folder_of(server) -> tuple[Path, int]:
+    """The folder the server's kernels run in, and one kernel (a preheated one starts at once)."""
+    deadline = time.monotonic() + 60
+    while not (kernels := kernel_pids(server.pid)):
+        assert time.monotonic() < deadline, "the server started no kernel"
+        time.sleep(0.2)
+    return Path(os.readlink(f"/proc/{kernels[0]}/cwd")), kernels[0]
+
+
+def test_kernels_run_in_a_private_runtime_folder_holding_only_the_app_pages(server):
+    folder, kernel = runtime_folder_of(server)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700, "the runtime folder is private"
+    assert sorted(p.name for p in folder.iterdir()) == ["agent_analytics.ipynb", "exports", "org_analytics.ipynb"]
+    with open(f"/proc/{kernel}/environ", "rb") as f:
+        environment = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    assert environment.get(b"ORG_ANALYTICS_RUNTIME") == str(folder).encode(), "kernels are told the runtime folder"
+
+
+def test_the_runtime_folder_is_removed_when_the_server_stops(edge_warehouse):
+    with serving("--warehouse", f"duckdb://{edge_warehouse}") as url:
+        folder, _ = runtime_folder_of(url)
+    assert not folder.exists(), f"{folder} outlived its server"
