@@ -169,11 +169,11 @@ def report_json(path: str, rollups: str | None = None) -> dict:
     from org_analytics_widgets.period import Period
     from org_analytics_widgets.report import to_report
     from org_analytics_widgets.rollups import open_rollups
-    from org_analytics_widgets.snapshot import Snapshot
+    from org_analytics_widgets.engine import Engine
 
     wh = connect(f"duckdb://{path}")
     try:
-        snapshot = Snapshot.compute(wh, Period.for_month(MONTH, "UTC", NOW), open_rollups(rollups) if rollups else None)
+        snapshot = Engine(wh, open_rollups(rollups) if rollups else None, cache=False).snapshot(Period.for_month(MONTH, "UTC", NOW))
         return json.loads(json.dumps(to_report(snapshot)))
     finally:
         wh.close()
@@ -311,7 +311,7 @@ def month_switches(path: str, rollups: str | None, switches: int) -> dict:
     status "ready" (KPIs, charts and cards updated; the page shows the month): the usage table's
     first page is loaded after that, and ``total`` includes it. The process's RSS after each."""
     from data_connectors import connect
-    from org_analytics_widgets.dashboard import Dashboard
+    from org_analytics_widgets.pages.organization import Dashboard
     from org_analytics_widgets.period import shift_month
     from org_analytics_widgets.rollups import open_rollups
 

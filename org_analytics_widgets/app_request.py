@@ -12,15 +12,12 @@ from dataclasses import dataclass
 
 from data_connectors.errors import first_line
 
-from .period import parse_now, parse_zone
+from .exports import default_exports_dir
 
 
 @dataclass
 class AppRequest:
-    timezone: str
-    now: str | None
-    warehouse: object | None  # data_connectors.Warehouse, or None when it could not be opened
-    rollups: object | None  # rollups.Rollups named by $ORG_ANALYTICS_ROLLUPS, else None
+    engine: object | None  # engine.Engine, or None when the warehouse could not be opened
     error: str  # one line saying why the warehouse could not be opened, else ""
     query: str  # the viewer's query string, e.g. "month=2026-03"
 
@@ -34,21 +31,17 @@ def _wait_for_viewer() -> None:
 
 
 def open_app_request() -> AppRequest:
-    """Read ``ORG_ANALYTICS_TIMEZONE`` / ``ORG_ANALYTICS_NOW``, connect to ``ORG_ANALYTICS_WAREHOUSE``
-    (else the demo) and open ``ORG_ANALYTICS_ROLLUPS`` if set, then wait for the viewer and read ``QUERY_STRING``."""
-    from data_connectors import connect
+    """The engine over ``ORG_ANALYTICS_WAREHOUSE`` (else the demo) and ``ORG_ANALYTICS_ROLLUPS`` in
+    ``ORG_ANALYTICS_TIMEZONE`` with ``ORG_ANALYTICS_NOW``, exports allowed in ``exports/`` beside
+    the notebook; then wait for the viewer and read ``QUERY_STRING``."""
+    from .engine import Engine
 
-    timezone = os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC"
-    now = os.environ.get("ORG_ANALYTICS_NOW") or None
-    from .rollups import open_rollups
-
-    warehouse, rollups, error = None, None, ""
+    engine, error = None, ""
     try:
-        parse_zone(timezone)
-        parse_now(now)
-        warehouse = connect()
-        rollups = open_rollups()
+        engine = Engine.open(timezone=os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC",
+                             now=os.environ.get("ORG_ANALYTICS_NOW") or None,
+                             writable_dirs=[default_exports_dir()])
     except Exception as exc:
         error = first_line(exc)
     _wait_for_viewer()
-    return AppRequest(timezone, now, warehouse, rollups, error, os.environ.get("QUERY_STRING") or "")
+    return AppRequest(engine, error, os.environ.get("QUERY_STRING") or "")

@@ -78,23 +78,14 @@ def _ensure_demo(warehouse: str | None) -> None:
 
 
 def _cmd_report(args) -> int:
-    from data_connectors import connect
-
+    from .engine import Engine
     from .period import Period
-    from .report import to_report
-    from .rollups import open_rollups
-    from .snapshot import Snapshot
 
     month = args.month or current_month(args.timezone, args.now)
-    period = Period.for_month(month, args.timezone, args.now)  # validate input before connecting
+    Period.for_month(month, args.timezone, args.now)  # validate input before connecting
     _ensure_demo(args.warehouse)
-    warehouse = connect(args.warehouse)
-    try:
-        rollups = open_rollups(args.rollups)
-        with warehouse.deadline():
-            report = to_report(Snapshot.compute(warehouse, period, rollups))
-    finally:
-        warehouse.close()
+    with Engine.open(warehouse=args.warehouse, rollups=args.rollups, timezone=args.timezone, now=args.now) as engine:
+        report = engine.report(month)
     json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

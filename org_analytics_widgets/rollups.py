@@ -34,21 +34,12 @@ from data_connectors.errors import first_line
 from data_connectors.warehouse import MEMORY_ENV_VAR, configure_duckdb, open_duckdb_file
 
 from .metrics import rollup as R
+from .metrics.facts import FACTS, abstract_tables
 from .period import Period
 
 ENV_VAR = "ORG_ANALYTICS_ROLLUPS"
-FORMAT = 1
+FORMAT = 2  # 2: tables derived from the facts' declarations (metrics.facts)
 DEFAULT_LATE_WINDOW = timedelta(hours=48)
-
-_SCHEMA = {
-    "rollup_items": "bucket TIMESTAMP, service_type VARCHAR, project_id VARCHAR, model VARCHAR, agent_id VARCHAR, "
-                    "pricing_rule VARCHAR, unit VARCHAR, cost DOUBLE, quantity DOUBLE, items BIGINT",
-    "rollup_requests": "bucket TIMESTAMP, project_id VARCHAR, agent_id VARCHAR, service_type VARCHAR, model VARCHAR, "
-                       "requests BIGINT, tokens BIGINT",
-    "rollup_conversations": "bucket TIMESTAMP, agent_id VARCHAR, conversation_id VARCHAR",
-    "rollup_request_singles": "bucket TIMESTAMP, service_type VARCHAR, requests BIGINT",
-    "rollup_request_spans": "bucket TIMESTAMP, service_type VARCHAR, request_id VARCHAR",
-}
 
 
 def rollup_path(location: str) -> Path:
@@ -109,7 +100,7 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
     """Build the rollups of ``warehouse`` into ``out``, or refresh them if ``out`` holds rollups of a
     warehouse (all buckets from the old watermark minus ``late_window`` are recomputed)."""
     started = time.perf_counter()
-    say = progress or (lambda message: None)
+    say = progress or (lambda step, done, total: None)
     out = Path(out)
     previous = Rollups.open(out).close_and_meta() if out.exists() else None  # never replace other files
     if full:
@@ -132,44 +123,24 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
     if since is not None:
         tmp.write_bytes(out.read_bytes())
     con = duckdb.connect(str(tmp))
+    steps = [spec for spec in R.ROLLUPS.values() if spec.kind != "singles"]
     try:
         configure_duckdb(con)
         con.execute("BEGIN")
-        for table, columns in _SCHEMA.items():
-            con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+        for name, schema in _ARROW.items():
+            con.register("_empty", schema.empty_table())
+            con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty")
+            con.unregister("_empty")
             if since is not None:
-                con.execute(f"DELETE FROM {table} WHERE bucket >= ?", [since])
+                con.execute(f"DELETE FROM {name} WHERE bucket >= ?", [since])
         con.execute("CREATE TABLE IF NOT EXISTS rollup_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        sources = {
-            "rollup_items": R.item_buckets(warehouse, since),
-            "rollup_requests": R.request_buckets(warehouse, since),
-            "rollup_conversations": R.conversation_buckets(warehouse, since),
-        }
-        pair_items, pairs = R.classified_pairs(warehouse, since)
-        sources["rollup_request_singles"] = R.single_counts(pairs)
-        for table, expr in sources.items():
-            say(f"{table}")
-            _append(con, table, warehouse, expr)
-        say("rollup_request_spans")
-        _append(con, "rollup_request_spans_new", warehouse, R.span_rows(pair_items, pairs),
-                create=_SCHEMA["rollup_request_spans"])
-        # a pair counted as a single in an older bucket that now has items in a newer one too:
-        # take it out of that bucket's count, and keep all its buckets in spans
-        con.execute("""
-            CREATE TEMP TABLE was_single AS
-            SELECT n.* FROM rollup_request_spans_new n
-            WHERE n.bucket < ? AND NOT EXISTS (SELECT 1 FROM rollup_request_spans s
-                WHERE s.bucket = n.bucket AND s.service_type IS NOT DISTINCT FROM n.service_type
-                  AND s.request_id IS NOT DISTINCT FROM n.request_id)""", [since or datetime(1, 1, 1)])
-        con.execute("""
-            UPDATE rollup_request_singles s SET requests = s.requests - w.n
-            FROM (SELECT bucket, service_type, count(*) AS n FROM was_single GROUP BY ALL) w
-            WHERE s.bucket = w.bucket AND s.service_type IS NOT DISTINCT FROM w.service_type""")
-        con.execute("DELETE FROM rollup_request_singles WHERE requests = 0")
-        con.execute("INSERT INTO rollup_request_spans SELECT * FROM rollup_request_spans_new WHERE bucket >= ?",
-                    [since or datetime(1, 1, 1)])
-        con.execute("INSERT INTO rollup_request_spans SELECT * FROM was_single")
-        con.execute("DROP TABLE rollup_request_spans_new")
+        for done, spec in enumerate(steps):
+            say(spec.name, done, len(steps))
+            if spec.kind == "spans":
+                _classify(con, warehouse, spec, since)
+            else:
+                _append(con, spec.name, warehouse, R.build_rows(spec, warehouse, since))
+        say("done", len(steps), len(steps))
         meta = {
             "format": FORMAT,
             "source": _public(warehouse.url),
@@ -182,7 +153,7 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
         }
         con.execute("DELETE FROM rollup_meta")
         con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
-        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _SCHEMA}
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in R.ROLLUP_TABLES}
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     except BaseException:
@@ -194,15 +165,38 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
     return BuildSummary(out, since, rows, time.perf_counter() - started)
 
 
-def _append(con, table: str, warehouse, expr, create: str | None = None) -> None:
+def _append(con, table: str, warehouse, expr) -> None:
     """Insert the rows of ``expr`` (run on the warehouse, fetched in batches) into ``table``."""
-    if create:
-        con.execute(f"CREATE TEMP TABLE {table} ({create})")
-    columns = [c.split()[0] for c in (create or _SCHEMA[table]).split(", ")]
+    columns = con.execute(f"SELECT * FROM {table} LIMIT 0").fetch_arrow_table().schema.names
     for batch in warehouse.con.to_pyarrow_batches(expr.select(*columns), chunk_size=500_000):
         con.register("_batch", batch)
         con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
         con.unregister("_batch")
+
+
+def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None) -> None:
+    """Fill a singles/spans pair of tables with the ids seen from ``since`` on (see ``metrics.rollup``).
+    An id counted as a single in an older bucket that now has rows in a newer one too is taken out
+    of that bucket's count, and all its buckets are kept in spans."""
+    singles = spans.name.removesuffix("_spans") + "_singles"
+    rows, ids = R.classified(spans, warehouse, since)
+    _append(con, singles, warehouse, R.single_counts(spans, ids))
+    con.execute(f"CREATE TEMP TABLE spans_new AS SELECT * FROM {spans.name} LIMIT 0")
+    _append(con, "spans_new", warehouse, R.span_rows(spans, rows, ids))
+    same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM n."{k}"' for k in (*spans.keys, spans.column))
+    by_keys = " AND ".join(f's."{k}" IS NOT DISTINCT FROM w."{k}"' for k in spans.keys)
+    keys = ", ".join(f'"{k}"' for k in spans.keys)
+    floor = since or datetime(1, 1, 1)
+    con.execute(f"""CREATE TEMP TABLE was_single AS SELECT n.* FROM spans_new n WHERE n.bucket < ?
+                    AND NOT EXISTS (SELECT 1 FROM {spans.name} s WHERE s.bucket = n.bucket AND {same})""", [floor])
+    con.execute(f"""UPDATE {singles} s SET rows = s.rows - w.n
+                    FROM (SELECT bucket, {keys}, count(*) AS n FROM was_single GROUP BY ALL) w
+                    WHERE s.bucket = w.bucket AND {by_keys}""")
+    con.execute(f"DELETE FROM {singles} WHERE rows = 0")
+    con.execute(f"INSERT INTO {spans.name} SELECT * FROM spans_new WHERE bucket >= ?", [floor])
+    con.execute(f"INSERT INTO {spans.name} SELECT * FROM was_single")
+    con.execute("DROP TABLE spans_new")
+    con.execute("DROP TABLE was_single")
 
 
 class Rollups:
@@ -225,7 +219,7 @@ class Rollups:
         con = open_duckdb_file(path)
         try:
             present = set(con.list_tables())
-            missing = [t for t in (*_SCHEMA, "rollup_meta") if t not in present]
+            missing = [t for t in (*R.ROLLUP_TABLES, "rollup_meta") if t not in present]
             if missing:
                 raise WarehouseError(f"{path} holds no rollups (no table {missing[0]}): use a file written by "
                                      "'org-analytics rollup --out FILE'")
@@ -246,10 +240,10 @@ class Rollups:
         return self.meta
 
     def facts(self, period: Period, tail: dict[str, pa.Table], tail_from: datetime | None,
-              keys: tuple[str, ...] | None = None) -> dict[str, pa.Table]:
-        """The period's facts (see ``metrics.rollup``; ``keys`` of them, else all): whole buckets
-        ``[period start, tail_from)`` from the rollups, plus ``tail`` (the raw rows after
-        ``tail_from``, in rollup form; empty when the period ends on a bucket boundary)."""
+              names: tuple[str, ...], agent_id: str | None = None) -> dict[str, pa.Table]:
+        """The facts ``names`` of the period (``metrics.facts``; one agent's when ``agent_id`` is
+        given): whole buckets ``[period start, tail_from)`` from the rollups, plus ``tail`` (the raw
+        rows after ``tail_from``, in rollup form; empty when the period ends on a bucket boundary)."""
         until = tail_from or period.end_utc
         con = self.con.con
         con.register("period_buckets", _buckets(R.bucket_days(period, period.start_utc, until)))
@@ -261,8 +255,8 @@ class Rollups:
             con.register(tail_name, rows.select(schema.names).cast(schema) if rows is not None
                          else schema.empty_table())
         try:
-            return {key: con.execute(sql).to_arrow_table() for key, sql in _read_sql().items()
-                    if keys is None or key in keys}
+            return {name: con.execute(_read_sql(name) if agent_id is None else _compile(name, agent_id))
+                    .to_arrow_table() for name in names}
         finally:
             for table in ("period_buckets", "tail_buckets", *R.TAIL.values()):
                 con.unregister(table)
@@ -295,9 +289,19 @@ class Rollups:
         return f"rollups built {self.meta.get('built_at')} from {self.meta.get('source')}"
 
 
-_IBIS_TYPES = {"TIMESTAMP": "timestamp", "VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "int64"}
-_IBIS = {table: ibis.schema({c.split()[0]: _IBIS_TYPES[c.split()[1]] for c in columns.split(", ")})
-         for table, columns in _SCHEMA.items()}
+def _schemas() -> dict[str, ibis.Schema]:
+    """Each rollup table's columns and types, from its build expression over the abstract tables."""
+    tables = abstract_tables()
+    out = {}
+    for name, spec in R.ROLLUPS.items():
+        if spec.kind == "singles":
+            out[name] = R.single_counts(spec, R.classified(spec, tables)[1]).schema()
+        else:
+            out[name] = R.build_rows(spec, tables).schema()
+    return out
+
+
+_IBIS = _schemas()
 _ARROW = {table: schema.to_pyarrow() for table, schema in _IBIS.items()}
 _BUCKETS = pa.schema([("bucket", pa.timestamp("us")), ("day", pa.date32())])
 
@@ -306,28 +310,22 @@ def _buckets(rows: list) -> pa.Table:
     return pa.table({"bucket": [b for b, _ in rows], "day": [d for _, d in rows]}, schema=_BUCKETS)
 
 
-@functools.cache
-def _read_sql() -> dict[str, str]:
-    """The reads of ``Rollups.facts`` as DuckDB SQL, compiled once from ``metrics.rollup``."""
-    tables = {name: ibis.table(schema, name=name) for name, schema in _IBIS.items()}
-    tails = {name: ibis.table(_IBIS[name], name=tail) for name, tail in R.TAIL.items()}
+def _compile(name: str, agent_id: str | None = None) -> str:
+    """The read of fact ``name`` as DuckDB SQL over the rollup tables and the registered period
+    buckets and tail (see ``Rollups.facts``)."""
     buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="period_buckets")
     tail_buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="tail_buckets")
+    rows = {}
+    for table, schema in _IBIS.items():
+        tail = ibis.table(schema, name=R.TAIL[table]) if table in R.TAIL else None
+        rows[table] = R.dated(ibis.table(schema, name=table), buckets, tail, tail_buckets if tail is not None else None)
+    return ibis.to_sql(R.read(FACTS[name], rows, agent_id), dialect="duckdb")
 
-    def dated(name: str) -> ibis.Table:
-        return R.dated(tables[name], buckets, tails.get(name), tail_buckets if name in tails else None)
 
-    items, requests, talks = dated("rollup_items"), dated("rollup_requests"), dated("rollup_conversations")
-    by_items, by_reqs = R.agent_usage_from_rollups(items, requests, talks)
-    exprs = {
-        "facts": R.item_facts_from_rollups(items),
-        "item_requests": R.item_requests_from_rollups(dated("rollup_request_singles"), dated("rollup_request_spans")),
-        "totals": R.request_totals_from_rollups(requests, talks),
-        "by_project": R.request_projects_from_rollups(requests),
-        "by_items": by_items,
-        "by_reqs": by_reqs,
-    }
-    return {key: ibis.to_sql(expr, dialect="duckdb") for key, expr in exprs.items()}
+@functools.cache
+def _read_sql(name: str) -> str:
+    """``_compile`` of the whole organisation's facts, once per process."""
+    return _compile(name)
 
 
 def _file_state(path: Path) -> tuple | None:

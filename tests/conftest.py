@@ -4,11 +4,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the engine's month cache: one fresh folder per test session, never the user's
+os.environ["ORG_ANALYTICS_CACHE_DIR"] = tempfile.mkdtemp(prefix="org-analytics-test-months-")
 
 from edge_fixture import build_edge_warehouse  # noqa: E402
 

@@ -13,11 +13,12 @@ import pytest
 from traitlets import TraitError
 
 from data_connectors import connect
-from org_analytics_widgets.agent_page import AgentPage, agent_page_from_environment, agent_query
+from org_analytics_widgets.pages.agent import AgentPage, agent_page_from_environment, agent_query
 from org_analytics_widgets.colors import service_label
 from org_analytics_widgets.links import agent_url
 from org_analytics_widgets.metrics import agent as A
 from org_analytics_widgets.period import Period
+from org_analytics_widgets.engine import Engine
 from org_analytics_widgets.snapshot import Snapshot, ServiceTypeCard
 from org_analytics_widgets.widgets import ServiceTypeCards, TopAgents
 from org_analytics_widgets.widgets.service_cards import ServiceCard, css_token
@@ -42,7 +43,7 @@ def march() -> Period:
 
 @pytest.fixture(scope="module")
 def snapshot(wh, march) -> Snapshot:
-    return Snapshot.compute(wh, march)
+    return Engine(wh, cache=False).snapshot(march)
 
 
 def one_row(wh, expr) -> dict:
@@ -155,7 +156,7 @@ def test_top_agents_links_are_correct_and_escaped():
 
 
 def test_month_without_agents_hides_the_table(wh, snapshot):
-    june = Snapshot.compute(wh, Period.for_month("2026-06", ZONE, now=NOW))
+    june = Engine(wh, cache=False).snapshot(Period.for_month("2026-06", ZONE, now=NOW))
     assert june.top_agents.empty
     table = TopAgents(month="2026-06")
     table.agents = june.top_agents

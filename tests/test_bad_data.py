@@ -10,7 +10,7 @@ from conftest import DEFAULT_NOW
 from test_connectors import make_warehouse
 
 from data_connectors import connect
-from org_analytics_widgets.dashboard import Dashboard
+from org_analytics_widgets.pages.organization import Dashboard
 
 
 def test_a_repeated_project_or_agent_id_is_counted_once(edge_warehouse, tmp_path, run_report):

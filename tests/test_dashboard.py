@@ -8,7 +8,7 @@ import pytest
 from traitlets import TraitError
 
 from data_connectors import connect
-from org_analytics_widgets.dashboard import Dashboard, month_from_query
+from org_analytics_widgets.pages.organization import Dashboard, month_from_query
 
 NOW = "2026-11-25T12:00:00Z"
 ZONE = "America/New_York"

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from data_connectors import QueryTimeout, connect
-from org_analytics_widgets.dashboard import Dashboard
+from org_analytics_widgets.pages.organization import Dashboard
 
 NOW = "2026-11-25T12:00:00Z"
 ZONE = "America/New_York"

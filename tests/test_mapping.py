@@ -197,7 +197,7 @@ def test_litellm_in_postgres_gives_the_same_report(report, litellm_duckdb, litel
 
 
 def test_the_dashboard_builds_on_litellm(report, litellm_duckdb):
-    from org_analytics_widgets.dashboard import Dashboard
+    from org_analytics_widgets.pages.organization import Dashboard
 
     url = litellm_url(f"duckdb:///{litellm_duckdb}")
     wh = connect(url)

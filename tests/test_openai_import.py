@@ -142,7 +142,7 @@ def test_service_type_cards_count_the_api_requests_and_quantities(run_cli, impor
 
 
 def test_dashboard_builds_on_the_import(run_cli, imported):
-    from org_analytics_widgets.dashboard import Dashboard
+    from org_analytics_widgets.pages.organization import Dashboard
 
     wh = connect(f"parquet://{imported}")
     try:

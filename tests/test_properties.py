@@ -708,7 +708,7 @@ def test_metric_expressions_equal_reference(sc: Scenario, agent_id: str):
     from org_analytics_widgets import metrics as M
     from org_analytics_widgets.metrics import agent as A
     from org_analytics_widgets.period import Period
-    from org_analytics_widgets.snapshot import Snapshot
+    from org_analytics_widgets.engine import Engine
 
     ref = Reference(sc)
     items = ref.items
@@ -790,7 +790,7 @@ def test_metric_expressions_equal_reference(sc: Scenario, agent_id: str):
                 f"agent_daily_cost_by_service_type({agent_id!r})")
 
             # the Snapshot's filtered trends (the dashboard's service-type filter): dense and ordered
-            snap = Snapshot.compute(wh, period)
+            snap = Engine(wh, cache=False).snapshot(period)
             for t in [None, *types]:
                 trends = snap.project_trends(t)
                 got = [(r["date"], r["project_id"], r["cost"]) for r in trends.to_dict("records")]

@@ -16,12 +16,13 @@ from conftest import DEFAULT_NOW, duckdb_url, report_runner
 from data_connectors import connect
 from data_connectors.warehouse import MEMORY_ENV_VAR
 from org_analytics_widgets import metrics
-from org_analytics_widgets.dashboard import Dashboard, comparison_period
+from org_analytics_widgets.engine import comparison_period
+from org_analytics_widgets.pages.organization import Dashboard
 from org_analytics_widgets.metrics.rollup import ROLLUP_TABLES
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.report import to_report
 from org_analytics_widgets.rollups import Rollups, build, use_build_memory
-from org_analytics_widgets.snapshot import Snapshot
+from org_analytics_widgets.engine import Engine
 from test_cli_errors import assert_clean_error
 from reports import assert_same_report
 
@@ -50,8 +51,8 @@ def _reports(url: str, rollups_path, cases) -> list[tuple]:
         out = []
         for month, zone, now in cases:
             period = Period.for_month(month, zone, now)
-            snapshot = Snapshot.compute(warehouse, period, rollups)
-            out.append(((month, zone, now), to_report(Snapshot.compute(warehouse, period)), to_report(snapshot),
+            snapshot = Engine(warehouse, rollups, cache=False).snapshot(period)
+            out.append(((month, zone, now), to_report(Engine(warehouse, cache=False).snapshot(period)), to_report(snapshot),
                         snapshot.source))
         return out
     finally:
@@ -75,10 +76,10 @@ def test_the_kpis_a_month_is_compared_with_come_from_rollups_too(edge_warehouse,
         for month in MONTHS:
             for now in NOWS:  # the current month is compared with the same span of the previous one
                 period = comparison_period(Period.for_month(month, zone, now))
-                raw = Snapshot.kpis_of(warehouse, period)
+                raw = Engine(warehouse, cache=False).kpis(period)
                 with monkeypatch.context() as patch:
                     patch.setattr(metrics, "kpis", lambda *_: pytest.fail(f"raw tables read for {period}"))
-                    assert Snapshot.kpis_of(warehouse, period, rollups) == raw, (month, now)
+                    assert Engine(warehouse, rollups, cache=False).kpis(period) == raw, (month, now)
     finally:
         rollups.close()
         warehouse.close()
@@ -170,9 +171,9 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
     try:
         stale = Rollups.open(rollups)
         period = Period.for_month("2026-11", "America/New_York", DEFAULT_NOW)
-        snapshot = Snapshot.compute(warehouse, period, stale)
+        snapshot = Engine(warehouse, stale, cache=False).snapshot(period)
         assert snapshot.source == "raw", "rollups that miss rows must not be used"
-        assert to_report(snapshot) == to_report(Snapshot.compute(warehouse, period))
+        assert to_report(snapshot) == to_report(Engine(warehouse, cache=False).snapshot(period))
         stale.close()
 
         refreshed = build(warehouse, rollups)
@@ -202,7 +203,7 @@ def test_every_backend_builds_rollups_that_give_the_duckdb_report(edge_warehouse
                                                              [("2026-03", "America/New_York", DEFAULT_NOW),
                                                               ("2026-11", "Asia/Kolkata", NOWS[1])]):
             assert source == "rollups"
-            assert_same_report(rolled, to_report(Snapshot.compute(reference, Period.for_month(month, zone, now))))
+            assert_same_report(rolled, to_report(Engine(reference, cache=False).snapshot(Period.for_month(month, zone, now))))
     finally:
         reference.close()
 
@@ -214,9 +215,9 @@ def test_the_dashboard_reads_rollups_and_says_so(edge_warehouse, edge_rollups):
         page = Dashboard(warehouse, timezone="Asia/Kolkata", month="2026-03", now=DEFAULT_NOW, rollups=rollups)
         assert page.snapshot.source == "rollups"
         assert 'data-source="rollups"' in page.status.value
-        expected = to_report(Snapshot.compute(warehouse, page.period()))
+        expected = to_report(Engine(warehouse, cache=False).snapshot(page.period()))
         assert page.snapshot.kpis == expected["kpis"]
-        assert page.previous_kpis == Snapshot.kpis_of(warehouse, comparison_period(page.period()))
+        assert page.previous_kpis == Engine(warehouse, cache=False).kpis(comparison_period(page.period()))
     finally:
         rollups.close()
         warehouse.close()

@@ -28,12 +28,12 @@ def duckdb_reports(run_report_on, edge_warehouse):
 def run_report_on():
     from org_analytics_widgets.period import Period
     from org_analytics_widgets.report import to_report
-    from org_analytics_widgets.snapshot import Snapshot
+    from org_analytics_widgets.engine import Engine
 
     def _run(url, month, timezone):
         warehouse = connect(url)
         try:
-            return to_report(Snapshot.compute(warehouse, Period.for_month(month, timezone, DEFAULT_NOW)))
+            return to_report(Engine(warehouse, cache=False).snapshot(Period.for_month(month, timezone, DEFAULT_NOW)))
         finally:
             warehouse.close()
 

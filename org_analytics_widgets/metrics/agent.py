@@ -15,7 +15,7 @@ from __future__ import annotations
 import ibis
 
 from ..period import Period
-from .facts import _money
+from .facts import VALUES
 from .time import in_period, local_date
 
 
@@ -78,7 +78,7 @@ def agent_kpis(tables, period: Period, agent_id: str) -> ibis.Table:
         tokens=ibis.coalesce(tokens.sum(), 0),
     )
     i = agent_items(tables, period, agent_id)
-    by_items = i.aggregate(cost=ibis.coalesce(_money(i.cost).sum(), 0.0), models=i.model.nunique())
+    by_items = i.aggregate(cost=ibis.coalesce(VALUES["usage_items"]["cost"](i).sum(), 0.0), models=i.model.nunique())
     return by_requests.cross_join(by_items)
 
 
@@ -89,7 +89,7 @@ def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> i
     """
     i = agent_items(tables, period, agent_id)
     return i.group_by(day=local_date(i.created_at, period), service_type=i.service_type).aggregate(
-        cost=_money(i.cost).sum()
+        cost=VALUES["usage_items"]["cost"](i).sum()
     )
 
 

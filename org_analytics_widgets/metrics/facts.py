@@ -1,58 +1,173 @@
-"""The shared scans: each fact is one pass over one warehouse table for the period.
+"""The facts: every number of a month is derived from these few aggregates, each declared once.
 
-Every contract section is derived from these few aggregates (see ``sections``), so a whole
-month needs five small queries on the warehouse however many sections are shown, and the
-interactive filters of the dashboard (a service type, a project) re-derive locally from the
-facts without touching the warehouse again.
+A :class:`Fact` names its canonical table, its grain (the local day or not, and key columns) and
+its measures (a sum, a row count, a minimum or a distinct count of one column). From that one
+declaration come all three ways of computing it, so they cannot drift apart:
+
+- the raw scan (:func:`scan`): one ``GROUP BY`` over the period's rows of the warehouse table;
+- the rollup build and the rollup read (:mod:`.rollup`): the same measures pre-aggregated by
+  15-minute bucket, and re-aggregated over a period's buckets by local day.
+
+A whole month needs one small query per fact however many sections are shown, and the dashboard's
+interactive filters (a service type) re-derive locally from the fetched facts (see ``sections``).
+Restricted to one agent (``agent_id=``), the same facts give the agent page its numbers.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 import ibis
+
+from data_connectors.schema import TABLES
 
 from ..period import Period
 from .time import in_period, local_date
 
+# row values a measure may sum, per canonical table (any other name is the column itself)
+VALUES = {
+    "usage_items": {
+        "cost": lambda t: ibis.coalesce(t.cost.cast("float64"), 0.0),  # a null cost counts 0 (contract)
+        "quantity": lambda t: t.quantity.cast("float64"),
+    },
+    "usage_requests": {
+        "tokens": lambda t: (ibis.coalesce(t.input_tokens, 0) + ibis.coalesce(t.output_tokens, 0)).cast("int64"),
+    },
+}
+HOWS = ("sum", "count", "min", "distinct")
 
-def _money(value: ibis.Value) -> ibis.Value:
-    return ibis.coalesce(value.cast("float64"), 0.0)
+
+@dataclass(frozen=True)
+class Measure:
+    """``name`` = ``how`` of ``column`` (a row value of ``VALUES`` or a column; none for count).
+
+    ``one_bucket``: for a distinct count of ids that nearly always lie in one 15-minute bucket (a
+    request's items): the rollups count such ids per bucket instead of keeping each id.
+    """
+
+    name: str
+    how: str
+    column: str | None = None
+    dtype: str = "float64"
+    one_bucket: bool = False
+
+    def __post_init__(self):
+        assert self.how in HOWS, self.how
+
+    def value(self, t: ibis.Table, table: str) -> ibis.Value:
+        make = VALUES.get(table, {}).get(self.column)
+        return make(t) if make is not None else t[self.column]
+
+
+def Sum(name: str, column: str | None = None, dtype: str = "float64") -> Measure:
+    return Measure(name, "sum", column or name, dtype)
+
+
+def Count(name: str) -> Measure:
+    return Measure(name, "count", None, "int64")
+
+
+def Min(name: str, column: str | None = None) -> Measure:
+    return Measure(name, "min", column or name, "string")
+
+
+def Distinct(name: str, column: str, one_bucket: bool = False) -> Measure:
+    return Measure(name, "distinct", column, "int64", one_bucket)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One aggregate of one canonical table over a period.
+
+    ``daily``: grouped by the row's local day in the period's zone as well as ``keys``.
+    ``present``: only rows where this column is not null. A fact with no key and no day is one
+    row, whose sums and counts are 0 (not null) for an empty period.
+    """
+
+    name: str
+    table: str
+    keys: tuple[str, ...]
+    measures: tuple[Measure, ...]
+    daily: bool = True
+    present: str | None = None
+
+    @property
+    def grain(self) -> tuple[str, ...]:
+        return (("day",) if self.daily else ()) + self.keys
+
+
+ITEMS = Fact("items", "usage_items", ("service_type", "project_id", "model", "pricing_rule", "unit"),
+             (Sum("cost"), Sum("quantity")))
+ITEM_REQUESTS = Fact("item_requests", "usage_items", ("service_type",), (Distinct("requests", "request_id", one_bucket=True),))
+REQUEST_TOTALS = Fact("totals", "usage_requests", (), (
+    Count("total_requests"), Sum("total_tokens", "tokens", "int64"),
+    Distinct("total_conversations", "conversation_id")), daily=False)
+REQUEST_PROJECTS = Fact("by_project", "usage_requests", ("project_id",), (Count("requests"),), daily=False)
+AGENT_ITEMS = Fact("agent_items", "usage_items", ("agent_id",), (Sum("cost"), Min("project_id")),
+                   daily=False, present="agent_id")
+AGENT_REQUESTS = Fact("agent_requests", "usage_requests", ("agent_id",), (
+    Count("requests"), Distinct("conversations", "conversation_id"), Min("project_id")),
+    daily=False, present="agent_id")
+
+FACTS = {fact.name: fact for fact in (ITEMS, ITEM_REQUESTS, REQUEST_TOTALS, REQUEST_PROJECTS,
+                                      AGENT_ITEMS, AGENT_REQUESTS)}
+
+
+def _typed(fact: Fact, aggregates: dict[str, ibis.Value]) -> dict[str, ibis.Value]:
+    """The measures (of ``aggregates``) cast to their declared type; a one-row fact's sums and counts
+    are never null."""
+    out = {}
+    for m in fact.measures:
+        if m.name not in aggregates:
+            continue
+        value = aggregates[m.name]
+        if not fact.grain and m.how in ("sum", "count"):
+            value = ibis.coalesce(value, 0)
+        out[m.name] = value.cast(m.dtype)
+    return out
+
+
+def grouped(fact: Fact, t: ibis.Table, keys: dict[str, ibis.Value], aggregates: dict[str, ibis.Value]) -> ibis.Table:
+    """``t`` grouped by ``keys`` (none: one row) with the fact's measures given in ``aggregates``."""
+    measures = _typed(fact, aggregates)
+    return t.group_by(**keys).aggregate(**measures) if keys else t.aggregate(**measures)
+
+
+def only_agent(t: ibis.Table, agent_id: str | None) -> ibis.Table:
+    """The rows of one agent (the id travels as a literal, never as SQL text); all rows for None."""
+    return t if agent_id is None else t.filter(t.agent_id == ibis.literal(str(agent_id), type="string"))
+
+
+def scan(fact: Fact, tables, period: Period, agent_id: str | None = None) -> ibis.Table:
+    """The raw scan: the fact over the period's rows of its warehouse table (one agent's, if given)."""
+    t = only_agent(in_period(getattr(tables, fact.table), period), agent_id)
+    if fact.present:
+        t = t.filter(t[fact.present].notnull())
+    keys = {"day": local_date(t.created_at, period)} if fact.daily else {}
+    keys.update({k: t[k] for k in fact.keys})
+    raw = {"sum": lambda m: m.value(t, fact.table).sum(), "count": lambda m: t.count(),
+           "min": lambda m: t[m.column].min(), "distinct": lambda m: t[m.column].nunique()}
+    return grouped(fact, t, keys, {m.name: raw[m.how](m) for m in fact.measures})
 
 
 def item_facts(tables, period: Period) -> ibis.Table:
     """usage_items in P by (day, service_type, project_id, model, pricing_rule, unit): cost, quantity."""
-    t = in_period(tables.usage_items, period)
-    return t.group_by(
-        day=local_date(t.created_at, period),
-        service_type=t.service_type,
-        project_id=t.project_id,
-        model=t.model,
-        pricing_rule=t.pricing_rule,
-        unit=t.unit,
-    ).aggregate(cost=_money(t.cost).sum(), quantity=t.quantity.cast("float64").sum())
+    return scan(ITEMS, tables, period)
 
 
 def item_requests(tables, period: Period) -> ibis.Table:
     """usage_items in P by (day, service_type): distinct request ids."""
-    t = in_period(tables.usage_items, period)
-    return t.group_by(day=local_date(t.created_at, period), service_type=t.service_type).aggregate(
-        requests=t.request_id.nunique()
-    )
+    return scan(ITEM_REQUESTS, tables, period)
 
 
 def request_totals(tables, period: Period) -> ibis.Table:
     """One row: requests, tokens and distinct conversations of usage_requests in P."""
-    t = in_period(tables.usage_requests, period)
-    tokens = ibis.coalesce(t.input_tokens, 0) + ibis.coalesce(t.output_tokens, 0)
-    return t.aggregate(
-        total_requests=t.count(),
-        total_tokens=ibis.coalesce(tokens.sum(), 0),
-        total_conversations=t.conversation_id.nunique(),
-    )
+    return scan(REQUEST_TOTALS, tables, period)
 
 
 def request_projects(tables, period: Period) -> ibis.Table:
     """usage_requests in P by project_id: request count (the active projects)."""
-    t = in_period(tables.usage_requests, period)
-    return t.group_by("project_id").aggregate(requests=t.count())
+    return scan(REQUEST_PROJECTS, tables, period)
 
 
 def existing_projects(tables, period: Period) -> ibis.Table:
@@ -78,25 +193,18 @@ def agent_facts(tables, period: Period) -> ibis.Table:
     """One row per candidate agent (non-null agent_id with an item or a request in P).
 
     Columns: agent_id, name (null when missing from ``agents``), project_id (the agent's, else the
-    smallest among its rows in P), project_name, cost, conversations, requests.
+    smallest among its rows in P), project_name, project_color, cost, conversations, requests.
     """
-    items = in_period(tables.usage_items, period)
-    items = items.filter(items.agent_id.notnull())
-    reqs = in_period(tables.usage_requests, period)
-    reqs = reqs.filter(reqs.agent_id.notnull())
-    # distinct key names on every side keep this one join chain free of column collisions
-    by_items = items.group_by(i_id=items.agent_id).aggregate(
-        item_cost=_money(items.cost).sum(), item_project=items.project_id.min()
-    )
-    by_reqs = reqs.group_by(r_id=reqs.agent_id).aggregate(
-        requests=reqs.count(), conversations=reqs.conversation_id.nunique(), request_project=reqs.project_id.min()
-    )
-    return name_agents(by_items, by_reqs, tables.agents, tables.projects)
+    return name_agents(scan(AGENT_ITEMS, tables, period), scan(AGENT_REQUESTS, tables, period),
+                       tables.agents, tables.projects)
 
 
 def name_agents(by_items: ibis.Table, by_reqs: ibis.Table, agents: ibis.Table, projects: ibis.Table) -> ibis.Table:
-    """The candidate agents of ``by_items`` (i_id, item_cost, item_project) and ``by_reqs`` (r_id,
-    requests, conversations, request_project) with their names and projects (see ``agent_facts``)."""
+    """The candidate agents of the ``agent_items`` and ``agent_requests`` facts with their names and
+    projects (see ``agent_facts``)."""
+    # distinct key names on every side keep this one join chain free of column collisions
+    by_items = by_items.select(i_id="agent_id", item_cost="cost", item_project="project_id")
+    by_reqs = by_reqs.select("requests", "conversations", r_id="agent_id", request_project="project_id")
     ids = by_items.select(agent_id="i_id").union(by_reqs.select(agent_id="r_id"), distinct=True)
     agents = agents.select(a_id="agent_id", name="name", agent_project="project_id")
     joined = (
@@ -118,3 +226,13 @@ def name_agents(by_items: ibis.Table, by_reqs: ibis.Table, agents: ibis.Table, p
     return named.select(
         "agent_id", "name", "project_id", "project_name", "project_color", "cost", "conversations", "requests"
     )
+
+
+_KIND_TYPES = {"string": "string", "integer": "int64", "number": "float64", "timestamp": "timestamp"}
+
+
+def abstract_tables() -> SimpleNamespace:
+    """The four canonical tables as unbound Ibis tables: what an expression's schema is computed on
+    (the rollup tables' and the fetched facts' column types), independent of any warehouse."""
+    return SimpleNamespace(**{name: ibis.table({c: _KIND_TYPES[kind] for c, kind in columns.items()}, name=name)
+                              for name, columns in TABLES.items()})

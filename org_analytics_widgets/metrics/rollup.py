@@ -1,43 +1,93 @@
-"""Rollups: the warehouse pre-aggregated by 15-minute UTC bucket, and the facts read back from them.
+"""Rollups: the facts pre-aggregated by 15-minute UTC bucket, derived from the facts' declarations.
 
 Why 15 minutes and not hours: a local day in ``Asia/Kolkata`` (+05:30) or ``Asia/Kathmandu``
 (+05:45) starts in the middle of a UTC hour, so hourly sums cannot be split into its days. Every
 offset in use since 1980 and every DST transition is a multiple of 15 minutes, so each bucket lies
 wholly inside one local day of any zone, and a month of any zone is a whole number of buckets.
 
-The tables (``ROLLUP_TABLES``):
+The rollup tables (``ROLLUPS``) follow from ``facts.FACTS``, per canonical table:
 
-- ``rollup_items``: items by (bucket, service_type, project_id, model, agent_id, pricing_rule, unit):
-  cost (null as 0), quantity, items. Every cost, quantity and ``unique_models`` (a key) is a sum or
-  a distinct of keys, so any set of buckets adds up exactly.
-- ``rollup_requests``: requests by (bucket, project_id, agent_id, service_type, model): requests
-  and tokens. Total requests, tokens, active projects and an agent's requests add up the same way.
-- ``rollup_conversations``: the distinct (bucket, agent_id, conversation_id). Conversations last
-  many buckets, so their count over a month is a distinct count over these pairs (a few % of the
-  items' rows), never a sum.
-- ``rollup_request_singles`` and ``rollup_request_spans``: a card's daily requests are the
-  distinct request ids among a service type's items per local day. A (request, service type) pair
-  whose items all lie in one bucket — every pair when items share their request's timestamp, as
-  the contract expects — is counted in ``singles`` (bucket, service_type, requests). The rare pair
-  with items in several buckets is kept whole in ``spans`` (bucket, service_type, request_id), so a
-  day counts it once however many of its buckets fall in that day. Both are classified over all
-  the data a build or refresh has seen.
+- ``rollup_items`` / ``rollup_requests`` (*sums*): rows by bucket and every key, minimum column and
+  ``agent_id`` any fact of that table uses; every sum measure, and ``rows`` (the row count). Sums,
+  counts and minimums of any set of buckets re-aggregate exactly.
+- ``rollup_conversations`` (*distinct*): the distinct (bucket, keys, id) of a distinct measure.
+  Ids that last many buckets are counted as distinct ids over a period's rows, never summed.
+- ``rollup_request_singles`` and ``rollup_request_spans``: for a distinct measure of ids that nearly
+  always lie in one bucket (``one_bucket``: a request's items). An id (with its keys) whose rows
+  all lie in one bucket is counted in ``singles`` (bucket, keys, count); the rare one with rows in
+  several buckets is kept whole in ``spans`` (bucket, keys, id), so a day counts it once. Both are
+  classified over all the data a build or refresh has seen.
 
-Everything here is a pure function returning an Ibis expression: ``*_buckets`` build a table's
-rows from the canonical tables for ``[since, until)``; ``*_from_rollups`` read the facts of
-``metrics.facts`` from rollup rows already given their local day (``dated``).
+Everything here is a pure function returning an Ibis expression: :func:`build_rows` gives a rollup
+table's rows from the canonical tables for ``[since, until)``; :func:`read` gives a fact from
+rollup rows already given their local day (:func:`dated`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ibis
 
 from ..period import Period
+from .facts import FACTS, Fact, Measure, grouped, only_agent
 
 GRAIN = timedelta(minutes=15)
-ROLLUP_TABLES = ("rollup_items", "rollup_requests", "rollup_conversations",
-                 "rollup_request_singles", "rollup_request_spans")
+SHORT = {"usage_items": "items", "usage_requests": "requests"}
+KINDS = ("sums", "distinct", "singles", "spans")
+
+
+@dataclass(frozen=True)
+class RollupTable:
+    """One rollup table: ``kind`` (see the module), its canonical ``table``, the ``keys`` of its grain
+    besides the bucket, the ``sums`` it keeps (sums kind) and the ``column`` of its ids (others)."""
+
+    name: str
+    kind: str
+    table: str
+    keys: tuple[str, ...]
+    sums: tuple[str, ...] = ()
+    column: str | None = None
+
+    @property
+    def has_agents(self) -> bool:
+        return "agent_id" in self.keys
+
+
+def _unique(values) -> tuple:
+    return tuple(dict.fromkeys(v for v in values if v is not None))
+
+
+def _derive_rollups() -> dict[str, RollupTable]:
+    out: dict[str, RollupTable] = {}
+    for table, short in SHORT.items():
+        facts = [f for f in FACTS.values() if f.table == table]
+        measures = [m for f in facts for m in f.measures]
+        keys = _unique(["agent_id", *(k for f in facts for k in f.keys),
+                        *(m.column for m in measures if m.how == "min")])
+        sums = _unique(m.column for m in measures if m.how == "sum")
+        out[f"rollup_{short}"] = RollupTable(f"rollup_{short}", "sums", table, keys, sums)
+        for m in _unique(m for m in measures if m.how == "distinct"):
+            users = [f for f in facts if m in f.measures]
+            ids = m.column.removesuffix("_id")
+            if m.one_bucket:  # the fact's exact keys: singles of a coarser grouping could count an id twice
+                [user] = users
+                out[f"rollup_{ids}_singles"] = RollupTable(f"rollup_{ids}_singles", "singles", table,
+                                                           user.keys, column=m.column)
+                out[f"rollup_{ids}_spans"] = RollupTable(f"rollup_{ids}_spans", "spans", table,
+                                                         user.keys, column=m.column)
+            else:
+                out[f"rollup_{ids}s"] = RollupTable(f"rollup_{ids}s", "distinct", table,
+                                                    _unique(["agent_id", *(k for f in users for k in f.keys)]),
+                                                    column=m.column)
+    return out
+
+
+ROLLUPS = _derive_rollups()
+ROLLUP_TABLES = tuple(ROLLUPS)
+# the raw tail after a period's last whole bucket is read in the form of these tables (a tail's ids
+# are all kept as spans: too few rows to classify)
+TAILED = tuple(name for name, spec in ROLLUPS.items() if spec.kind != "singles")
 
 
 def bucket(ts: ibis.Value) -> ibis.Value:
@@ -59,7 +109,7 @@ def aligned_period(period: Period) -> bool:
     return is_aligned(period.start_utc) and all(seconds % 900 == 0 for _, seconds in period.offsets)
 
 
-def _between(t: ibis.Table, since: datetime | None, until: datetime | None) -> ibis.Table:
+def between(t: ibis.Table, since: datetime | None, until: datetime | None) -> ibis.Table:
     preds = []
     if since is not None:
         preds.append(t.created_at >= ibis.literal(since, type="timestamp"))
@@ -68,88 +118,70 @@ def _between(t: ibis.Table, since: datetime | None, until: datetime | None) -> i
     return t.filter(*preds) if preds else t
 
 
-def _money(value: ibis.Value) -> ibis.Value:
-    return ibis.coalesce(value.cast("float64"), 0.0)
-
-
 # -- building: canonical tables -> rollup rows ------------------------------------------------
-def item_buckets(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
-    t = _between(tables.usage_items, since, until)
-    return t.group_by(
-        bucket=bucket(t.created_at), service_type=t.service_type, project_id=t.project_id, model=t.model,
-        agent_id=t.agent_id, pricing_rule=t.pricing_rule, unit=t.unit,
-    ).aggregate(cost=_money(t.cost).sum(), quantity=t.quantity.cast("float64").sum(), items=t.count())
+def _value(spec: RollupTable, t: ibis.Table, column: str) -> ibis.Value:
+    return Measure(column, "sum", column).value(t, spec.table)
 
 
-def request_buckets(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
-    t = _between(tables.usage_requests, since, until)
-    tokens = ibis.coalesce(t.input_tokens, 0) + ibis.coalesce(t.output_tokens, 0)
-    return t.group_by(
-        bucket=bucket(t.created_at), project_id=t.project_id, agent_id=t.agent_id,
-        service_type=t.service_type, model=t.model,
-    ).aggregate(requests=t.count(), tokens=ibis.coalesce(tokens.sum(), 0).cast("int64"))
+def build_rows(spec: RollupTable, tables, since: datetime | None = None,
+               until: datetime | None = None) -> ibis.Table:
+    """The rows of a sums or distinct table (or of a spans table, for a raw tail) for ``[since, until)``."""
+    t = between(getattr(tables, spec.table), since, until)
+    keys = {"bucket": bucket(t.created_at), **{k: t[k] for k in spec.keys}}
+    if spec.kind == "sums":
+        sums = {c: _value(spec, t, c).sum() for c in spec.sums}
+        return t.group_by(**keys).aggregate(**sums, rows=t.count())
+    assert spec.kind in ("distinct", "spans"), spec.kind
+    t = t.filter(t[spec.column].notnull())
+    return t.select(**keys, **{spec.column: t[spec.column]}).distinct()
 
 
-def conversation_buckets(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
-    t = _between(tables.usage_requests, since, until)
-    t = t.filter(t.conversation_id.notnull())
-    return t.select(bucket=bucket(t.created_at), agent_id=t.agent_id, conversation_id=t.conversation_id).distinct()
-
-
-def request_pairs(tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
-    """Distinct (bucket, service_type, request_id) of the items in ``[since, until)``."""
-    t = _between(tables.usage_items, since, until)
-    return t.select(bucket=bucket(t.created_at), service_type=t.service_type, request_id=t.request_id).distinct()
-
-
-def classified_pairs(tables, since: datetime | None = None) -> tuple[ibis.Table, ibis.Table]:
-    """The (request, service type) pairs with an item at or after ``since``: ``(items, pairs)``.
-    ``items``: their items (created_at, service_type, request_id), including those before ``since``.
-    ``pairs``: one row per pair with its ``first_bucket`` and ``last_bucket``: equal for a single (counted
+def classified(spec: RollupTable, tables, since: datetime | None = None) -> tuple[ibis.Table, ibis.Table]:
+    """The ids (with their keys) of a singles/spans pair of tables with a row at or after ``since``:
+    ``(rows, ids)``. ``rows``: their rows (created_at, keys, id), including those before ``since``.
+    ``ids``: one row per id with its ``first_bucket`` and ``last_bucket``: equal for a single (counted
     in its bucket), different for a span (kept whole). One aggregation, no DISTINCT first: this is
-    the largest query of a build (a row per request and type) and must spill within the memory limit."""
-    t = tables.usage_items
-    t = t.filter(t.request_id.notnull())  # an item of no request (OpenAI import) is no request to count
-    items = _between(t, since, None).select("created_at", "service_type", "request_id")
+    the largest query of a build (a row per id) and must spill within the memory limit."""
+    key = [*spec.keys, spec.column]
+    t = getattr(tables, spec.table)
+    t = t.filter(t[spec.column].notnull())  # an item of no request (OpenAI import) is no request to count
+    rows = between(t, since, None).select("created_at", *key)
     if since is not None:
-        keys = items.select("service_type", "request_id").distinct()
-        older = _between(t, None, since).select("created_at", "service_type", "request_id")
-        items = items.union(older.semi_join(keys, ["service_type", "request_id"]))
-    pairs = items.group_by("service_type", "request_id").aggregate(
-        first_at=items.created_at.min(), last_at=items.created_at.max())
-    pairs = pairs.select("service_type", "request_id", first_bucket=bucket(pairs.first_at),
-                         last_bucket=bucket(pairs.last_at))
-    return items, pairs
+        seen = rows.select(*key).distinct()
+        rows = rows.union(between(t, None, since).select("created_at", *key).semi_join(seen, key))
+    ids = rows.group_by(*key).aggregate(first_at=rows.created_at.min(), last_at=rows.created_at.max())
+    ids = ids.select(*key, first_bucket=bucket(ids.first_at), last_bucket=bucket(ids.last_at))
+    return rows, ids
 
 
-def single_counts(pairs: ibis.Table) -> ibis.Table:
-    singles = pairs.filter(pairs.first_bucket == pairs.last_bucket)
-    return singles.group_by(bucket=singles.first_bucket, service_type=singles.service_type).aggregate(
-        requests=singles.count())
+def single_counts(spec: RollupTable, ids: ibis.Table) -> ibis.Table:
+    singles = ids.filter(ids.first_bucket == ids.last_bucket)
+    return singles.group_by(bucket=singles.first_bucket, **{k: singles[k] for k in spec.keys}).aggregate(
+        rows=singles.count())
 
 
-def span_rows(items: ibis.Table, pairs: ibis.Table) -> ibis.Table:
-    spans = pairs.filter(pairs.first_bucket != pairs.last_bucket)
-    rows = items.semi_join(spans, ["service_type", "request_id"])
-    return rows.select(bucket=bucket(rows.created_at), service_type=rows.service_type,
-                       request_id=rows.request_id).distinct()
+def span_rows(spec: RollupTable, rows: ibis.Table, ids: ibis.Table) -> ibis.Table:
+    key = [*spec.keys, spec.column]
+    spans = ids.filter(ids.first_bucket != ids.last_bucket)
+    rows = rows.semi_join(spans, key)
+    return rows.select(bucket=bucket(rows.created_at), **{k: rows[k] for k in key}).distinct()
 
 
 def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
     """One row: the count and latest ``created_at`` of items and requests at or after ``probe_from``
     (all rows when None). Recorded by a build; the same query later tells whether anything
     arrived since (see ``rollups.Rollups.fresh``)."""
-    items = _between(tables.usage_items, probe_from, None)
-    reqs = _between(tables.usage_requests, probe_from, None)
+    items = between(tables.usage_items, probe_from, None)
+    reqs = between(tables.usage_requests, probe_from, None)
     return items.aggregate(items=items.count(), items_max=items.created_at.max()).cross_join(
         reqs.aggregate(requests=reqs.count(), requests_max=reqs.created_at.max()))
 
 
-# -- reading: rollup rows -> the facts of metrics.facts ---------------------------------------
+# -- reading: rollup rows -> the facts ----------------------------------------------------------
 # The reads are static expressions over named tables (the rollup tables, ``period_buckets`` and the
 # raw tail's ``tail_*`` tables): a period only changes the rows of ``period_buckets`` and of the
 # tail, so each read compiles once per process and a month switch runs SQL only.
-TAIL = {name: "tail_" + name.removeprefix("rollup_") for name in ROLLUP_TABLES if name != "rollup_request_singles"}
+TAIL = {name: "tail_" + name.removeprefix("rollup_") for name in TAILED}
 
 
 def bucket_days(period: Period, since: datetime, until: datetime) -> list[tuple[datetime, object]]:
@@ -176,43 +208,42 @@ def dated(rows: ibis.Table, buckets: ibis.Table, tail: ibis.Table | None = None,
     return out
 
 
-def item_facts_from_rollups(items: ibis.Table) -> ibis.Table:
-    return items.group_by("day", "service_type", "project_id", "model", "pricing_rule", "unit").aggregate(
-        cost=items.cost.sum(), quantity=items.quantity.sum())
+def _rows_of(fact: Fact, t: ibis.Table, agent_id: str | None) -> ibis.Table:
+    t = only_agent(t, agent_id)
+    return t.filter(t[fact.present].notnull()) if fact.present else t
 
 
-def item_requests_from_rollups(singles: ibis.Table, spans: ibis.Table) -> ibis.Table:
-    """(day, service_type, requests): the singles summed, plus each span pair once per day."""
-    counted = singles.group_by("day", "service_type").aggregate(requests=singles.requests.sum())
-    spread = spans.select("day", "service_type", "request_id").distinct()
-    spread = spread.group_by("day", "service_type").aggregate(requests=spread.count())
+def _distinct(fact: Fact, m: Measure, rows: dict[str, ibis.Table], agent_id: str | None) -> ibis.Table:
+    """The grain of ``fact`` with the distinct count ``m``, from dated rollup rows."""
+    ids = m.column.removesuffix("_id")
+    if not m.one_bucket:
+        t = _rows_of(fact, rows[f"rollup_{ids}s"], agent_id)
+        return grouped(fact, t, {k: t[k] for k in fact.grain}, {m.name: t[m.column].nunique()})
+    if agent_id is not None:
+        raise ValueError(f"rollups cannot give {fact.name} for one agent")
+    singles, spans = rows[f"rollup_{ids}_singles"], rows[f"rollup_{ids}_spans"]
+    counted = singles.group_by(*fact.grain).aggregate(n=singles.rows.sum())
+    spread = spans.select(*fact.grain, m.column).distinct()
+    spread = spread.group_by(*fact.grain).aggregate(n=spread.count())
     both = counted.union(spread, distinct=False)
-    return both.group_by("day", "service_type").aggregate(requests=both.requests.sum().cast("int64"))
+    return grouped(fact, both, {k: both[k] for k in fact.grain}, {m.name: both.n.sum()})
 
 
-def request_totals_from_rollups(requests: ibis.Table, conversations: ibis.Table) -> ibis.Table:
-    return requests.aggregate(
-        total_requests=ibis.coalesce(requests.requests.sum(), 0).cast("int64"),
-        total_tokens=ibis.coalesce(requests.tokens.sum(), 0).cast("int64"),
-    ).cross_join(conversations.aggregate(total_conversations=conversations.conversation_id.nunique()))
-
-
-def request_projects_from_rollups(requests: ibis.Table) -> ibis.Table:
-    return requests.group_by("project_id").aggregate(requests=requests.requests.sum().cast("int64"))
-
-
-def agent_usage_from_rollups(items: ibis.Table, requests: ibis.Table, conversations: ibis.Table):
-    """The two per-agent aggregates ``facts.name_agents`` takes, from rollup rows."""
-    items = items.filter(items.agent_id.notnull())
-    requests = requests.filter(requests.agent_id.notnull())
-    conversations = conversations.filter(conversations.agent_id.notnull())
-    by_items = items.group_by(i_id=items.agent_id).aggregate(
-        item_cost=items.cost.sum(), item_project=items.project_id.min())
-    counted = requests.group_by(r_id=requests.agent_id).aggregate(
-        requests=requests.requests.sum().cast("int64"), request_project=requests.project_id.min())
-    talks = conversations.group_by(c_id=conversations.agent_id).aggregate(
-        conversations=conversations.conversation_id.nunique())
-    joined = counted.left_join(talks, counted.r_id == talks.c_id)
-    by_reqs = joined.select("r_id", "requests", "request_project",
-                            conversations=ibis.coalesce(joined.conversations, 0))
-    return by_items, by_reqs
+def read(fact: Fact, rows: dict[str, ibis.Table], agent_id: str | None = None) -> ibis.Table:
+    """``fact`` from dated rollup rows (``rows``: rollup table name -> rows with ``day``), for one
+    agent when ``agent_id`` is given; the columns and types of ``facts.scan``."""
+    additive = [m for m in fact.measures if m.how != "distinct"]
+    parts = [_distinct(fact, m, rows, agent_id) for m in fact.measures if m.how == "distinct"]
+    if additive:
+        t = _rows_of(fact, rows[f"rollup_{SHORT[fact.table]}"], agent_id)
+        again = {"sum": lambda m: t[m.column].sum(), "count": lambda m: t.rows.sum(),
+                 "min": lambda m: t[m.column].min()}
+        parts.insert(0, grouped(fact, t, {k: t[k] for k in fact.grain},
+                                {m.name: again[m.how](m) for m in additive}))
+    out = parts[0]
+    for part in parts[1:]:  # every group of a distinct part is a group of the additive part
+        joined = out.cross_join(part) if not fact.grain else out.left_join(part, list(fact.grain))
+        out = joined.select(*fact.grain, *(m.name for m in fact.measures if m.name in joined.columns))
+        out = out.mutate(**{m.name: ibis.coalesce(out[m.name], 0) for m in fact.measures
+                            if m.how == "distinct" and m.name in part.columns})
+    return out.select(*fact.grain, *(m.name for m in fact.measures))

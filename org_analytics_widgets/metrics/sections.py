@@ -55,3 +55,14 @@ def derive_service_daily_usage(facts: ibis.Table) -> ibis.Table:
     return facts.group_by("service_type", "day", "pricing_rule", "unit").aggregate(
         quantity=ibis.coalesce(facts.quantity.sum(), 0.0)
     )
+
+
+def derive_agent_kpis(totals: ibis.Table, facts: ibis.Table) -> ibis.Table:
+    """One row of an agent's KPIs from its request totals and item facts (see ``metrics.agent``)."""
+    return totals.select(
+        conversations=totals.total_conversations,
+        requests=totals.total_requests,
+        tokens=totals.total_tokens,
+        cost=ibis.coalesce(facts.cost.sum().as_scalar(), 0.0),
+        models=facts.model.nunique().as_scalar(),
+    )

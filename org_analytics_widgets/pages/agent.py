@@ -14,21 +14,20 @@ import pandas as pd
 
 from data_connectors.errors import first_line
 
-from .app_request import open_app_request
-from .colors import project_color, service_label
-from .dashboard import STYLE, _section
-from .formatting import money, month_label, month_short
-from .links import agent_url, dashboard_url
-from .metrics import agent as A
-from .period import Period, PeriodError, current_month, parse_month, parse_now, parse_zone, shift_month
-from .shaping import count, daily_key, by_cost_then, densify, ordered, text
-from .shaping import money as round_money
-from .state import DashboardState
-from .widgets.batch import batch
-from .widgets.cost_overview import CostOverview
-from .widgets.kpi_cards import KpiCards, money_card, number_card
+from ..app_request import open_app_request
+from ..colors import service_label
+from ..engine import Engine
+from ..formatting import money, month_label, month_short
+from ..links import agent_url, dashboard_url
+from ..period import Period, PeriodError, parse_month, parse_zone, shift_month
+from ..shaping import count, text
+from ..snapshot import AgentMonth
+from ..state import DashboardState
+from ..widgets.batch import batch
+from ..widgets.cost_overview import CostOverview
+from ..widgets.kpi_cards import KpiCards, money_card, number_card
+from ._layout import STYLE, section
 
-REQUESTS_SHOWN = 50
 PAGE_STYLE = """<style>
 .oa-agent-nav { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: 8px;
                 font-size: 13px; }
@@ -119,18 +118,17 @@ class AgentPage(w.VBox):
     >>> AgentPage(connect(), "a_conc", "2026-03", timezone="America/New_York")   # doctest: +SKIP
     """
 
-    def __init__(self, warehouse, agent_id: str, month: str | None = None, timezone: str = "UTC",
-                 now: datetime | str | None = None, **kwargs):
-        self.warehouse = warehouse
+    def __init__(self, engine: Engine | object, agent_id: str, month: str | None = None,
+                 timezone: str | None = None, now: datetime | str | None = None, **kwargs):
+        if not isinstance(engine, Engine):  # a Warehouse: the analyst's AgentPage(connect(), ...)
+            engine = Engine(engine, None, timezone or "UTC", now)
+        self.engine = engine
         self.agent_id = "" if agent_id is None else str(agent_id)
-        self.timezone = timezone
-        self._now = parse_now(now) if now is not None else None
+        self.timezone = engine.timezone
         self.month = month or ""
         self._latest = ""
         self.period: Period | None = None
-        self.info: dict = {}
-        self.requests_page = pd.DataFrame()
-        self.requests_total = 0
+        self.result: AgentMonth | None = None
         self.status, self.message = "loading", ""
 
         self.nav = w.HTML()
@@ -145,8 +143,8 @@ class AgentPage(w.VBox):
         self.requests_table.add_class("oa-agent-requests")
         self.content = w.VBox([
             self.kpis,
-            _section("Daily cost by service type", self.cost_box, "oa-agent-cost"),
-            _section("Requests", self.requests_table, "oa-agent-requests-section"),
+            section("Daily cost by service type", self.cost_box, "oa-agent-cost"),
+            section("Requests", self.requests_table, "oa-agent-requests-section"),
         ])
         super().__init__([w.HTML(STYLE + PAGE_STYLE), self.nav, self.header, self.status_box, self.content],
                          **kwargs)
@@ -161,9 +159,9 @@ class AgentPage(w.VBox):
         self._render()
 
     def load(self) -> None:
-        """Validate the parameters, then run four small queries in the warehouse's engine."""
+        """Validate the parameters, then ask the engine for the agent's month."""
         try:
-            self._latest = latest = current_month(self.timezone, self._now)
+            self._latest = latest = self.engine.latest_month
             if not self.month:
                 self.month = latest
             year, mon = parse_month(self.month)
@@ -178,53 +176,42 @@ class AgentPage(w.VBox):
         if not self.agent_id.strip():
             return self._fail("unknown", "No agent given: open an agent from the dashboard's Top agents table.")
         try:
-            self.period = period = Period.for_month(self.month, self.timezone, self._now)
-            wh, aid = self.warehouse, self.agent_id
-            with wh.deadline():
-                info = wh.execute(A.agent_info(wh, period, aid)).iloc[0].to_dict()
-                if not bool(info["listed"]) and count(info["usage_rows"]) == 0:
-                    self.info = info
-                    return self._fail("unknown", f"There is no agent “{aid}”: it is not in the agents table and "
-                                                 f"has no usage in {month_label(self.month)}. Check the link, or "
-                                                 "pick an agent from the dashboard.")
-                kpis = wh.execute(A.agent_kpis(wh, period, aid)).iloc[0].to_dict()
-                daily = wh.execute(A.agent_daily_cost_by_service_type(wh, period, aid))
-                page = wh.execute(A.agent_requests_page(wh, period, aid, limit=REQUESTS_SHOWN, offset=0))
+            self.period = self.engine.period(self.month)
+            self.result = result = self.engine.agent_month(self.agent_id, self.period)
         except Exception as exc:  # the page must say what broke, not show a traceback
             first = first_line(exc)
             return self._fail("error", f"Could not load this agent's {month_label(self.month)}: {first}")
-        self.info = self._shaped_info(info)
-        self.kpi_values = {
-            "conversations": count(kpis["conversations"]),
-            "requests": count(kpis["requests"]),
-            "cost": round_money(kpis["cost"]),
-            "tokens": count(kpis["tokens"]),
-            "models": count(kpis["models"]),
-        }
-        self.daily = ordered(densify(daily, period.days, ["service_type"], ["cost"]), daily_key("service_type"))
-        totals = (self.daily.groupby("service_type", as_index=False)["cost"].sum()
-                  if not self.daily.empty else pd.DataFrame({"service_type": [], "cost": []}))
-        totals["cost"] = totals["cost"].map(round_money)
-        self.totals = ordered(totals, by_cost_then("service_type"))
-        self.requests_page = page
-        self.requests_total = count(page["total"].iloc[0]) if len(page) else 0
-        self.status = "ready" if count(info["usage_rows"]) else "empty"
+        if result.status == "unknown":
+            return self._fail("unknown", f"There is no agent “{self.agent_id}”: it is not in the agents table and "
+                                         f"has no usage in {month_label(self.month)}. Check the link, or "
+                                         "pick an agent from the dashboard.")
+        self.status = result.status
         self.message = "" if self.status == "ready" else f"No usage by this agent in {month_label(self.month)}."
         self._render()
 
-    @staticmethod
-    def _shaped_info(info: dict) -> dict:
-        """Names fall back to ids (contract); the colour is resolved like everywhere else."""
-        agent_id = str(info["agent_id"])
-        project_id = text(info["project_id"])
-        return {
-            "agent_id": agent_id,
-            "name": text(info["name"]) or agent_id,
-            "listed": bool(info["listed"]),
-            "project_id": project_id,
-            "project_name": text(info["project_name"]) or project_id,
-            "project_color": project_color(project_id, text(info["project_color"])) if project_id else None,
-        }
+    @property
+    def info(self) -> dict:
+        return self.result.info if self.result is not None else {}
+
+    @property
+    def kpi_values(self) -> dict:
+        return self.result.kpis
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        return self.result.daily
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        return self.result.totals
+
+    @property
+    def requests_page(self) -> pd.DataFrame:
+        return self.result.requests if self.result is not None else pd.DataFrame()
+
+    @property
+    def requests_total(self) -> int:
+        return self.result.requests_total if self.result is not None else 0
 
     # -- rendering -----------------------------------------------------------------------
     def _render(self) -> None:
@@ -276,13 +263,10 @@ def agent_query(query: str | None) -> tuple[str, str]:
 
 
 def agent_page_from_environment() -> w.Widget:
-    """The agent notebook's one call: warehouse and zone from the environment, agent and month from the URL.
-
-    Reads ``ORG_ANALYTICS_WAREHOUSE``, ``ORG_ANALYTICS_TIMEZONE``, ``ORG_ANALYTICS_NOW`` and Voilà's
-    ``QUERY_STRING`` (``?agent_id=…&month=YYYY-MM``); problems become a page-level message.
-    """
+    """The agent notebook's one call: the engine from the environment, agent and month from the URL
+    (Voilà's ``QUERY_STRING``: ``?agent_id=…&month=YYYY-MM``); problems become a page-level message."""
     request = open_app_request()
     if request.error:
         return message_page(f"The agent page cannot open its warehouse: {request.error}")
     agent_id, month = agent_query(request.query)
-    return AgentPage(request.warehouse, agent_id, month or None, timezone=request.timezone, now=request.now)
+    return AgentPage(request.engine, agent_id, month or None)

@@ -1,0 +1,284 @@
+"""The engine: the one object every page, command and notebook asks for numbers.
+
+It owns the warehouse, the rollups, the month cache and the deadline. Asked for "month M", "agent
+A's month" or "the comparison KPIs", it picks the source once per request (the rollups when they
+are fresh and fit the period, else the raw tables), runs the facts there, derives the sections in
+the kernel, and answers a closed month from the cache (memory, then disk, shared by processes).
+
+>>> engine = Engine.open("duckdb:///data/usage.duckdb", timezone="Europe/Paris")   # doctest: +SKIP
+>>> engine.snapshot("2026-10").kpis["total_cost"]                                  # doctest: +SKIP
+>>> engine.report("2026-10")["top_agents"][0]                                      # doctest: +SKIP
+>>> engine.agent_month("a_support", "2026-10").kpis                                # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from data_connectors import Warehouse, connect
+
+from .. import shaping
+from ..metrics import agent as agent_metrics
+from ..metrics import facts as fact_defs
+from ..period import Period, current_month, parse_month, parse_now, parse_zone, shift_month
+from ..snapshot import AgentMonth, Snapshot
+from . import derive
+from .cache import MonthCache
+from .sources import RawSource, RollupSource
+
+CACHE_ENV_VAR = "ORG_ANALYTICS_CACHE_DIR"
+RUNTIME_ENV_VAR = "ORG_ANALYTICS_RUNTIME"
+MEMORY_MONTHS = 24  # closed months kept in memory too: a snapshot is kilobytes to a few MB
+REQUESTS_SHOWN = 50  # an agent's latest requests on its page
+MONTH_FACTS = ("items", "item_requests", "totals", "by_project", "agent_items", "agent_requests")
+KPI_FACTS = ("items", "totals", "by_project")
+AGENT_FACTS = ("items", "totals")
+
+
+def default_cache_dir(rollups=None) -> Path:
+    """``$ORG_ANALYTICS_CACHE_DIR``, else ``months/`` in the server's runtime folder, else beside
+    the rollups file, else the user's cache folder."""
+    if os.environ.get(CACHE_ENV_VAR):
+        return Path(os.environ[CACHE_ENV_VAR]).expanduser()
+    if os.environ.get(RUNTIME_ENV_VAR):
+        return Path(os.environ[RUNTIME_ENV_VAR]) / "months"
+    if rollups is not None:
+        return rollups.path.with_name(rollups.path.name + ".months")
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "org-analytics" / "months"
+
+
+def _public(url: str) -> str:
+    """A warehouse URL without credentials (cache keys and reprs never hold a password)."""
+    url = re.sub(r"(://)[^/@]*@", r"\1", url)
+    return re.sub(r"((?:password|token|secret)=)[^&;]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+class Engine:
+    """Numbers for one warehouse in one organisation time zone.
+
+    ``now`` fixes "now" (tests, reproducible reports); ``cache``: a MonthCache, False for none,
+    None for the default folder (see ``default_cache_dir``).
+    """
+
+    def __init__(self, warehouse: Warehouse, rollups=None, timezone: str = "UTC",
+                 now: datetime | str | None = None, cache: MonthCache | bool | None = None):
+        self.warehouse = warehouse
+        self.rollups = rollups
+        self.timezone = parse_zone(timezone).key
+        self.now = parse_now(now) if now is not None else None
+        if cache is None:
+            cache = MonthCache(default_cache_dir(rollups))
+        self.cache: MonthCache | None = cache or None
+        self._memory: OrderedDict[tuple, object] = OrderedDict()
+        self._failed = False
+
+    @classmethod
+    def open(cls, warehouse: str | None = None, rollups: str | None = None, timezone: str = "UTC",
+             now: datetime | str | None = None, cache: MonthCache | bool | None = None,
+             writable_dirs: Sequence[Path] = ()) -> "Engine":
+        """Connect to ``warehouse`` (a URL; default ``$ORG_ANALYTICS_WAREHOUSE``, else the demo) and
+        open ``rollups`` (a file; default ``$ORG_ANALYTICS_ROLLUPS``, else none). Raises
+        WarehouseError or PeriodError with a one-line message."""
+        from ..rollups import open_rollups
+
+        parse_zone(timezone)
+        parse_now(now)
+        wh = _connect(warehouse, writable_dirs)
+        try:
+            return cls(wh, open_rollups(rollups), timezone, now, cache)
+        except BaseException:
+            wh.close()
+            raise
+
+    def __repr__(self) -> str:
+        rollups = f", rollups {self.rollups.path}" if self.rollups is not None else ""
+        return f"<Engine {_public(self.warehouse.url)} in {self.timezone}{rollups}>"
+
+    def close(self) -> None:
+        if self.rollups is not None:
+            self.rollups.close()
+        self.warehouse.close()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- periods -------------------------------------------------------------------------------
+    @property
+    def latest_month(self) -> str:
+        """The current month in the org time zone: navigation stops here."""
+        return current_month(self.timezone, self.now)
+
+    def period(self, month: str | Period | None = None) -> Period:
+        """The Period of ``month`` (YYYY-MM, default the current month) in the engine's zone."""
+        if isinstance(month, Period):
+            return month
+        return Period.for_month(month or self.latest_month, self.timezone, self.now)
+
+    def is_closed(self, period: Period) -> bool:
+        return period.month < self.latest_month
+
+    # -- answers -------------------------------------------------------------------------------
+    def month(self, month: str | Period | None = None) -> Snapshot:
+        """The month's snapshot with its comparison KPIs (``comparison``, ``previous_kpis``)."""
+        period = self.period(month)
+
+        def compute() -> Snapshot:
+            snap = self._snapshot(period)
+            snap.comparison = comparison_period(period)
+            snap.previous_kpis = self._kpis(snap.comparison)
+            return snap
+
+        return self._cached(period, ("month",), compute)
+
+    def snapshot(self, month: str | Period | None = None) -> Snapshot:
+        """The month's snapshot (every section of the contract), without the comparison."""
+        period = self.period(month)
+        return self._cached(period, ("snapshot",), lambda: self._snapshot(period))
+
+    def report(self, month: str | Period | None = None) -> dict:
+        """The contract's ``report`` JSON of a month (what ``org-analytics report`` prints)."""
+        from ..report import to_report
+
+        return to_report(self.snapshot(month))
+
+    def kpis(self, month: str | Period) -> dict:
+        """Only the KPIs of a period (what a month is compared with)."""
+        period = self.period(month)
+        return self._cached(period, ("kpis",), lambda: self._kpis(period))
+
+    def agent_month(self, agent_id: str, month: str | Period | None = None) -> AgentMonth:
+        """One agent's month: info, KPIs, daily cost by service type and its latest requests."""
+        period = self.period(month)
+        agent_id = str(agent_id)
+        return self._cached(period, ("agent", agent_id), lambda: self._agent_month(period, agent_id))
+
+    def refresh(self) -> None:
+        """Forget cached months (here and, for this warehouse, on disk) and read the warehouse again."""
+        self._memory.clear()
+        if self.cache is not None:
+            self.cache.clear(self._owner())
+        if self.warehouse.changed():
+            self.warehouse.reconnect()
+
+    # -- machinery -----------------------------------------------------------------------------
+    def _owner(self) -> tuple:
+        return (_public(self.warehouse.url),)
+
+    def _cached(self, period: Period, what: tuple, compute):
+        """``compute()`` under the deadline; a closed month's answer from memory, then disk."""
+        self._prepare()
+        if not self.is_closed(period):
+            return self._run(compute)
+        rollups = (str(self.rollups.path), self.rollups.meta.get("built_at")) if self.rollups is not None else None
+        key = (self.warehouse.opened_version, rollups, period.timezone, period.month, period.end.isoformat(), *what)
+        if key in self._memory:
+            self._memory.move_to_end(key)
+            return self._memory[key]
+        if self.cache is not None:
+            value = self.cache.get_or_compute(self._owner(), key, lambda: self._run(compute))
+        else:
+            value = self._run(compute)
+        self._memory[key] = value
+        while len(self._memory) > MEMORY_MONTHS:
+            self._memory.popitem(last=False)
+        return value
+
+    def _prepare(self) -> None:
+        """Open the warehouse again when it failed last time or its files were replaced."""
+        if self._failed or self.warehouse.changed():
+            self.warehouse.reconnect()
+            self._memory.clear()
+        self._failed = False
+
+    def _run(self, compute):
+        try:
+            with self.warehouse.deadline():
+                return compute()
+        except Exception:
+            self._failed = True
+            raise
+
+    def source(self, period: Period) -> RawSource | RollupSource:
+        """Where this request's facts come from: the rollups when fresh and fit, else the raw tables."""
+        if self.rollups is not None and self.rollups.usable(self.warehouse, period):
+            return RollupSource(self.warehouse, self.rollups)
+        return RawSource(self.warehouse)
+
+    def _names(self, period: Period, facts: dict, more_ids=()) -> pa.Table:
+        """Project names of the projects that existed in the period or that the facts name."""
+        ids = shaping.unique([*facts["items"].column("project_id").to_pylist(),
+                              *facts["by_project"].column("project_id").to_pylist(), *more_ids])
+        return self.warehouse.con.to_pyarrow(fact_defs.project_names(self.warehouse, period, ids or [""]))
+
+    def _snapshot(self, period: Period) -> Snapshot:
+        source = self.source(period)
+        facts = source.facts(period, MONTH_FACTS)
+        agent_ids = shaping.unique([*facts["agent_items"].column("agent_id").to_pylist(),
+                                    *facts["agent_requests"].column("agent_id").to_pylist()])
+        agents_table = self.warehouse.agents
+        agents = self.warehouse.con.to_pyarrow(
+            agents_table.filter(agents_table.agent_id.isin(agent_ids or [""])).select("agent_id", "name", "project_id"))
+        more = [*agents.column("project_id").to_pylist(), *facts["agent_items"].column("project_id").to_pylist(),
+                *facts["agent_requests"].column("project_id").to_pylist()]
+        names = self._names(period, facts, more)
+        named = derive.named_agents(facts, agents, names)
+        return derive.snapshot(period, facts, names, named, source.name)
+
+    def _kpis(self, period: Period) -> dict:
+        facts = self.source(period).facts(period, KPI_FACTS)
+        return derive.kpis(facts, self._names(period, facts))
+
+    def _agent_month(self, period: Period, agent_id: str) -> AgentMonth:
+        wh = self.warehouse
+        info = wh.execute(agent_metrics.agent_info(wh, period, agent_id)).iloc[0].to_dict()
+        if not bool(info["listed"]) and shaping.count(info["usage_rows"]) == 0:
+            return AgentMonth(period=period, agent_id=agent_id, status="unknown")
+        source = self.source(period)
+        facts = source.facts(period, AGENT_FACTS, agent_id)
+        page = wh.execute(agent_metrics.agent_requests_page(wh, period, agent_id, limit=REQUESTS_SHOWN))
+        return derive.agent_month(period, agent_id, info, facts, page, source.name)
+
+
+def _connect(url: str | None, writable_dirs: Sequence[Path]) -> Warehouse:
+    """``data_connectors.connect``, telling it where exports may be written (if anywhere)."""
+    return connect(url, writable_dirs=tuple(writable_dirs)) if writable_dirs else connect(url)
+
+
+def is_whole(period: Period) -> bool:
+    """True for a month that has ended (not cut at "now")."""
+    return period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end
+
+
+def comparison_period(period: Period) -> Period:
+    """What a month is compared with: the previous month, or for the current (partial) month the
+    same elapsed span of the previous month, so that 25 days are not compared with 31."""
+    previous = Period.for_month(shift_month(period.month, -1), period.timezone, period.end)
+    if is_whole(period):
+        return previous
+    return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
+
+
+def month_of(text: str | None, latest: str) -> tuple[str, str]:
+    """A month from a viewer (``?month=``), validated against ``latest``: (month, problem or '')."""
+    if not text:
+        return latest, ""
+    try:
+        year, mon = parse_month(text)
+    except ValueError as exc:
+        return latest, f"{exc}. Showing the current month instead."
+    month = f"{year:04d}-{mon:02d}"
+    if month > latest:
+        return latest, f"{month} is in the future. Showing the current month instead."
+    return month, ""
+
+
+__all__ = ["Engine", "MonthCache", "comparison_period", "is_whole", "month_of", "default_cache_dir"]
