@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from importlib.metadata import version
 
-from .period import PeriodError, current_month
+from .period import PeriodError, parse_month
 from .progress import Progress
 
 WAREHOUSE_URLS = """\
@@ -79,13 +79,12 @@ def _ensure_demo(warehouse: str | None) -> None:
 
 def _cmd_report(args) -> int:
     from .engine import Engine
-    from .period import Period
 
-    month = args.month or current_month(args.timezone, args.now)
-    Period.for_month(month, args.timezone, args.now)  # validate input before connecting
+    if args.month:
+        parse_month(args.month)  # a bad month is reported before connecting (or generating the demo)
     _ensure_demo(args.warehouse)
     with Engine.open(warehouse=args.warehouse, rollups=args.rollups, timezone=args.timezone, now=args.now) as engine:
-        report = engine.report(month)
+        report = engine.report(args.month)  # None: the current month
     json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

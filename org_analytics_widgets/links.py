@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 DASHBOARD_NOTEBOOK = "org_analytics.ipynb"
 AGENT_NOTEBOOK = "agent_analytics.ipynb"
+RUNTIME_ENV_VAR = "ORG_ANALYTICS_RUNTIME"  # the server's runtime folder (see server.runtime_folder)
 EXPORTS_DIR = "exports"  # in the server's runtime folder, the kernels' working directory; served by voila/files
 
 

@@ -26,10 +26,9 @@ from pathlib import Path
 from tornado import web
 from voila.app import Voila
 
-from .links import AGENT_NOTEBOOK, DASHBOARD_NOTEBOOK, EXPORTS_DIR
+from .links import AGENT_NOTEBOOK, DASHBOARD_NOTEBOOK, EXPORTS_DIR, RUNTIME_ENV_VAR
 
 PAGES = (DASHBOARD_NOTEBOOK, AGENT_NOTEBOOK)
-RUNTIME_ENV_VAR = "ORG_ANALYTICS_RUNTIME"
 
 
 class _ToDashboard(web.RequestHandler):
