@@ -76,7 +76,7 @@ def measure(kind: str, path: str, rollups: str | None = None) -> dict:
         from data_connectors import connect
         from org_analytics_widgets.period import Period
         from org_analytics_widgets.report import to_report
-        from org_analytics_widgets.snapshot import Snapshot
+        from org_analytics_widgets.engine import Engine
 
         period = Period.for_month(MONTH, "UTC", NOW)
 
@@ -85,7 +85,7 @@ def measure(kind: str, path: str, rollups: str | None = None) -> dict:
         def run():
             wh = connect(path if "://" in path else f"duckdb://{path}")  # a file, or any warehouse URL
             rolled = open_rollups(rollups) if rollups else None
-            snapshot = Snapshot.compute(wh, period, rolled)
+            snapshot = Engine(wh, rolled, cache=False).snapshot(period)
             assert snapshot.source == ("rollups" if rollups else "raw"), snapshot.source
             json.dumps(to_report(snapshot))
             if rolled:

@@ -116,8 +116,12 @@ class Period:
     timezone: str
     start: datetime  # aware, in the org zone
     end: datetime  # aware, in the org zone; == start for a month wholly after now
-    days: tuple[date, ...]
+    days: tuple[date, ...] = field(repr=False)
     offsets: tuple[tuple[datetime, int], ...] = field(repr=False)
+
+    def __repr__(self) -> str:
+        cut = "" if self.is_whole else f", to {self.end.isoformat()}"
+        return f"Period({self.month!r}, {self.timezone!r}{cut}, {len(self.days)} days)"
 
     @classmethod
     def for_month(cls, month: str, timezone: str = "UTC", now: datetime | str | None = None) -> "Period":
@@ -155,6 +159,11 @@ class Period:
     @property
     def end_utc(self) -> datetime:
         return self.end.astimezone(UTC).replace(tzinfo=None)
+
+    @property
+    def is_whole(self) -> bool:
+        """True for a month that has ended (not cut at "now")."""
+        return self.end >= Period.for_month(self.month, self.timezone, "9999-12-31T00:00:00Z").end
 
     @property
     def is_empty(self) -> bool:

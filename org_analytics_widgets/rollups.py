@@ -9,7 +9,7 @@ the newest ones are counted; older late rows are not (run ``--full`` after a bac
 is rebuilt beside the old one and swapped in with a rename, so open dashboards keep reading a
 whole file.
 
-The snapshot uses rollups only when they are *fresh*: the count and latest ``created_at`` of the
+The engine uses rollups only when they are *fresh*: the count and latest ``created_at`` of the
 rows in the late window, asked of the warehouse again (a range query), are what the build
 recorded. Otherwise it reads the raw tables, so a stale rollup can never show a wrong number.
 """
@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from data_connectors import WarehouseError
 from data_connectors.errors import first_line
-from data_connectors.warehouse import MEMORY_ENV_VAR, configure_duckdb, open_duckdb_file
+from data_connectors.warehouse import MEMORY_ENV_VAR, configure_duckdb, lock_duckdb, open_duckdb_file
 
 from .metrics import rollup as R
 from .metrics.facts import FACTS, abstract_tables
@@ -200,10 +200,10 @@ def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None) -> N
 
 
 class Rollups:
-    """Rollups opened read-only; ``usable(warehouse, period)`` says whether a snapshot may use them.
+    """Rollups opened read-only; ``usable(warehouse, period)`` says whether the engine may use them.
 
     >>> rollups = Rollups.open(Path("rollups.duckdb"))          # doctest: +SKIP
-    >>> Snapshot.compute(warehouse, period, rollups)            # doctest: +SKIP
+    >>> Engine(warehouse, rollups).snapshot("2026-10").source   # doctest: +SKIP
     """
 
     def __init__(self, path: Path, con: ibis.BaseBackend, meta: dict):
@@ -218,6 +218,7 @@ class Rollups:
             raise WarehouseError(f"no rollups at {path}: build them with 'org-analytics rollup --out {path}'")
         con = open_duckdb_file(path)
         try:
+            lock_duckdb(con, [path])  # only this file: a view in it cannot read the host's files
             present = set(con.list_tables())
             missing = [t for t in (*R.ROLLUP_TABLES, "rollup_meta") if t not in present]
             if missing:

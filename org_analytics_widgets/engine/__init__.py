@@ -13,7 +13,6 @@ the kernel, and answers a closed month from the cache (memory, then disk, shared
 from __future__ import annotations
 
 import os
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from data_connectors import Warehouse, connect
+from data_connectors.url import redact
 
 from .. import shaping
 from ..metrics import agent as agent_metrics
@@ -51,12 +51,6 @@ def default_cache_dir(rollups=None) -> Path:
     if rollups is not None:
         return rollups.path.with_name(rollups.path.name + ".months")
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "org-analytics" / "months"
-
-
-def _public(url: str) -> str:
-    """A warehouse URL without credentials (cache keys and reprs never hold a password)."""
-    url = re.sub(r"(://)[^/@]*@", r"\1", url)
-    return re.sub(r"((?:password|token|secret)=)[^&;]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 class Engine:
@@ -98,7 +92,7 @@ class Engine:
 
     def __repr__(self) -> str:
         rollups = f", rollups {self.rollups.path}" if self.rollups is not None else ""
-        return f"<Engine {_public(self.warehouse.url)} in {self.timezone}{rollups}>"
+        return f"<Engine {redact(self.warehouse.url)} in {self.timezone}{rollups}>"
 
     def close(self) -> None:
         if self.rollups is not None:
@@ -171,7 +165,7 @@ class Engine:
 
     # -- machinery -----------------------------------------------------------------------------
     def _owner(self) -> tuple:
-        return (_public(self.warehouse.url),)
+        return (redact(self.warehouse.url),)
 
     def _cached(self, period: Period, what: tuple, compute):
         """``compute()`` under the deadline; a closed month's answer from memory, then disk."""
@@ -253,16 +247,11 @@ def _connect(url: str | None, writable_dirs: Sequence[Path]) -> Warehouse:
     return connect(url, writable_dirs=tuple(writable_dirs)) if writable_dirs else connect(url)
 
 
-def is_whole(period: Period) -> bool:
-    """True for a month that has ended (not cut at "now")."""
-    return period.end >= Period.for_month(period.month, period.timezone, "9999-12-31T00:00:00Z").end
-
-
 def comparison_period(period: Period) -> Period:
     """What a month is compared with: the previous month, or for the current (partial) month the
     same elapsed span of the previous month, so that 25 days are not compared with 31."""
     previous = Period.for_month(shift_month(period.month, -1), period.timezone, period.end)
-    if is_whole(period):
+    if period.is_whole:
         return previous
     return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
 
@@ -281,4 +270,4 @@ def month_of(text: str | None, latest: str) -> tuple[str, str]:
     return month, ""
 
 
-__all__ = ["Engine", "MonthCache", "comparison_period", "is_whole", "month_of", "default_cache_dir"]
+__all__ = ["Engine", "MonthCache", "comparison_period", "month_of", "default_cache_dir"]

@@ -10,7 +10,7 @@ import ipywidgets as w
 from data_connectors.errors import first_line
 
 from ..app_request import open_app_request
-from ..engine import Engine, is_whole, month_of
+from ..engine import Engine, month_of
 from ..formatting import month_label, month_short
 from ..period import Period
 from ..snapshot import Snapshot
@@ -31,7 +31,7 @@ from ._layout import STYLE, error_html, section
 
 def comparison_label(period: Period, shown: Period) -> str:
     """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one."""
-    if is_whole(period):
+    if period.is_whole:
         return month_short(period.month) if period.month[:4] != shown.month[:4] else f"{period.start:%b}"
     if not period.days:
         return f"{month_short(period.month)} (nothing yet)"
