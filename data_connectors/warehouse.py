@@ -167,6 +167,12 @@ def _one_row_per_id(table: ibis.Table, name: str) -> ibis.Table:
     return table.group_by(key).aggregate(**columns).select(*TABLES[name])
 
 
+def missing_table(present: Iterable[str]) -> str | None:
+    """The first canonical table not among the table names ``present``, else None."""
+    present = set(present)
+    return next((name for name in TABLES if name not in present), None)
+
+
 def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table],
                 fingerprint: Callable[[], tuple | None] | None = None) -> Warehouse:
     """A Warehouse over ``raw`` (one Ibis table per canonical name), validated and normalised.

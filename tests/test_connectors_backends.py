@@ -134,6 +134,20 @@ def test_a_mapping_over_a_duckdb_file_is_locked_too(tmp_path):
     wh.close()
 
 
+def test_a_mapping_source_may_be_an_ibis_url(tmp_path):
+    path = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
+        "INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-10-01', 2.5)"))
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f'source = "ibis+duckdb://{path}?read_only=true"\n' + "".join(
+        f'[{name}]\nfrom = "{name}"\n' for name in TABLES))
+    wh = connect(f"mapping://{mapping}")
+    assert wh.execute(wh.usage_items.cost.sum()) == 2.5
+    wh.close()
+    mapping.write_text(f'source = "ibis+duckdb://{path}?read_only=true"\n[projects]\nfrom = "teams"\n')
+    with pytest.raises(WarehouseError, match="projects.from: no table 'teams' in the source, duckdb://.*credentials"):
+        connect(f"mapping://{mapping}")
+
+
 # -- reprs --------------------------------------------------------------------------------------------
 def test_repr_never_shows_a_password_or_token(tmp_path):
     path = make_warehouse(tmp_path / "w.duckdb")

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import WarehouseError
 from ..schema import TABLES
 from ..url import WarehouseURL
-from ..warehouse import Warehouse, file_stats, from_tables, lock_duckdb, open_duckdb_file
+from ..warehouse import Warehouse, file_stats, from_tables, lock_duckdb, missing_table, open_duckdb_file
 
 FORM = "duckdb:///path/file.duckdb"
 
@@ -31,11 +31,10 @@ def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> 
     con = open_duckdb_file(path)
     try:
         lock_duckdb(con, [path.resolve()], writable_dirs)
-        present = set(con.list_tables())
-        missing = [name for name in TABLES if name not in present]
+        missing = missing_table(con.list_tables())
         if missing:
             raise WarehouseError(
-                f"warehouse {path} has no table {missing[0]}: it needs the tables {', '.join(TABLES)} "
+                f"warehouse {path} has no table {missing}: it needs the tables {', '.join(TABLES)} "
                 "(see docs/data-contract.md)"
             )
         return from_tables(con, url.text, {name: con.table(name) for name in TABLES},

@@ -16,7 +16,7 @@ from ..errors import WarehouseError, first_line
 from ..registry import GENERIC_PREFIX
 from ..schema import TABLES
 from ..url import WarehouseURL, redact
-from ..warehouse import Warehouse, from_tables
+from ..warehouse import Warehouse, from_tables, missing_table
 
 
 def open_connection(url: WarehouseURL) -> tuple[ibis.BaseBackend, str]:
@@ -45,10 +45,9 @@ def open_warehouse(url: WarehouseURL, **_options) -> Warehouse:
     nothing to lock, see the module docstring)."""
     con, shown = open_connection(url)
     try:
-        present = set(con.list_tables())
-        missing = [name for name in TABLES if name not in present]
+        missing = missing_table(con.list_tables())
         if missing:
-            raise WarehouseError(f"{shown} has no table {missing[0]} (or the credentials cannot see it): "
+            raise WarehouseError(f"{shown} has no table {missing} (or the credentials cannot see it): "
                                  f"it needs the tables {', '.join(TABLES)} (see docs/data-contract.md)")
         return from_tables(con, url.text, {name: con.table(name) for name in TABLES})
     except WarehouseError:

@@ -20,7 +20,7 @@ import ibis
 from ..errors import WarehouseError, did_you_mean, first_line
 from ..schema import TABLES
 from ..url import WarehouseURL
-from ..warehouse import Warehouse, from_tables
+from ..warehouse import Warehouse, from_tables, missing_table
 
 FORM = "postgres://user:password@host:5432/database?schema=public&sslmode=require"
 INSTALL = "pip install 'org-analytics[postgres]'"
@@ -108,12 +108,11 @@ def open_warehouse(url: WarehouseURL, **_options) -> Warehouse:
     where = parse_conninfo(url)
     con = connect_read_only(where)
     schema = where["schema"]
-    present = set(con.list_tables(database=schema))
-    missing = [name for name in TABLES if name not in present]
+    missing = missing_table(con.list_tables(database=schema))
     if missing:
         con.disconnect()
         raise WarehouseError(
-            f"PostgreSQL schema {schema!r} at {where['target']} has no table {missing[0]} "
+            f"PostgreSQL schema {schema!r} at {where['target']} has no table {missing} "
             f"(or the role cannot see it): it needs {', '.join(TABLES)}"
         )
     return from_tables(con, url.text, {name: con.table(name, database=schema) for name in TABLES})
