@@ -9,6 +9,7 @@ from importlib.metadata import version
 
 import pytest
 
+from conftest import duckdb_url
 from org_analytics_widgets.cli import WAREHOUSE_URLS
 from org_analytics_widgets.progress import Progress
 
@@ -89,6 +90,13 @@ def test_demo_data_progress_off_a_terminal(run_cli, tmp_path):
     lines = assert_progress_lines(err, "demo-data")
     assert err.splitlines()[-1].startswith(f"wrote {tmp_path / 'demo.duckdb'}: "), err
     assert len(lines) == len(set(lines)), "one line per step"
+
+
+def test_rollup_progress_off_a_terminal(run_cli, edge_warehouse, tmp_path):
+    code, _, err = run_cli(["rollup", "--warehouse", duckdb_url(edge_warehouse), "--out", str(tmp_path / "r.duckdb")])
+    assert code == 0, err
+    lines = assert_progress_lines(err, "rollup")
+    assert len(lines) >= 3, f"one line per step of the build: {lines}"
 
 
 def test_first_use_of_the_demo_shows_its_progress(run_cli, tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ test of what a user gets from ``pip install 'org-analytics[app]'``, so CI runs i
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -107,10 +108,9 @@ def test_installed_app_serves_the_dashboard_and_writes_nothing_into_the_install(
             assert value not in ("", "0"), f"the demo's last month should have requests, the card shows {value!r}"
     finally:
         server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=30)  # Voilà shuts its kernels down and removes its runtime folder
+        server.kill()  # does nothing once it has stopped
     (site,) = installed.glob("lib/python*/site-packages")
     assert not (site / "org_analytics_widgets" / "exports").exists(), "exports must go to the runtime folder"
     written = sorted(str(path.relative_to(site)) for path in site_files(installed) - before)
