@@ -154,10 +154,10 @@ def measure_export(path: str, month: str, project: str, fmt: str, scope: str) ->
     from org_analytics_widgets.state import DashboardState
     from org_analytics_widgets.usage_tables import UsageTableController
 
-    wh = connect(f"duckdb://{path}")
+    folder = Path(tempfile.mkdtemp(prefix="oa-bench-exports-"))
+    wh = connect(f"duckdb://{path}", writable_dirs=[folder])
     period = Period.for_month(month, ZONE, NOW)
     state = DashboardState(month=month, timezone=ZONE)
-    folder = Path(tempfile.mkdtemp(prefix="oa-bench-exports-"))
     c = UsageTableController(wh, state, "items", period, exports_dir=folder)
     state.items_filters = {"project_id": project} if scope == "project" else {}
     rows = c.summary()["rows"]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from data_connectors.errors import first_line
 
-from .exports import default_exports_dir
 
 
 @dataclass
@@ -32,15 +31,14 @@ def _wait_for_viewer() -> None:
 
 def open_app_request() -> AppRequest:
     """The engine over ``ORG_ANALYTICS_WAREHOUSE`` (else the demo) and ``ORG_ANALYTICS_ROLLUPS`` in
-    ``ORG_ANALYTICS_TIMEZONE`` with ``ORG_ANALYTICS_NOW``, exports allowed in ``exports/`` beside
-    the notebook; then wait for the viewer and read ``QUERY_STRING``."""
+    ``ORG_ANALYTICS_TIMEZONE`` with ``ORG_ANALYTICS_NOW`` (exports go to ``exports/`` beside the
+    notebook); then wait for the viewer and read ``QUERY_STRING``."""
     from .engine import Engine
 
     engine, error = None, ""
     try:
         engine = Engine.open(timezone=os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC",
-                             now=os.environ.get("ORG_ANALYTICS_NOW") or None,
-                             writable_dirs=[default_exports_dir()])
+                             now=os.environ.get("ORG_ANALYTICS_NOW") or None)
     except Exception as exc:
         error = first_line(exc)
     _wait_for_viewer()

@@ -31,8 +31,8 @@ UUID_NAME = re.compile(r"^[0-9a-f]{32}\.(csv|parquet)$")
 
 
 @pytest.fixture
-def wh(edge_warehouse):
-    warehouse = connect(f"duckdb://{edge_warehouse}")
+def wh(edge_warehouse, tmp_path):
+    warehouse = connect(f"duckdb://{edge_warehouse}", writable_dirs=[tmp_path])  # exports go to tmp_path
     yield warehouse
     warehouse.close()
 
@@ -402,7 +402,8 @@ def test_csv_export_neutralises_formulas(tmp_path):
           ('i_1', 'req_1', '2026-03-10 12:00:00', 'p1', 'a1', '+cmd', '-model', '=rule', 1, 'token', -0.5, -0.5);
     """)
     con.close()
-    wh = connect(f"duckdb://{path}")
+    (tmp_path / "out").mkdir()
+    wh = connect(f"duckdb://{path}", writable_dirs=[tmp_path / "out"])
     try:
         state = DashboardState(month="2026-03", timezone=ZONE)
         requests = UsageTableController(wh, state, "requests", PERIOD, exports_dir=tmp_path / "out")

@@ -24,6 +24,7 @@ from data_connectors import Warehouse, connect
 from data_connectors.url import redact
 
 from .. import shaping
+from ..exports import default_exports_dir
 from ..metrics import agent as agent_metrics
 from ..metrics import facts as fact_defs
 from ..period import Period, current_month, parse_month, parse_now, parse_zone, shift_month
@@ -75,15 +76,16 @@ class Engine:
     @classmethod
     def open(cls, warehouse: str | None = None, rollups: str | None = None, timezone: str = "UTC",
              now: datetime | str | None = None, cache: MonthCache | bool | None = None,
-             writable_dirs: Sequence[Path] = ()) -> "Engine":
+             writable_dirs: Sequence[Path] | None = None) -> "Engine":
         """Connect to ``warehouse`` (a URL; default ``$ORG_ANALYTICS_WAREHOUSE``, else the demo) and
-        open ``rollups`` (a file; default ``$ORG_ANALYTICS_ROLLUPS``, else none). Raises
-        WarehouseError or PeriodError with a one-line message."""
+        open ``rollups`` (a file; default ``$ORG_ANALYTICS_ROLLUPS``, else none). Exports may be
+        written to ``writable_dirs`` (default: ``exports/`` in the working directory, where the
+        usage tables write them). Raises WarehouseError or PeriodError with a one-line message."""
         from ..rollups import open_rollups
 
         parse_zone(timezone)
         parse_now(now)
-        wh = _connect(warehouse, writable_dirs)
+        wh = connect(warehouse, writable_dirs=[default_exports_dir()] if writable_dirs is None else writable_dirs)
         try:
             return cls(wh, open_rollups(rollups), timezone, now, cache)
         except BaseException:
@@ -240,11 +242,6 @@ class Engine:
         facts = source.facts(period, AGENT_FACTS, agent_id)
         page = wh.execute(agent_metrics.agent_requests_page(wh, period, agent_id, limit=REQUESTS_SHOWN))
         return derive.agent_month(period, agent_id, info, facts, page, source.name)
-
-
-def _connect(url: str | None, writable_dirs: Sequence[Path]) -> Warehouse:
-    """``data_connectors.connect``, telling it where exports may be written (if anywhere)."""
-    return connect(url, writable_dirs=tuple(writable_dirs)) if writable_dirs else connect(url)
 
 
 def comparison_period(period: Period) -> Period:
