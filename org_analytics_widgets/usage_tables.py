@@ -1,9 +1,10 @@
 """The Usage Requests and Usage Items tables: controllers that run the engine queries, and the widget pair.
 
 Data flows one way: a :class:`UsageTable` widget writes the viewer's filters into the dashboard's
-state; its :class:`UsageTableController` observes the state, runs three small queries in the
-warehouse's engine (the page, the count/cost of the filtered set, the filter options) and pushes
-plain DataFrames into the widget. Exports are written by the engine (see :mod:`.exports`).
+state; its :class:`UsageTableController` observes the state, asks the engine for three small
+answers (the page, the count/cost of the filtered set, the filter options: queries in the
+warehouse's engine, under the engine's deadline) and pushes plain DataFrames into the widget.
+Exports are written by the warehouse's engine (see :mod:`.exports`).
 
 >>> tables = UsageTables(wh, period=Period.for_month("2026-03", "America/New_York"))  # doctest: +SKIP
 >>> tables                                         # a Tab: Requests | Items            # doctest: +SKIP
@@ -21,7 +22,8 @@ import pandas as pd
 
 from data_connectors.errors import first_line
 
-from .exports import Export, download_link_html, export_table
+from .engine import Engine
+from .exports import Export, download_link_html
 from .metrics import tables as T
 from .period import Period, parse_now
 from .state import DashboardState
@@ -31,13 +33,19 @@ PAGE_SIZE = 50
 EXPORT_SORT_LIMIT = 1_000_000  # larger exports stream in storage order: sorting buffers the whole set
 
 
-def usage_table(warehouse, period: Period, kind: str, **filters):
-    """The filtered, sorted usage table as an Ibis expression (for notebooks).
+def usage_table(engine, period: Period, kind: str, **filters):
+    """The filtered, sorted usage table as an Ibis expression (for notebooks); ``engine``: an Engine
+    or a Warehouse.
 
-    >>> expr = usage_table(wh, period, "items", project_id="p_support", service_type="embedding")  # doctest: +SKIP
-    >>> wh.execute(expr.limit(10))                                                              # doctest: +SKIP
+    >>> expr = usage_table(engine, period, "items", project_id="p_support", service_type="embedding")  # doctest: +SKIP
+    >>> engine.warehouse.execute(expr.limit(10))                                                    # doctest: +SKIP
     """
-    return T.sorted_rows(warehouse, period, kind, T.clean_filters(kind, filters, period.month))
+    return as_engine(engine).table(kind, period, T.clean_filters(kind, filters, period.month))
+
+
+def as_engine(engine) -> Engine:
+    """``engine`` itself, or an engine over a Warehouse (the analyst's ``UsageTables(connect())``)."""
+    return engine if isinstance(engine, Engine) else Engine(engine, cache=False)
 
 
 class UsageTableController:
@@ -50,12 +58,12 @@ class UsageTableController:
     >>> c.export("csv")                                            # an Export in notebooks/exports/
     """
 
-    def __init__(self, warehouse, state: DashboardState, kind: str, period: Period,
+    def __init__(self, engine, state: DashboardState, kind: str, period: Period,
                  widget: UsageTable | None = None, page_size: int = PAGE_SIZE,
                  exports_dir: Path | str | None = None, export_sort_limit: int = EXPORT_SORT_LIMIT):
         if kind not in T.KINDS:
             raise ValueError(f"unknown table {kind!r}: use one of {', '.join(T.KINDS)}")
-        self.warehouse = warehouse
+        self.engine = as_engine(engine)
         self.state = state
         self.kind = kind
         self.period = period
@@ -83,20 +91,21 @@ class UsageTableController:
 
     def filtered_expression(self):
         """The rows of the period matching the filters, raw canonical columns, unsorted."""
-        return T.filtered(self.warehouse, self.period, self.kind, self.filters)
+        return T.filtered(self.engine.warehouse, self.period, self.kind, self.filters)
 
     def expression(self):
         """The whole filtered set with display columns, in the table's order (Ibis; nothing runs)."""
-        return T.sorted_rows(self.warehouse, self.period, self.kind, self.filters)
+        return self.engine.table(self.kind, self.period, self.filters)
 
     def page_expression(self, page: int | None = None):
         f = self.filters if page is None else {**self.filters, "page": int(page)}
-        return T.page(self.warehouse, self.period, self.kind, f, self.page_size)
+        return T.page(self.engine.warehouse, self.period, self.kind, f, self.page_size)
 
-    # -- queries ----------------------------------------------------------------------------------
+    # -- queries (the engine runs them) -----------------------------------------------------------
     def page_frame(self, page: int | None = None) -> pd.DataFrame:
         """One page of the filtered set as a DataFrame (the state's page unless given)."""
-        return self.warehouse.execute(self.page_expression(page))
+        f = self.filters if page is None else {**self.filters, "page": int(page)}
+        return self.engine.table_page(self.kind, self.period, f, self.page_size)
 
     def summary(self) -> dict:
         """``{"rows": int, "cost": float}`` of the filtered set (cached per period and row filters)."""
@@ -104,18 +113,12 @@ class UsageTableController:
         key = (self.period.month, self.period.timezone, self.period.end_utc,
                tuple(sorted(T.row_filters(f).items())))
         if key not in self._summary_cache:
-            row = self.warehouse.execute(T.summary(self.warehouse, self.period, self.kind, f)).iloc[0]
-            cost = row["cost"]
-            self._summary_cache[key] = {"rows": int(row["rows"]), "cost": 0.0 if pd.isna(cost) else float(cost)}
+            self._summary_cache[key] = self.engine.table_summary(self.kind, self.period, f)
         return dict(self._summary_cache[key])
 
     def options(self) -> dict[str, list[tuple[str, str]]]:
         """Filter key -> [(label, value)] present in the period (one small query in the engine)."""
-        frame = self.warehouse.execute(T.option_values(self.warehouse, self.period, self.kind))
-        out: dict[str, list[tuple[str, str]]] = {key: [] for key in T.OPTION_FILTERS[self.kind]}
-        for key, value, label in frame[["filter", "value", "label"]].itertuples(index=False):
-            out[key].append((str(label), str(value)))
-        return out
+        return self.engine.table_options(self.kind, self.period)
 
     # -- loading into the widget ------------------------------------------------------------------
     def refresh(self, options: bool | None = None) -> None:
@@ -126,13 +129,12 @@ class UsageTableController:
         widget.status = "loading"
         load_options = options or (options is None and self.options_stale)
         try:
-            with self.warehouse.deadline():
-                totals = self.summary()
-                f = self.filters
-                last = max(math.ceil(totals["rows"] / self.page_size) - 1, 0)
-                if f["page"] > last:  # a page past the end (a stale pager or a crafted value): show the last
-                    setattr(self.state, self.trait, {**f, "page": last})
-                rows = self.page_frame() if totals["rows"] else pd.DataFrame(columns=list(T.COLUMNS[self.kind]))
+            totals = self.summary()
+            f = self.filters
+            last = max(math.ceil(totals["rows"] / self.page_size) - 1, 0)
+            if f["page"] > last:  # a page past the end (a stale pager or a crafted value): show the last
+                setattr(self.state, self.trait, {**f, "page": last})
+            rows = self.page_frame() if totals["rows"] else pd.DataFrame(columns=list(T.COLUMNS[self.kind]))
         except Exception as exc:  # the table must say what broke and keep working
             widget.message = f"Could not load the {self.kind}: {first_line(exc)}. Change a filter to try again."
             widget.status = "error"
@@ -148,8 +150,7 @@ class UsageTableController:
         self.stale = False
         if load_options:  # after the page: the rows show first, the dropdowns fill in next
             try:
-                with self.warehouse.deadline():
-                    widget.options = self.options()
+                widget.options = self.options()
                 self.options_stale = False
             except Exception as exc:
                 widget.message = f"Could not load the filter options: {first_line(exc)}."
@@ -197,8 +198,7 @@ class UsageTableController:
         """
         if ordered is None:
             ordered = self.summary()["rows"] <= self.export_sort_limit
-        expr = T.export_expression(self.warehouse, self.period, self.kind, self.filters, fmt, ordered=ordered)
-        export = export_table(self.warehouse.con, expr, fmt, self.exports_dir)
+        export = self.engine.table_export(self.kind, self.period, self.filters, fmt, ordered, self.exports_dir)
         self.last_export = export
         return export
 
@@ -209,8 +209,7 @@ class UsageTableController:
             rows = self.summary()["rows"]
             ordered = rows <= self.export_sort_limit
             widget.export = {"state": "running", "rows": rows, "fmt": fmt, "ordered": ordered}
-            with self.warehouse.deadline():
-                export = self.export(fmt, ordered=ordered)
+            export = self.export(fmt, ordered=ordered)
         except Exception as exc:
             widget.export = {"state": "error", "message": f"Export failed: {first_line(exc)}"}
             return None
@@ -233,7 +232,7 @@ class UsageTables(w.Tab):
     >>> tables.set_period(Period.for_month("2026-02", "UTC"))                          # doctest: +SKIP
     """
 
-    def __init__(self, warehouse, state: DashboardState | None = None, period: Period | None = None,
+    def __init__(self, engine, state: DashboardState | None = None, period: Period | None = None,
                  now: datetime | str | None = None, page_size: int = PAGE_SIZE,
                  exports_dir: Path | str | None = None, load: bool = True, **kwargs):
         if period is None:
@@ -244,9 +243,10 @@ class UsageTables(w.Tab):
             state = DashboardState(month=period.month, timezone=period.timezone)
         self.state = state
         self.period = period
-        self.requests = UsageTableController(warehouse, state, "requests", period, page_size=page_size,
+        engine = as_engine(engine)
+        self.requests = UsageTableController(engine, state, "requests", period, page_size=page_size,
                                              exports_dir=exports_dir)
-        self.items = UsageTableController(warehouse, state, "items", period, page_size=page_size,
+        self.items = UsageTableController(engine, state, "items", period, page_size=page_size,
                                           exports_dir=exports_dir)
         super().__init__(children=[self.requests.widget, self.items.widget], **kwargs)
         self.set_title(0, "Requests")

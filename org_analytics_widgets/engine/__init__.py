@@ -9,6 +9,7 @@ the kernel, and answers a closed month from the cache (memory, then disk, shared
 >>> engine.snapshot("2026-10").kpis["total_cost"]                                  # doctest: +SKIP
 >>> engine.report("2026-10")["top_agents"][0]                                      # doctest: +SKIP
 >>> engine.agent_month("a_support", "2026-10").kpis                                # doctest: +SKIP
+>>> engine.table("items", engine.period("2026-10"), {"service_type": "embedding"})  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -18,14 +19,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from data_connectors import Warehouse, connect
 from data_connectors.url import redact
 
 from .. import shaping
-from ..exports import default_exports_dir
+from ..exports import Export, default_exports_dir, export_table
 from ..metrics import agent as agent_metrics
+from ..metrics import tables
 from ..metrics import facts as fact_defs
 from ..period import Period, current_month, parse_month, parse_now, parse_zone, shift_month
 from ..snapshot import AgentMonth, Snapshot
@@ -157,6 +160,36 @@ class Engine:
         agent_id = str(agent_id)
         return self._cached(period, ("agent", agent_id), lambda: self._agent_month(period, agent_id))
 
+    # -- the usage tables: a page, its totals, the filter options, an export ---------------------
+    def table(self, kind: str, period: Period, filters: dict):
+        """The filtered, sorted usage table as an Ibis expression (nothing runs; for notebooks)."""
+        return tables.sorted_rows(self.warehouse, period, kind, filters)
+
+    def table_page(self, kind: str, period: Period, filters: dict, page_size: int) -> pd.DataFrame:
+        """One page (``filters["page"]``) of the filtered, sorted table."""
+        return self._asked(lambda: self.warehouse.execute(tables.page(self.warehouse, period, kind, filters,
+                                                                      page_size)))
+
+    def table_summary(self, kind: str, period: Period, filters: dict) -> dict:
+        """``{"rows": int, "cost": float}`` of the filtered set."""
+        row = self._asked(lambda: self.warehouse.execute(tables.summary(self.warehouse, period, kind, filters)))
+        cost = row.iloc[0]["cost"]
+        return {"rows": int(row.iloc[0]["rows"]), "cost": 0.0 if pd.isna(cost) else float(cost)}
+
+    def table_options(self, kind: str, period: Period) -> dict[str, list[tuple[str, str]]]:
+        """Filter key -> [(label, value)] present in the period."""
+        frame = self._asked(lambda: self.warehouse.execute(tables.option_values(self.warehouse, period, kind)))
+        out: dict[str, list[tuple[str, str]]] = {key: [] for key in tables.OPTION_FILTERS[kind]}
+        for key, value, label in frame[["filter", "value", "label"]].itertuples(index=False):
+            out[key].append((str(label), str(value)))
+        return out
+
+    def table_export(self, kind: str, period: Period, filters: dict, fmt: str, ordered: bool,
+                     folder: Path | None = None) -> Export:
+        """The filtered set written by the warehouse's engine into ``folder`` (default: exports/)."""
+        expr = tables.export_expression(self.warehouse, period, kind, filters, fmt, ordered=ordered)
+        return self._asked(lambda: export_table(self.warehouse.con, expr, fmt, folder))
+
     def refresh(self) -> None:
         """Forget cached months (here and, for this warehouse, on disk) and read the warehouse again."""
         self._memory.clear()
@@ -171,9 +204,9 @@ class Engine:
 
     def _cached(self, period: Period, what: tuple, compute):
         """``compute()`` under the deadline; a closed month's answer from memory, then disk."""
-        self._prepare()
         if not self.is_closed(period):
-            return self._run(compute)
+            return self._asked(compute)
+        self._prepare()
         rollups = (str(self.rollups.path), self.rollups.meta.get("built_at")) if self.rollups is not None else None
         key = (self.warehouse.opened_version, rollups, period.timezone, period.month, period.end.isoformat(), *what)
         if key in self._memory:
@@ -194,6 +227,11 @@ class Engine:
             self.warehouse.reconnect()
             self._memory.clear()
         self._failed = False
+
+    def _asked(self, compute):
+        """``compute()`` under the deadline, after reopening a failed or replaced warehouse."""
+        self._prepare()
+        return self._run(compute)
 
     def _run(self, compute):
         try:

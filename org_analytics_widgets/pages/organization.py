@@ -62,7 +62,7 @@ class Dashboard(w.VBox):
         self.top_agents = TopAgents()
         self.service_cards = ServiceTypeCards()
         self.top_agents_section = section("Top agents by cost", self.top_agents, "oa-top-agents-section")
-        self.usage_tables = UsageTables(engine.warehouse, state=self.state, period=self.period(), load=False)
+        self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
         header = w.HTML(
