@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from org_analytics_widgets.links import agent_url
 from org_analytics_widgets.metrics import agent as A
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.engine import Engine
-from org_analytics_widgets.snapshot import Snapshot, ServiceTypeCard
+from org_analytics_widgets.snapshot import Snapshot
 from org_analytics_widgets.widgets import ServiceTypeCards, TopAgents
 from org_analytics_widgets.widgets.service_cards import ServiceCard, css_token
 
@@ -266,14 +267,26 @@ def test_no_cards_hides_the_widget():
     assert widget.layout.display == "none" and widget.grid.children == ()
 
 
+def empty_card_data() -> SimpleNamespace:
+    """A service type's card data without the snapshot: the card reads only these attributes."""
+    return SimpleNamespace(service_type="embedding", cost=0.0,
+                           daily_cost_by_project=pd.DataFrame(columns=["date", "project_id", "cost"]),
+                           daily_requests=pd.DataFrame(columns=["date", "requests"]),
+                           daily_usage=pd.DataFrame(columns=["date", "pricing_rule", "unit", "quantity"]))
+
+
 def test_card_with_empty_series_renders():
-    empty = ServiceTypeCard("embedding", 0.0, pd.DataFrame(columns=["date", "project_id", "cost"]),
-                            pd.DataFrame(columns=["date", "requests"]),
-                            pd.DataFrame(columns=["date", "pricing_rule", "unit", "quantity"]))
-    card = ServiceCard(empty)
+    card = ServiceCard(empty_card_data())
     for view in ("costs", "requests", "usage"):
         card.view = view
     assert card.visible_figures() == [] and "$0.00" in card.header.value
+
+
+def test_card_data_without_a_series_is_rejected():
+    data = empty_card_data()
+    del data.daily_usage
+    with pytest.raises(TraitError, match="CardData"):
+        ServiceCard(data)
 
 
 # -- the agent page ------------------------------------------------------------------------------

@@ -122,6 +122,12 @@ def test_all_types_hidden_draws_nothing(overview, state):
     assert len(overview.legend_buttons) == 3, "hidden types stay in the legend, so they can be shown again"
 
 
+def test_data_without_a_column_is_rejected_by_name(overview):
+    with pytest.raises(TraitError, match="CostOverview.daily has no column 'service_type'"):
+        overview.daily = pd.DataFrame({"date": DAYS, "cost": [1.0, 2.0, 3.0]})
+    assert list(overview.legend_buttons) == TYPES[::-1], "the chart keeps what it showed"
+
+
 def test_empty_month_renders_without_types(state):
     overview = CostOverview(state)
     overview.daily = pd.DataFrame({"date": [], "service_type": [], "cost": []})
