@@ -61,7 +61,9 @@ def runtime_folder_of(server) -> tuple[Path, int]:
 def test_kernels_run_in_a_private_runtime_folder_holding_only_the_app_pages(server):
     folder, kernel = runtime_folder_of(server)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700, "the runtime folder is private"
-    assert sorted(p.name for p in folder.iterdir()) == ["agent_analytics.ipynb", "exports", "org_analytics.ipynb"]
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["agent_analytics.ipynb", "org_analytics.ipynb"], \
+        "only the app pages are served (and preheated)"
+    assert (folder / "exports").is_dir()
     with open(f"/proc/{kernel}/environ", "rb") as f:
         environment = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
     assert environment.get(b"ORG_ANALYTICS_RUNTIME") == str(folder).encode(), "kernels are told the runtime folder"
