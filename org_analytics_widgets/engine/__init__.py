@@ -27,6 +27,7 @@ from data_connectors.url import redact
 
 from .. import shaping
 from ..exports import Export, default_exports_dir, export_table
+from ..links import RUNTIME_ENV_VAR
 from ..metrics import agent as agent_metrics
 from ..metrics import tables
 from ..metrics import facts as fact_defs
@@ -37,7 +38,6 @@ from .cache import MonthCache
 from .sources import RawSource, RollupSource
 
 CACHE_ENV_VAR = "ORG_ANALYTICS_CACHE_DIR"
-RUNTIME_ENV_VAR = "ORG_ANALYTICS_RUNTIME"
 MEMORY_MONTHS = 24  # closed months kept in memory too: a snapshot is kilobytes to a few MB
 REQUESTS_SHOWN = 50  # an agent's latest requests on its page
 MONTH_FACTS = ("items", "item_requests", "totals", "by_project", "agent_items", "agent_requests")
