@@ -15,8 +15,8 @@ import pytest
 from conftest import DEFAULT_NOW, duckdb_url, report_runner
 from data_connectors import connect
 from data_connectors.warehouse import MEMORY_ENV_VAR
-from org_analytics_widgets import metrics
 from org_analytics_widgets.engine import comparison_period
+from org_analytics_widgets.engine.sources import RawSource
 from org_analytics_widgets.pages.organization import Dashboard
 from org_analytics_widgets.metrics.rollup import ROLLUP_TABLES
 from org_analytics_widgets.period import Period
@@ -78,7 +78,7 @@ def test_the_kpis_a_month_is_compared_with_come_from_rollups_too(edge_warehouse,
                 period = comparison_period(Period.for_month(month, zone, now))
                 raw = Engine(warehouse, cache=False).kpis(period)
                 with monkeypatch.context() as patch:
-                    patch.setattr(metrics, "kpis", lambda *_: pytest.fail(f"raw tables read for {period}"))
+                    patch.setattr(RawSource, "facts", lambda *_: pytest.fail(f"raw tables read for {period}"))
                     assert Engine(warehouse, rollups, cache=False).kpis(period) == raw, (month, now)
     finally:
         rollups.close()
