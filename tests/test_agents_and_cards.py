@@ -289,6 +289,13 @@ def test_card_data_without_a_series_is_rejected():
         ServiceCard(data)
 
 
+def test_card_series_without_a_column_is_rejected_by_name():
+    data = empty_card_data()
+    data.daily_requests = pd.DataFrame(columns=["date"])
+    with pytest.raises(TraitError, match="ServiceCard.card.daily_requests has no column 'requests'"):
+        ServiceCard(data)
+
+
 # -- the agent page ------------------------------------------------------------------------------
 def test_agent_page_shows_the_hand_computed_month(wh):
     agent = page(wh, "a_conc")

@@ -122,17 +122,17 @@ def show_slices(pie: bq.Pie, costs: Sequence[float], colors: Sequence[str], labe
         pie.labels = list(labels)
 
 
-def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> tuple[list, list, list, np.ndarray]:
-    """A chart's series of per-project daily ``cost`` rows (date, project_id, cost): the project
-    ids in ``projects``' order (then any it does not list), their names (id when unnamed), colours,
-    and the (project, day) cost matrix."""
+def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> tuple[list, list, np.ndarray]:
+    """A chart's series of per-project daily ``cost`` rows (date, project_id, cost), one per project
+    in ``projects``' order (then any it does not list): names (id when unnamed), colours, and the
+    (project, day) cost matrix."""
     present = list(dict.fromkeys(str(p) for p in frame["project_id"]))
     info = {str(r["project_id"]): r for r in projects.to_dict("records")}
     order = [p for p in info if p in present] + [p for p in present if p not in info]
     names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
     colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
     matrix = day_matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
-    return order, names, colors, matrix
+    return names, colors, matrix
 
 
 def show_series(mark: bq.Mark, days: Sequence[date], names: Sequence[str], colors: Sequence[str],

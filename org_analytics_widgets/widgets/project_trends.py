@@ -100,7 +100,7 @@ class ProjectTrends(widgets.VBox):
     def _render(self, _change=None) -> None:
         trends = self.trends
         days = sorted(set(trends["date"]))
-        _order, names, colors, matrix = project_series(trends, self.projects, days)
+        names, colors, matrix = project_series(trends, self.projects, days)
         self._days, self._line_names = days, names
         show_series(self.lines, days, names, colors, matrix)
         totals = matrix.sum(axis=1)

@@ -20,7 +20,8 @@ from traitlets import Instance, List, TraitError, Unicode, link, validate
 from ..colors import PALETTE, service_color, service_label
 from ..formatting import compact, exact, money
 from ..shaping import day_matrix
-from ._chart import MONEY_TICKS, Frame, StackedBars, day_figure, day_label, day_scales, known, project_series
+from ._chart import (MONEY_TICKS, Frame, StackedBars, check_columns, day_figure, day_label, day_scales, known,
+                     project_series)
 from ._html import legend_html
 from .batch import batch, renders
 
@@ -75,13 +76,21 @@ def rule_label(rule: object, unit: object) -> str:
 
 @runtime_checkable
 class CardData(Protocol):
-    """What a card draws: any object with these attributes (``snapshot.ServiceTypeCard`` is one)."""
+    """What a card draws: any object with these attributes (``snapshot.ServiceTypeCard`` is one);
+    its three frames hold at least the columns of :data:`CARD_COLUMNS`."""
 
     service_type: str
     cost: float
-    daily_cost_by_project: pd.DataFrame  # date, project_id, cost
-    daily_requests: pd.DataFrame  # date, requests
-    daily_usage: pd.DataFrame  # date, pricing_rule, unit, quantity
+    daily_cost_by_project: pd.DataFrame
+    daily_requests: pd.DataFrame
+    daily_usage: pd.DataFrame
+
+
+CARD_COLUMNS = {
+    "daily_cost_by_project": ("date", "project_id", "cost"),
+    "daily_requests": ("date", "requests"),
+    "daily_usage": ("date", "pricing_rule", "unit", "quantity"),
+}
 
 
 def card_chart(kind: str, value_text, tick_format: str, height: str = "220px") -> StackedBars:
@@ -137,6 +146,13 @@ class ServiceCard(widgets.VBox):
         self.observe(self._render, names=["card", "projects", "view"])
         self._render()
 
+    @validate("card")
+    def _valid_card(self, proposal):
+        card = proposal["value"]
+        for name, columns in CARD_COLUMNS.items():
+            check_columns(self, f"card.{name}", getattr(card, name), columns)
+        return card
+
     @validate("view")
     def _valid_view(self, proposal):
         value = proposal["value"]
@@ -185,7 +201,7 @@ class ServiceCard(widgets.VBox):
     def _show_costs(self) -> None:
         frame = self.card.daily_cost_by_project
         days = self.days()
-        order, names, colors, matrix = project_series(frame, self.projects, days)
+        names, colors, matrix = project_series(frame, self.projects, days)
         if self.cost_chart is None:
             self.cost_chart = card_chart("costs", money, MONEY_TICKS)
         self.cost_chart.show(days, names, colors, matrix)
