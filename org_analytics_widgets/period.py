@@ -20,12 +20,43 @@ class PeriodError(ValueError):
     """A month, time zone or "now" that cannot be understood; the message says what to type."""
 
 
-def parse_month(text: str) -> tuple[int, int]:
-    """``"2026-03"`` -> ``(2026, 3)``; anything else raises PeriodError."""
-    m = _MONTH_RE.match(str(text).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1:
-        raise PeriodError(f"invalid month {text!r}: use YYYY-MM, e.g. 2026-03")
-    return int(m.group(1)), int(m.group(2))
+class Month(str):
+    """A month parsed once: its ``YYYY-MM`` text, with ``year`` and ``number``.
+
+    Made at the edge (``Month.parse`` of a URL parameter, ``shift_month``, ``current_month``); every
+    later ``parse_month`` of it (the state's validation, ``Period.for_month``) reads the numbers
+    instead of parsing the text again.
+
+    >>> Month.parse("2026-03"), Month.parse("2026-03").number
+    ('2026-03', 3)
+    """
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text) -> "Month":
+        if isinstance(text, Month):
+            return text
+        m = _MONTH_RE.match(str(text).strip())
+        if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1:
+            raise PeriodError(f"invalid month {text!r}: use YYYY-MM, e.g. 2026-03")
+        return cls.of(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, year: int, number: int) -> "Month":
+        month = str.__new__(cls, f"{year:04d}-{number:02d}")
+        month.year, month.number = year, number
+        return month
+
+    def __reduce__(self):  # pickles (the month cache) as the numbers
+        return (Month.of, (self.year, self.number))
+
+
+def parse_month(text) -> tuple[int, int]:
+    """``"2026-03"`` -> ``(2026, 3)``; anything else raises PeriodError. A Month is not parsed again."""
+    month = Month.parse(text)
+    return month.year, month.number
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -56,17 +87,17 @@ def parse_now(text: str | datetime | None) -> datetime:
     return value.astimezone(UTC)
 
 
-def current_month(zone: str = "UTC", now: datetime | str | None = None) -> str:
+def current_month(zone: str = "UTC", now: datetime | str | None = None) -> Month:
     """The month that contains ``now`` in ``zone``, as YYYY-MM."""
     local = parse_now(now).astimezone(parse_zone(zone))
-    return f"{local.year:04d}-{local.month:02d}"
+    return Month.of(local.year, local.month)
 
 
-def shift_month(month: str, delta: int) -> str:
+def shift_month(month: str, delta: int) -> Month:
     """``shift_month("2026-01", -1) == "2025-12"``."""
     year, mon = parse_month(month)
     index = year * 12 + (mon - 1) + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return Month.of(index // 12, index % 12 + 1)
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -143,7 +174,7 @@ class Period:
         days = tuple(first + timedelta(days=i) for i in range(max(n_days, 0)))
         offsets = _offset_segments(start_utc, max(end_utc, start_utc + timedelta(seconds=1)), zone)
         return cls(
-            month=f"{year:04d}-{mon:02d}",
+            month=Month.of(year, mon),
             timezone=zone.key,
             start=start_utc.astimezone(zone),
             end=end_utc.astimezone(zone),

@@ -236,3 +236,24 @@ def test_period_objects_pass_through(edge_warehouse, tmp_path):
     period = Period.for_month(CLOSED, "UTC")
     assert engine.snapshot(period).period is period or engine.snapshot(period).period == period
     assert os.environ.get("ORG_ANALYTICS_CACHE_DIR"), "tests keep their month cache out of the user's"
+
+
+def test_the_month_of_a_url_is_parsed_once_on_its_way_to_the_sql(edge_warehouse, tmp_path, monkeypatch):
+    """From ``?month=`` to the warehouse's SQL the month is a Month: parsed at the edge, read after."""
+    from org_analytics_widgets import period as period_module
+    from org_analytics_widgets.pages.organization import month_from_query
+
+    engine = _engine(edge_warehouse, tmp_path / "months")
+    real = period_module._MONTH_RE
+    parsed = []
+
+    class Counting:
+        def match(self, text):
+            parsed.append(text)
+            return real.match(text)
+
+    monkeypatch.setattr(period_module, "_MONTH_RE", Counting())
+    month, problem = month_from_query("month=2026-03", engine.latest_month)
+    page = Dashboard(engine, month=month)
+    assert (problem, page.state.status, page.snapshot.period.month) == ("", "ready", "2026-03")
+    assert parsed == ["2026-03"], f"the month was parsed {len(parsed)} times: {parsed}"

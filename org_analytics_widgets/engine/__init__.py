@@ -31,7 +31,7 @@ from ..links import RUNTIME_ENV_VAR
 from ..metrics import agent as agent_metrics
 from ..metrics import tables
 from ..metrics import facts as fact_defs
-from ..period import Period, current_month, parse_month, parse_now, parse_zone, shift_month
+from ..period import Month, Period, current_month, parse_now, parse_zone, shift_month
 from ..snapshot import AgentMonth, Snapshot
 from . import derive
 from .cache import MonthCache
@@ -291,15 +291,16 @@ def comparison_period(period: Period) -> Period:
     return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
 
 
-def month_of(text: str | None, latest: str) -> tuple[str, str]:
-    """A month from a viewer (``?month=``), validated against ``latest``: (month, problem or '')."""
+def month_of(text: str | None, latest: str) -> tuple[Month, str]:
+    """A month from a viewer (``?month=``), parsed once and checked against ``latest``:
+    (month, problem or '')."""
+    latest = Month.parse(latest)
     if not text:
         return latest, ""
     try:
-        year, mon = parse_month(text)
+        month = Month.parse(text)
     except ValueError as exc:
         return latest, f"{exc}. Showing the current month instead."
-    month = f"{year:04d}-{mon:02d}"
     if month > latest:
         return latest, f"{month} is in the future. Showing the current month instead."
     return month, ""

@@ -19,7 +19,7 @@ from .. import shaping
 from ..colors import project_color
 from ..metrics import facts as fact_defs
 from ..metrics import sections
-from ..period import Period
+from ..period import Month, Period
 from ..snapshot import AgentMonth, ServiceTypeCard, Snapshot
 
 
@@ -27,7 +27,7 @@ from ..snapshot import AgentMonth, ServiceTypeCard, Snapshot
 def _inputs() -> dict[str, ibis.Table]:
     """Unbound tables named like the fetched inputs, with the schemas the facts' scans give."""
     tables = fact_defs.abstract_tables()
-    period = Period.for_month("2000-01")
+    period = Period.for_month(Month.of(2000, 1))  # any period: only the schemas are used
     out = {name: ibis.table(fact_defs.scan(fact, tables, period).schema(), name=name)
            for name, fact in fact_defs.FACTS.items()}
     out["names"] = ibis.table(fact_defs.project_names(tables, period, [""]).schema(), name="names")
