@@ -52,9 +52,9 @@ class Snapshot:
         return self.kpis["total_requests"] == 0 and self.cost_by_service_type.empty
 
     def project_trends(self, service_type: str | None = None) -> pd.DataFrame:
-        """Daily cost per project (date, project_id, cost), optionally for one service type
+        """Daily cost per project (date, project_id, cost), for one service type unless None
         (a type without cost in the month has no rows)."""
-        if not service_type:
+        if service_type is None:
             return self.trends
         for card in self.service_types:
             if card.service_type == service_type:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import ibis
 
 from ..period import Period
-from .facts import VALUES
-from .time import in_period, local_date
+from . import sections
+from .facts import ITEMS, REQUEST_TOTALS, only_agent, scan
+from .time import in_period
 
 
 def _id(agent_id: str) -> ibis.Value:
@@ -25,14 +26,12 @@ def _id(agent_id: str) -> ibis.Value:
 
 def agent_items(tables, period: Period, agent_id: str) -> ibis.Table:
     """The agent's usage_items in P."""
-    t = in_period(tables.usage_items, period)
-    return t.filter(t.agent_id == _id(agent_id))
+    return only_agent(in_period(tables.usage_items, period), agent_id)
 
 
 def agent_requests(tables, period: Period, agent_id: str) -> ibis.Table:
     """The agent's usage_requests in P."""
-    t = in_period(tables.usage_requests, period)
-    return t.filter(t.agent_id == _id(agent_id))
+    return only_agent(in_period(tables.usage_requests, period), agent_id)
 
 
 def agent_info(tables, period: Period, agent_id: str) -> ibis.Table:
@@ -66,20 +65,13 @@ def agent_info(tables, period: Period, agent_id: str) -> ibis.Table:
 
 
 def agent_kpis(tables, period: Period, agent_id: str) -> ibis.Table:
-    """One row: conversations, requests, tokens (from usage_requests), cost, models (usage_items).
+    """One row: conversations, requests, tokens (from usage_requests), cost, models (usage_items):
+    the organisation's facts restricted to the agent (``facts.scan(..., agent_id)``).
 
     >>> agent_kpis(wh, Period.for_month("2026-03"), "a_conc")              # doctest: +SKIP
     """
-    r = agent_requests(tables, period, agent_id)
-    tokens = ibis.coalesce(r.input_tokens, 0) + ibis.coalesce(r.output_tokens, 0)
-    by_requests = r.aggregate(
-        conversations=r.conversation_id.nunique(),
-        requests=r.count(),
-        tokens=ibis.coalesce(tokens.sum(), 0),
-    )
-    i = agent_items(tables, period, agent_id)
-    by_items = i.aggregate(cost=ibis.coalesce(VALUES["usage_items"]["cost"](i).sum(), 0.0), models=i.model.nunique())
-    return by_requests.cross_join(by_items)
+    return sections.derive_agent_kpis(scan(REQUEST_TOTALS, tables, period, agent_id),
+                                      scan(ITEMS, tables, period, agent_id))
 
 
 def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> ibis.Table:
@@ -87,10 +79,7 @@ def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> i
 
     >>> agent_daily_cost_by_service_type(wh, Period.for_month("2026-03"), "a_voice")  # doctest: +SKIP
     """
-    i = agent_items(tables, period, agent_id)
-    return i.group_by(day=local_date(i.created_at, period), service_type=i.service_type).aggregate(
-        cost=VALUES["usage_items"]["cost"](i).sum()
-    )
+    return sections.derive_daily_cost_by_service_type(scan(ITEMS, tables, period, agent_id))
 
 
 def agent_requests_page(tables, period: Period, agent_id: str, limit: int = 50, offset: int = 0) -> ibis.Table:
