@@ -73,7 +73,7 @@ def test_the_repr_hides_the_password(pg_url):
     from pg import READER
 
     wh = connect(pg_url + "?connect_timeout=5")
-    assert repr(wh) == repr(wh).replace(READER[1], "") and f":***@127.0.0.1:" in repr(wh)
+    assert repr(wh) == repr(wh).replace(READER[1], "") and ":***@127.0.0.1:" in repr(wh)
     assert repr(wh).endswith("/edge_pg_only?connect_timeout=5 (4 tables)>")
     wh.close()
 

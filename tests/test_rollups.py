@@ -78,7 +78,7 @@ def test_the_kpis_a_month_is_compared_with_come_from_rollups_too(edge_warehouse,
                 period = comparison_period(Period.for_month(month, zone, now))
                 raw = Engine(warehouse, cache=False).kpis(period)
                 with monkeypatch.context() as patch:
-                    patch.setattr(RawSource, "facts", lambda *_: pytest.fail(f"raw tables read for {period}"))
+                    patch.setattr(RawSource, "facts", lambda *_, p=period: pytest.fail(f"raw tables read for {p}"))
                     assert Engine(warehouse, rollups, cache=False).kpis(period) == raw, (month, now)
     finally:
         rollups.close()
