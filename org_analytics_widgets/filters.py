@@ -7,6 +7,7 @@ and the widgets name columns and sort keys from here, so neither imports a query
 >>> clean_filters("items", {"project_id": "p_support", "page": 1}, "2026-03")
 {'project_id': 'p_support', 'page': 1, 'sort': 'time', 'descending': True}
 """
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,29 @@ KINDS = ("requests", "items")
 
 #: sortable column -> what it sorts by (display columns; "project"/"agent" sort by the name shown)
 SORTABLE = {
-    "requests": ("time", "request_id", "project", "service_type", "model", "agent", "status",
-                 "input_tokens", "output_tokens", "cost"),
-    "items": ("time", "request_id", "project", "service_type", "model", "pricing_rule", "quantity",
-              "unit_price", "cost"),
+    "requests": (
+        "time",
+        "request_id",
+        "project",
+        "service_type",
+        "model",
+        "agent",
+        "status",
+        "input_tokens",
+        "output_tokens",
+        "cost",
+    ),
+    "items": (
+        "time",
+        "request_id",
+        "project",
+        "service_type",
+        "model",
+        "pricing_rule",
+        "quantity",
+        "unit_price",
+        "cost",
+    ),
 }
 #: filter keys that select rows by equality on a column
 EQUALITY_FILTERS = {
@@ -31,8 +51,7 @@ EQUALITY_FILTERS = {
 }
 #: every key a filters dict may hold; anything else is dropped by clean_filters
 FILTER_KEYS = {
-    kind: ("date_from", "date_to", *EQUALITY_FILTERS[kind], "search", "sort", "descending", "page")
-    for kind in KINDS
+    kind: ("date_from", "date_to", *EQUALITY_FILTERS[kind], "search", "sort", "descending", "page") for kind in KINDS
 }
 #: the dropdowns filled by ``metrics.tables.option_values`` (filter key -> option kind)
 OPTION_FILTERS = {
@@ -47,10 +66,37 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: the columns of a page and of an export, in order
 COLUMNS = {
-    "requests": ("time", "created_at", "request_id", "project_id", "project", "service_type", "model",
-                 "agent_id", "agent", "status", "input_tokens", "output_tokens", "cost"),
-    "items": ("time", "created_at", "item_id", "request_id", "project_id", "project", "service_type",
-              "model", "agent_id", "pricing_rule", "quantity", "unit", "unit_price", "cost"),
+    "requests": (
+        "time",
+        "created_at",
+        "request_id",
+        "project_id",
+        "project",
+        "service_type",
+        "model",
+        "agent_id",
+        "agent",
+        "status",
+        "input_tokens",
+        "output_tokens",
+        "cost",
+    ),
+    "items": (
+        "time",
+        "created_at",
+        "item_id",
+        "request_id",
+        "project_id",
+        "project",
+        "service_type",
+        "model",
+        "agent_id",
+        "pricing_rule",
+        "quantity",
+        "unit",
+        "unit_price",
+        "cost",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """The one source of state of a dashboard; every widget observes it, none talks to another."""
+
 from __future__ import annotations
 
 from traitlets import Dict, Enum, HasTraits, Int, TraitError, Tuple, Unicode, validate
@@ -30,11 +31,15 @@ class DashboardState(HasTraits):
     refresh_count = Int(0, help="incremented by the refresh button: re-run the month's queries")
     status = Enum(STATUSES, default_value="loading", help="load status of the month shown")
     message = Unicode("", help="what the status means for a person (error text, empty month)")
-    requests_filters = Dict(help="Usage Requests table: date_from/date_to (local days of the month), project_id, "
-                                 "service_type, model, agent_id, status, search (request-id substring), sort, "
-                                 "descending, page; validated by filters.clean_filters")
-    items_filters = Dict(help="Usage Items table: like requests_filters without status, plus request_id "
-                              "(exact: the items of one request)")
+    requests_filters = Dict(
+        help="Usage Requests table: date_from/date_to (local days of the month), project_id, "
+        "service_type, model, agent_id, status, search (request-id substring), sort, "
+        "descending, page; validated by filters.clean_filters"
+    )
+    items_filters = Dict(
+        help="Usage Items table: like requests_filters without status, plus request_id "
+        "(exact: the items of one request)"
+    )
 
     @validate("month", "latest_month")
     def _valid_month(self, proposal):

@@ -208,7 +208,8 @@ def test_usage_view_never_sums_different_units(cards):
         assert f"oa-usage-unit-{unit}" in figure._dom_classes
         labels = figure.marks[0].labels
         assert labels and all(label.endswith(f"({unit})") for label in labels), labels
-    totals = {(u, l): float(y.sum()) for u, ch in card.usage_charts.items() for l, y in zip(ch.bars.labels, ch.bars.y)}
+    totals = {(u, label): float(y.sum()) for u, ch in card.usage_charts.items()
+              for label, y in zip(ch.bars.labels, ch.bars.y)}
     assert totals == {
         ("minute", "audio_duration (minute)"): 1.5,
         ("second", "audio_duration (second)"): 120.0,

@@ -1,4 +1,5 @@
 """Chart widgets in plain Python: set a trait or click, then assert on the marks and HTML they hold."""
+
 from __future__ import annotations
 
 import html
@@ -26,8 +27,11 @@ def state() -> DashboardState:
 def overview(state) -> CostOverview:
     widget = CostOverview(state)
     widget.daily = pd.DataFrame(
-        [{"date": d, "service_type": t, "cost": float(i + j + 1)}
-         for i, d in enumerate(DAYS) for j, t in enumerate(TYPES)]
+        [
+            {"date": d, "service_type": t, "cost": float(i + j + 1)}
+            for i, d in enumerate(DAYS)
+            for j, t in enumerate(TYPES)
+        ]
     )
     widget.totals = pd.DataFrame({"service_type": TYPES[::-1], "cost": [12.0, 9.0, 6.0]})
     return widget
@@ -106,8 +110,9 @@ def test_state_change_redraws_both_charts(overview, state):
 
 
 def test_type_keeps_one_colour_in_bars_pie_and_legend(overview):
-    for label, bar_color, pie_color, pie_label in zip(overview.bars.labels, overview.bars.colors,
-                                                      overview.pie.colors, overview.pie.labels):
+    for label, bar_color, pie_color, pie_label in zip(
+        overview.bars.labels, overview.bars.colors, overview.pie.colors, overview.pie.labels
+    ):
         service_type = next(t for t in TYPES if service_label(t) == label)
         assert pie_label.startswith(label + ":"), "bars and pie list the types in the same order"
         assert bar_color == pie_color == service_color(service_type)
@@ -175,12 +180,14 @@ def test_hostile_service_type_is_escaped(state):
 @pytest.fixture
 def doughnut() -> ProjectCostDoughnut:
     widget = ProjectCostDoughnut()
-    widget.slices = pd.DataFrame({
-        "project_id": ["p1", "p2", None],
-        "name": [HOSTILE, "Refunds", "Others"],
-        "color": ["#112233", "#445566", None],
-        "cost": [60.0, -10.0, 50.0],
-    })
+    widget.slices = pd.DataFrame(
+        {
+            "project_id": ["p1", "p2", None],
+            "name": [HOSTILE, "Refunds", "Others"],
+            "color": ["#112233", "#445566", None],
+            "cost": [60.0, -10.0, 50.0],
+        }
+    )
     widget.total = 100.0
     return widget
 
@@ -228,12 +235,20 @@ def test_empty_doughnut(doughnut):
 @pytest.fixture
 def trends(state) -> ProjectTrends:
     widget = ProjectTrends(state)
-    widget.projects = pd.DataFrame({"project_id": ["p1", "p2", "p3"], "name": [HOSTILE, "Search", "Idle"],
-                                    "color": ["#112233", "#445566", "#778899"]})
+    widget.projects = pd.DataFrame(
+        {
+            "project_id": ["p1", "p2", "p3"],
+            "name": [HOSTILE, "Search", "Idle"],
+            "color": ["#112233", "#445566", "#778899"],
+        }
+    )
     widget.service_types = TYPES
     widget.trends = pd.DataFrame(
-        [{"date": d, "project_id": p, "cost": float(i * k)}
-         for i, d in enumerate(DAYS) for k, p in ((1, "p2"), (2, "p1"))]
+        [
+            {"date": d, "project_id": p, "cost": float(i * k)}
+            for i, d in enumerate(DAYS)
+            for k, p in ((1, "p2"), (2, "p1"))
+        ]
     )
     return widget
 

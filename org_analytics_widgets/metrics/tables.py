@@ -15,20 +15,22 @@ from __future__ import annotations
 
 import ibis
 
-from ..filters import (  # also re-exported for the callers of metrics.tables.clean_filters etc.
+from ..filters import (
     COLUMNS,
     DEFAULT_SORT,
     EQUALITY_FILTERS,
     ID_COLUMN,
-    KINDS,
     OPTION_FILTERS,
     SORTABLE,
     FilterError,
     check_kind,
-    clean_filters,
     day_bounds,
-    default_filters,
-    row_filters,
+)
+from ..filters import (  # re-exported (redundant aliases) for the callers of metrics.tables
+    KINDS as KINDS,
+    clean_filters as clean_filters,
+    default_filters as default_filters,
+    row_filters as row_filters,
 )
 from ..period import Period
 from .time import in_period, local_timestamp

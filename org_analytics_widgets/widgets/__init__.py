@@ -1,4 +1,5 @@
 """The dashboard's widgets: each renders what it is given and observes the one DashboardState."""
+
 from __future__ import annotations
 
 from .cost_overview import CostOverview

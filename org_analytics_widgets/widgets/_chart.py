@@ -4,6 +4,7 @@ Every chart here draws days on an ordinal axis (labels such as ``'Mar 1'``, so n
 can shift a day), uses one figure style (no toolbar, 250 ms animation), and checks the indices a
 hover event brings from the browser before using them.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -40,8 +41,9 @@ def check_columns(owner: object, name: str, frame: pd.DataFrame, columns: Sequen
     """``frame`` when it has every one of ``columns``; else a TraitError naming the missing ones."""
     missing = [column for column in columns if column not in frame.columns]
     if missing:
-        raise TraitError(f"{type(owner).__name__}.{name} has no column {', '.join(map(repr, missing))} "
-                         f"(needs {', '.join(columns)})")
+        raise TraitError(
+            f"{type(owner).__name__}.{name} has no column {', '.join(map(repr, missing))} (needs {', '.join(columns)})"
+        )
     return frame
 
 
@@ -84,8 +86,14 @@ def hovered(index: object, size: int) -> bool:
 
 def figure(marks: list, layout: dict, axes: Sequence[bq.Axis] = (), margin: dict = _NO_MARGIN) -> bq.Figure:
     """A figure in the dashboard's style: no toolbar, 250 ms animation, ``layout`` as ipywidgets Layout keywords."""
-    return bq.Figure(marks=marks, axes=list(axes), fig_margin=margin, animation_duration=250,
-                     display_toolbar=False, layout=widgets.Layout(**layout))
+    return bq.Figure(
+        marks=marks,
+        axes=list(axes),
+        fig_margin=margin,
+        animation_duration=250,
+        display_toolbar=False,
+        layout=widgets.Layout(**layout),
+    )
 
 
 def day_scales(**y) -> dict:
@@ -93,12 +101,14 @@ def day_scales(**y) -> dict:
     return {"x": bq.OrdinalScale(), "y": bq.LinearScale(**y)}
 
 
-def day_figure(mark: bq.Mark, tick_format: str, layout: dict, x_ticks: int = 8, y_ticks: int | None = None,
-               margin_left: int = 70) -> bq.Figure:
+def day_figure(
+    mark: bq.Mark, tick_format: str, layout: dict, x_ticks: int = 8, y_ticks: int | None = None, margin_left: int = 70
+) -> bq.Figure:
     """A figure of ``mark`` (built on :func:`day_scales`): days below, ``tick_format`` values on a dashed grid."""
-    axes = [bq.Axis(scale=mark.scales["x"], grid_lines="none", num_ticks=x_ticks),
-            bq.Axis(scale=mark.scales["y"], side="left", tick_format=tick_format, grid_lines="dashed",
-                    num_ticks=y_ticks)]
+    axes = [
+        bq.Axis(scale=mark.scales["x"], grid_lines="none", num_ticks=x_ticks),
+        bq.Axis(scale=mark.scales["y"], side="left", tick_format=tick_format, grid_lines="dashed", num_ticks=y_ticks),
+    ]
     return figure([mark], layout, axes, {"top": 10, "bottom": 30, "left": margin_left, "right": 10})
 
 
@@ -110,8 +120,17 @@ def unit_scales() -> dict:
 
 def doughnut(radius: int, inner_radius: int, scales: dict) -> bq.Pie:
     """An empty doughnut whose tooltip is the slice's label; fill it with :func:`show_slices`."""
-    return bq.Pie(sizes=[], labels=[], colors=[], radius=radius, inner_radius=inner_radius, display_labels="none",
-                  stroke="white", scales=scales, tooltip=bq.Tooltip(fields=["label"], show_labels=False))
+    return bq.Pie(
+        sizes=[],
+        labels=[],
+        colors=[],
+        radius=radius,
+        inner_radius=inner_radius,
+        display_labels="none",
+        stroke="white",
+        scales=scales,
+        tooltip=bq.Tooltip(fields=["label"], show_labels=False),
+    )
 
 
 def show_slices(pie: bq.Pie, costs: Sequence[float], colors: Sequence[str], labels: Sequence[str]) -> None:
@@ -135,8 +154,9 @@ def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> t
     return names, colors, matrix
 
 
-def show_series(mark: bq.Mark, days: Sequence[date], names: Sequence[str], colors: Sequence[str],
-                matrix: np.ndarray) -> None:
+def show_series(
+    mark: bq.Mark, days: Sequence[date], names: Sequence[str], colors: Sequence[str], matrix: np.ndarray
+) -> None:
     """Draw ``matrix`` (one row per name, one column per day) on bars or lines; no names draws nothing."""
     with mark.hold_sync():
         mark.x = [day_label(d) for d in days] if names else []
@@ -156,15 +176,29 @@ class StackedBars:
     (array(['Mar 1'], dtype='<U5'), ['Support'])
     """
 
-    def __init__(self, value_text: Callable[[float], str] = money, tick_format: str = MONEY_TICKS,
-                 layout: dict | None = None, **axis_options):
+    def __init__(
+        self,
+        value_text: Callable[[float], str] = money,
+        tick_format: str = MONEY_TICKS,
+        layout: dict | None = None,
+        **axis_options,
+    ):
         self._value_text = value_text
         self._days: list[date] = []
         self._names: list[str] = []
         self._colors: list[str] = []
         self.tooltip = widgets.HTML()
-        self.bars = bq.Bars(x=[], y=[], scales=day_scales(), type="stacked", color_mode="element",
-                            padding=0.2, stroke="white", stroke_width=0.5, tooltip=self.tooltip)
+        self.bars = bq.Bars(
+            x=[],
+            y=[],
+            scales=day_scales(),
+            type="stacked",
+            color_mode="element",
+            padding=0.2,
+            stroke="white",
+            stroke_width=0.5,
+            tooltip=self.tooltip,
+        )
         self.bars.on_hover(self._on_hover)
         self.figure = day_figure(self.bars, tick_format, layout or {}, **axis_options)
 
@@ -178,5 +212,9 @@ class StackedBars:
         day, sub = data.get("index"), data.get("subIndex")
         if not (hovered(day, len(self._days)) and hovered(sub, len(self._names))):
             return
-        self.tooltip.value = tooltip_html([self._names[sub]], day_title(self._days[day]),
-                                          self._value_text(float(self.bars.y[sub][day])), color=self._colors[sub])
+        self.tooltip.value = tooltip_html(
+            [self._names[sub]],
+            day_title(self._days[day]),
+            self._value_text(float(self.bars.y[sub][day])),
+            color=self._colors[sub],
+        )

@@ -3,13 +3,16 @@
 Names are data (a project may be called ``<script>``), so these helpers take plain text and escape
 it themselves; callers never pass markup in.
 """
+
 from __future__ import annotations
 
 import html
 from typing import Iterable
 
-_TOOLTIP_BOX = ('<div style="background:#fff;border:1px solid #ccc;border-radius:4px;padding:4px 8px;'
-                'font-size:12px;line-height:1.4">{}</div>')
+_TOOLTIP_BOX = (
+    '<div style="background:#fff;border:1px solid #ccc;border-radius:4px;padding:4px 8px;'
+    'font-size:12px;line-height:1.4">{}</div>'
+)
 
 
 def tooltip_html(names: Iterable[str], *lines: str, color: str | None = None) -> str:

@@ -5,6 +5,7 @@ when several different traits change (it delivers one notification for each), so
 drew most widgets two or three times. A widget's redraw is decorated with ``@renders``; inside
 ``with batch(widget):`` it is skipped, and called once when the block ends.
 """
+
 from __future__ import annotations
 
 import contextlib

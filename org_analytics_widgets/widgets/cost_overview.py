@@ -1,4 +1,5 @@
 """Daily cost by service type (stacked bars) beside the month's split (doughnut), one shared legend."""
+
 from __future__ import annotations
 
 import ipywidgets as widgets
@@ -35,8 +36,10 @@ class CostOverview(widgets.VBox):
         pie_figure = figure([self.pie], {"flex": "1 1 280px", "height": "300px"})
         self.legend = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.legend.add_class("oa-service-legend")
-        charts = widgets.HBox([self.bar_chart.figure, pie_figure],
-                              layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"))
+        charts = widgets.HBox(
+            [self.bar_chart.figure, pie_figure],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"),
+        )
         super().__init__([self.legend, charts], **kwargs)
         self.add_class("oa-cost-overview-widget")
         self.observe(self._on_data, names=["daily", "totals"])
@@ -74,9 +77,16 @@ class CostOverview(widgets.VBox):
         self._render()
 
     def _make_button(self, service_type: str) -> widgets.Button:
-        button = widgets.Button(description=service_label(service_type),
-                                layout=widgets.Layout(width="auto", margin="2px 6px 2px 0", border_top="1px solid #ddd",
-                                                      border_right="1px solid #ddd", border_bottom="1px solid #ddd"))
+        button = widgets.Button(
+            description=service_label(service_type),
+            layout=widgets.Layout(
+                width="auto",
+                margin="2px 6px 2px 0",
+                border_top="1px solid #ddd",
+                border_right="1px solid #ddd",
+                border_bottom="1px solid #ddd",
+            ),
+        )
         button.add_class("oa-legend-item")
         button.on_click(lambda _: self._toggle(service_type))
         return button
@@ -106,6 +116,9 @@ class CostOverview(widgets.VBox):
         cost = dict(zip(totals["service_type"].astype(str), totals["cost"].astype(float)))
         whole = sum(max(c, 0.0) for c in cost.values())
         costs = [cost.get(t, 0.0) for t in visible]
-        show_slices(self.pie, costs, [service_color(t) for t in visible],
-                    [f"{service_label(t)}: {money(c)} ({share_text(c, whole)} of the month)"
-                     for t, c in zip(visible, costs)])
+        show_slices(
+            self.pie,
+            costs,
+            [service_color(t) for t in visible],
+            [f"{service_label(t)}: {money(c)} ({share_text(c, whole)} of the month)" for t, c in zip(visible, costs)],
+        )

@@ -1,4 +1,5 @@
 """The KPI cards: value for people, exact value on hover, change against the previous month."""
+
 from __future__ import annotations
 
 import html
@@ -9,6 +10,7 @@ from traitlets import Bool, Dict, Unicode
 
 from ..formatting import change, compact, exact, money, money_compact
 from .batch import renders
+
 
 class Card(NamedTuple):
     """One card: its key in ``values``, its label, and how to show it (big and on hover)."""
@@ -31,9 +33,12 @@ CARDS = (
     number_card("total_requests", "Total Requests"),
     number_card("total_tokens", "Total Tokens"),
     number_card("unique_models", "Unique Models"),
-    Card("active_projects", "Active Projects",
-         lambda v: f"{v['active_projects']:,} / {v['total_projects']:,}",
-         lambda v: f"{v['active_projects']:,} active of {v['total_projects']:,} projects"),
+    Card(
+        "active_projects",
+        "Active Projects",
+        lambda v: f"{v['active_projects']:,} / {v['total_projects']:,}",
+        lambda v: f"{v['active_projects']:,} active of {v['total_projects']:,} projects",
+    ),
     number_card("total_conversations", "Total Conversations"),
     money_card("total_cost", "Total Cost"),
 )
@@ -74,7 +79,8 @@ class KpiCards(widgets.HBox):
             delta_html = (
                 f'<div class="oa-kpi-delta oa-{direction}" title="change against the previous month">'
                 f'{html.escape(text)} <span class="oa-kpi-vs">{html.escape(versus)}</span></div>'
-                if text else '<div class="oa-kpi-delta">&nbsp;</div>'
+                if text
+                else '<div class="oa-kpi-delta">&nbsp;</div>'
             )
             self.cards[key].value = (
                 f'<div class="oa-kpi-card{" oa-stale" if self.stale else ""}" title="{html.escape(hover)}">'

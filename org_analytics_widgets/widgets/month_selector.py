@@ -1,4 +1,5 @@
 """Previous / next month, the month's name, and refresh; all through the dashboard state."""
+
 from __future__ import annotations
 
 import html
@@ -15,16 +16,22 @@ class MonthSelector(widgets.HBox):
 
     def __init__(self, state: DashboardState, **kwargs):
         self.state = state
-        self.previous_button = widgets.Button(icon="chevron-left", description="", tooltip="Previous month",
-                                              layout=widgets.Layout(width="40px"))
-        self.next_button = widgets.Button(icon="chevron-right", description="", tooltip="Next month",
-                                          layout=widgets.Layout(width="40px"))
-        self.refresh_button = widgets.Button(icon="refresh", description="Refresh",
-                                             tooltip="Re-run this month's queries")
+        self.previous_button = widgets.Button(
+            icon="chevron-left", description="", tooltip="Previous month", layout=widgets.Layout(width="40px")
+        )
+        self.next_button = widgets.Button(
+            icon="chevron-right", description="", tooltip="Next month", layout=widgets.Layout(width="40px")
+        )
+        self.refresh_button = widgets.Button(
+            icon="refresh", description="Refresh", tooltip="Re-run this month's queries"
+        )
         self.label = widgets.HTML(layout=widgets.Layout(min_width="150px", justify_content="center"))
         self.label.add_class("oa-month-label")
-        for button, name in ((self.previous_button, "previous"), (self.next_button, "next"),
-                             (self.refresh_button, "refresh")):
+        for button, name in (
+            (self.previous_button, "previous"),
+            (self.next_button, "next"),
+            (self.refresh_button, "refresh"),
+        ):
             button.add_class(f"oa-month-{name}")
         self.previous_button.on_click(lambda _: self._go(-1))
         self.next_button.on_click(lambda _: self._go(1))

@@ -1,4 +1,5 @@
 """The month's cost by project: a doughnut in the projects' colours, the total in its centre."""
+
 from __future__ import annotations
 
 import bqplot as bq
@@ -20,24 +21,48 @@ class ProjectCostDoughnut(widgets.VBox):
     '$12.50'
     """
 
-    slices = Frame(columns=("project_id", "name", "color", "cost"),
-                   help="project_id (None for Others), name, color, cost: ordered, at most 7 rows")
+    slices = Frame(
+        columns=("project_id", "name", "color", "cost"),
+        help="project_id (None for Others), name, color, cost: ordered, at most 7 rows",
+    )
     total = Float(0.0, help="the month's total cost, shown in the centre")
 
     def __init__(self, **kwargs):
         scales = unit_scales()
         self.pie = doughnut(110, 70, scales)
-        self.centre = bq.Label(x=[0.5], y=[0.5], text=[""], scales=scales, align="middle", default_size=20,
-                               font_weight="bold", colors=["#222222"], y_offset=2, enable_hover=False)
-        self.centre_caption = bq.Label(x=[0.5], y=[0.5], text=["Total cost"], scales=scales, align="middle",
-                                       default_size=12, colors=["#666666"], y_offset=20, enable_hover=False)
-        self.figure = figure([self.pie, self.centre, self.centre_caption],
-                             {"width": "260px", "height": "260px", "flex": "none"})
-        self.legend = widgets.HTML(layout=widgets.Layout(flex="1 1 200px", min_width="180px", max_width="360px",
-                                                         margin="0 0 0 12px"))
+        self.centre = bq.Label(
+            x=[0.5],
+            y=[0.5],
+            text=[""],
+            scales=scales,
+            align="middle",
+            default_size=20,
+            font_weight="bold",
+            colors=["#222222"],
+            y_offset=2,
+            enable_hover=False,
+        )
+        self.centre_caption = bq.Label(
+            x=[0.5],
+            y=[0.5],
+            text=["Total cost"],
+            scales=scales,
+            align="middle",
+            default_size=12,
+            colors=["#666666"],
+            y_offset=20,
+            enable_hover=False,
+        )
+        self.figure = figure(
+            [self.pie, self.centre, self.centre_caption], {"width": "260px", "height": "260px", "flex": "none"}
+        )
+        self.legend = widgets.HTML(
+            layout=widgets.Layout(flex="1 1 200px", min_width="180px", max_width="360px", margin="0 0 0 12px")
+        )
         self.legend.add_class("oa-project-legend")
-        body = widgets.HBox([self.figure, self.legend],
-                            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        body = widgets.HBox(
+            [self.figure, self.legend], layout=widgets.Layout(flex_flow="row wrap", align_items="center")
+        )
         super().__init__([body], **kwargs)
         self.add_class("oa-project-doughnut")
         self.observe(self._render, names=["slices", "total"])

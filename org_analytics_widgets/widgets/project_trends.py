@@ -1,4 +1,5 @@
 """Daily cost per project as lines in the projects' colours, filtered by one service type or all."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,7 @@ from traitlets import List
 from ..colors import service_label
 from ..formatting import money
 from ..state import DashboardState
-from ._chart import (MONEY_TICKS, Frame, day_figure, day_scales, day_title, hovered, project_series,
-                     show_series)
+from ._chart import MONEY_TICKS, Frame, day_figure, day_scales, day_title, hovered, project_series, show_series
 from ._html import legend_html, tooltip_html
 from .batch import renders
 
@@ -34,15 +34,24 @@ class ProjectTrends(widgets.VBox):
         self._syncing = False
         self._days: list[date] = []
         self._line_names: list[str] = []
-        self.dropdown = widgets.Dropdown(options=[("All", "")], value="", description="Service type",
-                                         style={"description_width": "initial"}, layout=widgets.Layout(width="280px"))
+        self.dropdown = widgets.Dropdown(
+            options=[("All", "")],
+            value="",
+            description="Service type",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="280px"),
+        )
         self.dropdown.add_class("oa-trend-service-type")
         self.line_tooltip = widgets.HTML()
-        self.lines = bq.Lines(x=[], y=[], scales=day_scales(), marker="circle", marker_size=16, stroke_width=2,
-                              tooltip=self.line_tooltip)
+        self.lines = bq.Lines(
+            x=[], y=[], scales=day_scales(), marker="circle", marker_size=16, stroke_width=2, tooltip=self.line_tooltip
+        )
         self.lines.on_hover(self._on_hover)
-        self.figure = day_figure(self.lines, MONEY_TICKS,  # a fixed height: never squeezed by the legend
-                                 {"width": "100%", "min_width": "320px", "height": "320px", "flex": "0 0 320px"})
+        self.figure = day_figure(
+            self.lines,
+            MONEY_TICKS,  # a fixed height: never squeezed by the legend
+            {"width": "100%", "min_width": "320px", "height": "320px", "flex": "0 0 320px"},
+        )
         self.legend = widgets.HTML()
         self.legend.add_class("oa-trend-legend")
         super().__init__([self.dropdown, self.figure, self.legend], layout=widgets.Layout(flex="1 1 480px"), **kwargs)
@@ -91,8 +100,11 @@ class ProjectTrends(widgets.VBox):
             return
         if not (hovered(day, len(self._days)) and isinstance(cost, (int, float))):
             return
-        names = [name for name, row in zip(self._line_names, self.lines.y)
-                 if math.isclose(float(row[day]), float(cost), rel_tol=1e-9, abs_tol=1e-12)]
+        names = [
+            name
+            for name, row in zip(self._line_names, self.lines.y)
+            if math.isclose(float(row[day]), float(cost), rel_tol=1e-9, abs_tol=1e-12)
+        ]
         if names:
             self.line_tooltip.value = tooltip_html(names, day_title(self._days[day]), money(float(cost)))
 

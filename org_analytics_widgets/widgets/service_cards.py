@@ -4,6 +4,7 @@ The view (Costs, Requests, Usage) is a choice about how to look at one card, so 
 card (``ServiceCard.view``) instead of the dashboard state. Usage never adds quantities of
 different units: each unit gets its own small stacked chart.
 """
+
 from __future__ import annotations
 
 import html
@@ -20,8 +21,17 @@ from traitlets import Instance, List, TraitError, Unicode, link, validate
 from ..colors import PALETTE, service_color, service_label
 from ..formatting import compact, exact, money
 from ..shaping import day_matrix
-from ._chart import (MONEY_TICKS, Frame, StackedBars, check_columns, day_figure, day_label, day_scales, known,
-                     project_series)
+from ._chart import (
+    MONEY_TICKS,
+    Frame,
+    StackedBars,
+    check_columns,
+    day_figure,
+    day_label,
+    day_scales,
+    known,
+    project_series,
+)
 from ._html import legend_html
 from .batch import batch, renders
 
@@ -95,8 +105,9 @@ CARD_COLUMNS = {
 
 def card_chart(kind: str, value_text, tick_format: str, height: str = "220px") -> StackedBars:
     """A card's stacked bars over days, with the CSS classes ``oa-card-chart`` and ``oa-card-chart-<kind>``."""
-    chart = StackedBars(value_text, tick_format, {"width": "100%", "height": height},
-                        x_ticks=6, y_ticks=5, margin_left=60)
+    chart = StackedBars(
+        value_text, tick_format, {"width": "100%", "height": height}, x_ticks=6, y_ticks=5, margin_left=60
+    )
     chart.figure.add_class("oa-card-chart")
     chart.figure.add_class(f"oa-card-chart-{kind}")
     return chart
@@ -115,8 +126,7 @@ class ServiceCard(widgets.VBox):
     """
 
     card = Instance(CardData, help="the service type's cost and daily series (see CardData)")
-    projects = Frame(columns=("project_id", "name", "color"),
-                     help="names, colours and the order of the cost stacks")
+    projects = Frame(columns=("project_id", "name", "color"), help="names, colours and the order of the cost stacks")
     view = Unicode("costs", help="the view shown: costs, requests or usage")
 
     def __init__(self, card: CardData, projects: pd.DataFrame | None = None, **kwargs):
@@ -132,8 +142,10 @@ class ServiceCard(widgets.VBox):
         self.requests_line: bq.Lines | None = None
         self.usage_charts: dict[str, StackedBars] = {}
         self._usage_boxes: dict[str, widgets.VBox] = {}
-        head = widgets.HBox([self.header, self.view_dropdown],
-                            layout=widgets.Layout(justify_content="space-between", align_items="center", width="100%"))
+        head = widgets.HBox(
+            [self.header, self.view_dropdown],
+            layout=widgets.Layout(justify_content="space-between", align_items="center", width="100%"),
+        )
         super().__init__([head, self.chart_box, self.legend], **kwargs)
         self.add_class("oa-service-card")
         with self.hold_trait_notifications():
@@ -167,8 +179,9 @@ class ServiceCard(widgets.VBox):
 
     def days(self) -> list[date]:
         card = self.card
-        return sorted(set(card.daily_cost_by_project["date"]) | set(card.daily_requests["date"])
-                      | set(card.daily_usage["date"]))
+        return sorted(
+            set(card.daily_cost_by_project["date"]) | set(card.daily_requests["date"]) | set(card.daily_usage["date"])
+        )
 
     def usage_units(self) -> list[str]:
         """The units of the card's usage, each drawn in its own chart (code-point order)."""
@@ -178,8 +191,11 @@ class ServiceCard(widgets.VBox):
         """The bqplot figures of the current view, as they are mounted in the card."""
         found = []
         for child in self.chart_box.children:
-            found.extend([child] if isinstance(child, bq.Figure)
-                         else [c for c in getattr(child, "children", ()) if isinstance(c, bq.Figure)])
+            found.extend(
+                [child]
+                if isinstance(child, bq.Figure)
+                else [c for c in getattr(child, "children", ()) if isinstance(c, bq.Figure)]
+            )
         return found
 
     # -- rendering ----------------------------------------------------------------------
@@ -216,12 +232,19 @@ class ServiceCard(widgets.VBox):
         counts = [int(by_day.get(d, 0)) for d in days]
         if self.requests_figure is None:
             self.requests_line = bq.Lines(
-                x=[], y=[], scales=day_scales(min=0), fill="bottom", fill_opacities=[0.25], stroke_width=2,
-                marker="circle", marker_size=10,
+                x=[],
+                y=[],
+                scales=day_scales(min=0),
+                fill="bottom",
+                fill_opacities=[0.25],
+                stroke_width=2,
+                marker="circle",
+                marker_size=10,
                 tooltip=bq.Tooltip(fields=["x", "y"], labels=["Day", "Requests"], formats=["", ",d"]),
             )
-            self.requests_figure = day_figure(self.requests_line, ",d", {"width": "100%", "height": "220px"},
-                                              x_ticks=6, margin_left=60)
+            self.requests_figure = day_figure(
+                self.requests_line, ",d", {"width": "100%", "height": "220px"}, x_ticks=6, margin_left=60
+            )
             self.requests_figure.add_class("oa-card-chart")
             self.requests_figure.add_class("oa-card-chart-requests")
         color = service_color(self.card.service_type)
@@ -233,14 +256,18 @@ class ServiceCard(widgets.VBox):
             self.requests_line.fill_colors = [color]
         self.chart_box.children = [self.requests_figure]
         total = sum(counts)
-        self.legend.value = (f'<div class="oa-card-caption">{total:,} request{"" if total == 1 else "s"} '
-                             "(distinct requests with an item of this type, per day)</div>")
+        self.legend.value = (
+            f'<div class="oa-card-caption">{total:,} request{"" if total == 1 else "s"} '
+            "(distinct requests with an item of this type, per day)</div>"
+        )
 
     def _show_usage(self) -> None:
         frame = self.card.daily_usage
         days = self.days()
-        frame = frame.assign(unit=[unit_label(u) for u in frame["unit"]],
-                             rule=[rule_label(r, u) for r, u in zip(frame["pricing_rule"], frame["unit"])])
+        frame = frame.assign(
+            unit=[unit_label(u) for u in frame["unit"]],
+            rule=[rule_label(r, u) for r, u in zip(frame["pricing_rule"], frame["unit"])],
+        )
         rules = sorted(set(frame["rule"]))
         palette = {rule: PALETTE[i % len(PALETTE)] for i, rule in enumerate(rules)}
         boxes, legend = [], []

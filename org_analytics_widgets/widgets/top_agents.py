@@ -1,4 +1,5 @@
 """The month's top agents: rank, a link to each agent's page, its project, counts and cost."""
+
 from __future__ import annotations
 
 import html

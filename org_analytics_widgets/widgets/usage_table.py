@@ -5,6 +5,7 @@ The widget only renders: it draws the page it is given (``rows``, ``total_rows``
 state (``state.requests_filters`` / ``state.items_filters``). The controller
 (:mod:`org_analytics_widgets.usage_tables`) observes the state, runs the queries and sets the traits.
 """
+
 from __future__ import annotations
 
 import html
@@ -31,13 +32,29 @@ FILTER_LABELS = {
 }
 #: header label and the column(s) a cell shows, per kind (a sortable header names its SORTABLE key)
 HEADERS = {
-    "requests": (("time", "Time"), ("request_id", "Request"), ("project", "Project"),
-                 ("service_type", "Service type"), ("model", "Model"), ("agent", "Agent"),
-                 ("status", "Status"), ("input_tokens", "Input tokens"), ("output_tokens", "Output tokens"),
-                 ("cost", "Cost")),
-    "items": (("time", "Time"), ("request_id", "Request"), ("project", "Project"),
-              ("service_type", "Service type"), ("model", "Model"), ("pricing_rule", "Pricing rule"),
-              ("quantity", "Quantity"), ("unit_price", "Unit price"), ("cost", "Cost")),
+    "requests": (
+        ("time", "Time"),
+        ("request_id", "Request"),
+        ("project", "Project"),
+        ("service_type", "Service type"),
+        ("model", "Model"),
+        ("agent", "Agent"),
+        ("status", "Status"),
+        ("input_tokens", "Input tokens"),
+        ("output_tokens", "Output tokens"),
+        ("cost", "Cost"),
+    ),
+    "items": (
+        ("time", "Time"),
+        ("request_id", "Request"),
+        ("project", "Project"),
+        ("service_type", "Service type"),
+        ("model", "Model"),
+        ("pricing_rule", "Pricing rule"),
+        ("quantity", "Quantity"),
+        ("unit_price", "Unit price"),
+        ("cost", "Cost"),
+    ),
 }
 NUMERIC = {"input_tokens", "output_tokens", "cost", "quantity", "unit_price"}
 STYLE = """<style>
@@ -116,8 +133,10 @@ def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> st
             cells.append(f"<td{cls}{title}>{html.escape(text)}</td>")
         row_id = html.escape(str(known(row.get(id_column)) or ""))
         body.append(f'<tr class="oa-table-row" data-id="{row_id}">{"".join(cells)}</tr>')
-    return (f'<table class="oa-table oa-table-{kind}"><thead><tr>{"".join(head)}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    return (
+        f'<table class="oa-table oa-table-{kind}"><thead><tr>{"".join(head)}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def pager_text(page: int, page_size: int, total: int) -> str:
@@ -130,8 +149,7 @@ def pager_text(page: int, page_size: int, total: int) -> str:
 
 
 def _dropdown(css: str, description: str = "") -> widgets.Dropdown:
-    dd = widgets.Dropdown(options=[("", "")], value="", description=description,
-                          style={"description_width": "initial"})
+    dd = widgets.Dropdown(options=[("", "")], value="", description=description, style={"description_width": "initial"})
     dd.add_class(css)
     return dd
 
@@ -195,8 +213,7 @@ class UsageTable(widgets.VBox):
         self.pager_label = widgets.HTML()
         self.pager_label.add_class("oa-pager-label")
         self.csv_button = _button("Export CSV", "oa-export-csv", f"Download the filtered {noun} as CSV")
-        self.parquet_button = _button("Export Parquet", "oa-export-parquet",
-                                      f"Download the filtered {noun} as Parquet")
+        self.parquet_button = _button("Export Parquet", "oa-export-parquet", f"Download the filtered {noun} as Parquet")
         self.export_area = widgets.HTML()
         self.export_area.add_class("oa-export-area")
         self.show_items = _dropdown("oa-show-items", "Items of request")
@@ -209,18 +226,28 @@ class UsageTable(widgets.VBox):
         self.request_row = request_row
         sorting = widgets.HBox([self.sort, self.direction])
         sorting.add_class("oa-sorting")
-        pager = widgets.HBox([self.prev_button, self.pager_label, self.next_button],
-                             layout=widgets.Layout(align_items="center"))
+        pager = widgets.HBox(
+            [self.prev_button, self.pager_label, self.next_button], layout=widgets.Layout(align_items="center")
+        )
         pager.add_class("oa-pager")
-        exports = widgets.HBox([self.csv_button, self.parquet_button, self.export_area],
-                               layout=widgets.Layout(align_items="center"))
+        exports = widgets.HBox(
+            [self.csv_button, self.parquet_button, self.export_area], layout=widgets.Layout(align_items="center")
+        )
         exports.add_class("oa-exports")
         below = [pager, exports] + ([self.show_items] if kind == "requests" else [])
         parts = [widgets.HTML(STYLE), filters] + ([request_row] if kind == "items" else [])
-        parts += [self.filter_error, widgets.HBox([sorting, self.totals], layout=widgets.Layout(
-            justify_content="space-between", align_items="center", flex_flow="row wrap")), self.table, *below]
-        super().__init__(parts, kind=kind, page_size=page_size, rows=pd.DataFrame(columns=list(COLUMNS[kind])),
-                         **kwargs)
+        parts += [
+            self.filter_error,
+            widgets.HBox(
+                [sorting, self.totals],
+                layout=widgets.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
+            ),
+            self.table,
+            *below,
+        ]
+        super().__init__(
+            parts, kind=kind, page_size=page_size, rows=pd.DataFrame(columns=list(COLUMNS[kind])), **kwargs
+        )
         self.add_class("oa-usage-table")
         self.add_class(f"oa-usage-{kind}")
 
@@ -331,8 +358,9 @@ class UsageTable(widgets.VBox):
             else:
                 self.direction.description = "Descending ▼" if descending else "Ascending ▲"
             request_id = f.get("request_id", "")
-            self.request_chip.value = (f'Items of request <code class="oa-request-id">{html.escape(request_id)}</code>'
-                                       if request_id else "")
+            self.request_chip.value = (
+                f'Items of request <code class="oa-request-id">{html.escape(request_id)}</code>' if request_id else ""
+            )
             self.request_row.layout.display = None if request_id else "none"
         finally:
             self._syncing = False
@@ -351,16 +379,18 @@ class UsageTable(widgets.VBox):
             self.table.value = f'<div class="oa-table-empty">No {noun} match these filters</div>'
         else:
             body = table_html(self.kind, self.rows, f.get("sort", "time"), f.get("descending", True))
-            loading = ' oa-loading' if self.status == "loading" else ""
+            loading = " oa-loading" if self.status == "loading" else ""
             note = '<div class="oa-table-loading">Loading…</div>' if self.status == "loading" else ""
             self.table.value = f'{note}<div class="oa-table-body{loading}" data-status="{self.status}">{body}</div>'
         page = f.get("page", 0)
         self.totals.value = (
             f'<div class="oa-table-total" data-rows="{int(self.total_rows)}" '
             f'data-cost="{float(self.total_cost)!r}">{self.total_rows:,} {noun} · '
-            f'total cost {html.escape(money(float(self.total_cost)))}</div>'
+            f"total cost {html.escape(money(float(self.total_cost)))}</div>"
         )
-        self.pager_label.value = f'<span class="oa-pager-text">{html.escape(pager_text(page, self.page_size, self.total_rows))}</span>'
+        self.pager_label.value = (
+            f'<span class="oa-pager-text">{html.escape(pager_text(page, self.page_size, self.total_rows))}</span>'
+        )
         last = max(math.ceil(self.total_rows / self.page_size) - 1, 0)
         self.prev_button.disabled = page <= 0
         self.next_button.disabled = page >= last
@@ -396,5 +426,4 @@ def _labelled(pairs) -> list[tuple[str, str]]:
     counts: dict[str, int] = {}
     for label, _ in pairs:
         counts[label] = counts.get(label, 0) + 1
-    return [(f"{label} ({value})" if counts[label] > 1 and label != value else label, value)
-            for label, value in pairs]
+    return [(f"{label} ({value})" if counts[label] > 1 and label != value else label, value) for label, value in pairs]
