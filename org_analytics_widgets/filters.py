@@ -18,32 +18,22 @@ from .period import Period, local_midnight
 
 KINDS = ("requests", "items")
 
+# fmt: off
 #: sortable column -> what it sorts by (display columns; "project"/"agent" sort by the name shown)
 SORTABLE = {
-    "requests": (
-        "time",
-        "request_id",
-        "project",
-        "service_type",
-        "model",
-        "agent",
-        "status",
-        "input_tokens",
-        "output_tokens",
-        "cost",
-    ),
-    "items": (
-        "time",
-        "request_id",
-        "project",
-        "service_type",
-        "model",
-        "pricing_rule",
-        "quantity",
-        "unit_price",
-        "cost",
-    ),
+    "requests": ("time", "request_id", "project", "service_type", "model", "agent", "status",
+                 "input_tokens", "output_tokens", "cost"),
+    "items": ("time", "request_id", "project", "service_type", "model", "pricing_rule", "quantity",
+              "unit_price", "cost"),
 }
+#: the columns of a page and of an export, in order
+COLUMNS = {
+    "requests": ("time", "created_at", "request_id", "project_id", "project", "service_type", "model",
+                 "agent_id", "agent", "status", "input_tokens", "output_tokens", "cost"),
+    "items": ("time", "created_at", "item_id", "request_id", "project_id", "project", "service_type",
+              "model", "agent_id", "pricing_rule", "quantity", "unit", "unit_price", "cost"),
+}
+# fmt: on
 #: filter keys that select rows by equality on a column
 EQUALITY_FILTERS = {
     "requests": ("project_id", "service_type", "model", "agent_id", "status"),
@@ -63,41 +53,6 @@ MAX_VALUE_LENGTH = 200
 MAX_PAGE = 10_000_000
 ID_COLUMN = {"requests": "request_id", "items": "item_id"}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-#: the columns of a page and of an export, in order
-COLUMNS = {
-    "requests": (
-        "time",
-        "created_at",
-        "request_id",
-        "project_id",
-        "project",
-        "service_type",
-        "model",
-        "agent_id",
-        "agent",
-        "status",
-        "input_tokens",
-        "output_tokens",
-        "cost",
-    ),
-    "items": (
-        "time",
-        "created_at",
-        "item_id",
-        "request_id",
-        "project_id",
-        "project",
-        "service_type",
-        "model",
-        "agent_id",
-        "pricing_rule",
-        "quantity",
-        "unit",
-        "unit_price",
-        "cost",
-    ),
-}
 
 
 class FilterError(ValueError):

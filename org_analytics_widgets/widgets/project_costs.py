@@ -13,6 +13,22 @@ from ._html import legend_html, share_text
 from .batch import renders
 
 
+def _centre_label(text: str, scales: dict, size: int, color: str, y_offset: int, **style) -> bq.Label:
+    """A text at the doughnut's centre, ``y_offset`` pixels below it."""
+    return bq.Label(
+        x=[0.5],
+        y=[0.5],
+        text=[text],
+        scales=scales,
+        align="middle",
+        default_size=size,
+        colors=[color],
+        y_offset=y_offset,
+        enable_hover=False,
+        **style,
+    )
+
+
 class ProjectCostDoughnut(widgets.VBox):
     """Doughnut of ``slices`` (top projects plus ``Others``) with ``total`` in the centre and a legend.
 
@@ -30,29 +46,8 @@ class ProjectCostDoughnut(widgets.VBox):
     def __init__(self, **kwargs):
         scales = unit_scales()
         self.pie = doughnut(110, 70, scales)
-        self.centre = bq.Label(
-            x=[0.5],
-            y=[0.5],
-            text=[""],
-            scales=scales,
-            align="middle",
-            default_size=20,
-            font_weight="bold",
-            colors=["#222222"],
-            y_offset=2,
-            enable_hover=False,
-        )
-        self.centre_caption = bq.Label(
-            x=[0.5],
-            y=[0.5],
-            text=["Total cost"],
-            scales=scales,
-            align="middle",
-            default_size=12,
-            colors=["#666666"],
-            y_offset=20,
-            enable_hover=False,
-        )
+        self.centre = _centre_label("", scales, 20, "#222222", 2, font_weight="bold")
+        self.centre_caption = _centre_label("Total cost", scales, 12, "#666666", 20)
         self.figure = figure(
             [self.pie, self.centre, self.centre_caption], {"width": "260px", "height": "260px", "flex": "none"}
         )
