@@ -28,6 +28,7 @@ median of the next three runs:
 Times are also given as a ratio to the floor's warm time. The table goes to stdout and
 benchmarks/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,7 @@ def naive_pandas(path: str, month: str = MONTH) -> dict:
     start, end = _month_bounds(month)
     con = duckdb.connect(path, read_only=True)
     items = con.execute("SELECT * FROM usage_items WHERE created_at >= ? AND created_at < ?", [start, end]).df()
-    requests = con.execute("SELECT * FROM usage_requests WHERE created_at >= ? AND created_at < ?",
-                           [start, end]).df()
+    requests = con.execute("SELECT * FROM usage_requests WHERE created_at >= ? AND created_at < ?", [start, end]).df()
     projects = con.execute("SELECT * FROM projects").df()
     agents = con.execute("SELECT * FROM agents").df()
     con.close()
@@ -100,8 +100,9 @@ def naive_pandas(path: str, month: str = MONTH) -> dict:
 
     # KPIs
     tokens = requests["input_tokens"].fillna(0) + requests["output_tokens"].fillna(0)
-    existed = projects[(projects["created_at"] < end)
-                       & (projects["archived_at"].isna() | (projects["archived_at"] >= start))]["project_id"]
+    existed = projects[
+        (projects["created_at"] < end) & (projects["archived_at"].isna() | (projects["archived_at"] >= start))
+    ]["project_id"]
     kpis = {
         "total_requests": len(requests),
         "total_tokens": int(tokens.sum()),
@@ -124,19 +125,26 @@ def naive_pandas(path: str, month: str = MONTH) -> dict:
     by_project = by_project.sort_values(["cost", "name", "project_id"], ascending=[False, True, True])
     slices = by_project.head(TOP_PROJECTS)[["project_id", "name", "cost"]].to_dict("records")
     if len(by_project) > TOP_PROJECTS:
-        slices.append({"project_id": None, "name": "Others", "cost": float(by_project["cost"].iloc[TOP_PROJECTS:].sum())})
+        slices.append(
+            {"project_id": None, "name": "Others", "cost": float(by_project["cost"].iloc[TOP_PROJECTS:].sum())}
+        )
     cost_by_project = {"total": float(items["cost"].sum()), "slices": slices}
     project_trends = daily(items, ["project_id"], "cost")
 
     # top agents
     agent_items = items[items["agent_id"].notna()]
     agent_requests = requests[requests["agent_id"].notna()]
-    ranked = pd.concat([
-        agent_items.groupby("agent_id").agg(cost=("cost", "sum"), p_items=("project_id", "min")),
-        agent_requests.groupby("agent_id").agg(requests=("request_id", "size"),
-                                               conversations=("conversation_id", "nunique"),
-                                               p_requests=("project_id", "min")),
-    ], axis=1).reset_index()
+    ranked = pd.concat(
+        [
+            agent_items.groupby("agent_id").agg(cost=("cost", "sum"), p_items=("project_id", "min")),
+            agent_requests.groupby("agent_id").agg(
+                requests=("request_id", "size"),
+                conversations=("conversation_id", "nunique"),
+                p_requests=("project_id", "min"),
+            ),
+        ],
+        axis=1,
+    ).reset_index()
     ranked[["cost", "requests", "conversations"]] = ranked[["cost", "requests", "conversations"]].fillna(0)
     ranked = ranked.merge(agents.rename(columns={"project_id": "agent_project"}), on="agent_id", how="left")
     ranked["project_id"] = ranked["agent_project"].fillna(ranked[["p_items", "p_requests"]].min(axis=1))
@@ -144,24 +152,35 @@ def naive_pandas(path: str, month: str = MONTH) -> dict:
     ranked["project_name"] = ranked["project_id"].map(project_names).fillna(ranked["project_id"])
     ranked = ranked.sort_values(["cost", "name", "agent_id"], ascending=[False, True, True]).head(TOP_AGENTS)
     ranked[["requests", "conversations"]] = ranked[["requests", "conversations"]].astype(int)
-    top_agents = ranked[["agent_id", "name", "project_id", "project_name", "conversations", "requests",
-                         "cost"]].to_dict("records")
+    top_agents = ranked[
+        ["agent_id", "name", "project_id", "project_name", "conversations", "requests", "cost"]
+    ].to_dict("records")
 
     # service-type cards
     service_types = []
     for row in cost_by_service_type:
         of_type = items[items["service_type"] == row["service_type"]]
-        service_types.append({
-            "service_type": row["service_type"],
-            "cost": row["cost"],
-            "daily_cost_by_project": daily(of_type, ["project_id"], "cost"),
-            "daily_requests": [{"date": r["date"], "requests": int(r["request_id"])}
-                               for r in daily(of_type, [], "request_id", "nunique")],
-            "daily_usage": daily(of_type, ["pricing_rule", "unit"], "quantity"),
-        })
-    return {"kpis": kpis, "cost_by_service_type": cost_by_service_type,
-            "daily_cost_by_service_type": daily_cost_by_service_type, "cost_by_project": cost_by_project,
-            "project_trends": project_trends, "top_agents": top_agents, "service_types": service_types}
+        service_types.append(
+            {
+                "service_type": row["service_type"],
+                "cost": row["cost"],
+                "daily_cost_by_project": daily(of_type, ["project_id"], "cost"),
+                "daily_requests": [
+                    {"date": r["date"], "requests": int(r["request_id"])}
+                    for r in daily(of_type, [], "request_id", "nunique")
+                ],
+                "daily_usage": daily(of_type, ["pricing_rule", "unit"], "quantity"),
+            }
+        )
+    return {
+        "kpis": kpis,
+        "cost_by_service_type": cost_by_service_type,
+        "daily_cost_by_service_type": daily_cost_by_service_type,
+        "cost_by_project": cost_by_project,
+        "project_trends": project_trends,
+        "top_agents": top_agents,
+        "service_types": service_types,
+    }
 
 
 def report_json(path: str, rollups: str | None = None) -> dict:
@@ -173,7 +192,9 @@ def report_json(path: str, rollups: str | None = None) -> dict:
 
     wh = connect(f"duckdb://{path}")
     try:
-        snapshot = Engine(wh, open_rollups(rollups) if rollups else None, cache=False).snapshot(Period.for_month(MONTH, "UTC", NOW))
+        snapshot = Engine(wh, open_rollups(rollups) if rollups else None, cache=False).snapshot(
+            Period.for_month(MONTH, "UTC", NOW)
+        )
         return json.loads(json.dumps(to_report(snapshot)))
     finally:
         wh.close()
@@ -196,8 +217,7 @@ def _same_series(a: list[dict], b: list[dict], value: str) -> bool:
 
 
 def _same_ranked(a: list[dict], b: list[dict]) -> bool:
-    return len(a) == len(b) and all(x.keys() == y.keys() and all(_close(x[k], y[k]) for k in x)
-                                    for x, y in zip(a, b))
+    return len(a) == len(b) and all(x.keys() == y.keys() and all(_close(x[k], y[k]) for k in x) for x, y in zip(a, b))
 
 
 def compare(naive: dict, report: dict) -> list[str]:
@@ -210,8 +230,9 @@ def compare(naive: dict, report: dict) -> list[str]:
             bad.append(f"kpis.{key}: naive {mine!r} != report {value!r}")
     checks = {
         "cost_by_service_type": _same_ranked(naive["cost_by_service_type"], report["cost_by_service_type"]),
-        "daily_cost_by_service_type": _same_series(naive["daily_cost_by_service_type"],
-                                                   report["daily_cost_by_service_type"], "cost"),
+        "daily_cost_by_service_type": _same_series(
+            naive["daily_cost_by_service_type"], report["daily_cost_by_service_type"], "cost"
+        ),
         "cost_by_project": _close(naive["cost_by_project"]["total"], report["cost_by_project"]["total"])
         and _same_ranked(naive["cost_by_project"]["slices"], report["cost_by_project"]["slices"]),
         "project_trends": _same_series(naive["project_trends"], report["project_trends"], "cost"),
@@ -222,8 +243,9 @@ def compare(naive: dict, report: dict) -> list[str]:
     for mine, theirs in zip(naive["service_types"], report["service_types"]):
         name = f"service_types[{theirs['service_type']}]"
         checks[name + ".cost"] = _close(mine["cost"], theirs["cost"])
-        checks[name + ".daily_cost_by_project"] = _same_series(mine["daily_cost_by_project"],
-                                                               theirs["daily_cost_by_project"], "cost")
+        checks[name + ".daily_cost_by_project"] = _same_series(
+            mine["daily_cost_by_project"], theirs["daily_cost_by_project"], "cost"
+        )
         checks[name + ".daily_requests"] = _same_series(mine["daily_requests"], theirs["daily_requests"], "requests")
         checks[name + ".daily_usage"] = _same_series(mine["daily_usage"], theirs["daily_usage"], "quantity")
     return bad + [f"{name} differs" for name, ok in checks.items() if not ok]
@@ -250,8 +272,13 @@ def measure(kind: str, path: str, *rest: str) -> dict:
         full = build(wh, target, full=True)
         refresh = build(wh, target)
         wh.close()
-        return {"cold": full.seconds, "warm": refresh.seconds, "peak_mb": bench_report._peak_mb(),
-                "rows": sum(full.rows.values()), "mb": target.stat().st_size / 2**20}
+        return {
+            "cold": full.seconds,
+            "warm": refresh.seconds,
+            "peak_mb": bench_report._peak_mb(),
+            "rows": sum(full.rows.values()),
+            "mb": target.stat().st_size / 2**20,
+        }
     if kind == "switch":
         return month_switches(path, rest[0] if rest[0] != "-" else None, int(rest[1]))
     if kind == "naive":
@@ -261,8 +288,12 @@ def measure(kind: str, path: str, *rest: str) -> dict:
 
         con = duckdb.connect(path, read_only=True)
         start, end = _month_bounds(MONTH)
-        out["rows"] = {t: con.execute(f"SELECT count(*) FROM {t} WHERE created_at >= ? AND created_at < ?",
-                                      [start, end]).fetchone()[0] for t in ("usage_items", "usage_requests")}
+        out["rows"] = {
+            t: con.execute(
+                f"SELECT count(*) FROM {t} WHERE created_at >= ? AND created_at < ?", [start, end]
+            ).fetchone()[0]
+            for t in ("usage_items", "usage_requests")
+        }
         con.close()
         out["result"] = holder["result"]
         return out
@@ -333,9 +364,16 @@ def month_switches(path: str, rollups: str | None, switches: int) -> dict:
         assert page.snapshot.source == ("rollups" if rollups else "raw")
         memory.append(bench_report._proc_status("VmRSS"))
     ordered = sorted(times)
-    return {"p50": statistics.median(times), "p95": ordered[round(0.95 * len(ordered)) - 1], "max": max(times),
-            "total_p50": statistics.median(totals),
-            "rss_first": memory[1], "rss_last": memory[-1], "rss_max": max(memory), "peak_mb": bench_report._peak_mb()}
+    return {
+        "p50": statistics.median(times),
+        "p95": ordered[round(0.95 * len(ordered)) - 1],
+        "max": max(times),
+        "total_p50": statistics.median(totals),
+        "rss_first": memory[1],
+        "rss_last": memory[-1],
+        "rss_max": max(memory),
+        "peak_mb": bench_report._peak_mb(),
+    }
 
 
 def parse_dashboard(table: str) -> dict:
@@ -349,15 +387,20 @@ def parse_dashboard(table: str) -> dict:
 
     first, second = (float(x) for x in column("first full render").split("/"))
     memory = [float(x) for x in column("kernel RSS").split("→")]
-    return {"first_render": first, "second_render": second, "switch_median": float(column("month switch median")),
-            "switch_max": float(column("month switch max")),
-            "switch_back_median": float(column("switch back to a seen month median")),
-            "kernel_rss_mb": max(memory)}
+    return {
+        "first_render": first,
+        "second_render": second,
+        "switch_median": float(column("month switch median")),
+        "switch_max": float(column("month switch max")),
+        "switch_back_median": float(column("switch back to a seen month median")),
+        "kernel_rss_mb": max(memory),
+    }
 
 
 def _child(kind: str, path: Path, *rest: str, timeout: float = 1800) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--measure", kind, str(path), *rest],
-                         capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, str(path), *rest], capture_output=True, text=True, timeout=timeout
+    )
     if out.returncode:
         raise SystemExit(f"measurement {kind!r} on {path.name} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -380,12 +423,17 @@ def main() -> None:
         print(json.dumps(measure(*args.measure)))
         return
 
-    rows = ["| items | measurement | cold s (× floor warm) | warm s (× floor warm) | peak RSS MB |",
-            "|---|---|---|---|---|"]
-    speedups = ["| items | month rows (items / requests) | report cold from raw / from rollups warm, × floor warm | "
-                "floor warm / kernel month switch from rollups | naive pandas warm / report warm (from rollups) | "
-                "naive pandas cold / report cold | naive pandas peak RSS / report peak RSS | "
-                "naive pandas = report? |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| items | measurement | cold s (× floor warm) | warm s (× floor warm) | peak RSS MB |",
+        "|---|---|---|---|---|",
+    ]
+    speedups = [
+        "| items | month rows (items / requests) | report cold from raw / from rollups warm, × floor warm | "
+        "floor warm / kernel month switch from rollups | naive pandas warm / report warm (from rollups) | "
+        "naive pandas cold / report cold | naive pandas peak RSS / report peak RSS | "
+        "naive pandas = report? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for items in args.sizes:
         path = ensure_warehouse(items)
         started = time.perf_counter()
@@ -406,25 +454,34 @@ def main() -> None:
         print(f"{items:,} items measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
         f = floor["warm"]
-        for name, m in (("hand-written DuckDB SQL floor (floor.sql)", floor),
-                        ("`org-analytics report` (Snapshot)", report),
-                        ("naive pandas (SELECT * month rows → groupby)", naive),
-                        ("items table: first page (50 rows, no filter)", page)):
-            rows.append(f"| {items:,} | {name} | {_cell(m['cold'], f)} | {_cell(m['warm'], f)} | "
-                        f"{m['peak_mb']:.0f} |")
-        rows.append(f"| {items:,} | rollups: full build / refresh with nothing new ({built['rows']:,} rows, "
-                    f"{built['mb']:.0f} MB) | {_cell(built['cold'], f)} | {_cell(built['warm'], f)} | "
-                    f"{built['peak_mb']:.0f} |")
-        rows.append(f"| {items:,} | `org-analytics report` from rollups (the raw report's JSON, floats within 1e-9) | "
-                    f"{_cell(rolled['cold'], f)} | {_cell(rolled['warm'], f)} | {rolled['peak_mb']:.0f} |")
+        for name, m in (
+            ("hand-written DuckDB SQL floor (floor.sql)", floor),
+            ("`org-analytics report` (Snapshot)", report),
+            ("naive pandas (SELECT * month rows → groupby)", naive),
+            ("items table: first page (50 rows, no filter)", page),
+        ):
+            rows.append(f"| {items:,} | {name} | {_cell(m['cold'], f)} | {_cell(m['warm'], f)} | {m['peak_mb']:.0f} |")
+        rows.append(
+            f"| {items:,} | rollups: full build / refresh with nothing new ({built['rows']:,} rows, "
+            f"{built['mb']:.0f} MB) | {_cell(built['cold'], f)} | {_cell(built['warm'], f)} | "
+            f"{built['peak_mb']:.0f} |"
+        )
+        rows.append(
+            f"| {items:,} | `org-analytics report` from rollups (the raw report's JSON, floats within 1e-9) | "
+            f"{_cell(rolled['cold'], f)} | {_cell(rolled['warm'], f)} | {rolled['peak_mb']:.0f} |"
+        )
         for label, sw, n in (("raw tables", switch_raw, 5), ("rollups", switch_rolled, SWITCHES)):
-            rows.append(f"| {items:,} | dashboard in the kernel: month switch from {label} to ready, p50 of "
-                        f"{n} (p95 {sw['p95']:.3f}, max {sw['max']:.3f} s; with the items table's first "
-                        f"page {sw['total_p50']:.3f} s) | – | {_cell(sw['p50'], f)} | "
-                        f"{sw['rss_first']:.0f} → {sw['rss_last']:.0f} (max {sw['rss_max']:.0f}) |")
-        rows.append(f"| {items:,} | items table: open the tab (count + cost + first page + options; "
-                    f"{tab['rows']:,} rows) | {_cell(tab['cold'], f)} | {_cell(tab['warm'], f)} | "
-                    f"{tab['peak_mb']:.0f} |")
+            rows.append(
+                f"| {items:,} | dashboard in the kernel: month switch from {label} to ready, p50 of "
+                f"{n} (p95 {sw['p95']:.3f}, max {sw['max']:.3f} s; with the items table's first "
+                f"page {sw['total_p50']:.3f} s) | – | {_cell(sw['p50'], f)} | "
+                f"{sw['rss_first']:.0f} → {sw['rss_last']:.0f} (max {sw['rss_max']:.0f}) |"
+            )
+        rows.append(
+            f"| {items:,} | items table: open the tab (count + cost + first page + options; "
+            f"{tab['rows']:,} rows) | {_cell(tab['cold'], f)} | {_cell(tab['warm'], f)} | "
+            f"{tab['peak_mb']:.0f} |"
+        )
         if dash:
             rows += [
                 f"| {items:,} | dashboard: first full render, 1st / 2nd viewer (browser) | "
@@ -436,20 +493,22 @@ def main() -> None:
                 f"{_cell(dash['switch_back_median'], f)} | {dash['kernel_rss_mb']:.0f} (kernel) |",
             ]
         n = naive["rows"]
-        speedups.append(f"| {items:,} | {n['usage_items']:,} / {n['usage_requests']:,} | "
-                        f"{report['cold'] / f:.1f}× / {rolled['warm'] / f:.2f}× | "
-                        f"{f / switch_rolled['p50']:.1f}× | "
-                        f"{naive['warm'] / report['warm']:.1f}× ({naive['warm'] / rolled['warm']:.1f}×) | "
-                        f"{naive['cold'] / report['cold']:.1f}× | "
-                        f"{naive['peak_mb'] / report['peak_mb']:.1f}× | KPIs equal, every section within "
-                        f"{TOLERANCE:g} |")
+        speedups.append(
+            f"| {items:,} | {n['usage_items']:,} / {n['usage_requests']:,} | "
+            f"{report['cold'] / f:.1f}× / {rolled['warm'] / f:.2f}× | "
+            f"{f / switch_rolled['p50']:.1f}× | "
+            f"{naive['warm'] / report['warm']:.1f}× ({naive['warm'] / rolled['warm']:.1f}×) | "
+            f"{naive['cold'] / report['cold']:.1f}× | "
+            f"{naive['peak_mb'] / report['peak_mb']:.1f}× | KPIs equal, every section within "
+            f"{TOLERANCE:g} |"
+        )
     table = "\n".join(rows)
     speedup = "\n".join(speedups)
     print(table + "\n\n" + speedup)
     notes = f"""\
 # All benchmarks (month {MONTH}, UTC, now {NOW}, demo warehouses seed 42)
 
-`python benchmarks/bench_all.py --sizes {' '.join(map(str, args.sizes))}{' --skip-browser' if args.skip_browser else ''}`
+`python benchmarks/bench_all.py --sizes {" ".join(map(str, args.sizes))}{" --skip-browser" if args.skip_browser else ""}`
 — {platform.machine()}, {_cpus()} CPUs, Python {platform.python_version()}.
 
 Each line is a fresh child process: "cold" is its first run (connect + queries), "warm" the median of the

@@ -9,6 +9,7 @@ recommends) and read by Spark in local mode from the Parquet folder. Each backen
 fresh process: "cold" is the first report (connect, and for Spark the JVM start), "warm" the median
 of the next three. Writes benchmarks/RESULTS-backends.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,17 +41,27 @@ def main() -> None:
                 admin.execute(f'CREATE INDEX ON "{table}" (created_at)')
                 admin.execute(f'ANALYZE "{table}"')
         rows = [("hand-written DuckDB SQL floor", _child("floor", path))]
-        for name, url in (("DuckDB file", f"duckdb://{path}"), ("Parquet folder (DuckDB)", f"parquet://{folder}"),
-                          ("PostgreSQL 15", pg_url), ("Spark local[2] (Parquet)", f"spark://local[2]?path={folder}")):
+        for name, url in (
+            ("DuckDB file", f"duckdb://{path}"),
+            ("Parquet folder (DuckDB)", f"parquet://{folder}"),
+            ("PostgreSQL 15", pg_url),
+            ("Spark local[2] (Parquet)", f"spark://local[2]?path={folder}"),
+        ):
             rows.append((name, _child("report", url)))
             print(name, rows[-1][1], file=sys.stderr)
     finally:
         server.stop()
     floor = rows[0][1]["warm"]
-    lines = [f"# report per backend ({args.items:,} items, month {MONTH}, UTC, demo seed 42)", "",
-             "| backend | cold s | warm s | warm / DuckDB floor | peak RSS MB (client) |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {m['cold']:.2f} | {m['warm']:.2f} | {m['warm'] / floor:.1f}x | {m['peak_mb']:.0f} |"
-              for name, m in rows]
+    lines = [
+        f"# report per backend ({args.items:,} items, month {MONTH}, UTC, demo seed 42)",
+        "",
+        "| backend | cold s | warm s | warm / DuckDB floor | peak RSS MB (client) |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {m['cold']:.2f} | {m['warm']:.2f} | {m['warm'] / floor:.1f}x | {m['peak_mb']:.0f} |"
+        for name, m in rows
+    ]
     table = "\n".join(lines)
     print(table)
     (HERE / "RESULTS-backends.md").write_text(table + "\n")

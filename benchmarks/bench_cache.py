@@ -14,6 +14,7 @@ Ratios are against viewer 1 / the computing process of the same round.
 
 Writes benchmarks/RESULTS-cache.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,9 @@ def kernel_times(url: str, cache: str) -> tuple[float, float]:
     env = {**os.environ, "ORG_ANALYTICS_CACHE_DIR": cache}
     out = []
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-c", _KERNEL, url, NOW + "Z", MONTH], env=env,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _KERNEL, url, NOW + "Z", MONTH], env=env, capture_output=True, text=True, check=True
+        )
         out.append(json.loads(done.stdout)["month"])
     return out[0], out[1]
 
@@ -102,14 +104,21 @@ def main() -> None:
             first.append(a)
             second.append(b)
         med = statistics.median
-        rows.append(f"| {items:,} | {med(computed):.3f} | {med(cached):.3f} | {med(cached) / med(computed):.2f} | "
-                    f"{med(first):.2f} | {med(second):.2f} | {med(second) / med(first):.2f} |")
+        rows.append(
+            f"| {items:,} | {med(computed):.3f} | {med(cached):.3f} | {med(cached) / med(computed):.2f} | "
+            f"{med(first):.2f} | {med(second):.2f} | {med(second) / med(first):.2f} |"
+        )
         print(rows[-1], file=sys.stderr)
-    table = "\n".join([
-        f"# shared month cache: a closed month ({MONTH}, UTC), medians of {args.rounds} rounds", "",
-        "| items | kernel: month computed s | kernel: month from the cache s | ratio | "
-        "page: viewer 1 to ready s | page: viewer 2 to ready s | ratio |",
-        "|---|---|---|---|---|---|---|", *rows])
+    table = "\n".join(
+        [
+            f"# shared month cache: a closed month ({MONTH}, UTC), medians of {args.rounds} rounds",
+            "",
+            "| items | kernel: month computed s | kernel: month from the cache s | ratio | "
+            "page: viewer 1 to ready s | page: viewer 2 to ready s | ratio |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
     print(table)
     (HERE / "RESULTS-cache.md").write_text(table + "\n")
 

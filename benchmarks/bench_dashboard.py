@@ -7,6 +7,7 @@ with `org-analytics serve`, opens it in headless Chromium, and measures: page re
 KPI card filled (status ready); click "previous month" -> every widget updated, five times, then
 "next month" back through the same (cached) months; the kernel's RSS after each switch. Writes benchmarks/RESULTS-dashboard.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000_000)
     parser.add_argument("--switches", type=int, default=5)
-    parser.add_argument("--warmup", type=float, default=20.0,
-                        help="seconds to let Voilà preheat its kernels before the first viewer")
+    parser.add_argument(
+        "--warmup", type=float, default=20.0, help="seconds to let Voilà preheat its kernels before the first viewer"
+    )
     args = parser.parse_args()
     path = ensure_warehouse(args.items)
     rows = []
@@ -63,13 +65,19 @@ def main() -> None:
                 page.click("button.oa-month-next")
                 wait_ready(page, month)
                 cached.append(time.perf_counter() - started)
-    rows.append(f"| {args.items:,} | {first:.2f} / {renders[1]:.2f} | {statistics.median(switches):.2f} | {max(switches):.2f} | "
-                f"{statistics.median(cached):.2f} | "
-                f"{' → '.join(f'{m:.0f}' for m in memory)} |")
-    table = "\n".join([
-        "| items | first full render s (1st / 2nd viewer) | month switch median s | month switch max s | "
-        "switch back to a seen month median s | kernel RSS MB after each switch |",
-        "|---|---|---|---|---|---|", *rows])
+    rows.append(
+        f"| {args.items:,} | {first:.2f} / {renders[1]:.2f} | {statistics.median(switches):.2f} | {max(switches):.2f} | "
+        f"{statistics.median(cached):.2f} | "
+        f"{' → '.join(f'{m:.0f}' for m in memory)} |"
+    )
+    table = "\n".join(
+        [
+            "| items | first full render s (1st / 2nd viewer) | month switch median s | month switch max s | "
+            "switch back to a seen month median s | kernel RSS MB after each switch |",
+            "|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
     print(table)
     (HERE / "RESULTS-dashboard.md").write_text(f"# dashboard benchmark (from {MONTH}, UTC)\n\n{table}\n")
 

@@ -8,6 +8,7 @@ in a fresh Python process so its peak RSS is its own: "cold" is the first run in
 (connect + queries), "warm" the median of the next three. The table goes to stdout and
 benchmarks/RESULTS-report.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,8 +112,9 @@ def ensure_warehouse(items: int) -> Path:
 
 
 def _child(kind: str, path: Path | str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--measure", kind, str(path)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, str(path)], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout)
 
 
@@ -130,12 +132,13 @@ def main() -> None:
         floor = _child("floor", path)
         report = _child("report", path)
         for name, m in (("hand-written SQL floor", floor), ("org-analytics report (Snapshot)", report)):
-            rows.append(f"| {items:,} | {name} | {m['cold']:.3f} | {m['warm']:.3f} | "
-                        f"{m['warm'] / floor['warm']:.2f}x | {m['peak_mb']:.0f} |")
+            rows.append(
+                f"| {items:,} | {name} | {m['cold']:.3f} | {m['warm']:.3f} | "
+                f"{m['warm'] / floor['warm']:.2f}x | {m['peak_mb']:.0f} |"
+            )
     table = "\n".join(rows)
     print(table)
-    (HERE / "RESULTS-report.md").write_text(
-        f"# report benchmark (month {MONTH}, UTC, demo seed 42)\n\n{table}\n")
+    (HERE / "RESULTS-report.md").write_text(f"# report benchmark (month {MONTH}, UTC, demo seed 42)\n\n{table}\n")
 
 
 if __name__ == "__main__":

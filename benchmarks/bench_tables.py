@@ -13,6 +13,7 @@ Page timings run in one child process ("cold" = first run in the process, "warm"
 next five); the export runs in a fresh child so its peak RSS (``ru_maxrss``) is its own. The table
 goes to stdout (markdown).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,10 @@ def generate_synthetic(path: str, items: int) -> None:
     con = duckdb.connect(path)
     sql = SYNTHETIC_SQL.replace("$n_req", str(int(items / 2.5) + 1)).replace("$n_items", str(items))
     con.execute(sql)
-    con.execute("DROP MACRO req_agent; DROP MACRO req_model; DROP MACRO req_service; "
-                "DROP MACRO req_project; DROP MACRO req_time;")
+    con.execute(
+        "DROP MACRO req_agent; DROP MACRO req_model; DROP MACRO req_service; "
+        "DROP MACRO req_project; DROP MACRO req_time;"
+    )
     con.close()
 
 
@@ -85,8 +88,9 @@ def ensure_warehouse(source: str, path: Path, items: int) -> None:
     started = time.perf_counter()
     if source == "demo":
         cli = Path(sys.executable).with_name("org-analytics")
-        subprocess.run([str(cli), "demo-data", "--out", str(path), "--items", str(items)], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(cli), "demo-data", "--out", str(path), "--items", str(items)], check=True, stdout=subprocess.DEVNULL
+        )
     else:
         _child("generate", str(path), str(items))
     print(f"generated {path} ({source}) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -98,13 +102,19 @@ def pick_target(path: str) -> dict:
 
     con = duckdb.connect(path, read_only=True)
     try:
-        month = con.execute("SELECT strftime(created_at, '%Y-%m') m FROM usage_items GROUP BY m "
-                            "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
-        project = con.execute("SELECT project_id FROM usage_items WHERE strftime(created_at, '%Y-%m') = ? "
-                              "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", [month]).fetchone()[0]
-        service = con.execute("SELECT service_type FROM usage_items WHERE strftime(created_at, '%Y-%m') = ? "
-                              "AND project_id = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
-                              [month, project]).fetchone()[0]
+        month = con.execute(
+            "SELECT strftime(created_at, '%Y-%m') m FROM usage_items GROUP BY m ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
+        project = con.execute(
+            "SELECT project_id FROM usage_items WHERE strftime(created_at, '%Y-%m') = ? "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+            [month],
+        ).fetchone()[0]
+        service = con.execute(
+            "SELECT service_type FROM usage_items WHERE strftime(created_at, '%Y-%m') = ? "
+            "AND project_id = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+            [month, project],
+        ).fetchone()[0]
         total = con.execute("SELECT count(*) FROM usage_items").fetchone()[0]
     finally:
         con.close()
@@ -165,8 +175,7 @@ def measure_export(path: str, month: str, project: str, fmt: str, scope: str) ->
     started = time.perf_counter()
     export = c.export(fmt)
     seconds = time.perf_counter() - started
-    result = {"rows": rows, "seconds": seconds, "bytes": export.bytes, "rss_before_mb": before,
-              "peak_mb": _peak_mb()}
+    result = {"rows": rows, "seconds": seconds, "bytes": export.bytes, "rss_before_mb": before, "peak_mb": _peak_mb()}
     export.path.unlink()
     folder.rmdir()
     return result
@@ -201,29 +210,40 @@ def main() -> None:
         ensure_warehouse(source, Path(db), args.items)
         t = pick_target(db)
         pages = _child("pages", db, t["month"], t["project"], t["service"])
-        out += [f"### {source}: {db}, {t['items_total']:,} items; month {t['month']} ({ZONE}) has "
-                f"{pages['rows_total']:,} items; filter = project {t['project']} + service type {t['service']} "
-                f"({pages['rows_filtered']:,} rows); page = 50 rows",
-                "", "| measurement | cold ms | warm ms |", "|---|---|---|",
-                f"| open the items tab (options + count/cost + first page), no filter | {ms(pages['open_tab_cold'])} | – |"]
-        for key, label in (("page_nofilter", "first page, no filter"),
-                           ("summary_nofilter", "count + total cost, no filter"),
-                           ("options", "filter options (4 distinct lists, one query)"),
-                           ("page_filtered", "first page, project + service type"),
-                           ("summary_filtered", "count + total cost, project + service type"),
-                           ("next_page_filtered", "next page (page 2), project + service type"),
-                           ("deep_page_filtered", "a middle page (OFFSET), project + service type"),
-                           ("page_sort_by_project", "first page sorted by project name (join before top-N)")):
+        out += [
+            f"### {source}: {db}, {t['items_total']:,} items; month {t['month']} ({ZONE}) has "
+            f"{pages['rows_total']:,} items; filter = project {t['project']} + service type {t['service']} "
+            f"({pages['rows_filtered']:,} rows); page = 50 rows",
+            "",
+            "| measurement | cold ms | warm ms |",
+            "|---|---|---|",
+            f"| open the items tab (options + count/cost + first page), no filter | {ms(pages['open_tab_cold'])} | – |",
+        ]
+        for key, label in (
+            ("page_nofilter", "first page, no filter"),
+            ("summary_nofilter", "count + total cost, no filter"),
+            ("options", "filter options (4 distinct lists, one query)"),
+            ("page_filtered", "first page, project + service type"),
+            ("summary_filtered", "count + total cost, project + service type"),
+            ("next_page_filtered", "next page (page 2), project + service type"),
+            ("deep_page_filtered", "a middle page (OFFSET), project + service type"),
+            ("page_sort_by_project", "first page sorted by project name (join before top-N)"),
+        ):
             out.append(f"| {label} | {ms(pages[key]['cold'])} | {ms(pages[key]['warm'])} |")
         out.append(f"| (peak RSS of the page process) | {pages['peak_mb']:.0f} MB | |")
-        out += ["", "| export (items) | rows | seconds | rows/s | file MB | RSS before MB | peak RSS MB |",
-                "|---|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "| export (items) | rows | seconds | rows/s | file MB | RSS before MB | peak RSS MB |",
+            "|---|---|---|---|---|---|---|",
+        ]
         exports = [("csv", "project"), ("parquet", "project")] + ([("csv", "month")] if args.full_export else [])
         for fmt, scope in exports:
             e = _child("export", db, t["month"], t["project"], fmt, scope)
             label = f"{fmt.upper()}, project {t['project']}" if scope == "project" else f"{fmt.upper()}, whole month"
-            out.append(f"| {label} | {e['rows']:,} | {e['seconds']:.2f} | {e['rows'] / e['seconds']:,.0f} | "
-                       f"{e['bytes'] / 2**20:.1f} | {e['rss_before_mb']:.0f} | {e['peak_mb']:.0f} |")
+            out.append(
+                f"| {label} | {e['rows']:,} | {e['seconds']:.2f} | {e['rows'] / e['seconds']:,.0f} | "
+                f"{e['bytes'] / 2**20:.1f} | {e['rss_before_mb']:.0f} | {e['peak_mb']:.0f} |"
+            )
         out.append("")
     print("\n".join(out))
 

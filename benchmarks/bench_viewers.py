@@ -8,6 +8,7 @@ built or refreshed first by `org-analytics rollup`), as bench_all's rollup rows 
 
 Writes benchmarks/RESULTS-viewers.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,11 @@ def main() -> None:
     source = ["--warehouse", f"duckdb://{path}"]
     if args.rollups:
         rollup_file = path.with_name(path.stem + ".rollups.duckdb")
-        subprocess.run([sys.executable, "-m", "org_analytics_widgets", "rollup", *source, "--out", str(rollup_file)],
-                       check=True, env={**os.environ, "ORG_ANALYTICS_NOW": NOW + "Z"})
+        subprocess.run(
+            [sys.executable, "-m", "org_analytics_widgets", "rollup", *source, "--out", str(rollup_file)],
+            check=True,
+            env={**os.environ, "ORG_ANALYTICS_NOW": NOW + "Z"},
+        )
         source += ["--rollups", str(rollup_file)]
     rows = []
     for count in args.viewers:
@@ -55,14 +59,22 @@ def main() -> None:
                     assert all(r["status"] == "ready" for r in results), results
                     times += [r["ms"] / 1000 for r in results]
                 errors = len(group.errors)
-        rows.append(f"| {count} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
-                    f"{sum(t < 1 for t in times) / len(times):.0%} | {errors} |")
+        rows.append(
+            f"| {count} | {statistics.median(times):.2f} | {p95(times):.2f} | {max(times):.2f} | "
+            f"{sum(t < 1 for t in times) / len(times):.0%} | {errors} |"
+        )
         print(rows[-1], file=sys.stderr)
     read = "rollups" if args.rollups else "the raw tables"
     title = f"# viewers at once ({args.items:,} items from {read}, from {MONTH}, {args.switches} switches each)"
-    table = "\n".join([title, "",
-                       "| viewers | switch median s | p95 s | max s | switches under 1 s | page errors |",
-                       "|---|---|---|---|---|---|", *rows])
+    table = "\n".join(
+        [
+            title,
+            "",
+            "| viewers | switch median s | p95 s | max s | switches under 1 s | page errors |",
+            "|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
     print(table)
     (HERE / "RESULTS-viewers.md").write_text(table + "\n")
 

@@ -1,4 +1,5 @@
 """Warehouse connectors: open a usage warehouse read-only as the four canonical Ibis tables."""
+
 from __future__ import annotations
 
 from .errors import QueryTimeout, SchemaError, WarehouseError

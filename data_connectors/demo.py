@@ -26,6 +26,7 @@ How it works:
 
 >>> counts = generate_demo("/tmp/demo.duckdb", items=50_000)   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,10 +44,10 @@ DEFAULT_ITEMS = 300_000
 DEFAULT_SEED = 42
 
 ERROR_RATE = 0.025
-MAX_EXTRA_TURNS = 14          # a conversation has 2 .. 2 + MAX_EXTRA_TURNS requests
-TURN_SLOTS = 16               # request key = session * TURN_SLOTS + turn
-AGENT_MINUTE_PRICE = 0.05     # agent-platform, per minute of conversation
-WEIGHT_SCALE = 10_000         # slot weights are integers: exact, order-independent sums
+MAX_EXTRA_TURNS = 14  # a conversation has 2 .. 2 + MAX_EXTRA_TURNS requests
+TURN_SLOTS = 16  # request key = session * TURN_SLOTS + turn
+AGENT_MINUTE_PRICE = 0.05  # agent-platform, per minute of conversation
+WEIGHT_SCALE = 10_000  # slot weights are integers: exact, order-independent sums
 
 _HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
@@ -99,8 +100,13 @@ ITEM_LINES = (
     (7, "agent", "agent_model", "agent_minutes", "q_min", "minute", "p_min"),
 )
 
-SERVICE_TYPES = {"voice": "agent", "chat": "text_generation", "embed": "embedding",
-                 "stt": "speech_to_text", "tts": "text_to_speech"}
+SERVICE_TYPES = {
+    "voice": "agent",
+    "chat": "text_generation",
+    "embed": "embedding",
+    "stt": "speech_to_text",
+    "tts": "text_to_speech",
+}
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,8 @@ class _Project:
     key: str
     name: str
     color: str
-    growth: float                       # monthly growth rate of its traffic
-    budget_factor: float | None         # budget = factor x peak monthly spend; None: no budget
+    growth: float  # monthly growth rate of its traffic
+    budget_factor: float | None  # budget = factor x peak monthly spend; None: no budget
     created_days_ago: int | None = None  # None: created before the demo's 13 months
     archived_days_ago: int | None = None
     agents: tuple[str, ...] = ()
@@ -119,27 +125,71 @@ class _Project:
 @dataclass(frozen=True)
 class _Stream:
     project: str
-    kind: str                            # voice, chat, embed, stt or tts
-    model: str | None                    # None for voice: each agent has its own models
-    rate: float                          # relative sessions per hour
-    rhythm: str                          # office, consumer or batch
-    q1: tuple[float, float] = (1, 1)     # log-uniform range of the main quantity
-    q2: tuple[float, float] = (1, 1)     # log-uniform range of output tokens (chat)
-    cache_share: float = 0.0             # share of chat requests with cached input tokens
+    kind: str  # voice, chat, embed, stt or tts
+    model: str | None  # None for voice: each agent has its own models
+    rate: float  # relative sessions per hour
+    rhythm: str  # office, consumer or batch
+    q1: tuple[float, float] = (1, 1)  # log-uniform range of the main quantity
+    q2: tuple[float, float] = (1, 1)  # log-uniform range of output tokens (chat)
+    cache_share: float = 0.0  # share of chat requests with cached input tokens
 
 
 PROJECTS = (
-    _Project("support", "Support Bot", "#4C78A8", 0.04, 1.3, agents=(
-        "Concierge", "Billing Helper", "Returns Desk", "Tech Support", "Order Tracker",
-        "Password Reset", "Warranty Claims", "Shipping Updates", "Account Manager",
-        "Feedback Collector"), agent_llms=("gpt-4o-mini", "gpt-4o-mini", "gpt-4o")),
-    _Project("sales", "Sales Voice Agent", "#F58518", 0.08, 0.95, agents=(
-        "Lead Qualifier", "Demo Booker", "Renewal Caller", "Upsell Advisor", "Inbound Sales",
-        "Event Invites", "Win-back Caller", "Quote Builder"),
-        agent_llms=("gpt-4o", "gpt-4o", "claude-sonnet-4")),
-    _Project("clinic", "Clinic Receptionist", "#54A24B", 0.10, 1.2, created_days_ago=153, agents=(
-        "Front Desk", "Appointment Reminder", "Prescription Refills", "After-hours Line",
-        "Insurance Check", "Triage Nurse"), agent_llms=("gpt-4o-mini", "claude-sonnet-4")),
+    _Project(
+        "support",
+        "Support Bot",
+        "#4C78A8",
+        0.04,
+        1.3,
+        agents=(
+            "Concierge",
+            "Billing Helper",
+            "Returns Desk",
+            "Tech Support",
+            "Order Tracker",
+            "Password Reset",
+            "Warranty Claims",
+            "Shipping Updates",
+            "Account Manager",
+            "Feedback Collector",
+        ),
+        agent_llms=("gpt-4o-mini", "gpt-4o-mini", "gpt-4o"),
+    ),
+    _Project(
+        "sales",
+        "Sales Voice Agent",
+        "#F58518",
+        0.08,
+        0.95,
+        agents=(
+            "Lead Qualifier",
+            "Demo Booker",
+            "Renewal Caller",
+            "Upsell Advisor",
+            "Inbound Sales",
+            "Event Invites",
+            "Win-back Caller",
+            "Quote Builder",
+        ),
+        agent_llms=("gpt-4o", "gpt-4o", "claude-sonnet-4"),
+    ),
+    _Project(
+        "clinic",
+        "Clinic Receptionist",
+        "#54A24B",
+        0.10,
+        1.2,
+        created_days_ago=153,
+        agents=(
+            "Front Desk",
+            "Appointment Reminder",
+            "Prescription Refills",
+            "After-hours Line",
+            "Insurance Check",
+            "Triage Nurse",
+        ),
+        agent_llms=("gpt-4o-mini", "claude-sonnet-4"),
+    ),
     _Project("search", "Internal Search", "#E45756", 0.06, 1.5),
     _Project("summarizer", "Document Summarizer", "#72B7B2", 0.03, 1.1),
     _Project("code", "Code Review Assistant", "#B279A2", 0.09, 0.9),
@@ -180,11 +230,16 @@ STREAMS = (
 )
 
 # Weekday factors, Monday first; hour-of-day peaks (UTC) and holiday factors per rhythm.
-WEEKDAYS = {"office": (1.0, 1.05, 1.05, 1.0, 0.9, 0.22, 0.18),
-            "consumer": (1.0, 1.0, 1.0, 1.0, 1.05, 0.72, 0.62),
-            "batch": (1.0, 1.0, 1.0, 1.0, 1.0, 0.85, 0.85)}
-HOUR_PEAKS = {"office": (0.05, 1.0, 13.5, 3.5), "consumer": (0.15, 1.0, 17.0, 5.0),
-              "batch": (0.3, 1.5, 3.0, 2.0)}  # (floor, height, peak hour, width)
+WEEKDAYS = {
+    "office": (1.0, 1.05, 1.05, 1.0, 0.9, 0.22, 0.18),
+    "consumer": (1.0, 1.0, 1.0, 1.0, 1.05, 0.72, 0.62),
+    "batch": (1.0, 1.0, 1.0, 1.0, 1.0, 0.85, 0.85),
+}
+HOUR_PEAKS = {
+    "office": (0.05, 1.0, 13.5, 3.5),
+    "consumer": (0.15, 1.0, 17.0, 5.0),
+    "batch": (0.3, 1.5, 3.0, 2.0),
+}  # (floor, height, peak hour, width)
 HOLIDAY_FACTORS = {"office": 0.4, "consumer": 0.65, "batch": 1.0}
 
 
@@ -192,8 +247,14 @@ HOLIDAY_FACTORS = {"office": 0.4, "consumer": 0.65, "batch": 1.0}
 # Public API
 
 
-def generate_demo(path: str | os.PathLike, *, items: int = DEFAULT_ITEMS, seed: int = DEFAULT_SEED,
-                  now: datetime | None = None, progress: Progress | None = None) -> dict[str, int]:
+def generate_demo(
+    path: str | os.PathLike,
+    *,
+    items: int = DEFAULT_ITEMS,
+    seed: int = DEFAULT_SEED,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Write a new demo warehouse (DuckDB file) at ``path``; return the row count of each table.
 
     The data covers the 13 calendar months up to ``now`` (default: the current UTC time) and has
@@ -233,8 +294,12 @@ def default_cache_path(seed: int = DEFAULT_SEED, items: int = DEFAULT_ITEMS) -> 
     return cache / "org-analytics" / f"demo-v{FORMAT_VERSION}-seed{seed}{size}.duckdb"
 
 
-def ensure_demo(path: str | os.PathLike | None = None, items: int = DEFAULT_ITEMS,
-                seed: int = DEFAULT_SEED, progress: Progress | None = None) -> Path:
+def ensure_demo(
+    path: str | os.PathLike | None = None,
+    items: int = DEFAULT_ITEMS,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+) -> Path:
     """Return the demo warehouse's path, generating it first if it does not exist yet (reporting
     to ``progress`` as ``generate_demo`` does; the CLI passes its progress bar).
 
@@ -305,16 +370,21 @@ def _project_rows(plan: _Plan) -> list[tuple]:
     for number, project in enumerate(PROJECTS):
         if project.created_days_ago is None:
             days_before = 60 + int(plan.pick(tuple(range(600)), "created", project.key))
-            created = plan.start - timedelta(days=days_before, hours=-9, minutes=-plan.pick(tuple(range(60)), project.key))
+            created = plan.start - timedelta(
+                days=days_before, hours=-9, minutes=-plan.pick(tuple(range(60)), project.key)
+            )
         else:
             created = (plan.now - timedelta(days=project.created_days_ago)).replace(
-                hour=9, minute=30, second=0, microsecond=0)
+                hour=9, minute=30, second=0, microsecond=0
+            )
         archived = None
         if project.archived_days_ago is not None:
             archived = (plan.now - timedelta(days=project.archived_days_ago)).replace(
-                hour=17, minute=0, second=0, microsecond=0)
-        rows.append((number, plan.project_id(project.key), project.name, project.color,
-                     created, archived, project.growth))
+                hour=17, minute=0, second=0, microsecond=0
+            )
+        rows.append(
+            (number, plan.project_id(project.key), project.name, project.color, created, archived, project.growth)
+        )
     return rows
 
 
@@ -328,12 +398,18 @@ def _agent_rows(plan: _Plan) -> list[tuple]:
         weights = [1 / (rank + 1) ** 0.8 for rank in range(len(project.agents))]
         cumulative = 0.0
         for name, weight in zip(project.agents, weights):
-            rows.append((plan.agent_id(project.key, name), plan.project_id(project.key), name,
-                         cumulative / sum(weights),
-                         plan.pick(project.agent_llms, "llm", name),
-                         plan.pick(("whisper-1", "deepgram-nova-2"), "stt", name),
-                         plan.pick(("tts-1", "eleven-turbo-v2"), "tts", name),
-                         400 + plan.pick(tuple(range(0, 1200, 50)), "prompt", name)))
+            rows.append(
+                (
+                    plan.agent_id(project.key, name),
+                    plan.project_id(project.key),
+                    name,
+                    cumulative / sum(weights),
+                    plan.pick(project.agent_llms, "llm", name),
+                    plan.pick(("whisper-1", "deepgram-nova-2"), "stt", name),
+                    plan.pick(("tts-1", "eleven-turbo-v2"), "tts", name),
+                    400 + plan.pick(tuple(range(0, 1200, 50)), "prompt", name),
+                )
+            )
             cumulative += weight
     return rows
 
@@ -358,9 +434,21 @@ def _stream_rows(plan: _Plan) -> list[tuple]:
     for number, stream in enumerate(STREAMS):
         if stream.cache_share and "cached" not in PRICES[stream.model]:
             raise ValueError(f"{stream.model} has no cached-input price")
-        rows.append((number, plan.project_id(stream.project), stream.kind, SERVICE_TYPES[stream.kind],
-                     stream.model, stream.rate, stream.rhythm, *stream.q1, *stream.q2,
-                     stream.cache_share, _items_per_session(stream)))
+        rows.append(
+            (
+                number,
+                plan.project_id(stream.project),
+                stream.kind,
+                SERVICE_TYPES[stream.kind],
+                stream.model,
+                stream.rate,
+                stream.rhythm,
+                *stream.q1,
+                *stream.q2,
+                stream.cache_share,
+                _items_per_session(stream),
+            )
+        )
     return rows
 
 
@@ -377,8 +465,10 @@ def _rhythm_rows() -> list[tuple]:
 
 
 def _price_rows() -> list[tuple]:
-    return [(model, p.get("input"), p.get("cached"), p.get("output"), p.get("second"),
-             p.get("character")) for model, p in PRICES.items()]
+    return [
+        (model, p.get("input"), p.get("cached"), p.get("output"), p.get("second"), p.get("character"))
+        for model, p in PRICES.items()
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,8 +478,10 @@ def _price_rows() -> list[tuple]:
 def _build(con: duckdb.DuckDBPyConnection, plan: _Plan, report: Progress) -> dict[str, int]:
     report("preparing", 0.0)
     con.execute(SCHEMA)
-    con.execute(f"CREATE TEMP MACRO rnd(k, s) AS "
-                f"hash(xor(CAST(k AS BIGINT) * 64 + s, {plan.salt}))::DOUBLE / 18446744073709551616.0")
+    con.execute(
+        f"CREATE TEMP MACRO rnd(k, s) AS "
+        f"hash(xor(CAST(k AS BIGINT) * 64 + s, {plan.salt}))::DOUBLE / 18446744073709551616.0"
+    )
     _load_dimensions(con, plan)
     total_weight, sessions = _create_slots(con, plan)
     report("preparing", 0.03)
@@ -402,8 +494,10 @@ def _build(con: duckdb.DuckDBPyConnection, plan: _Plan, report: Progress) -> dic
     report("saving", 0.98)
     con.execute("DROP TABLE batch")
     con.execute("CHECKPOINT")
-    return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("projects", "agents", "usage_requests", "usage_items")}
+    return {
+        table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("projects", "agents", "usage_requests", "usage_items")
+    }
 
 
 def _load_dimensions(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
@@ -477,8 +571,9 @@ def _create_slots(con: duckdb.DuckDBPyConnection, plan: _Plan) -> tuple[int, int
     return total, max(1, round(plan.items * total / expected_items))
 
 
-def _session_range(con: duckdb.DuckDBPyConnection, plan: _Plan, total_weight: int, sessions: int,
-                   lo_us: int, hi_us: int) -> tuple[int, int]:
+def _session_range(
+    con: duckdb.DuckDBPyConnection, plan: _Plan, total_weight: int, sessions: int, lo_us: int, hi_us: int
+) -> tuple[int, int]:
     """The session numbers that may have requests in [lo_us, hi_us).
 
     A conversation lasts well under an hour, so sessions that start before ``lo_us - 1 hour``
@@ -494,8 +589,14 @@ def _session_range(con: duckdb.DuckDBPyConnection, plan: _Plan, total_weight: in
     return first, last
 
 
-def _generate_month(con: duckdb.DuckDBPyConnection, plan: _Plan, total_weight: int, sessions: int,
-                    session_range: tuple[int, int], window: tuple[int, int]) -> None:
+def _generate_month(
+    con: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    total_weight: int,
+    sessions: int,
+    session_range: tuple[int, int],
+    window: tuple[int, int],
+) -> None:
     """Generate the requests of one month into ``batch``, then append requests and items."""
     con.execute(_batch_sql(plan, total_weight, sessions, session_range, window))
     con.execute("""
@@ -509,7 +610,8 @@ def _generate_month(con: duckdb.DuckDBPyConnection, plan: _Plan, total_weight: i
         f"'{service}' AS service_type, {model} AS model, '{rule}' AS pricing_rule, "
         f"CAST({quantity} AS DOUBLE) AS quantity, '{unit}' AS unit, {price} AS unit_price "
         f"FROM batch WHERE {quantity} > 0"
-        for line, service, model, rule, quantity, unit, price in ITEM_LINES)
+        for line, service, model, rule, quantity, unit, price in ITEM_LINES
+    )
     con.execute(f"""
         INSERT INTO usage_items
         SELECT 'itm_' || substr(md5('{plan.seed}:' || r || ':' || line), 1, 24), request_id,
@@ -519,11 +621,11 @@ def _generate_month(con: duckdb.DuckDBPyConnection, plan: _Plan, total_weight: i
     """)
 
 
-def _batch_sql(plan: _Plan, total_weight: int, sessions: int, session_range: tuple[int, int],
-               window: tuple[int, int]) -> str:
+def _batch_sql(
+    plan: _Plan, total_weight: int, sessions: int, session_range: tuple[int, int], window: tuple[int, int]
+) -> str:
     (first, last), (lo_us, hi_us) = session_range, window
-    request_cost = " + ".join(f"coalesce({quantity} * {price}, 0)"
-                              for _, _, _, _, quantity, _, price in ITEM_LINES)
+    request_cost = " + ".join(f"coalesce({quantity} * {price}, 0)" for _, _, _, _, quantity, _, price in ITEM_LINES)
     return f"""
     CREATE OR REPLACE TEMP TABLE batch AS
     WITH sessions AS (
@@ -601,8 +703,12 @@ def _batch_sql(plan: _Plan, total_weight: int, sessions: int, session_range: tup
         CASE WHEN failed THEN 0.0 ELSE {request_cost} END AS cost,
         CASE WHEN failed THEN 'error' ELSE 'success' END AS status,
         llm_model, stt_model, tts_model, embed_model, agent_model,
-        {", ".join(f"CASE WHEN failed THEN NULL ELSE {column} END AS {column}"
-                   for column in ("q_stt", "q_in", "q_cached", "q_out", "q_chars", "q_embed", "q_min"))},
+        {
+        ", ".join(
+            f"CASE WHEN failed THEN NULL ELSE {column} END AS {column}"
+            for column in ("q_stt", "q_in", "q_cached", "q_out", "q_chars", "q_embed", "q_min")
+        )
+    },
         p_stt, p_in, p_cached, p_out, p_chars, p_embed, p_min
     FROM priced
     """
@@ -611,13 +717,15 @@ def _batch_sql(plan: _Plan, total_weight: int, sessions: int, session_range: tup
 def _set_budgets(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
     """Budget each project at a round multiple of its peak spend over the complete months."""
     current_month = plan.months()[-1][1]
-    peaks = dict(con.execute(f"""
+    peaks = dict(
+        con.execute(f"""
         SELECT project_id, max(spend) FROM (
             SELECT project_id, date_trunc('month', created_at) AS month, sum(cost) AS spend
             FROM usage_items WHERE created_at < make_timestamp({current_month})
             GROUP BY ALL)
         GROUP BY project_id
-    """).fetchall())
+    """).fetchall()
+    )
     budgets = []
     for project in PROJECTS:
         peak = peaks.get(plan.project_id(project.key))
@@ -633,8 +741,9 @@ def _set_budgets(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
     """Insert small Python rows in one statement (``executemany`` is slow row by row)."""
     placeholders = "(" + ", ".join("?" * len(rows[0])) + ")"
-    con.execute(f"INSERT INTO {table} VALUES " + ", ".join([placeholders] * len(rows)),
-                [value for row in rows for value in row])
+    con.execute(
+        f"INSERT INTO {table} VALUES " + ", ".join([placeholders] * len(rows)), [value for row in rows for value in row]
+    )
 
 
 def _round_significant(value: float, digits: int = 2) -> float:

@@ -1,4 +1,5 @@
 """Errors a user can act on: each message says what is wrong and what to do."""
+
 from __future__ import annotations
 
 import difflib

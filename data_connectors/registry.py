@@ -4,6 +4,7 @@ Modelled on ``ibis.connect``: the scheme picks a module of ``data_connectors.bac
 only then (a PostgreSQL or Spark driver is imported only for its own URLs), and the module's
 ``open_warehouse`` gets the parsed ``WarehouseURL``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -28,8 +29,10 @@ BACKENDS = {
     "mapping": "mapping",
 }
 GENERIC_PREFIX = "ibis+"
-URL_FORMS = ("duckdb:///path/file.duckdb, parquet:///path/dir, postgres://user@host/db, "
-             "spark://local[2]?path=/dir, mapping:///path/mapping.toml or ibis+<any ibis.connect URL>")
+URL_FORMS = (
+    "duckdb:///path/file.duckdb, parquet:///path/dir, postgres://user@host/db, "
+    "spark://local[2]?path=/dir, mapping:///path/mapping.toml or ibis+<any ibis.connect URL>"
+)
 
 
 def backend_module(url: WarehouseURL) -> ModuleType:

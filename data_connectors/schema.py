@@ -3,6 +3,7 @@
 Each column is declared by *kind* rather than exact type, so that a warehouse may store
 costs as DECIMAL or DOUBLE, ids as VARCHAR or TEXT, timestamps with or without a zone.
 """
+
 from __future__ import annotations
 
 import ibis.expr.datatypes as dt

@@ -4,6 +4,7 @@
 outside an IPv6 host) and would split a mapping's ``?source=URL`` at that URL's own ``?``. Each
 backend reads the parts it needs from the ``WarehouseURL`` it is handed.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,5 +75,11 @@ def parse_url(text: str) -> WarehouseURL:
         path = slash + path
     else:
         path = rest
-    return WarehouseURL(text=text, scheme=scheme, netloc=netloc, path=path, query=query,
-                        options=tuple(parse_qsl(query, keep_blank_values=True)))
+    return WarehouseURL(
+        text=text,
+        scheme=scheme,
+        netloc=netloc,
+        path=path,
+        query=query,
+        options=tuple(parse_qsl(query, keep_blank_values=True)),
+    )

@@ -1,5 +1,6 @@
 """The Warehouse every backend returns, and what the backends share: ``from_tables`` (validation
 and normalisation), deadlines, and DuckDB sessions (configured, opened read-only, locked)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -81,8 +82,9 @@ class Warehouse:
             yield
         except Exception as exc:
             if fired.is_set():
-                raise QueryTimeout(f"the warehouse did not answer within {seconds:g} s "
-                                   f"(set {TIMEOUT_ENV_VAR} to wait longer)") from exc
+                raise QueryTimeout(
+                    f"the warehouse did not answer within {seconds:g} s (set {TIMEOUT_ENV_VAR} to wait longer)"
+                ) from exc
             raise
         finally:
             timer.cancel()
@@ -162,8 +164,9 @@ def _one_row_per_id(table: ibis.Table, name: str) -> ibis.Table:
     key = {"projects": "project_id", "agents": "agent_id"}[name]
     columns = {c: table[c].min() for c in TABLES[name] if c != key}
     if name == "projects":
-        columns["archived_at"] = ibis.ifelse(table.archived_at.isnull().any(), ibis.null("timestamp"),
-                                             table.archived_at.max())
+        columns["archived_at"] = ibis.ifelse(
+            table.archived_at.isnull().any(), ibis.null("timestamp"), table.archived_at.max()
+        )
     return table.group_by(key).aggregate(**columns).select(*TABLES[name])
 
 
@@ -173,8 +176,9 @@ def missing_table(present: Iterable[str]) -> str | None:
     return next((name for name in TABLES if name not in present), None)
 
 
-def from_tables(con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table],
-                fingerprint: Callable[[], tuple | None] | None = None) -> Warehouse:
+def from_tables(
+    con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table], fingerprint: Callable[[], tuple | None] | None = None
+) -> Warehouse:
     """A Warehouse over ``raw`` (one Ibis table per canonical name), validated and normalised.
     Backend modules (``postgres``, ``spark``, ``mapping``) end with this. ``fingerprint`` tells,
     without a query, whether the data changed since (see ``Warehouse.version``)."""
@@ -222,7 +226,9 @@ def open_duckdb_file(path: Path) -> ibis.BaseBackend:
         raise WarehouseError(f"cannot open DuckDB file {path}: {first_line(exc)}") from None
 
 
-def lock_duckdb(con: ibis.BaseBackend, readable: Iterable[str | Path], writable_dirs: Iterable[str | Path] = ()) -> None:
+def lock_duckdb(
+    con: ibis.BaseBackend, readable: Iterable[str | Path], writable_dirs: Iterable[str | Path] = ()
+) -> None:
     """From here on the session may read exactly the files ``readable`` (and what it opened already)
     and write only into ``writable_dirs`` and its spill folder: no other file read (a view over
     ``read_csv('/etc/passwd')`` in a user's DuckDB file fails), no new file next to the data, no

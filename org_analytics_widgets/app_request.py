@@ -5,13 +5,13 @@ arrives, up to ``wait_for_request()``. So everything that does not depend on the
 opening and checking the warehouse — happens first, and only then does the page wait for the
 request and read its query string. Without preheating the wait returns at once.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
 from data_connectors.errors import first_line
-
 
 
 @dataclass
@@ -37,8 +37,9 @@ def open_app_request() -> AppRequest:
 
     engine, error = None, ""
     try:
-        engine = Engine.open(timezone=os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC",
-                             now=os.environ.get("ORG_ANALYTICS_NOW") or None)
+        engine = Engine.open(
+            timezone=os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC", now=os.environ.get("ORG_ANALYTICS_NOW") or None
+        )
     except Exception as exc:
         error = first_line(exc)
     _wait_for_viewer()

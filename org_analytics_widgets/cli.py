@@ -4,6 +4,7 @@ Only the standard library is imported here: ``--help`` and ``--version`` must an
 Ibis, pandas, DuckDB and the connectors take a second or more to import, so each command imports
 what it needs when it runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,8 +104,9 @@ def _cmd_rollup(args) -> int:
     warehouse = connect(args.warehouse)
     try:
         with Progress("rollup") as progress:
-            summary = build(warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full,
-                            progress=progress)
+            summary = build(
+                warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full, progress=progress
+            )
     finally:
         warehouse.close()
     what = f"refreshed from {summary.since:%Y-%m-%d %H:%M} UTC" if summary.since else "built"
@@ -156,24 +158,36 @@ def _cmd_serve(args) -> int:
     print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
-    command = [sys.executable, "-m", "org_analytics_widgets.server",
-               *voila_arguments(args.port, not args.no_browser, args.idle_timeout)]
+    command = [
+        sys.executable,
+        "-m",
+        "org_analytics_widgets.server",
+        *voila_arguments(args.port, not args.no_browser, args.idle_timeout),
+    ]
     os.execve(command[0], command, env)  # become Voilà: signals reach it and it shuts its kernels down
 
 
 def _command(sub, name: str, summary: str, warehouse: bool = False) -> argparse.ArgumentParser:
     """A subcommand; one that reads a warehouse takes ``--warehouse`` and lists the URL forms."""
-    command = sub.add_parser(name, help=summary, description=summary,
-                             epilog=WAREHOUSE_URLS if warehouse else None,
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    command = sub.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=WAREHOUSE_URLS if warehouse else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     if warehouse:
         command.add_argument("--warehouse", metavar="URL", help=WAREHOUSE_HELP)
     return command
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="org-analytics", description="Organization Analytics over a usage warehouse.",
-                     epilog=WAREHOUSE_URLS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="org-analytics",
+        description="Organization Analytics over a usage warehouse.",
+        epilog=WAREHOUSE_URLS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"org-analytics {version('org-analytics')}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -186,18 +200,31 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=_cmd_report)
 
     rollup = _command(sub, "rollup", "build or refresh the rollups that make large warehouses fast", warehouse=True)
-    rollup.add_argument("--out", required=True, metavar="FILE",
-                        help="DuckDB file of the rollups (path or duckdb:///path); refreshed if it exists")
-    rollup.add_argument("--late-window", type=_positive_int, default=48, metavar="HOURS",
-                        help="on refresh, also recompute this many hours before the newest row seen "
-                             "(default: %(default)s)")
+    rollup.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="DuckDB file of the rollups (path or duckdb:///path); refreshed if it exists",
+    )
+    rollup.add_argument(
+        "--late-window",
+        type=_positive_int,
+        default=48,
+        metavar="HOURS",
+        help="on refresh, also recompute this many hours before the newest row seen (default: %(default)s)",
+    )
     rollup.add_argument("--full", action="store_true", help="rebuild from scratch instead of refreshing")
     rollup.set_defaults(run=_cmd_rollup)
 
     demo = _command(sub, "demo-data", "generate a demo warehouse (DuckDB file)")
     demo.add_argument("--out", required=True, metavar="FILE", help="path of the DuckDB file to write")
-    demo.add_argument("--items", type=_positive_int, default=300_000, metavar="N",
-                      help="approximate number of usage items (default: %(default)s)")
+    demo.add_argument(
+        "--items",
+        type=_positive_int,
+        default=300_000,
+        metavar="N",
+        help="approximate number of usage items (default: %(default)s)",
+    )
     demo.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
     demo.set_defaults(run=_cmd_demo_data)
 
@@ -206,15 +233,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rollups", metavar="FILE", help=ROLLUPS_HELP)
     serve.add_argument("--port", type=_positive_int, default=8866, help="loopback port (default: %(default)s)")
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    serve.add_argument("--idle-timeout", type=_idle_timeout, default=600, metavar="SECONDS",
-                       help="shut down a viewer's kernel after this long without activity (default: %(default)s)")
+    serve.add_argument(
+        "--idle-timeout",
+        type=_idle_timeout,
+        default=600,
+        metavar="SECONDS",
+        help="shut down a viewer's kernel after this long without activity (default: %(default)s)",
+    )
     serve.set_defaults(run=_cmd_serve)
 
     importer = _command(sub, "import", "convert exported usage data into a Parquet warehouse")
     sources = importer.add_subparsers(dest="source", required=True, parser_class=_Parser)
     openai = sources.add_parser("openai", help="OpenAI Usage API and Costs API pages (and Projects API lists)")
-    openai.add_argument("files", nargs="+", metavar="FILE",
-                        help="JSON pages, JSON lists of pages or JSON Lines, as the APIs return them")
+    openai.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="JSON pages, JSON lists of pages or JSON Lines, as the APIs return them",
+    )
     openai.add_argument("--out", required=True, metavar="DIR", help="folder to create (open it as parquet:///DIR)")
     openai.add_argument("--force", action="store_true", help="replace an earlier import in DIR")
     openai.set_defaults(run=_cmd_import_openai)

@@ -1,12 +1,23 @@
 """Stable colours: a service type or project keeps one colour everywhere in the product."""
+
 from __future__ import annotations
 
 import re
 import zlib
 
 PALETTE = (
-    "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B",
-    "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E86AB", "#A23B72",
+    "#4C78A8",
+    "#F58518",
+    "#54A24B",
+    "#E45756",
+    "#72B7B2",
+    "#EECA3B",
+    "#B279A2",
+    "#FF9DA6",
+    "#9D755D",
+    "#BAB0AC",
+    "#2E86AB",
+    "#A23B72",
 )
 SERVICE_COLORS = {
     "text_generation": "#4C78A8",

@@ -10,6 +10,7 @@ export (anyone who knows a name can fetch it).
 >>> result = export_table(wh.con, expr, "csv", Path("exports"))   # doctest: +SKIP
 >>> download_link_html(result, "usage_items_2026-03.csv", rows=12345)        # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import html
@@ -71,8 +72,7 @@ def prune_exports(folder: Path, max_age: float = MAX_AGE_SECONDS, now: float | N
     return removed
 
 
-def export_table(con, expr, fmt: str, folder: Path | str | None = None,
-                 max_age: float = MAX_AGE_SECONDS) -> Export:
+def export_table(con, expr, fmt: str, folder: Path | str | None = None, max_age: float = MAX_AGE_SECONDS) -> Export:
     """Write ``expr`` with ``con``'s engine to ``folder/<uuid4 hex>.<fmt>``; returns the Export.
 
     Old exports are pruned first; the file appears under its final name only once complete.
@@ -99,8 +99,9 @@ def export_table(con, expr, fmt: str, folder: Path | str | None = None,
     finally:
         if temp.exists():
             temp.unlink()
-    return Export(filename=filename, path=final, fmt=fmt, bytes=final.stat().st_size,
-                  seconds=time.perf_counter() - started)
+    return Export(
+        filename=filename, path=final, fmt=fmt, bytes=final.stat().st_size, seconds=time.perf_counter() - started
+    )
 
 
 def human_bytes(size: int) -> str:
@@ -121,5 +122,5 @@ def download_link_html(export: Export, download_name: str, rows: int) -> str:
         f'<a class="oa-export-link" href="{href}" download="{name}" '
         f'data-rows="{int(rows)}" data-bytes="{int(export.bytes)}">Download {name}</a> '
         f'<span class="oa-export-info">({int(rows):,} {"row" if int(rows) == 1 else "rows"}, '
-        f'{html.escape(human_bytes(export.bytes))})</span>'
+        f"{html.escape(human_bytes(export.bytes))})</span>"
     )

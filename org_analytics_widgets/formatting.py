@@ -1,4 +1,5 @@
 """Numbers for people: 1.2M, $1,234.56, +12.5 %; the exact value goes in a tooltip."""
+
 from __future__ import annotations
 
 import calendar

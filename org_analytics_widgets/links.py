@@ -1,5 +1,6 @@
 """URLs inside the served app. The pages live at ``/voila/render/<notebook>``, so links are relative
 to that folder; every value is URL-quoted here and HTML-escaped by whoever puts it in a page."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode

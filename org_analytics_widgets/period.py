@@ -5,6 +5,7 @@ naive UTC instants (how warehouses store timestamps) and the zone's UTC offsets 
 month, so that local dates can be computed as ``(created_at + offset).date()`` in any engine
 (casting to a zoned type and taking ``.date()`` returns the UTC date on some backends).
 """
+
 from __future__ import annotations
 
 import re
@@ -79,9 +80,7 @@ def parse_now(text: str | datetime | None) -> datetime:
         try:
             value = datetime.fromisoformat(str(text).strip())
         except ValueError:
-            raise PeriodError(
-                f"invalid --now {text!r}: use an ISO 8601 instant such as 2026-11-25T12:00:00Z"
-            ) from None
+            raise PeriodError(f"invalid --now {text!r}: use an ISO 8601 instant such as 2026-11-25T12:00:00Z") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

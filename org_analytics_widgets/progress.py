@@ -9,6 +9,7 @@ terminal (a log, CI, a pipe) each new step is one line, with no carriage return 
 org-analytics: demo-data: preparing 0%
 org-analytics: demo-data: generated 2025-12 10%
 """
+
 from __future__ import annotations
 
 import sys
@@ -50,7 +51,13 @@ class Progress:
         from rich.console import Console  # only on a terminal: rich takes a while to import
         from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), redirect_stdout=False)
+        self._bar = Bar(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            redirect_stdout=False,
+        )
         self._task = self._bar.add_task(self.command)
         self._bar.start()

@@ -1,4 +1,5 @@
 """The contract's ``report`` JSON (section 4), built from a Snapshot."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -33,8 +34,15 @@ def to_report(snap: Snapshot) -> dict:
         "project_trends": _records(snap.project_trends(), {"date": _day, "project_id": str, "cost": money}),
         "top_agents": _records(
             snap.top_agents,
-            {"agent_id": str, "name": str, "project_id": text, "project_name": text,
-             "conversations": count, "requests": count, "cost": money},
+            {
+                "agent_id": str,
+                "name": str,
+                "project_id": text,
+                "project_name": text,
+                "conversations": count,
+                "requests": count,
+                "cost": money,
+            },
         ),
         "service_types": [
             {

@@ -13,6 +13,7 @@ The engine uses rollups only when they are *fresh*: the count and latest ``creat
 rows in the late window, asked of the warehouse again (a range query), are what the build
 recorded. Otherwise it reads the raw tables, so a stale rollup can never show a wrong number.
 """
+
 from __future__ import annotations
 
 import functools
@@ -95,8 +96,9 @@ def use_build_memory() -> str:
     return os.environ.setdefault(MEMORY_ENV_VAR, f"{int(share / 2**20)}MB")
 
 
-def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, full: bool = False,
-          progress=None) -> BuildSummary:
+def build(
+    warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, full: bool = False, progress=None
+) -> BuildSummary:
     """Build the rollups of ``warehouse`` into ``out``, or refresh them if ``out`` holds rollups of a
     warehouse (all buckets from the old watermark minus ``late_window`` are recomputed)."""
     started = time.perf_counter()
@@ -106,8 +108,10 @@ def build(warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, fu
     if full:
         previous = None
     if previous is not None and previous.get("source") != _public(warehouse.url):
-        raise WarehouseError(f"{out} holds rollups of {previous.get('source')}, not of {_public(warehouse.url)}: "
-                             "choose another --out, or rebuild it with --full")
+        raise WarehouseError(
+            f"{out} holds rollups of {previous.get('source')}, not of {_public(warehouse.url)}: "
+            "choose another --out, or rebuild it with --full"
+        )
     since = None
     if previous is not None and previous["latest"]:
         since = R.floor_to_grain(datetime.fromisoformat(previous["latest"]) - late_window)
@@ -187,8 +191,11 @@ def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None) -> N
     by_keys = " AND ".join(f's."{k}" IS NOT DISTINCT FROM w."{k}"' for k in spans.keys)
     keys = ", ".join(f'"{k}"' for k in spans.keys)
     floor = since or datetime(1, 1, 1)
-    con.execute(f"""CREATE TEMP TABLE was_single AS SELECT n.* FROM spans_new n WHERE n.bucket < ?
-                    AND NOT EXISTS (SELECT 1 FROM {spans.name} s WHERE s.bucket = n.bucket AND {same})""", [floor])
+    con.execute(
+        f"""CREATE TEMP TABLE was_single AS SELECT n.* FROM spans_new n WHERE n.bucket < ?
+                    AND NOT EXISTS (SELECT 1 FROM {spans.name} s WHERE s.bucket = n.bucket AND {same})""",
+        [floor],
+    )
     con.execute(f"""UPDATE {singles} s SET rows = s.rows - w.n
                     FROM (SELECT bucket, {keys}, count(*) AS n FROM was_single GROUP BY ALL) w
                     WHERE s.bucket = w.bucket AND {by_keys}""")
@@ -222,12 +229,16 @@ class Rollups:
             present = set(con.list_tables())
             missing = [t for t in (*R.ROLLUP_TABLES, "rollup_meta") if t not in present]
             if missing:
-                raise WarehouseError(f"{path} holds no rollups (no table {missing[0]}): use a file written by "
-                                     "'org-analytics rollup --out FILE'")
+                raise WarehouseError(
+                    f"{path} holds no rollups (no table {missing[0]}): use a file written by "
+                    "'org-analytics rollup --out FILE'"
+                )
             meta = {k: json.loads(v) for k, v in con.raw_sql("SELECT key, value FROM rollup_meta").fetchall()}
             if meta.get("format") != FORMAT:
-                raise WarehouseError(f"{path} holds rollups of another format ({meta.get('format')}): "
-                                     "rebuild them with 'org-analytics rollup --full'")
+                raise WarehouseError(
+                    f"{path} holds rollups of another format ({meta.get('format')}): "
+                    "rebuild them with 'org-analytics rollup --full'"
+                )
         except BaseException:
             con.disconnect()
             raise
@@ -240,24 +251,34 @@ class Rollups:
         self.close()
         return self.meta
 
-    def facts(self, period: Period, tail: dict[str, pa.Table], tail_from: datetime | None,
-              names: tuple[str, ...], agent_id: str | None = None) -> dict[str, pa.Table]:
+    def facts(
+        self,
+        period: Period,
+        tail: dict[str, pa.Table],
+        tail_from: datetime | None,
+        names: tuple[str, ...],
+        agent_id: str | None = None,
+    ) -> dict[str, pa.Table]:
         """The facts ``names`` of the period (``metrics.facts``; one agent's when ``agent_id`` is
         given): whole buckets ``[period start, tail_from)`` from the rollups, plus ``tail`` (the raw
         rows after ``tail_from``, in rollup form; empty when the period ends on a bucket boundary)."""
         until = tail_from or period.end_utc
         con = self.con.con
         con.register("period_buckets", _buckets(R.bucket_days(period, period.start_utc, until)))
-        con.register("tail_buckets", _buckets(R.bucket_days(period, tail_from, tail_from + R.GRAIN)
-                                              if tail_from else []))
+        con.register(
+            "tail_buckets", _buckets(R.bucket_days(period, tail_from, tail_from + R.GRAIN) if tail_from else [])
+        )
         for name, tail_name in R.TAIL.items():
             schema = _ARROW[name]
             rows = tail.get(name)
-            con.register(tail_name, rows.select(schema.names).cast(schema) if rows is not None
-                         else schema.empty_table())
+            con.register(
+                tail_name, rows.select(schema.names).cast(schema) if rows is not None else schema.empty_table()
+            )
         try:
-            return {name: con.execute(_read_sql(name) if agent_id is None else _compile(name, agent_id))
-                    .to_arrow_table() for name in names}
+            return {
+                name: con.execute(_read_sql(name) if agent_id is None else _compile(name, agent_id)).to_arrow_table()
+                for name in names
+            }
         finally:
             for table in ("period_buckets", "tail_buckets", *R.TAIL.values()):
                 con.unregister(table)

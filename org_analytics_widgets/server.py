@@ -12,6 +12,7 @@ of Voilà's own routes: ``/`` redirects to the dashboard keeping its query strin
 only ``org_analytics.ipynb`` and ``agent_analytics.ipynb`` render; the tree and contents API are
 gone. Everything else is Voilà's standalone server, which refuses code execution from the page.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -62,9 +63,11 @@ def voila_arguments(port: int, open_browser: bool, idle_timeout: int = 600) -> l
     preheated (see app_request), and only uuid-named CSV/Parquet exports downloadable (no ``/``
     or ``.`` in the name part)."""
     return [
-        f"--port={port}", "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
         *([] if open_browser else ["--no-browser"]),
-        "--strip_sources=True", "--theme=light",
+        "--strip_sources=True",
+        "--theme=light",
         # a kernel per page is started, imported and connected before a viewer arrives
         "--preheat_kernel=True",
         "--VoilaConfiguration.show_tracebacks=False",

@@ -3,6 +3,7 @@
 These are deliberately plain Python: they order a few hundred rows by rules that engines'
 collations would not agree on (strings by Unicode code point), fill daily series, and round.
 """
+
 from __future__ import annotations
 
 import math
@@ -118,13 +119,15 @@ def project_slices(per_project: pd.DataFrame, top: int = TOP_PROJECTS) -> pd.Dat
     slices = rows[:top]
     if len(rows) > top:
         rest = rows[top:]
-        slices.append({
-            "project_id": None,
-            "name": OTHERS,
-            "color": None,
-            "cost": money(sum(r["cost"] for r in rest)),
-            "projects": len(rest),
-        })
+        slices.append(
+            {
+                "project_id": None,
+                "name": OTHERS,
+                "color": None,
+                "cost": money(sum(r["cost"] for r in rest)),
+                "projects": len(rest),
+            }
+        )
     columns = ["project_id", "name", "color", "cost"]
     return pd.DataFrame(slices, columns=columns + (["projects"] if len(rows) > top else []))
 

@@ -4,6 +4,7 @@ A :class:`Snapshot` is one month of the organisation, an :class:`AgentMonth` one
 Both are small (aggregates and one page of rows), picklable, and shared between viewers through
 the engine's month cache.
 """
+
 from __future__ import annotations
 
 import html
@@ -63,18 +64,27 @@ class Snapshot:
 
     def __repr__(self) -> str:
         k = self.kpis
-        return (f"<Snapshot {self.period.month} {self.period.timezone} from {self.source}: "
-                f"{money(k['total_cost'])}, {k['total_requests']:,} requests, "
-                f"{k['active_projects']}/{k['total_projects']} projects>")
+        return (
+            f"<Snapshot {self.period.month} {self.period.timezone} from {self.source}: "
+            f"{money(k['total_cost'])}, {k['total_requests']:,} requests, "
+            f"{k['active_projects']}/{k['total_projects']} projects>"
+        )
 
     def _repr_html_(self) -> str:
         k = self.kpis
-        cells = [("Total cost", money(k["total_cost"])), ("Requests", f"{k['total_requests']:,}"),
-                 ("Tokens", compact(k["total_tokens"])), ("Models", f"{k['unique_models']:,}"),
-                 ("Active projects", f"{k['active_projects']}/{k['total_projects']}"),
-                 ("Conversations", f"{k['total_conversations']:,}")]
-        row = "".join(f"<td style='padding:2px 12px'><div style='color:#666;font-size:11px'>{html.escape(label)}"
-                      f"</div><b>{html.escape(value)}</b></td>" for label, value in cells)
+        cells = [
+            ("Total cost", money(k["total_cost"])),
+            ("Requests", f"{k['total_requests']:,}"),
+            ("Tokens", compact(k["total_tokens"])),
+            ("Models", f"{k['unique_models']:,}"),
+            ("Active projects", f"{k['active_projects']}/{k['total_projects']}"),
+            ("Conversations", f"{k['total_conversations']:,}"),
+        ]
+        row = "".join(
+            f"<td style='padding:2px 12px'><div style='color:#666;font-size:11px'>{html.escape(label)}"
+            f"</div><b>{html.escape(value)}</b></td>"
+            for label, value in cells
+        )
         title = f"{self.period.month} ({self.period.timezone}, from {self.source})"
         return f"<div><div>Snapshot {html.escape(title)}</div><table><tr>{row}</tr></table></div>"
 

@@ -11,6 +11,7 @@ Exports are written by the warehouse's engine (see :mod:`.exports`).
 >>> tables.set_period(period.previous())           # reload for another month            # doctest: +SKIP
 >>> tables.items.expression()                      # the filtered items as an Ibis expression  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import math
@@ -58,9 +59,17 @@ class UsageTableController:
     >>> c.export("csv")                                            # an Export in notebooks/exports/
     """
 
-    def __init__(self, engine, state: DashboardState, kind: str, period: Period,
-                 widget: UsageTable | None = None, page_size: int = PAGE_SIZE,
-                 exports_dir: Path | str | None = None, export_sort_limit: int = EXPORT_SORT_LIMIT):
+    def __init__(
+        self,
+        engine,
+        state: DashboardState,
+        kind: str,
+        period: Period,
+        widget: UsageTable | None = None,
+        page_size: int = PAGE_SIZE,
+        exports_dir: Path | str | None = None,
+        export_sort_limit: int = EXPORT_SORT_LIMIT,
+    ):
         if kind not in T.KINDS:
             raise ValueError(f"unknown table {kind!r}: use one of {', '.join(T.KINDS)}")
         self.engine = as_engine(engine)
@@ -110,8 +119,7 @@ class UsageTableController:
     def summary(self) -> dict:
         """``{"rows": int, "cost": float}`` of the filtered set (cached per period and row filters)."""
         f = self.filters
-        key = (self.period.month, self.period.timezone, self.period.end_utc,
-               tuple(sorted(T.row_filters(f).items())))
+        key = (self.period.month, self.period.timezone, self.period.end_utc, tuple(sorted(T.row_filters(f).items())))
         if key not in self._summary_cache:
             self._summary_cache[key] = self.engine.table_summary(self.kind, self.period, f)
         return dict(self._summary_cache[key])
@@ -216,8 +224,16 @@ class UsageTableController:
         link = download_link_html(export, self.download_name(fmt), rows)
         if not ordered:
             link += ' <span class="oa-export-note">(in storage order: large exports are not sorted)</span>'
-        widget.export = {"state": "done", "rows": rows, "fmt": fmt, "bytes": export.bytes, "ordered": ordered,
-                         "filename": export.filename, "url": export.url, "link_html": link}
+        widget.export = {
+            "state": "done",
+            "rows": rows,
+            "fmt": fmt,
+            "bytes": export.bytes,
+            "ordered": ordered,
+            "filename": export.filename,
+            "url": export.url,
+            "link_html": link,
+        }
         return export
 
 
@@ -232,9 +248,17 @@ class UsageTables(w.Tab):
     >>> tables.set_period(Period.for_month("2026-02", "UTC"))                          # doctest: +SKIP
     """
 
-    def __init__(self, engine, state: DashboardState | None = None, period: Period | None = None,
-                 now: datetime | str | None = None, page_size: int = PAGE_SIZE,
-                 exports_dir: Path | str | None = None, load: bool = True, **kwargs):
+    def __init__(
+        self,
+        engine,
+        state: DashboardState | None = None,
+        period: Period | None = None,
+        now: datetime | str | None = None,
+        page_size: int = PAGE_SIZE,
+        exports_dir: Path | str | None = None,
+        load: bool = True,
+        **kwargs,
+    ):
         if period is None:
             if state is None:
                 raise ValueError("UsageTables needs a period or a state with a month")
@@ -244,10 +268,10 @@ class UsageTables(w.Tab):
         self.state = state
         self.period = period
         engine = as_engine(engine)
-        self.requests = UsageTableController(engine, state, "requests", period, page_size=page_size,
-                                             exports_dir=exports_dir)
-        self.items = UsageTableController(engine, state, "items", period, page_size=page_size,
-                                          exports_dir=exports_dir)
+        self.requests = UsageTableController(
+            engine, state, "requests", period, page_size=page_size, exports_dir=exports_dir
+        )
+        self.items = UsageTableController(engine, state, "items", period, page_size=page_size, exports_dir=exports_dir)
         super().__init__(children=[self.requests.widget, self.items.widget], **kwargs)
         self.set_title(0, "Requests")
         self.set_title(1, "Items")

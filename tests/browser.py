@@ -1,4 +1,5 @@
 """Helpers for real-browser tests: a live `org-analytics serve` and Debian's headless Chromium."""
+
 from __future__ import annotations
 
 import contextlib
@@ -13,8 +14,12 @@ import pytest
 
 CI = os.environ.get("CI") == "true"
 CHROMIUM_ARGS = [
-    "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
@@ -72,7 +77,10 @@ def serving(*args: str, env: dict | None = None, timeout: float = 90):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "org_analytics_widgets", "serve", "--no-browser", "--port", str(port), *args],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + timeout
     try:
@@ -118,7 +126,5 @@ def wait_ready(page, month: str, status: str = "ready") -> None:
 
 def kpis_on_page(page) -> dict:
     """The exact KPI values the cards carry (``data-exact``), by contract key."""
-    values = page.eval_on_selector_all(
-        ".oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])"
-    )
+    values = page.eval_on_selector_all(".oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])")
     return dict(values)

@@ -1,4 +1,5 @@
 """Shared fixtures: the hand-written edge warehouse and in-process calls of the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,13 @@ def run_cli(capsys, monkeypatch):
 def report_runner(run_cli, default_url: str):
     """``report(month=..., timezone=..., now=..., warehouse=None, raw=False)`` -> parsed JSON."""
 
-    def _report(month: str = "2026-03", timezone: str | None = "America/New_York",
-                now: str | None = DEFAULT_NOW, warehouse: str | None = None, raw: bool = False):
+    def _report(
+        month: str = "2026-03",
+        timezone: str | None = "America/New_York",
+        now: str | None = DEFAULT_NOW,
+        warehouse: str | None = None,
+        raw: bool = False,
+    ):
         argv = ["report", "--warehouse", warehouse or default_url, "--month", month]
         if timezone is not None:
             argv += ["--timezone", timezone]
@@ -88,10 +94,17 @@ def require_spark() -> None:
 
     from browser import CI
 
-    missing = [what for what, ok in (
-        ("pyspark (pip install 'org-analytics[spark]')", importlib.util.find_spec("pyspark") is not None),
-        ("Java 17+ (apt-get install openjdk-17-jre-headless)", bool(shutil.which("java") or os.environ.get("JAVA_HOME"))),
-    ) if not ok]
+    missing = [
+        what
+        for what, ok in (
+            ("pyspark (pip install 'org-analytics[spark]')", importlib.util.find_spec("pyspark") is not None),
+            (
+                "Java 17+ (apt-get install openjdk-17-jre-headless)",
+                bool(shutil.which("java") or os.environ.get("JAVA_HOME")),
+            ),
+        )
+        if not ok
+    ]
     if missing:
         message = "Spark tests need " + " and ".join(missing)
         if CI:

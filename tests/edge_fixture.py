@@ -22,6 +22,7 @@ Contents:
   * February has a few rows that must not leak into March; December has one row after now.
   * June 2026 has no rows at all (the empty month).
 """
+
 from __future__ import annotations
 
 import duckdb

@@ -4,6 +4,7 @@ Debian's server binaries run as the ``postgres`` user (initdb refuses root). Pas
 authentication is on, so a wrong password really fails. Missing binaries skip the tests locally
 and fail them under CI=true.
 """
+
 from __future__ import annotations
 
 import glob
@@ -49,13 +50,33 @@ class PostgresServer:
         pwfile.write_text(SUPERUSER_PASSWORD)
         if os.geteuid() == 0:
             shutil.chown(pwfile, "postgres")
-        _as_postgres(str(self.bin / "initdb"), "-D", str(self.root / "data"), "-U", "postgres", "--auth=scram-sha-256",
-                     f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C", "--no-sync")
+        _as_postgres(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.root / "data"),
+            "-U",
+            "postgres",
+            "--auth=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         self.start()
 
     def start(self) -> None:
-        _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-l", str(self.root / "log"), "-w",
-                     "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        _as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.root / "data"),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
 
     def pause(self) -> None:
         """Stop the server (sessions are cut off), keeping its data for ``start``."""
@@ -68,8 +89,14 @@ class PostgresServer:
     def admin(self, database: str = "postgres"):
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", password=SUPERUSER_PASSWORD,
-                               dbname=database, autocommit=True)
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            password=SUPERUSER_PASSWORD,
+            dbname=database,
+            autocommit=True,
+        )
 
     def load_duckdb(self, duckdb_path: Path, database: str) -> str:
         """Copy the four tables of a DuckDB file into a new database; returns the reader's URL."""

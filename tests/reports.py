@@ -2,6 +2,7 @@
 rollups): counts, strings and order must be equal; money and quantities (floats) within 1e-9
 relative, because a sum's last bits depend on the order the engine adds in (1e-12 absolute near
 zero). Used by the tests and by benchmarks/bench_all.py."""
+
 from __future__ import annotations
 
 import math

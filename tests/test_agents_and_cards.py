@@ -3,6 +3,7 @@
 Every expected number is worked out by hand from tests/edge_fixture.py; the comments name the rows.
 NY March 2026 = [03-01 05:00Z, 04-01 04:00Z); EDT (UTC-4) from 03-08 07:00Z.
 """
+
 from __future__ import annotations
 
 import html
@@ -144,10 +145,20 @@ def test_top_agents_table_lists_the_snapshot_in_rank_order(snapshot):
 def test_top_agents_links_are_correct_and_escaped():
     table = TopAgents(month="2026-03")
     agent_id, name = 'a&b"<x>', '<img src=x onerror="alert(1)">'
-    table.agents = pd.DataFrame([{
-        "agent_id": agent_id, "name": name, "project_id": "p1", "project_name": HOSTILE,
-        "project_color": '"><script>x</script>', "cost": 1.5, "conversations": 1, "requests": 2,
-    }])
+    table.agents = pd.DataFrame(
+        [
+            {
+                "agent_id": agent_id,
+                "name": name,
+                "project_id": "p1",
+                "project_name": HOSTILE,
+                "project_color": '"><script>x</script>',
+                "cost": 1.5,
+                "conversations": 1,
+                "requests": 2,
+            }
+        ]
+    )
     value = table.table.value
     assert f'href="{html.escape(agent_url(agent_id, "2026-03"))}"' in value
     assert 'href="agent_analytics.ipynb?agent_id=a%26b%22%3Cx%3E&amp;month=2026-03" target="_self"' in value
@@ -208,8 +219,9 @@ def test_usage_view_never_sums_different_units(cards):
         assert f"oa-usage-unit-{unit}" in figure._dom_classes
         labels = figure.marks[0].labels
         assert labels and all(label.endswith(f"({unit})") for label in labels), labels
-    totals = {(u, label): float(y.sum()) for u, ch in card.usage_charts.items()
-              for label, y in zip(ch.bars.labels, ch.bars.y)}
+    totals = {
+        (u, label): float(y.sum()) for u, ch in card.usage_charts.items() for label, y in zip(ch.bars.labels, ch.bars.y)
+    }
     assert totals == {
         ("minute", "audio_duration (minute)"): 1.5,
         ("second", "audio_duration (second)"): 120.0,
@@ -223,8 +235,14 @@ def test_costs_view_stacks_projects_in_their_colours(cards, snapshot):
     card = cards.card_widgets["agent"]
     bars = card.cost_chart.bars
     shown = {label: float(row.sum()) for label, row in zip(bars.labels, bars.y)}
-    assert shown == {"Support bot": 5.25, "Voice desk": 1.25, "Search": 1.0, "docs QA": 0.5,
-                     HOSTILE: 1.0, "Refunds": -0.25}
+    assert shown == {
+        "Support bot": 5.25,
+        "Voice desk": 1.25,
+        "Search": 1.0,
+        "docs QA": 0.5,
+        HOSTILE: 1.0,
+        "Refunds": -0.25,
+    }
     colors = dict(zip(snapshot.projects["name"], snapshot.projects["color"]))
     assert list(bars.colors) == [colors[label] for label in bars.labels]
     assert bars.y.shape == (6, 31), "one stack per project, one bar per day of March"
@@ -270,10 +288,13 @@ def test_no_cards_hides_the_widget():
 
 def empty_card_data() -> SimpleNamespace:
     """A service type's card data without the snapshot: the card reads only these attributes."""
-    return SimpleNamespace(service_type="embedding", cost=0.0,
-                           daily_cost_by_project=pd.DataFrame(columns=["date", "project_id", "cost"]),
-                           daily_requests=pd.DataFrame(columns=["date", "requests"]),
-                           daily_usage=pd.DataFrame(columns=["date", "pricing_rule", "unit", "quantity"]))
+    return SimpleNamespace(
+        service_type="embedding",
+        cost=0.0,
+        daily_cost_by_project=pd.DataFrame(columns=["date", "project_id", "cost"]),
+        daily_requests=pd.DataFrame(columns=["date", "requests"]),
+        daily_usage=pd.DataFrame(columns=["date", "pricing_rule", "unit", "quantity"]),
+    )
 
 
 def test_card_with_empty_series_renders():
@@ -308,8 +329,9 @@ def test_agent_page_shows_the_hand_computed_month(wh):
     bars = {label: float(row.sum()) for label, row in zip(agent.cost_overview.bars.labels, agent.cost_overview.bars.y)}
     assert bars == {"Agents": 2.5, "Text generation": 0.5}
     table = agent.requests_table.value
-    order = [table.index(r) for r in ('data-request-id="req_c03"', 'data-request-id="req_c02"',
-                                      'data-request-id="req_c01"')]
+    order = [
+        table.index(r) for r in ('data-request-id="req_c03"', 'data-request-id="req_c02"', 'data-request-id="req_c01"')
+    ]
     assert order == sorted(order), "newest request first"
     assert "2026-03-11 11:00:00 EDT" in table and "2026-03-10 11:00:00 EDT" in table, "times in the org zone"
     assert "3 requests in March 2026" in table

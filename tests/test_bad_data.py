@@ -1,5 +1,6 @@
 """Bad data in the warehouse: repeated ids, no rows at all. A correct number or a correct empty
 state, never a traceback."""
+
 from __future__ import annotations
 
 import shutil
@@ -17,8 +18,10 @@ def test_a_repeated_project_or_agent_id_is_counted_once(edge_warehouse, tmp_path
     path = tmp_path / "dup.duckdb"
     shutil.copy(edge_warehouse, path)
     con = duckdb.connect(str(path))
-    con.execute("INSERT INTO projects SELECT project_id, 'zz ' || name, NULL, monthly_budget, created_at, "
-                "TIMESTAMP '2020-01-01' FROM projects")
+    con.execute(
+        "INSERT INTO projects SELECT project_id, 'zz ' || name, NULL, monthly_budget, created_at, "
+        "TIMESTAMP '2020-01-01' FROM projects"
+    )
     con.execute("INSERT INTO agents SELECT agent_id, project_id, 'zz ' || name FROM agents")
     con.close()
     for month in ("2026-03", "2026-11"):
@@ -31,8 +34,15 @@ def test_a_repeated_project_or_agent_id_is_counted_once(edge_warehouse, tmp_path
 def test_an_empty_warehouse_is_an_empty_month(tmp_path, run_report):
     path = make_warehouse(tmp_path / "empty.duckdb")
     report = run_report(month="2026-11", warehouse=f"duckdb://{path}")
-    assert report["kpis"] == {"total_requests": 0, "total_tokens": 0, "unique_models": 0, "active_projects": 0,
-                              "total_projects": 0, "total_conversations": 0, "total_cost": 0.0}
+    assert report["kpis"] == {
+        "total_requests": 0,
+        "total_tokens": 0,
+        "unique_models": 0,
+        "active_projects": 0,
+        "total_projects": 0,
+        "total_conversations": 0,
+        "total_cost": 0.0,
+    }
     assert report["cost_by_project"]["slices"] == [] and report["top_agents"] == []
     d = Dashboard(connect(f"duckdb://{path}"), timezone="UTC", now=DEFAULT_NOW)
     assert d.state.status == "empty" and d.state.message == "No usage in November 2026."

@@ -1,5 +1,6 @@
 """Both adapters' samples, served as a real dashboard: LiteLLM through its mapping, OpenAI's
 exports through `import openai`. The page reaches "ready" and shows the report's KPIs."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 KPI values read from the page must equal `org-analytics report` for the same month.
 """
+
 from __future__ import annotations
 
 
@@ -11,14 +12,22 @@ from browser import browser_page, kpis_on_page, serving, wait_ready
 
 NOW = "2026-11-25T12:00:00Z"
 ZONE = "America/New_York"
-KPI_KEYS = ("total_requests", "total_tokens", "unique_models", "active_projects", "total_projects",
-            "total_conversations", "total_cost")
+KPI_KEYS = (
+    "total_requests",
+    "total_tokens",
+    "unique_models",
+    "active_projects",
+    "total_projects",
+    "total_conversations",
+    "total_cost",
+)
 
 
 @pytest.fixture(scope="module")
 def server(edge_warehouse):
-    with serving("--warehouse", f"duckdb://{edge_warehouse}", "--timezone", ZONE,
-                 env={"ORG_ANALYTICS_NOW": NOW}) as url:
+    with serving(
+        "--warehouse", f"duckdb://{edge_warehouse}", "--timezone", ZONE, env={"ORG_ANALYTICS_NOW": NOW}
+    ) as url:
         yield url
 
 
@@ -36,10 +45,12 @@ def expected_kpis(run_report, month: str) -> dict:
 def shown_kpis(page) -> dict:
     shown = kpis_on_page(page)
     return {
-        **{key: (float(shown[key]) if key == "total_cost" else int(shown[key])) for key in KPI_KEYS
-           if key in shown},
-        "total_projects": int(page.eval_on_selector(
-            ".oa-kpi-value[data-key=active_projects]", "e => e.innerText.split('/')[1].trim().replace(/,/g, '')")),
+        **{key: (float(shown[key]) if key == "total_cost" else int(shown[key])) for key in KPI_KEYS if key in shown},
+        "total_projects": int(
+            page.eval_on_selector(
+                ".oa-kpi-value[data-key=active_projects]", "e => e.innerText.split('/')[1].trim().replace(/,/g, '')"
+            )
+        ),
     }
 
 
@@ -106,8 +117,11 @@ def test_agent_link_opens_the_agent_page_with_its_numbers(server, page, run_repo
     page.locator(f'.oa-agent-row[data-agent-id="{top["agent_id"]}"] a.oa-agent-link').click()
     page.wait_for_url("**/agent_analytics.ipynb?*")
     page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
-    shown = dict(page.eval_on_selector_all(
-        ".oa-agent-kpis .oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])"))
+    shown = dict(
+        page.eval_on_selector_all(
+            ".oa-agent-kpis .oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])"
+        )
+    )
     assert int(shown["conversations"]) == top["conversations"]
     assert int(shown["requests"]) == top["requests"]
     assert float(shown["cost"]) == top["cost"]
@@ -144,7 +158,9 @@ def test_filter_items_by_project_and_download_the_csv(server, page, edge_warehou
     rows, cost = con.execute(
         "SELECT count(*), coalesce(sum(coalesce(cost, 0)), 0) FROM usage_items "
         "WHERE created_at >= TIMESTAMP '2026-03-01 05:00:00' AND created_at < TIMESTAMP '2026-04-01 04:00:00' "
-        "AND project_id = ?", [top["project_id"]]).fetchone()
+        "AND project_id = ?",
+        [top["project_id"]],
+    ).fetchone()
     con.close()
 
     page.goto(f"{server}/?month=2026-03")

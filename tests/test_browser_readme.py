@@ -3,6 +3,7 @@
 This test also takes the README's screenshot: set ORG_ANALYTICS_UPDATE_SCREENSHOT=1 to write it
 to docs/dashboard.png (otherwise it goes to a temporary folder, so test runs leave git clean).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The `org-analytics` command line: version, help that documents every warehouse URL and default,
 a help that answers without loading the engine, and progress that stays readable in a log."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,16 @@ from org_analytics_widgets.cli import WAREHOUSE_URLS
 from org_analytics_widgets.progress import Progress
 
 URL_FORMS = (
-    "duckdb:///path/file.duckdb", "parquet:///dir[?table=GLOB]", "postgres://user:pw@host:5432/db[?schema=s&sslmode=...]",
-    "spark://local[2]?path=DIR", "sc://host:15002?path=DIR", "mapping:litellm?source=URL",
-    "mapping:///path/mapping.toml", "ibis+<url>", "ibis+clickhouse://", "ibis+trino://",
+    "duckdb:///path/file.duckdb",
+    "parquet:///dir[?table=GLOB]",
+    "postgres://user:pw@host:5432/db[?schema=s&sslmode=...]",
+    "spark://local[2]?path=DIR",
+    "sc://host:15002?path=DIR",
+    "mapping:litellm?source=URL",
+    "mapping:///path/mapping.toml",
+    "ibis+<url>",
+    "ibis+clickhouse://",
+    "ibis+trino://",
     "$ORG_ANALYTICS_WAREHOUSE, else the embedded demo",
 )
 HEAVY = ("ibis", "pandas", "duckdb", "pyarrow", "numpy", "sqlglot", "data_connectors", "rich")
@@ -38,12 +46,15 @@ def test_help_lists_every_warehouse_url_form(run_cli, argv):
     assert out.count("duckdb:///path/file.duckdb") == 1, "the URL forms are listed once"
 
 
-@pytest.mark.parametrize("argv, defaults", [
-    (["report"], ["(default: UTC)"]),
-    (["rollup"], ["(default: 48)"]),
-    (["demo-data"], ["(default: 300000)", "(default: 42)"]),
-    (["serve"], ["(default: UTC)", "(default: 8866)", "(default: 600)"]),
-])
+@pytest.mark.parametrize(
+    "argv, defaults",
+    [
+        (["report"], ["(default: UTC)"]),
+        (["rollup"], ["(default: 48)"]),
+        (["demo-data"], ["(default: 300000)", "(default: 42)"]),
+        (["serve"], ["(default: UTC)", "(default: 8866)", "(default: 600)"]),
+    ],
+)
 def test_help_shows_the_defaults(run_cli, argv, defaults):
     code, out, _ = run_cli([*argv, "--help"])
     assert code == 0
@@ -53,11 +64,18 @@ def test_help_shows_the_defaults(run_cli, argv, defaults):
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["report", "--help"], ["serve", "--help"]])
 def test_help_loads_nothing_heavy(argv):
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "org_analytics_widgets", *argv],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "org_analytics_widgets", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
-    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0]
-                for line in result.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     loaded = sorted(imported.intersection(HEAVY))
     assert loaded == [], f"'org-analytics {' '.join(argv)}' imported {loaded}: import them inside the commands"
 
@@ -69,9 +87,11 @@ def test_progress_off_a_terminal_is_one_plain_line_per_step(capsys):
         progress("rollup_requests", 1, 4)
         progress.fraction("done", 1.0)
     err = capsys.readouterr().err
-    assert err == ("org-analytics: rollup: rollup_items 0%\n"
-                   "org-analytics: rollup: rollup_requests 25%\n"
-                   "org-analytics: rollup: done 100%\n")
+    assert err == (
+        "org-analytics: rollup: rollup_items 0%\n"
+        "org-analytics: rollup: rollup_requests 25%\n"
+        "org-analytics: rollup: done 100%\n"
+    )
 
 
 def assert_progress_lines(err: str, command: str) -> list[str]:

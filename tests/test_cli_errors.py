@@ -1,5 +1,6 @@
 """CLI error paths of `org-analytics report`: exit code 2, one line on stderr naming the
 problem, nothing on stdout, never a traceback.  Plus: names are data (no escaping)."""
+
 from __future__ import annotations
 
 import json

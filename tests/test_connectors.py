@@ -1,4 +1,5 @@
 """Connectors: URL forms, read-only access, schema validation with one clear message."""
+
 from __future__ import annotations
 
 import duckdb
@@ -50,9 +51,13 @@ def test_extra_columns_are_ignored_and_zoned_timestamps_become_utc(tmp_path):
 
 def _items_parquet(tmp_path):
     """A Parquet warehouse folder with everything but usage_items, and the DuckDB source file."""
-    src = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
-        "INSERT INTO usage_items (item_id, created_at, cost) VALUES "
-        "('a', '2026-09-30 23:00', 1.5), ('b', '2026-10-01', 2.5), ('c', '2026-11-02', 4.0)"))
+    src = make_warehouse(
+        tmp_path / "w.duckdb",
+        extra_sql=(
+            "INSERT INTO usage_items (item_id, created_at, cost) VALUES "
+            "('a', '2026-09-30 23:00', 1.5), ('b', '2026-10-01', 2.5), ('c', '2026-11-02', 4.0)"
+        ),
+    )
     out = tmp_path / "pq"
     out.mkdir()
     con = duckdb.connect(str(src))
@@ -63,8 +68,10 @@ def _items_parquet(tmp_path):
 
 def test_parquet_folder_with_files_and_partition_folders(tmp_path):
     con, out = _items_parquet(tmp_path)
-    con.execute(f"COPY (SELECT *, strftime(created_at, '%Y-%m') AS month FROM usage_items) TO '{out / 'usage_items'}' "
-                "(FORMAT parquet, PARTITION_BY (month))")
+    con.execute(
+        f"COPY (SELECT *, strftime(created_at, '%Y-%m') AS month FROM usage_items) TO '{out / 'usage_items'}' "
+        "(FORMAT parquet, PARTITION_BY (month))"
+    )
     con.close()
     wh = connect(f"parquet://{out}")
     assert wh.usage_items.cost.sum().execute() == 8.0
@@ -82,8 +89,14 @@ def test_environment_variable_names_the_default_warehouse(tmp_path, monkeypatch)
     [
         ({"usage_items": None}, "has no table usage_items"),
         ({"usage_items": SCHEMA["usage_items"].replace(", cost DOUBLE", "")}, "usage_items has no column 'cost'"),
-        ({"usage_items": SCHEMA["usage_items"].replace("cost DOUBLE", "cost VARCHAR")}, "usage_items column 'cost' is string"),
-        ({"projects": SCHEMA["projects"].replace("created_at TIMESTAMP", "created_at VARCHAR")}, "projects column 'created_at'"),
+        (
+            {"usage_items": SCHEMA["usage_items"].replace("cost DOUBLE", "cost VARCHAR")},
+            "usage_items column 'cost' is string",
+        ),
+        (
+            {"projects": SCHEMA["projects"].replace("created_at TIMESTAMP", "created_at VARCHAR")},
+            "projects column 'created_at'",
+        ),
     ],
 )
 def test_schema_problems_name_table_and_column(tmp_path, overrides, message):
@@ -125,13 +138,17 @@ def test_duckdb_memory_is_bounded_and_configurable(tmp_path, monkeypatch):
 def test_parquet_monthly_files_and_url_globs(tmp_path):
     con, out = _items_parquet(tmp_path)
     for month in ("2026-09", "2026-10", "2026-11"):
-        con.execute(f"COPY (FROM usage_items WHERE strftime(created_at, '%Y-%m') = '{month}') "
-                    f"TO '{out / f'usage_items-{month}.parquet'}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (FROM usage_items WHERE strftime(created_at, '%Y-%m') = '{month}') "
+            f"TO '{out / f'usage_items-{month}.parquet'}' (FORMAT parquet)"
+        )
     # a file written before `model` existed reads it as null (union_by_name)
     elsewhere = tmp_path / "lake" / "items"
     elsewhere.mkdir(parents=True)
-    con.execute(f"COPY (SELECT * EXCLUDE (model) FROM usage_items WHERE item_id = 'c') "
-                f"TO '{elsewhere / 'old.parquet'}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * EXCLUDE (model) FROM usage_items WHERE item_id = 'c') "
+        f"TO '{elsewhere / 'old.parquet'}' (FORMAT parquet)"
+    )
     con.execute(f"COPY (FROM usage_items WHERE item_id <> 'c') TO '{elsewhere / 'new.parquet'}' (FORMAT parquet)")
     con.close()
 
@@ -157,19 +174,23 @@ def test_parquet_period_filter_is_pushed_into_the_scan(tmp_path):
     wh = connect(f"parquet://{out}")
     items = wh.usage_items
     expr = items.filter(items.created_at >= dt.datetime(2026, 10, 1), items.created_at < dt.datetime(2026, 11, 1))
-    plan = "\n".join(str(v) for row in wh.con.raw_sql(f"EXPLAIN {wh.con.compile(expr.cost.sum())}").fetchall()
-                     for v in row)
+    plan = "\n".join(
+        str(v) for row in wh.con.raw_sql(f"EXPLAIN {wh.con.compile(expr.cost.sum())}").fetchall() for v in row
+    )
     assert "PARQUET_SCAN" in plan.upper().replace(" ", "_") or "READ_PARQUET" in plan.upper()
     assert "created_at>=" in plan.replace(" ", "") and "Filters" in plan
     assert expr.cost.sum().execute() == 2.5
     wh.close()
 
 
-@pytest.mark.parametrize("query, message", [
-    ("?usage_items=nothing-*.parquet", "matches no file"),
-    ("?usage_itmes=x.parquet", "did you mean 'usage_items'"),
-    ("?usage_items=", "empty glob"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?usage_items=nothing-*.parquet", "matches no file"),
+        ("?usage_itmes=x.parquet", "did you mean 'usage_items'"),
+        ("?usage_items=", "empty glob"),
+    ],
+)
 def test_parquet_url_options_are_checked(tmp_path, query, message):
     con, out = _items_parquet(tmp_path)
     con.execute(f"COPY usage_items TO '{out / 'usage_items.parquet'}' (FORMAT parquet)")
@@ -195,12 +216,14 @@ def test_parquet_session_reads_its_files_and_writes_only_into_writable_dirs(tmp_
     (tmp_path / "exports").mkdir()
     wh = connect(f"parquet://{out}", writable_dirs=[tmp_path / "out"])
     before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
-    for statement in (f"COPY (SELECT 1 AS x) TO '{out / 'new.parquet'}'",            # a new file by the data
-                      f"COPY (SELECT 1 AS x) TO '{out / 'projects.parquet'}'",       # overwrite a data file
-                      f"COPY (SELECT 1 AS x) TO '{tmp_path / 'exports' / 'x.csv'}'",  # no app folder by default
-                      "SELECT * FROM read_csv('/etc/passwd')",                      # read another file
-                      f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
-                      "SET enable_external_access = true"):
+    for statement in (
+        f"COPY (SELECT 1 AS x) TO '{out / 'new.parquet'}'",  # a new file by the data
+        f"COPY (SELECT 1 AS x) TO '{out / 'projects.parquet'}'",  # overwrite a data file
+        f"COPY (SELECT 1 AS x) TO '{tmp_path / 'exports' / 'x.csv'}'",  # no app folder by default
+        "SELECT * FROM read_csv('/etc/passwd')",  # read another file
+        f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        "SET enable_external_access = true",
+    ):
         with pytest.raises(Exception, match="(?i)permission|cannot change"):
             wh.con.raw_sql(statement)
     assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
@@ -214,10 +237,14 @@ def test_parquet_session_reads_its_files_and_writes_only_into_writable_dirs(tmp_
 
 def test_a_new_parquet_file_is_seen_on_the_next_load(tmp_path):
     con, out = _items_parquet(tmp_path)
-    con.execute(f"COPY (FROM usage_items WHERE item_id = 'a') TO '{out / 'usage_items-2026-09.parquet'}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (FROM usage_items WHERE item_id = 'a') TO '{out / 'usage_items-2026-09.parquet'}' (FORMAT parquet)"
+    )
     wh = connect(f"parquet://{out}")
     assert not wh.changed() and wh.execute(wh.usage_items.count()) == 1
-    con.execute(f"COPY (FROM usage_items WHERE item_id <> 'a') TO '{out / 'usage_items-2026-10.parquet'}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (FROM usage_items WHERE item_id <> 'a') TO '{out / 'usage_items-2026-10.parquet'}' (FORMAT parquet)"
+    )
     con.close()
     assert wh.changed()
     wh.reconnect()

@@ -1,5 +1,6 @@
 """Connectors, issue 11: the backend registry, ``ibis+`` URLs through ``ibis.connect``, locked DuckDB
 files, writable folders and reprs without secrets. Real files and a real ``ibis.connect``, no mocks."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,7 +26,8 @@ def edge_copy(edge_warehouse, tmp_path):
 def totals(wh) -> dict:
     return {name: wh.execute(getattr(wh, name).count()) for name in TABLES} | {
         "cost": round(wh.execute(wh.usage_items.cost.sum()), 9),
-        "tokens": wh.execute(wh.usage_requests.input_tokens.sum())}
+        "tokens": wh.execute(wh.usage_requests.input_tokens.sum()),
+    }
 
 
 # -- ibis+<URL> -------------------------------------------------------------------------------------
@@ -65,10 +67,12 @@ def test_ibis_generic_errors_are_one_line(tmp_path):
 def test_optional_drivers_are_imported_only_for_their_urls(tmp_path):
     """Opening a DuckDB file imports neither psycopg nor pyspark (nor the other backend modules)."""
     path = make_warehouse(tmp_path / "w.duckdb")
-    code = ("import sys; from data_connectors import connect; connect(sys.argv[1]).close(); "
-            "loaded = [m for m in ('psycopg', 'pyspark', 'data_connectors.backends.postgres', "
-            "'data_connectors.backends.spark', 'data_connectors.backends.parquet') if m in sys.modules]; "
-            "print(loaded)")
+    code = (
+        "import sys; from data_connectors import connect; connect(sys.argv[1]).close(); "
+        "loaded = [m for m in ('psycopg', 'pyspark', 'data_connectors.backends.postgres', "
+        "'data_connectors.backends.spark', 'data_connectors.backends.parquet') if m in sys.modules]; "
+        "print(loaded)"
+    )
     out = subprocess.run([sys.executable, "-c", code, f"duckdb://{path}"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -76,7 +80,11 @@ def test_optional_drivers_are_imported_only_for_their_urls(tmp_path):
 def test_url_is_parsed_once_into_its_parts():
     url = parse_url("spark://local[2]?path=/data/usage&spark.driver.memory=4g")
     assert (url.scheme, url.netloc, url.path, url.options) == (
-        "spark", "local[2]", "", (("path", "/data/usage"), ("spark.driver.memory", "4g")))
+        "spark",
+        "local[2]",
+        "",
+        (("path", "/data/usage"), ("spark.driver.memory", "4g")),
+    )
     url = parse_url("mapping:litellm?source=duckdb:///x.duckdb?usage_items=a.parquet")
     assert (url.location, url.query) == ("litellm", "source=duckdb:///x.duckdb?usage_items=a.parquet")
     assert parse_url("duckdb:////abs/w.duckdb").location == "/abs/w.duckdb"
@@ -90,16 +98,26 @@ def test_a_view_in_a_duckdb_file_cannot_read_other_files(tmp_path):
     secret = tmp_path / "outside" / "secret.csv"
     secret.parent.mkdir()
     secret.write_text("user,password\nroot,hunter2\n")
-    path = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
-        f"CREATE VIEW leak AS SELECT * FROM read_csv('{secret}'); "
-        "INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-10-01', 2.5)"))
+    path = make_warehouse(
+        tmp_path / "w.duckdb",
+        extra_sql=(
+            f"CREATE VIEW leak AS SELECT * FROM read_csv('{secret}'); "
+            "INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-10-01', 2.5)"
+        ),
+    )
     assert duckdb.connect(str(path), read_only=True).sql("SELECT count(*) FROM leak").fetchone() == (1,)
 
     wh = connect(f"duckdb://{path}", writable_dirs=[tmp_path / "out"])
-    with pytest.raises(Exception, match="Permission Error: Cannot access file .*secret.csv.* disabled by configuration"):
+    with pytest.raises(
+        Exception, match="Permission Error: Cannot access file .*secret.csv.* disabled by configuration"
+    ):
         wh.con.sql("SELECT * FROM leak").execute()
-    for statement in ("SELECT * FROM read_csv('/etc/passwd')", f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
-                      f"COPY (SELECT 1 AS x) TO '{tmp_path / 'beside.csv'}'", "SET enable_external_access = true"):
+    for statement in (
+        "SELECT * FROM read_csv('/etc/passwd')",
+        f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        f"COPY (SELECT 1 AS x) TO '{tmp_path / 'beside.csv'}'",
+        "SET enable_external_access = true",
+    ):
         with pytest.raises(Exception, match="(?i)permission|cannot change"):
             wh.con.raw_sql(statement)
     assert wh.execute(wh.usage_items.cost.sum()) == 2.5
@@ -125,8 +143,7 @@ def test_two_warehouses_on_one_file_have_their_own_sessions(tmp_path):
 def test_a_mapping_over_a_duckdb_file_is_locked_too(tmp_path):
     path = make_warehouse(tmp_path / "w.duckdb", extra_sql="CREATE VIEW leak AS SELECT * FROM read_csv('/etc/passwd')")
     mapping = tmp_path / "m.toml"
-    mapping.write_text(f'source = "duckdb://{path}"\n' + "".join(
-        f'[{name}]\nfrom = "{name}"\n' for name in TABLES))
+    mapping.write_text(f'source = "duckdb://{path}"\n' + "".join(f'[{name}]\nfrom = "{name}"\n' for name in TABLES))
     wh = connect(f"mapping://{mapping}")
     with pytest.raises(Exception, match="(?i)permission"):
         wh.con.sql("SELECT * FROM leak").execute()
@@ -135,11 +152,14 @@ def test_a_mapping_over_a_duckdb_file_is_locked_too(tmp_path):
 
 
 def test_a_mapping_source_may_be_an_ibis_url(tmp_path):
-    path = make_warehouse(tmp_path / "w.duckdb", extra_sql=(
-        "INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-10-01', 2.5)"))
+    path = make_warehouse(
+        tmp_path / "w.duckdb",
+        extra_sql=("INSERT INTO usage_items (item_id, created_at, cost) VALUES ('a', '2026-10-01', 2.5)"),
+    )
     mapping = tmp_path / "m.toml"
-    mapping.write_text(f'source = "ibis+duckdb://{path}?read_only=true"\n' + "".join(
-        f'[{name}]\nfrom = "{name}"\n' for name in TABLES))
+    mapping.write_text(
+        f'source = "ibis+duckdb://{path}?read_only=true"\n' + "".join(f'[{name}]\nfrom = "{name}"\n' for name in TABLES)
+    )
     wh = connect(f"mapping://{mapping}")
     assert wh.execute(wh.usage_items.cost.sum()) == 2.5
     wh.close()
@@ -153,12 +173,16 @@ def test_repr_never_shows_a_password_or_token(tmp_path):
     path = make_warehouse(tmp_path / "w.duckdb")
     wh = connect(f"duckdb://{path}")
     assert repr(wh) == str(wh) == f"<Warehouse duckdb://{path} (4 tables)>"
-    fake = Warehouse(url="postgres://reader:s3cret@db:5432/usage?sslmode=require&password=p2", con=wh.con,
-                     **{name: getattr(wh, name) for name in TABLES})
+    fake = Warehouse(
+        url="postgres://reader:s3cret@db:5432/usage?sslmode=require&password=p2",
+        con=wh.con,
+        **{name: getattr(wh, name) for name in TABLES},
+    )
     assert repr(fake) == "<Warehouse postgres://reader:***@db:5432/usage?sslmode=require&password=*** (4 tables)>"
     assert "s3cret" not in f"{[fake]}" and "p2" not in str(fake)
-    generic = from_tables(wh.con, "ibis+snowflake://me:pw@acct/DB/S?private_key_file_pwd=k", {
-        name: getattr(wh, name) for name in TABLES})
+    generic = from_tables(
+        wh.con, "ibis+snowflake://me:pw@acct/DB/S?private_key_file_pwd=k", {name: getattr(wh, name) for name in TABLES}
+    )
     assert repr(generic) == "<Warehouse ibis+snowflake://me:***@acct/DB/S?private_key_file_pwd=*** (4 tables)>"
     assert redact("mapping:litellm?source=postgres://u:pw@h/db") == "mapping:litellm?source=postgres://u:***@h/db"
     assert redact("sc://h:15002/;token=abc;use_ssl=true") == "sc://h:15002/;token=***;use_ssl=true"

@@ -1,4 +1,5 @@
 """The dashboard in plain Python: one state drives every widget; loading, empty and error states."""
+
 from __future__ import annotations
 
 import shutil
@@ -80,8 +81,9 @@ def test_kpi_change_against_previous_month(dashboard, run_report):
 def test_trend_filter_narrows_every_line(dashboard, run_report):
     dashboard.project_trends.dropdown.value = "agent"
     assert dashboard.state.trend_service_type == "agent"
-    agent_cards = [c for c in run_report(month="2026-03", timezone=ZONE, now=NOW)["service_types"]
-                   if c["service_type"] == "agent"]
+    agent_cards = [
+        c for c in run_report(month="2026-03", timezone=ZONE, now=NOW)["service_types"] if c["service_type"] == "agent"
+    ]
     expected = {(r["date"], r["project_id"]): r["cost"] for r in agent_cards[0]["daily_cost_by_project"]}
     shown = {(str(r["date"]), r["project_id"]): r["cost"] for r in dashboard.project_trends.trends.to_dict("records")}
     assert shown == expected

@@ -3,6 +3,7 @@
 Queries are counted where they leave for the warehouse (the Ibis backend's ``to_pyarrow`` and
 ``execute``), so "served from the cache" means: the warehouse was not asked anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -130,8 +131,12 @@ def test_two_processes_asking_at_once_compute_an_entry_once(tmp_path):
         return {"n": len(computed)}
 
     answers = []
-    threads = [threading.Thread(target=lambda: answers.append(
-        MonthCache(tmp_path).get_or_compute(("wh",), ("UTC", "2026-03"), slow))) for _ in range(3)]
+    threads = [
+        threading.Thread(
+            target=lambda: answers.append(MonthCache(tmp_path).get_or_compute(("wh",), ("UTC", "2026-03"), slow))
+        )
+        for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,5 +1,6 @@
 """Warehouse faults: a query past the deadline is cancelled with a clear message; a warehouse that
 goes away leaves the page showing what it had, and Refresh brings it back once the warehouse is back."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,10 @@ def slow_warehouse(edge_warehouse, tmp_path_factory):
     for table in ("projects", "agents", "usage_requests"):
         con.execute(f"CREATE TABLE {table} AS FROM edge.{table}")
     con.execute("CREATE TABLE items AS FROM edge.usage_items")
-    con.execute("CREATE VIEW usage_items AS SELECT i.* FROM items i, "
-                "(SELECT sum(hash(range)) AS burn FROM range(20000000000)) WHERE burn IS NOT NULL")
+    con.execute(
+        "CREATE VIEW usage_items AS SELECT i.* FROM items i, "
+        "(SELECT sum(hash(range)) AS burn FROM range(20000000000)) WHERE burn IS NOT NULL"
+    )
     con.close()
     return path
 
@@ -59,8 +62,9 @@ def test_postgres_going_away_and_coming_back(edge_warehouse):
 
     server = PostgresServer()
     try:
-        d = Dashboard(connect(server.load_duckdb(edge_warehouse, "edge_faults")), timezone=ZONE, month="2026-03",
-                      now=NOW)
+        d = Dashboard(
+            connect(server.load_duckdb(edge_warehouse, "edge_faults")), timezone=ZONE, month="2026-03", now=NOW
+        )
         assert d.state.status == "ready"
         kpis = dict(d.kpis.values)
 

@@ -2,6 +2,7 @@
 time). Each opens the dashboard and switches months; no page may show an error, every number
 must be the report's, and once the viewers leave their kernels are shut down and memory returns
 to the baseline. Timings are printed (see the closing notes), never asserted."""
+
 from __future__ import annotations
 
 import statistics
@@ -39,8 +40,15 @@ def _settled_rss(pid: int, timeout: float = 90) -> float:
 
 def test_viewers_at_once_switch_months_without_errors_and_leave_nothing_behind(edge_warehouse, run_report):
     expected = {m: expected_kpis(run_report, m) for m in MONTHS}
-    with serving("--warehouse", f"duckdb://{edge_warehouse}", "--timezone", ZONE, "--idle-timeout", str(IDLE_TIMEOUT),
-                 env={"ORG_ANALYTICS_NOW": NOW}) as url:
+    with serving(
+        "--warehouse",
+        f"duckdb://{edge_warehouse}",
+        "--timezone",
+        ZONE,
+        "--idle-timeout",
+        str(IDLE_TIMEOUT),
+        env={"ORG_ANALYTICS_NOW": NOW},
+    ) as url:
         baseline_mb = _settled_rss(url.pid)  # preheated kernels ready: that is the baseline
         baseline_kernels = len(kernel_pids(url.pid))
         switches = []
@@ -63,10 +71,16 @@ def test_viewers_at_once_switch_months_without_errors_and_leave_nothing_behind(e
             time.sleep(1)
         left = len(kernel_pids(url.pid))
         after_mb = _settled_rss(url.pid)
-        print(f"\nload: {VIEWERS} viewers, kernels {baseline_kernels} -> {peak_kernels} -> {left}; "
-              f"month switch median {statistics.median(switches):.0f} ms, p95 {p95(switches):.0f} ms, "
-              f"max {max(switches):.0f} ms; server+kernels RSS {baseline_mb:.0f} -> peak {peak_mb:.0f} -> "
-              f"{after_mb:.0f} MB; errors 0")
-        assert left <= baseline_kernels, f"{left - baseline_kernels} viewer kernels still running after {3 * IDLE_TIMEOUT + 30} s"
+        print(
+            f"\nload: {VIEWERS} viewers, kernels {baseline_kernels} -> {peak_kernels} -> {left}; "
+            f"month switch median {statistics.median(switches):.0f} ms, p95 {p95(switches):.0f} ms, "
+            f"max {max(switches):.0f} ms; server+kernels RSS {baseline_mb:.0f} -> peak {peak_mb:.0f} -> "
+            f"{after_mb:.0f} MB; errors 0"
+        )
+        assert left <= baseline_kernels, (
+            f"{left - baseline_kernels} viewer kernels still running after {3 * IDLE_TIMEOUT + 30} s"
+        )
         assert peak_kernels >= baseline_kernels + VIEWERS - 1, "each viewer has a kernel of its own"
-        assert after_mb < baseline_mb + 150, f"memory did not return to the baseline: {baseline_mb:.0f} -> {after_mb:.0f} MB"
+        assert after_mb < baseline_mb + 150, (
+            f"memory did not return to the baseline: {baseline_mb:.0f} -> {after_mb:.0f} MB"
+        )

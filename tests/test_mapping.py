@@ -5,6 +5,7 @@ errors of broken mappings. Real files and servers, no mocks.
 The LiteLLM expectations are computed independently with pandas straight from the sample CSV
 (data_connectors/adapters/samples/litellm/spend_logs.csv), never from the warehouse.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,13 +30,19 @@ MONEY = {"rel": 1e-9, "abs": 2e-10}  # the report rounds money to 10 decimals
 
 # LiteLLM call_type -> service type: what litellm.toml promises (other call types are kept as they are)
 SERVICE_TYPES = {
-    "completion": "text_generation", "acompletion": "text_generation", "aresponses": "text_generation",
-    "embedding": "embedding", "aembedding": "embedding", "atranscription": "speech_to_text",
-    "aspeech": "text_to_speech", "aimage_generation": "image_generation",
+    "completion": "text_generation",
+    "acompletion": "text_generation",
+    "aresponses": "text_generation",
+    "embedding": "embedding",
+    "aembedding": "embedding",
+    "atranscription": "speech_to_text",
+    "aspeech": "text_to_speech",
+    "aimage_generation": "image_generation",
 }
 
 
 # --------------------------------------------------------------------------- the LiteLLM sample
+
 
 @pytest.fixture(scope="module")
 def litellm_duckdb(tmp_path_factory) -> Path:
@@ -125,18 +132,23 @@ def test_litellm_report_matches_the_sample(report, litellm_duckdb, sample, month
     end = pd.Timestamp(got["period"]["end"]).tz_convert(None)
 
     active = set(rows["project_id"])
-    assert got["kpis"] == pytest.approx({
-        "total_requests": len(rows),
-        "total_tokens": int(rows["tokens"].sum()),
-        "unique_models": rows["model"].nunique(),
-        "active_projects": len(active),
-        "total_projects": len(active | set(teams.loc[teams["created_at"] < end, "team_id"])),
-        "total_conversations": rows["session_id"].nunique(),
-        "total_cost": rows["spend"].sum(),
-    }, **MONEY)
+    assert got["kpis"] == pytest.approx(
+        {
+            "total_requests": len(rows),
+            "total_tokens": int(rows["tokens"].sum()),
+            "unique_models": rows["model"].nunique(),
+            "active_projects": len(active),
+            "total_projects": len(active | set(teams.loc[teams["created_at"] < end, "team_id"])),
+            "total_conversations": rows["session_id"].nunique(),
+            "total_cost": rows["spend"].sum(),
+        },
+        **MONEY,
+    )
 
     by_type = rows.groupby("service_type")["spend"].sum()
-    assert {r["service_type"]: r["cost"] for r in got["cost_by_service_type"]} == pytest.approx(by_type.to_dict(), **MONEY)
+    assert {r["service_type"]: r["cost"] for r in got["cost_by_service_type"]} == pytest.approx(
+        by_type.to_dict(), **MONEY
+    )
     assert [r["service_type"] for r in got["cost_by_service_type"]] == list(by_type.sort_values(ascending=False).index)
     daily = rows.groupby(["date", "service_type"])["spend"].sum()
     shown = {(r["date"], r["service_type"]): r["cost"] for r in got["daily_cost_by_service_type"] if r["cost"]}
@@ -152,10 +164,17 @@ def test_litellm_report_matches_the_sample(report, litellm_duckdb, sample, month
     assert '<b>Support</b> "Bot" & <Co>' in [s["name"] for s in got["cost_by_project"]["slices"]]
 
     agents = rows[rows["agent_id"].notna()].groupby("agent_id")
-    assert {a["agent_id"]: (a["cost"], a["requests"], a["conversations"], a["project_id"]) for a in got["top_agents"]} == {
-        agent: (pytest.approx(g["spend"].sum(), **MONEY), len(g), g["session_id"].nunique(),
-                min(logs.loc[logs["agent_id"] == agent, "project_id"]))
-        for agent, g in agents}
+    assert {
+        a["agent_id"]: (a["cost"], a["requests"], a["conversations"], a["project_id"]) for a in got["top_agents"]
+    } == {
+        agent: (
+            pytest.approx(g["spend"].sum(), **MONEY),
+            len(g),
+            g["session_id"].nunique(),
+            min(logs.loc[logs["agent_id"] == agent, "project_id"]),
+        )
+        for agent, g in agents
+    }
 
     for card in got["service_types"]:
         of_type = rows[rows["service_type"] == card["service_type"]]
@@ -193,7 +212,9 @@ def test_litellm_items_add_up_to_spend(litellm_duckdb, sample):
 
 @pytest.mark.parametrize("month", MONTHS)
 def test_litellm_in_postgres_gives_the_same_report(report, litellm_duckdb, litellm_postgres, month):
-    assert_same_report(report(litellm_url(litellm_postgres), month), report(litellm_url(f"duckdb:///{litellm_duckdb}"), month))
+    assert_same_report(
+        report(litellm_url(litellm_postgres), month), report(litellm_url(f"duckdb:///{litellm_duckdb}"), month)
+    )
 
 
 def test_the_dashboard_builds_on_litellm(report, litellm_duckdb):
@@ -207,7 +228,9 @@ def test_the_dashboard_builds_on_litellm(report, litellm_duckdb):
         assert d.state.status == "ready"
         assert dict(d.kpis.values) == expected["kpis"]
         assert list(d.project_costs.slices["name"]) == [s["name"] for s in expected["cost_by_project"]["slices"]]
-        assert list(d.cost_overview.totals["service_type"]) == [r["service_type"] for r in expected["cost_by_service_type"]]
+        assert list(d.cost_overview.totals["service_type"]) == [
+            r["service_type"] for r in expected["cost_by_service_type"]
+        ]
     finally:
         wh.close()
 
@@ -233,19 +256,33 @@ def test_the_source_is_opened_read_only(run_cli, litellm_duckdb, litellm_postgre
 def test_a_source_without_litellm_tables_names_no_password(run_cli, postgres_server, litellm_postgres):
     from pg import READER
 
-    code, out, err = run_cli(["report", "--warehouse", litellm_url(postgres_server.url("postgres")), "--month", "2026-10"])
+    code, out, err = run_cli(
+        ["report", "--warehouse", litellm_url(postgres_server.url("postgres")), "--month", "2026-10"]
+    )
     assert code == 2 and out == ""
     assert "no table 'LiteLLM_TeamTable' in the source, PostgreSQL" in err and "litellm.toml" in err
     assert READER[1] not in err and err.count("\n") == 1
 
 
 # what the adapter reads; LiteLLM_SpendLogs also holds prompts and answers (messages, response, ...)
-ADAPTER_COLUMNS = ["request_id", "call_type", "startTime", "team_id", "model", "metadata", "session_id",
-                   "prompt_tokens", "completion_tokens", "spend", "status"]
+ADAPTER_COLUMNS = [
+    "request_id",
+    "call_type",
+    "startTime",
+    "team_id",
+    "model",
+    "metadata",
+    "session_id",
+    "prompt_tokens",
+    "completion_tokens",
+    "spend",
+    "status",
+]
 
 
-def test_the_role_may_read_only_the_columns_the_adapter_needs(run_cli, report, postgres_server, litellm_postgres,
-                                                              litellm_duckdb):
+def test_the_role_may_read_only_the_columns_the_adapter_needs(
+    run_cli, report, postgres_server, litellm_postgres, litellm_duckdb
+):
     """LiteLLM keeps prompts in its spend logs: a role granted only the adapter's columns gives the
     same report; a column it lacks fails when the mapping is opened (each table's query is planned
     then), naming the table, not halfway through a report."""
@@ -264,13 +301,21 @@ def test_the_role_may_read_only_the_columns_the_adapter_needs(run_cli, report, p
     narrow = litellm_url(postgres_server.url("litellm_sample", schema="narrow"))
     assert_same_report(report(narrow, "2026-10"), report(litellm_url(f"duckdb:///{litellm_duckdb}"), "2026-10"))
 
-    code, out, err = run_cli(["report", "--warehouse", litellm_url(postgres_server.url("litellm_sample", schema="too_narrow")),
-                              "--month", "2026-10"])
+    code, out, err = run_cli(
+        [
+            "report",
+            "--warehouse",
+            litellm_url(postgres_server.url("litellm_sample", schema="too_narrow")),
+            "--month",
+            "2026-10",
+        ]
+    )
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "litellm.toml: agents: the source rejects its query: permission denied for table LiteLLM_SpendLogs" in err
 
 
 # --------------------------------------------------------------------------- a custom mapping
+
 
 def _epoch(*args) -> int:
     return int(datetime(*args, tzinfo=UTC).timestamp())
@@ -336,10 +381,14 @@ def _native(folder: Path) -> Path:
     path = folder / "native.duckdb"
     con = duckdb.connect(str(path))
     con.execute('CREATE TABLE "Apps" (app_key VARCHAR, label VARCHAR, opened_epoch BIGINT, monthly_cap DECIMAL(10, 2))')
-    con.execute("INSERT INTO \"Apps\" VALUES ('web', 'Web <app>', ?, 100), ('etl', 'ETL', ?, NULL)",
-                [_epoch(2026, 1, 1), _epoch(2026, 10, 15)])
-    con.execute("CREATE TABLE api_calls (call_id VARCHAR, at_epoch DOUBLE, app VARCHAR, kind VARCHAR, llm VARCHAR, "
-                "tokens_in INTEGER, tokens_out INTEGER, usd DECIMAL(12, 6), ok BOOLEAN, bot VARCHAR, thread VARCHAR)")
+    con.execute(
+        "INSERT INTO \"Apps\" VALUES ('web', 'Web <app>', ?, 100), ('etl', 'ETL', ?, NULL)",
+        [_epoch(2026, 1, 1), _epoch(2026, 10, 15)],
+    )
+    con.execute(
+        "CREATE TABLE api_calls (call_id VARCHAR, at_epoch DOUBLE, app VARCHAR, kind VARCHAR, llm VARCHAR, "
+        "tokens_in INTEGER, tokens_out INTEGER, usd DECIMAL(12, 6), ok BOOLEAN, bot VARCHAR, thread VARCHAR)"
+    )
     con.executemany("INSERT INTO api_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", CALLS)
     con.close()
     return path
@@ -362,8 +411,10 @@ def native_postgres(postgres_server, litellm_postgres, tmp_path_factory) -> str:
         con.execute('CREATE DATABASE "native_sample"')
     with postgres_server.admin("native_sample") as con:
         con.execute('CREATE TABLE "Apps" (app_key text, label text, opened_epoch bigint, monthly_cap numeric(10, 2))')
-        con.execute("CREATE TABLE api_calls (call_id text, at_epoch double precision, app text, kind text, llm text, "
-                    "tokens_in integer, tokens_out integer, usd numeric(12, 6), ok boolean, bot text, thread text)")
+        con.execute(
+            "CREATE TABLE api_calls (call_id text, at_epoch double precision, app text, kind text, llm text, "
+            "tokens_in integer, tokens_out integer, usd numeric(12, 6), ok boolean, bot text, thread text)"
+        )
         source = duckdb.connect(str(_native(tmp_path_factory.mktemp("native"))), read_only=True)
         for table in ("Apps", "api_calls"):
             rows = source.execute(f'SELECT * FROM "{table}"').fetchall()
@@ -400,10 +451,10 @@ def test_a_custom_mapping(request, run_cli, custom, tmp_path, monkeypatch, sourc
     assert got["kpis"] == {
         "total_requests": 4,
         "total_tokens": 150 + 10 + 1000,
-        "unique_models": 2,                 # m-large, m-embed (c4 has no model)
-        "active_projects": 3,               # web, etl, ghost (not in Apps)
-        "total_projects": 3,                # etl opened Oct 15 still existed in October
-        "total_conversations": 2,           # t1, t2
+        "unique_models": 2,  # m-large, m-embed (c4 has no model)
+        "active_projects": 3,  # web, etl, ghost (not in Apps)
+        "total_projects": 3,  # etl opened Oct 15 still existed in October
+        "total_conversations": 2,  # t1, t2
         "total_cost": 2.875,
     }
     assert got["cost_by_service_type"] == [
@@ -417,10 +468,16 @@ def test_a_custom_mapping(request, run_cli, custom, tmp_path, monkeypatch, sourc
         {"project_id": "etl", "name": "ETL", "cost": 0.125},
     ]
     assert [(a["agent_id"], a["name"], a["requests"], a["conversations"], a["cost"]) for a in got["top_agents"]] == [
-        ("b2", "Bot b2", 1, 1, 2.0), ("b1", "Bot b1", 2, 1, 0.75)]
+        ("b2", "Bot b2", 1, 1, 2.0),
+        ("b1", "Bot b1", 2, 1, 0.75),
+    ]
     day = {(r["date"], r["service_type"]): r["cost"] for r in got["daily_cost_by_service_type"] if r["cost"]}
-    assert day == {("2026-10-01", "text_generation"): 0.25, ("2026-10-12", "text_generation"): 0.5,
-                   ("2026-10-20", "embedding"): 0.125, ("2026-10-31", "other"): 2.0}
+    assert day == {
+        ("2026-10-01", "text_generation"): 0.25,
+        ("2026-10-12", "text_generation"): 0.5,
+        ("2026-10-20", "embedding"): 0.125,
+        ("2026-10-31", "other"): 2.0,
+    }
 
 
 def test_custom_mapping_columns(custom):
@@ -442,31 +499,64 @@ def test_custom_mapping_columns(custom):
 # --------------------------------------------------------------------------- broken mappings
 
 BROKEN = [
-    ("typo in a top-level key", ("[usage_requests]\n", "[usage_request]\n"),
-     "usage_request: unknown key 'usage_request' (did you mean 'usage_requests'?)"),
-    ("typo in a column name", ('input_tokens = "tokens_in"', 'input_tokens = "token_in"'),
-     "usage_requests.columns.input_tokens: no column 'token_in' in the source table (did you mean 'tokens_in'?)"),
-    ("typo in a canonical column", ('output_tokens = "tokens_out"', 'outputtokens = "tokens_out"'),
-     "usage_requests has no column 'outputtokens' (did you mean 'output_tokens'?)"),
-    ("a source table that does not exist", ('[usage_requests]\nfrom = "api_calls"', '[usage_requests]\nfrom = "calls_2025"'),
-     "usage_requests.from: no table 'calls_2025' in the source, DuckDB file"),
-    ("a required column not mapped", ('request_id = "call_id"\n', ""),
-     "usage_requests.columns.request_id: usage_requests.request_id is required"),
+    (
+        "typo in a top-level key",
+        ("[usage_requests]\n", "[usage_request]\n"),
+        "usage_request: unknown key 'usage_request' (did you mean 'usage_requests'?)",
+    ),
+    (
+        "typo in a column name",
+        ('input_tokens = "tokens_in"', 'input_tokens = "token_in"'),
+        "usage_requests.columns.input_tokens: no column 'token_in' in the source table (did you mean 'tokens_in'?)",
+    ),
+    (
+        "typo in a canonical column",
+        ('output_tokens = "tokens_out"', 'outputtokens = "tokens_out"'),
+        "usage_requests has no column 'outputtokens' (did you mean 'output_tokens'?)",
+    ),
+    (
+        "a source table that does not exist",
+        ('[usage_requests]\nfrom = "api_calls"', '[usage_requests]\nfrom = "calls_2025"'),
+        "usage_requests.from: no table 'calls_2025' in the source, DuckDB file",
+    ),
+    (
+        "a required column not mapped",
+        ('request_id = "call_id"\n', ""),
+        "usage_requests.columns.request_id: usage_requests.request_id is required",
+    ),
     ("invalid TOML", ('name = "label"', 'name = "label'), "not valid TOML"),
-    ("unknown function", ('{ concat = ["request_id"', '{ concatenate = ["request_id"'),
-     "unknown function 'concatenate' (did you mean 'concat'?)"),
+    (
+        "unknown function",
+        ('{ concat = ["request_id"', '{ concatenate = ["request_id"'),
+        "unknown function 'concatenate' (did you mean 'concat'?)",
+    ),
     ("missing source", ('source = "duckdb:native.duckdb"', ""), "source: names no source warehouse"),
     ("a source file that does not exist", ("native.duckdb", "nowhere.duckdb"), "source: no DuckDB file at"),
-    ("a number as a timestamp", ('created_at = { epoch_seconds = "at_epoch" }', 'created_at = "at_epoch"'),
-     "usage_requests.columns.created_at: is float64, which cannot be a timestamp: Unix time? use { epoch_seconds"),
-    ("a cast no engine can do", ('cost = "usd"', 'cost = { cast = [{ cast = ["ok", "timestamp"] }, "float"] }'),
-     "usage_requests.columns.cost.cast[0].cast: cannot cast boolean to timestamp"),
-    ("an unknown cast type", ('input_tokens = "tokens_in"', 'input_tokens = { cast = ["tokens_in", "json"] }'),
-     "unknown type 'json'"),
-    ("an operator given wrong arguments", ('{ not_null = "bot" }', '{ not_null = ["bot"] }'),
-     "agents.where.not_null: a list is not an expression"),
-    ("a mapped table that does not exist", ('mapped = "usage_requests"', 'mapped = "usage_request"'),
-     "usage_items[0].mapped: no canonical table 'usage_request' (did you mean 'usage_requests'?)"),
+    (
+        "a number as a timestamp",
+        ('created_at = { epoch_seconds = "at_epoch" }', 'created_at = "at_epoch"'),
+        "usage_requests.columns.created_at: is float64, which cannot be a timestamp: Unix time? use { epoch_seconds",
+    ),
+    (
+        "a cast no engine can do",
+        ('cost = "usd"', 'cost = { cast = [{ cast = ["ok", "timestamp"] }, "float"] }'),
+        "usage_requests.columns.cost.cast[0].cast: cannot cast boolean to timestamp",
+    ),
+    (
+        "an unknown cast type",
+        ('input_tokens = "tokens_in"', 'input_tokens = { cast = ["tokens_in", "json"] }'),
+        "unknown type 'json'",
+    ),
+    (
+        "an operator given wrong arguments",
+        ('{ not_null = "bot" }', '{ not_null = ["bot"] }'),
+        "agents.where.not_null: a list is not an expression",
+    ),
+    (
+        "a mapped table that does not exist",
+        ('mapped = "usage_requests"', 'mapped = "usage_request"'),
+        "usage_items[0].mapped: no canonical table 'usage_request' (did you mean 'usage_requests'?)",
+    ),
 ]
 
 
@@ -482,14 +572,17 @@ def test_a_broken_mapping_is_one_line(run_cli, custom, change, expected):
     assert expected in err
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("mapping:litelm", "no packaged mapping 'litelm' (did you mean 'litellm'?)"),
-    ("mapping:///nowhere/mine.toml", "no mapping file at /nowhere/mine.toml"),
-    ("mapping:litellm", "names no source warehouse"),
-    ("mapping:litellm?src=duckdb:///x.duckdb", "the only option is ?source=URL"),
-    ("mapping:litellm?source=mapping:litellm", "is itself a mapping"),
-    ("mapping:litellm?source=mysql://u:secret@h/db", "unsupported source URL scheme 'mysql'"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("mapping:litelm", "no packaged mapping 'litelm' (did you mean 'litellm'?)"),
+        ("mapping:///nowhere/mine.toml", "no mapping file at /nowhere/mine.toml"),
+        ("mapping:litellm", "names no source warehouse"),
+        ("mapping:litellm?src=duckdb:///x.duckdb", "the only option is ?source=URL"),
+        ("mapping:litellm?source=mapping:litellm", "is itself a mapping"),
+        ("mapping:litellm?source=mysql://u:secret@h/db", "unsupported source URL scheme 'mysql'"),
+    ],
+)
 def test_a_bad_mapping_url_is_one_line(run_cli, url, expected):
     code, out, err = run_cli(["report", "--warehouse", url, "--month", "2026-10"])
     assert code == 2 and out == "" and err.count("\n") == 1
@@ -503,8 +596,21 @@ def test_rollups_of_a_mapping_give_its_report(run_cli, litellm_duckdb, tmp_path)
     code, _, stderr = run_cli(["rollup", "--warehouse", url, "--out", str(rollups)])
     assert code == 0, stderr
     for month in MONTHS:
-        code, stdout, stderr = run_cli(["report", "--warehouse", url, "--rollups", str(rollups), "--month", month,
-                                        "--timezone", "America/New_York", "--now", NOW])
+        code, stdout, stderr = run_cli(
+            [
+                "report",
+                "--warehouse",
+                url,
+                "--rollups",
+                str(rollups),
+                "--month",
+                month,
+                "--timezone",
+                "America/New_York",
+                "--now",
+                NOW,
+            ]
+        )
         assert code == 0, stderr
         raw = report_runner(run_cli, url)(month=month, timezone="America/New_York", now=NOW)
         assert_same_report(json.loads(stdout), raw)

@@ -3,6 +3,7 @@
 Every number is checked against a reference computed here, straight from the sample JSON files
 (data_connectors/adapters/samples/openai/), not through the importer: requests are the sum of
 num_model_requests, tokens of input + output tokens, costs of the Costs API's amount.value."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,12 +24,16 @@ from data_connectors.adapters.openai_usage import classify_line_item
 SAMPLES = Path(__file__).resolve().parent.parent / "data_connectors" / "adapters" / "samples" / "openai"
 NOW = "2026-11-25T12:00:00Z"
 UTC = dt.UTC
-SERVICE = {"organization.usage.completions.result": "text_generation",
-           "organization.usage.embeddings.result": "embedding",
-           "organization.usage.audio_transcriptions.result": "speech_to_text",
-           "organization.usage.audio_speeches.result": "text_to_speech"}
-MONTHS = {"2026-10": (dt.datetime(2026, 10, 1, tzinfo=UTC), dt.datetime(2026, 11, 1, tzinfo=UTC)),
-          "2026-11": (dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2026, 11, 25, 12, tzinfo=UTC))}
+SERVICE = {
+    "organization.usage.completions.result": "text_generation",
+    "organization.usage.embeddings.result": "embedding",
+    "organization.usage.audio_transcriptions.result": "speech_to_text",
+    "organization.usage.audio_speeches.result": "text_to_speech",
+}
+MONTHS = {
+    "2026-10": (dt.datetime(2026, 10, 1, tzinfo=UTC), dt.datetime(2026, 11, 1, tzinfo=UTC)),
+    "2026-11": (dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2026, 11, 25, 12, tzinfo=UTC)),
+}
 
 
 def sample_files() -> list[str]:
@@ -46,8 +51,16 @@ def documents(path: Path) -> list[dict]:
 def reference(month: str) -> dict:
     """The month's numbers, from the JSON files alone."""
     start, end = MONTHS[month]
-    ref = {"requests": 0, "tokens": 0, "cost": 0.0, "cost_by_project": Counter(), "active": set(),
-           "daily_requests": defaultdict(Counter), "seconds": Counter(), "characters": Counter()}
+    ref = {
+        "requests": 0,
+        "tokens": 0,
+        "cost": 0.0,
+        "cost_by_project": Counter(),
+        "active": set(),
+        "daily_requests": defaultdict(Counter),
+        "seconds": Counter(),
+        "characters": Counter(),
+    }
     for path in SAMPLES.iterdir():
         for page in (d for d in documents(path) if d["object"] == "page"):
             for bucket in page["data"]:
@@ -84,8 +97,9 @@ def imported(tmp_path_factory) -> Path:
 
 
 def report(run_cli, out: Path, month: str) -> dict:
-    code, stdout, stderr = run_cli(["report", "--warehouse", f"parquet://{out}", "--month", month,
-                                    "--timezone", "UTC", "--now", NOW])
+    code, stdout, stderr = run_cli(
+        ["report", "--warehouse", f"parquet://{out}", "--month", month, "--timezone", "UTC", "--now", NOW]
+    )
     assert code == 0, stderr
     return json.loads(stdout)
 
@@ -99,8 +113,10 @@ def test_import_writes_the_four_canonical_tables(run_cli, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in SCHEMA)
     con = duckdb.connect()
     for table, columns in SCHEMA.items():
-        described = con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($f))",
-                                {"f": str(out / f"{table}.parquet")}).fetchall()
+        described = con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($f))",
+            {"f": str(out / f"{table}.parquet")},
+        ).fetchall()
         assert ", ".join(f"{name} {kind}" for name, kind in described) == columns
     assert con.execute("SELECT count(*) FROM read_parquet($f)", {"f": str(out / "agents.parquet")}).fetchone() == (0,)
     wh = connect(f"parquet://{out}")
@@ -136,7 +152,9 @@ def test_service_type_cards_count_the_api_requests_and_quantities(run_cli, impor
     assert {r["date"]: r["quantity"] for r in usage if r["quantity"]} == {d: s for d, s in ref["seconds"].items() if s}
     assert {r["unit"] for r in usage} == {"second"}
     usage = cards["text_to_speech"]["daily_usage"]
-    assert {r["date"]: r["quantity"] for r in usage if r["quantity"]} == {d: c for d, c in ref["characters"].items() if c}
+    assert {r["date"]: r["quantity"] for r in usage if r["quantity"]} == {
+        d: c for d, c in ref["characters"].items() if c
+    }
     other = cards["other"]  # the images and tool calls: billed, no usage behind them in these exports
     assert other["cost"] > 0 and all(row["requests"] == 0 for row in other["daily_requests"])
 
@@ -160,8 +178,21 @@ def test_rollups_of_the_import_give_its_report(run_cli, imported, tmp_path):
     code, _, stderr = run_cli(["rollup", "--warehouse", f"parquet://{imported}", "--out", str(rollups)])
     assert code == 0, stderr
     for month in MONTHS:
-        code, stdout, stderr = run_cli(["report", "--warehouse", f"parquet://{imported}", "--rollups", str(rollups),
-                                        "--month", month, "--timezone", "Asia/Kolkata", "--now", NOW])
+        code, stdout, stderr = run_cli(
+            [
+                "report",
+                "--warehouse",
+                f"parquet://{imported}",
+                "--rollups",
+                str(rollups),
+                "--month",
+                month,
+                "--timezone",
+                "Asia/Kolkata",
+                "--now",
+                NOW,
+            ]
+        )
         assert code == 0, stderr
         raw = report_runner(run_cli, f"parquet://{imported}")(month=month, timezone="Asia/Kolkata", now=NOW)
         assert_same_report(json.loads(stdout), raw)
@@ -172,7 +203,9 @@ def test_force_replaces_an_earlier_import_with_the_same_stable_ids(run_cli, impo
     assert run_cli(["import", "openai", *sample_files(), "--out", str(out)])[0] == 0
     assert run_cli(["import", "openai", *sample_files(), "--out", str(out), "--force"])[0] == 0
     query = "SELECT request_id, cost FROM read_parquet($f) ORDER BY request_id"
-    ids = [duckdb.execute(query, {"f": str(folder / "usage_requests.parquet")}).fetchall() for folder in (imported, out)]
+    ids = [
+        duckdb.execute(query, {"f": str(folder / "usage_requests.parquet")}).fetchall() for folder in (imported, out)
+    ]
     assert ids[0] == ids[1]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left behind"
 
@@ -192,24 +225,44 @@ def page(*buckets, has_more=False) -> dict:
 
 
 def completions(n: int, inputs: int, outputs: int, project=None, model=None) -> dict:
-    return {"object": "organization.usage.completions.result", "input_tokens": inputs, "output_tokens": outputs,
-            "input_cached_tokens": 0, "num_model_requests": n, "project_id": project, "user_id": None,
-            "api_key_id": None, "model": model, "batch": None}
+    return {
+        "object": "organization.usage.completions.result",
+        "input_tokens": inputs,
+        "output_tokens": outputs,
+        "input_cached_tokens": 0,
+        "num_model_requests": n,
+        "project_id": project,
+        "user_id": None,
+        "api_key_id": None,
+        "model": model,
+        "batch": None,
+    }
 
 
 def cost(value, line_item=None, project=None, currency="usd") -> dict:
-    return {"object": "organization.costs.result", "amount": {"value": value, "currency": currency},
-            "line_item": line_item, "project_id": project}
+    return {
+        "object": "organization.costs.result",
+        "amount": {"value": value, "currency": currency},
+        "line_item": line_item,
+        "project_id": project,
+    }
 
 
 def test_ungrouped_exports_go_to_the_unassigned_project(run_cli, tmp_path):
     """Not grouped by project: 'unassigned'. Usage with no cost line costs 0; a cost line with no
     usage is an item of quantity 0 without a request; the totals stay the exports' totals."""
-    usage = write_json(tmp_path / "usage.json", page(bucket("2026-10-01", [completions(7, 100, 30)]),
-                                                     bucket("2026-10-02", [completions(3, 10, 2)])))
+    usage = write_json(
+        tmp_path / "usage.json",
+        page(bucket("2026-10-01", [completions(7, 100, 30)]), bucket("2026-10-02", [completions(3, 10, 2)])),
+    )
     costs = tmp_path / "costs.jsonl"  # JSON Lines; an amount given as a decimal string
-    costs.write_text(json.dumps(page(bucket("2026-10-01", [cost(1.5)]))) + "\n"
-                     + json.dumps(page(bucket("2026-10-02", [cost("0.25")]))) + "\n", encoding="utf-8")
+    costs.write_text(
+        json.dumps(page(bucket("2026-10-01", [cost(1.5)])))
+        + "\n"
+        + json.dumps(page(bucket("2026-10-02", [cost("0.25")])))
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "wh"
     code, _, stderr = run_cli(["import", "openai", usage, str(costs), "--out", str(out)])
     assert code == 0, stderr
@@ -218,9 +271,12 @@ def test_ungrouped_exports_go_to_the_unassigned_project(run_cli, tmp_path):
     assert got["kpis"]["total_requests"] == 10 and got["kpis"]["total_tokens"] == 142
     assert got["kpis"]["total_cost"] == 1.75
     assert got["cost_by_project"]["slices"] == [
-        {"project_id": "unassigned", "name": "Unassigned (export not grouped by project)", "cost": 1.75}]
-    items = duckdb.execute("SELECT request_id, quantity, unit_price, cost FROM read_parquet($f) WHERE cost <> 0 "
-                           "ORDER BY cost", {"f": str(out / "usage_items.parquet")}).fetchall()
+        {"project_id": "unassigned", "name": "Unassigned (export not grouped by project)", "cost": 1.75}
+    ]
+    items = duckdb.execute(
+        "SELECT request_id, quantity, unit_price, cost FROM read_parquet($f) WHERE cost <> 0 ORDER BY cost",
+        {"f": str(out / "usage_items.parquet")},
+    ).fetchall()
     assert items == [(None, 0.0, 0.0, 0.25), (None, 0.0, 0.0, 1.5)]
 
 
@@ -229,26 +285,33 @@ def test_tokens_are_spread_exactly_over_the_requests(run_cli, tmp_path):
     costs = write_json(tmp_path / "c.json", page(bucket("2026-10-05", [cost(0.7, "gpt-4o, input", "proj_a")])))
     out = tmp_path / "wh"
     assert run_cli(["import", "openai", usage, costs, "--out", str(out)])[0] == 0
-    rows = duckdb.execute("SELECT input_tokens, output_tokens, cost FROM read_parquet($f) ORDER BY request_id",
-                          {"f": str(out / "usage_requests.parquet")}).fetchall()
+    rows = duckdb.execute(
+        "SELECT input_tokens, output_tokens, cost FROM read_parquet($f) ORDER BY request_id",
+        {"f": str(out / "usage_requests.parquet")},
+    ).fetchall()
     assert [r[:2] for r in rows] == [(3, 1), (3, 1), (2, 1), (2, 0)]
     assert [r[2] for r in rows] == pytest.approx([0.21, 0.21, 0.14, 0.14])  # 0.07 per input token
-    assert duckdb.execute("SELECT count(DISTINCT request_id), min(unit_price), sum(cost) FROM read_parquet($f) "
-                          "WHERE pricing_rule = 'input_tokens'", {"f": str(out / "usage_items.parquet")}
-                          ).fetchone() == (4, pytest.approx(0.07), pytest.approx(0.7))
+    assert duckdb.execute(
+        "SELECT count(DISTINCT request_id), min(unit_price), sum(cost) FROM read_parquet($f) "
+        "WHERE pricing_rule = 'input_tokens'",
+        {"f": str(out / "usage_items.parquet")},
+    ).fetchone() == (4, pytest.approx(0.07), pytest.approx(0.7))
 
 
-@pytest.mark.parametrize("line_item, expected", [
-    ("gpt-4o-2024-08-06, input", ("gpt-4o-2024-08-06", "input_tokens", "text_generation")),
-    ("gpt-4o-2024-08-06, cached input", ("gpt-4o-2024-08-06", "cached_input_tokens", "text_generation")),
-    ("o3-mini-2025-01-31, output", ("o3-mini-2025-01-31", "output_tokens", "text_generation")),
-    ("text-embedding-3-small", ("text-embedding-3-small", "input_tokens", "embedding")),
-    ("whisper-1", ("whisper-1", "transcription_seconds", "speech_to_text")),
-    ("tts-1", ("tts-1", "characters", "text_to_speech")),
-    ("dall-e 3, standard, 1024x1024", ("dall-e 3", "charge", "other")),
-    ("Web search tool calls", (None, "charge", "other")),
-    (None, (None, "charge", "other")),
-])
+@pytest.mark.parametrize(
+    "line_item, expected",
+    [
+        ("gpt-4o-2024-08-06, input", ("gpt-4o-2024-08-06", "input_tokens", "text_generation")),
+        ("gpt-4o-2024-08-06, cached input", ("gpt-4o-2024-08-06", "cached_input_tokens", "text_generation")),
+        ("o3-mini-2025-01-31, output", ("o3-mini-2025-01-31", "output_tokens", "text_generation")),
+        ("text-embedding-3-small", ("text-embedding-3-small", "input_tokens", "embedding")),
+        ("whisper-1", ("whisper-1", "transcription_seconds", "speech_to_text")),
+        ("tts-1", ("tts-1", "characters", "text_to_speech")),
+        ("dall-e 3, standard, 1024x1024", ("dall-e 3", "charge", "other")),
+        ("Web search tool calls", (None, "charge", "other")),
+        (None, (None, "charge", "other")),
+    ],
+)
 def test_cost_line_items_are_read_as_model_and_rule(line_item, expected):
     assert classify_line_item(line_item) == expected
 
@@ -262,13 +325,30 @@ def bad_file(tmp_path: Path, name: str) -> list[str]:
     if name == "another shape":
         return [write_json(tmp_path / "a.json", {"data": [{"id": "file-1", "object": "file"}], "object": "list"})]
     if name == "unknown result":
-        return [write_json(tmp_path / "a.json", page(bucket("2026-10-01", [{"object": "organization.usage.images.result",
-                                                                                  "images": 2, "num_model_requests": 2}])))]
+        return [
+            write_json(
+                tmp_path / "a.json",
+                page(
+                    bucket(
+                        "2026-10-01",
+                        [{"object": "organization.usage.images.result", "images": 2, "num_model_requests": 2}],
+                    )
+                ),
+            )
+        ]
     if name == "missing field":
-        return [write_json(tmp_path / "a.json", page(bucket("2026-10-01", [{"object": "organization.usage.embeddings.result",
-                                                                                  "input_tokens": 3}])))]
+        return [
+            write_json(
+                tmp_path / "a.json",
+                page(bucket("2026-10-01", [{"object": "organization.usage.embeddings.result", "input_tokens": 3}])),
+            )
+        ]
     if name == "two currencies":
-        return [write_json(tmp_path / "a.json", page(bucket("2026-10-01", [cost(1.0), cost(2.0, "gpt-4o, input", currency="eur")])))]
+        return [
+            write_json(
+                tmp_path / "a.json", page(bucket("2026-10-01", [cost(1.0), cost(2.0, "gpt-4o, input", currency="eur")]))
+            )
+        ]
     if name == "same export twice":
         return [write_json(tmp_path / "a.json", usage), write_json(tmp_path / "b.json", usage)]
     if name == "missing file":
@@ -276,15 +356,18 @@ def bad_file(tmp_path: Path, name: str) -> list[str]:
     raise ValueError(name)
 
 
-@pytest.mark.parametrize("case, needles", [
-    ("not json", ["a.json", "not JSON", "expected pages"]),
-    ("another shape", ["a.json", '"object": "list"', "expected pages"]),
-    ("unknown result", ["a.json", "organization.usage.images.result", "not supported"]),
-    ("missing field", ["a.json", "num_model_requests", "missing"]),
-    ("two currencies", ["a.json", "usd", "eur"]),
-    ("same export twice", ["b.json", "a.json", "once"]),
-    ("missing file", ["nowhere.json", "no such file"]),
-])
+@pytest.mark.parametrize(
+    "case, needles",
+    [
+        ("not json", ["a.json", "not JSON", "expected pages"]),
+        ("another shape", ["a.json", '"object": "list"', "expected pages"]),
+        ("unknown result", ["a.json", "organization.usage.images.result", "not supported"]),
+        ("missing field", ["a.json", "num_model_requests", "missing"]),
+        ("two currencies", ["a.json", "usd", "eur"]),
+        ("same export twice", ["b.json", "a.json", "once"]),
+        ("missing file", ["nowhere.json", "no such file"]),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(run_cli, tmp_path, case, needles):
     out = tmp_path / "out"
     assert_clean_error(run_cli(["import", "openai", *bad_file(tmp_path, case), "--out", str(out)]), *needles)

@@ -1,4 +1,5 @@
 """Period: month bounds, days and UTC offsets, worked out by hand from the zones' rules."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

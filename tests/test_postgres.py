@@ -1,4 +1,5 @@
 """PostgreSQL: read-only sessions and one-line errors for every way a connection goes wrong."""
+
 from __future__ import annotations
 
 import ibis
@@ -88,20 +89,30 @@ def nonconforming_url(postgres_server, edge_warehouse):
     return url
 
 
-@pytest.mark.parametrize("query", ["", "?options=-c%20standard_conforming_strings%3Doff%20-c%20TimeZone%3DEurope/Paris"
-                                       "%20-c%20default_transaction_read_only%3Doff"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?options=-c%20standard_conforming_strings%3Doff%20-c%20TimeZone%3DEurope/Paris"
+        "%20-c%20default_transaction_read_only%3Doff",
+    ],
+)
 def test_session_settings_cannot_be_turned_off(nonconforming_url, postgres_server, query):
     import psycopg
 
     from pg import READER
 
-    raw = psycopg.connect(host="127.0.0.1", port=postgres_server.port, user=READER[0], password=READER[1],
-                          dbname="edge_nonconforming")
+    raw = psycopg.connect(
+        host="127.0.0.1", port=postgres_server.port, user=READER[0], password=READER[1], dbname="edge_nonconforming"
+    )
     assert raw.execute("SHOW standard_conforming_strings").fetchone()[0] == "off"  # what a plain session gets
     raw.close()
     wh = connect(nonconforming_url + query)
-    for setting, value in (("standard_conforming_strings", "on"), ("TimeZone", "UTC"),
-                           ("default_transaction_read_only", "on")):
+    for setting, value in (
+        ("standard_conforming_strings", "on"),
+        ("TimeZone", "UTC"),
+        ("default_transaction_read_only", "on"),
+    ):
         assert wh.con.raw_sql(f"SHOW {setting}").fetchone()[0] == value
     text = "C:\\dir\\' OR true --"
     projects = wh.projects

@@ -2,6 +2,7 @@
 tables, in every zone (+05:30, +05:45, a 30-minute DST, DST days), for closed, current, empty and
 future months; requests whose items lie in several buckets are counted once per day; a refresh
 equals a full build; stale rollups are never used; every backend builds them."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,14 @@ def _reports(url: str, rollups_path, cases) -> list[tuple]:
         for month, zone, now in cases:
             period = Period.for_month(month, zone, now)
             snapshot = Engine(warehouse, rollups, cache=False).snapshot(period)
-            out.append(((month, zone, now), to_report(Engine(warehouse, cache=False).snapshot(period)), to_report(snapshot),
-                        snapshot.source))
+            out.append(
+                (
+                    (month, zone, now),
+                    to_report(Engine(warehouse, cache=False).snapshot(period)),
+                    to_report(snapshot),
+                    snapshot.source,
+                )
+            )
         return out
     finally:
         rollups.close()
@@ -87,9 +94,21 @@ def test_the_kpis_a_month_is_compared_with_come_from_rollups_too(edge_warehouse,
 
 def test_the_report_command_reads_rollups(run_cli, edge_warehouse, edge_rollups):
     reference = report_runner(run_cli, duckdb_url(edge_warehouse))(month="2026-03", timezone="Asia/Kolkata")
-    code, out, err = run_cli(["report", "--warehouse", duckdb_url(edge_warehouse), "--rollups",
-                              f"duckdb://{edge_rollups}", "--month", "2026-03", "--timezone", "Asia/Kolkata",
-                              "--now", DEFAULT_NOW])
+    code, out, err = run_cli(
+        [
+            "report",
+            "--warehouse",
+            duckdb_url(edge_warehouse),
+            "--rollups",
+            f"duckdb://{edge_rollups}",
+            "--month",
+            "2026-03",
+            "--timezone",
+            "Asia/Kolkata",
+            "--now",
+            DEFAULT_NOW,
+        ]
+    )
     assert code == 0, err
     assert json.loads(out) == reference
 
@@ -113,14 +132,16 @@ def test_requests_with_items_in_several_buckets_count_once_per_day(edge_warehous
     path = _writable_copy(edge_warehouse, tmp_path)
     # move some items away from their request: 20 minutes (same day, another bucket), 1 day later,
     # 16 minutes earlier; the request keeps its own time
-    _sql(path,
-         "CREATE TEMP TABLE moved AS SELECT item_id, row_number() OVER (ORDER BY item_id) AS n FROM usage_items",
-         "UPDATE usage_items SET created_at = created_at + INTERVAL 20 MINUTE WHERE item_id IN (SELECT item_id FROM moved WHERE n % 3 = 0)",
-         "UPDATE usage_items SET created_at = created_at + INTERVAL 1 DAY WHERE item_id IN (SELECT item_id FROM moved WHERE n % 7 = 0)",
-         "UPDATE usage_items SET created_at = created_at - INTERVAL 16 MINUTE WHERE item_id IN (SELECT item_id FROM moved WHERE n % 5 = 0)",
-         # an item of no request (the OpenAI import makes them for costs without usage): no request to count
-         "UPDATE usage_items SET request_id = NULL WHERE item_id = (SELECT min(item_id) FROM usage_items "
-         "WHERE created_at >= '2026-03-05' AND created_at < '2026-03-25')")
+    _sql(
+        path,
+        "CREATE TEMP TABLE moved AS SELECT item_id, row_number() OVER (ORDER BY item_id) AS n FROM usage_items",
+        "UPDATE usage_items SET created_at = created_at + INTERVAL 20 MINUTE WHERE item_id IN (SELECT item_id FROM moved WHERE n % 3 = 0)",
+        "UPDATE usage_items SET created_at = created_at + INTERVAL 1 DAY WHERE item_id IN (SELECT item_id FROM moved WHERE n % 7 = 0)",
+        "UPDATE usage_items SET created_at = created_at - INTERVAL 16 MINUTE WHERE item_id IN (SELECT item_id FROM moved WHERE n % 5 = 0)",
+        # an item of no request (the OpenAI import makes them for costs without usage): no request to count
+        "UPDATE usage_items SET request_id = NULL WHERE item_id = (SELECT min(item_id) FROM usage_items "
+        "WHERE created_at >= '2026-03-05' AND created_at < '2026-03-25')",
+    )
     rollups = tmp_path / "rollups.duckdb"
     warehouse = connect(duckdb_url(path))
     try:
@@ -150,23 +171,27 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
     path = _writable_copy(edge_warehouse, tmp_path)
     cut = "2026-11-20 00:00:00"
     # the warehouse as it was before `cut`: the newer rows wait in side tables
-    _sql(path,
-         f"CREATE TABLE later_items AS SELECT * FROM usage_items WHERE created_at >= '{cut}'",
-         f"CREATE TABLE later_requests AS SELECT * FROM usage_requests WHERE created_at >= '{cut}'",
-         f"DELETE FROM usage_items WHERE created_at >= '{cut}'",
-         f"DELETE FROM usage_requests WHERE created_at >= '{cut}'")
+    _sql(
+        path,
+        f"CREATE TABLE later_items AS SELECT * FROM usage_items WHERE created_at >= '{cut}'",
+        f"CREATE TABLE later_requests AS SELECT * FROM usage_requests WHERE created_at >= '{cut}'",
+        f"DELETE FROM usage_items WHERE created_at >= '{cut}'",
+        f"DELETE FROM usage_requests WHERE created_at >= '{cut}'",
+    )
     rollups = tmp_path / "rollups.duckdb"
     warehouse = connect(duckdb_url(path))
     build(warehouse, rollups)
     warehouse.close()
 
     # new rows arrive, among them a late item of a March request (a single becomes a span)
-    _sql(path,
-         "INSERT INTO usage_items SELECT * FROM later_items",
-         "INSERT INTO usage_requests SELECT * FROM later_requests",
-         """INSERT INTO usage_items SELECT 'late-item', request_id, TIMESTAMP '2026-11-21 10:05:00', project_id,
+    _sql(
+        path,
+        "INSERT INTO usage_items SELECT * FROM later_items",
+        "INSERT INTO usage_requests SELECT * FROM later_requests",
+        """INSERT INTO usage_items SELECT 'late-item', request_id, TIMESTAMP '2026-11-21 10:05:00', project_id,
                 agent_id, service_type, model, pricing_rule, 1, unit, 0.5, 0.5
-            FROM usage_items WHERE created_at < '2026-03-31' AND created_at >= '2026-03-10' ORDER BY item_id LIMIT 1""")
+            FROM usage_items WHERE created_at < '2026-03-31' AND created_at >= '2026-03-10' ORDER BY item_id LIMIT 1""",
+    )
     warehouse = connect(duckdb_url(path))
     try:
         stale = Rollups.open(rollups)
@@ -199,11 +224,15 @@ def test_every_backend_builds_rollups_that_give_the_duckdb_report(edge_warehouse
         warehouse.close()
     reference = connect(duckdb_url(edge_warehouse))
     try:
-        for (month, zone, now), _, rolled, source in _reports(backend_url, tmp_path / "rollups.duckdb",
-                                                             [("2026-03", "America/New_York", DEFAULT_NOW),
-                                                              ("2026-11", "Asia/Kolkata", NOWS[1])]):
+        for (month, zone, now), _, rolled, source in _reports(
+            backend_url,
+            tmp_path / "rollups.duckdb",
+            [("2026-03", "America/New_York", DEFAULT_NOW), ("2026-11", "Asia/Kolkata", NOWS[1])],
+        ):
             assert source == "rollups"
-            assert_same_report(rolled, to_report(Engine(reference, cache=False).snapshot(Period.for_month(month, zone, now))))
+            assert_same_report(
+                rolled, to_report(Engine(reference, cache=False).snapshot(Period.for_month(month, zone, now)))
+            )
     finally:
         reference.close()
 
@@ -225,18 +254,24 @@ def test_the_dashboard_reads_rollups_and_says_so(edge_warehouse, edge_rollups):
 
 def test_rollup_errors_are_one_line(run_cli, edge_warehouse, edge_rollups, tmp_path):
     url = duckdb_url(edge_warehouse)
-    assert_clean_error(run_cli(["report", "--warehouse", url, "--rollups", str(tmp_path / "none.duckdb"),
-                                "--month", "2026-03"]), "no rollups")
-    assert_clean_error(run_cli(["report", "--warehouse", url, "--rollups", str(edge_warehouse),
-                                "--month", "2026-03"]), "holds no rollups")
+    assert_clean_error(
+        run_cli(["report", "--warehouse", url, "--rollups", str(tmp_path / "none.duckdb"), "--month", "2026-03"]),
+        "no rollups",
+    )
+    assert_clean_error(
+        run_cli(["report", "--warehouse", url, "--rollups", str(edge_warehouse), "--month", "2026-03"]),
+        "holds no rollups",
+    )
     before = edge_warehouse.read_bytes()
     # a file that is not rollups is never replaced, even with --full
-    assert_clean_error(run_cli(["rollup", "--warehouse", url, "--out", str(edge_warehouse), "--full"]),
-                       "holds no rollups")
+    assert_clean_error(
+        run_cli(["rollup", "--warehouse", url, "--out", str(edge_warehouse), "--full"]), "holds no rollups"
+    )
     assert edge_warehouse.read_bytes() == before
     other = _writable_copy(edge_warehouse, tmp_path, "other.duckdb")
-    assert_clean_error(run_cli(["rollup", "--warehouse", duckdb_url(other), "--out", str(edge_rollups)]),
-                       "holds rollups of", "--full")
+    assert_clean_error(
+        run_cli(["rollup", "--warehouse", duckdb_url(other), "--out", str(edge_rollups)]), "holds rollups of", "--full"
+    )
 
 
 def test_a_build_gets_half_the_memory_unless_told(monkeypatch):

@@ -1,4 +1,5 @@
 """Viewers of the served app: hostile names stay text, and nobody can run code through the kernel."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ XSS = [
     "\"'><svg onload=window.__xss='svg'>",
     "javascript:window.__xss='href'",
     "مشروع ‮evil‬ 🚀",
-    "=HYPERLINK(\"http://x\")",
+    '=HYPERLINK("http://x")',
 ]
 LONG = "L" * 10_000
 
@@ -41,24 +42,32 @@ def hostile_warehouse(tmp_path_factory):
             unit_price DOUBLE, cost DOUBLE);
     """)
     names = [*XSS, LONG]
-    colors = ["red;background:url(javascript:alert(1))", "#12345", "\"><script>", None, "#ABCDEF", "blue", "#000000"]
+    colors = ["red;background:url(javascript:alert(1))", "#12345", '"><script>', None, "#ABCDEF", "blue", "#000000"]
     for k, name in enumerate(names):
-        pid = f"p{k}\"<b>"
+        pid = f'p{k}"<b>'
         con.execute("INSERT INTO projects VALUES (?, ?, ?, 10, TIMESTAMP '2026-01-01', NULL)", [pid, name, colors[k]])
         con.execute("INSERT INTO agents VALUES (?, ?, ?)", [f"a{k}' OR 1=1 --", pid, name])
         when = datetime(2026, 3, 2 + k, 12)
         svc = "agent" if k % 2 else "<b onmouseover=window.__xss='svc'>svc</b>"
-        con.execute("INSERT INTO usage_requests VALUES (?, ?, ?, ?, ?, ?, ?, 10, 5, 1.0, 'success')",
-                    [f"req{k}", when, pid, svc, name, f"a{k}' OR 1=1 --", f"c{k}"])
-        con.execute("INSERT INTO usage_items VALUES (?, ?, ?, ?, ?, ?, ?, 'input_tokens', 10, 'token', 0.1, ?)",
-                    [f"i{k}", f"req{k}", when, pid, f"a{k}' OR 1=1 --", svc, name, 1.0 + k])
+        con.execute(
+            "INSERT INTO usage_requests VALUES (?, ?, ?, ?, ?, ?, ?, 10, 5, 1.0, 'success')",
+            [f"req{k}", when, pid, svc, name, f"a{k}' OR 1=1 --", f"c{k}"],
+        )
+        con.execute(
+            "INSERT INTO usage_items VALUES (?, ?, ?, ?, ?, ?, ?, 'input_tokens', 10, 'token', 0.1, ?)",
+            [f"i{k}", f"req{k}", when, pid, f"a{k}' OR 1=1 --", svc, name, 1.0 + k],
+        )
     con.close()
     return path
 
 
 def test_hostile_names_render_as_text_and_run_nothing(hostile_warehouse):
-    with serving("--warehouse", f"duckdb://{hostile_warehouse}",
-                 env={"ORG_ANALYTICS_NOW": "2026-11-25T12:00:00Z"}) as url, browser_page(1280, 1600) as page:
+    with (
+        serving(
+            "--warehouse", f"duckdb://{hostile_warehouse}", env={"ORG_ANALYTICS_NOW": "2026-11-25T12:00:00Z"}
+        ) as url,
+        browser_page(1280, 1600) as page,
+    ):
         page.goto(f"{url}/?month=2026-03")
         wait_ready(page, "2026-03")
         page.wait_for_timeout(1000)
@@ -74,10 +83,15 @@ def test_hostile_names_render_as_text_and_run_nothing(hostile_warehouse):
         text = page.inner_text("body")
         for name in XSS[:4]:
             assert name in text, f"{name!r} must be shown verbatim"
-        assert page.locator("script:not([src])").evaluate_all(
-            "els => els.filter(e => e.textContent.includes('__xss')).length") == 0
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+        assert (
+            page.locator("script:not([src])").evaluate_all(
+                "els => els.filter(e => e.textContent.includes('__xss')).length"
+            )
+            == 0
+        )
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
             "a 10,000-character name must not widen the page"
+        )
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
         assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
 
@@ -87,13 +101,32 @@ async def _try_execute(ws_url: str, marker: str) -> list[str]:
 
     ws = await websocket_connect(ws_url)
     msg_id = uuid.uuid4().hex
-    ws.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex,
-                   "username": "viewer", "version": "5.3", "date": datetime.now(timezone.utc).isoformat()},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": f"open({marker!r}, 'w').write('ran')", "silent": False, "store_history": False,
-                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-    }))
+    ws.write_message(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "session": uuid.uuid4().hex,
+                    "username": "viewer",
+                    "version": "5.3",
+                    "date": datetime.now(timezone.utc).isoformat(),
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": f"open({marker!r}, 'w').write('ran')",
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+            }
+        )
+    )
     replies = []
     try:
         while True:

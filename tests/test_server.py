@@ -1,4 +1,5 @@
 """The served app exposes the two app pages and allow-listed exports, nothing else."""
+
 from __future__ import annotations
 
 import http.client
@@ -34,12 +35,21 @@ def test_root_redirects_to_the_dashboard_keeping_the_month(server):
     assert response.getheader("Location") == "voila/render/org_analytics.ipynb?month=2026-03"
 
 
-@pytest.mark.parametrize("path", [
-    "/voila/tree", "/voila/tree/", "/voila/api/contents", "/voila/api/contents/org_analytics.ipynb",
-    "/voila/render/explore.ipynb", "/voila/render/org_analytics.ipynbx", "/voila/render/../pyproject.toml",
-    "/voila/files/org_analytics.ipynb", "/voila/files/exports/../org_analytics.ipynb",
-    "/voila/files/exports/not-a-uuid.csv",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voila/tree",
+        "/voila/tree/",
+        "/voila/api/contents",
+        "/voila/api/contents/org_analytics.ipynb",
+        "/voila/render/explore.ipynb",
+        "/voila/render/org_analytics.ipynbx",
+        "/voila/render/../pyproject.toml",
+        "/voila/files/org_analytics.ipynb",
+        "/voila/files/exports/../org_analytics.ipynb",
+        "/voila/files/exports/not-a-uuid.csv",
+    ],
+)
 def test_nothing_else_is_served(server, path):
     assert get(server, path).status in (403, 404), f"{path} must not be served"
 
@@ -61,8 +71,9 @@ def runtime_folder_of(server) -> tuple[Path, int]:
 def test_kernels_run_in_a_private_runtime_folder_holding_only_the_app_pages(server):
     folder, kernel = runtime_folder_of(server)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700, "the runtime folder is private"
-    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["agent_analytics.ipynb", "org_analytics.ipynb"], \
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["agent_analytics.ipynb", "org_analytics.ipynb"], (
         "only the app pages are served (and preheated)"
+    )
     assert (folder / "exports").is_dir()
     with open(f"/proc/{kernel}/environ", "rb") as f:
         environment = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)

@@ -1,5 +1,6 @@
 """Spark: local mode and Spark Connect read the same Parquet folder (or catalog tables) and give the
 DuckDB report; bad URLs are one line, before a JVM starts where possible; nothing is written."""
+
 from __future__ import annotations
 
 import json
@@ -49,16 +50,19 @@ def one_line_error(run_cli, url) -> str:
     return lines[0], time.perf_counter() - started
 
 
-@pytest.mark.parametrize("url, message", [
-    ("spark://yarn?path=/x", "unsupported Spark master 'yarn'"),
-    ("spark://local[2]?path=/x&databse=y", "unknown option 'databse'"),
-    ("spark://local[2]?path=/x&database=y", "exactly one of path=DIR"),
-    ("spark://local[2]", "exactly one of path=DIR"),
-    ("spark://local[2]?database=a;drop", "invalid database name"),
-    ("spark://local[2]?path=/no/such/folder", "no folder at /no/such/folder"),
-    ("spark://local[2]?path=/x&format=orc", "unknown format 'orc'"),
-    ("sc://127.0.0.1:{closed}/;token=s3cret?path=/x", "cannot reach Spark Connect at 127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("spark://yarn?path=/x", "unsupported Spark master 'yarn'"),
+        ("spark://local[2]?path=/x&databse=y", "unknown option 'databse'"),
+        ("spark://local[2]?path=/x&database=y", "exactly one of path=DIR"),
+        ("spark://local[2]", "exactly one of path=DIR"),
+        ("spark://local[2]?database=a;drop", "invalid database name"),
+        ("spark://local[2]?path=/no/such/folder", "no folder at /no/such/folder"),
+        ("spark://local[2]?path=/x&format=orc", "unknown format 'orc'"),
+        ("sc://127.0.0.1:{closed}/;token=s3cret?path=/x", "cannot reach Spark Connect at 127.0.0.1"),
+    ],
+)
 def test_bad_spark_urls_are_one_line(run_cli, url, message):
     line, _ = one_line_error(run_cli, url.format(closed=free_port()))
     assert message in line and "s3cret" not in line
@@ -100,8 +104,10 @@ def test_catalog_tables_and_hive_partitions(spark_local, edge_parquet, tmp_path,
 
     # usage_items as Hive-style month= partitions; project ids in folder names stay strings
     con = duckdb.connect()
-    con.execute(f"COPY (SELECT *, strftime(created_at, '%Y-%m') AS month FROM '{edge_parquet}/usage_items.parquet') "
-                f"TO '{tmp_path / 'usage_items'}' (FORMAT parquet, PARTITION_BY (month))")
+    con.execute(
+        f"COPY (SELECT *, strftime(created_at, '%Y-%m') AS month FROM '{edge_parquet}/usage_items.parquet') "
+        f"TO '{tmp_path / 'usage_items'}' (FORMAT parquet, PARTITION_BY (month))"
+    )
     con.close()
     for name in ("projects", "agents", "usage_requests"):
         (tmp_path / f"{name}.parquet").symlink_to(edge_parquet / f"{name}.parquet")
@@ -131,10 +137,25 @@ def connect_server(tmp_path_factory):
     env = {**os.environ, "SPARK_HOME": str(home)}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-             "--master", "local[2]", "--conf", f"spark.connect.grpc.binding.port={port}",
-             "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", "spark.ui.enabled=false",
-             "spark-internal"], stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            [
+                str(home / "bin" / "spark-submit"),
+                "--class",
+                "org.apache.spark.sql.connect.service.SparkConnectServer",
+                "--master",
+                "local[2]",
+                "--conf",
+                f"spark.connect.grpc.binding.port={port}",
+                "--conf",
+                "spark.connect.grpc.binding.address=127.0.0.1",
+                "--conf",
+                "spark.ui.enabled=false",
+                "spark-internal",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 120
     while b"Spark Connect server started" not in log.read_bytes():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -151,7 +172,23 @@ def test_spark_connect_matches_duckdb(connect_server, edge_parquet, duckdb_repor
     url = f"{connect_server}?path={edge_parquet}"
     for (month, timezone), expected in duckdb_reports.items():
         done = subprocess.run(
-            [sys.executable, "-m", "org_analytics_widgets", "report", "--warehouse", url, "--month", month,
-             "--timezone", timezone, "--now", DEFAULT_NOW], capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "org_analytics_widgets",
+                "report",
+                "--warehouse",
+                url,
+                "--month",
+                month,
+                "--timezone",
+                timezone,
+                "--now",
+                DEFAULT_NOW,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0 and done.stderr == "", done.stderr
         assert_same_report(json.loads(done.stdout), expected)

@@ -3,6 +3,7 @@
 Expected rows come from plain DuckDB SQL written here against the fixture file (local days via
 ``AT TIME ZONE``), never from the code under test.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,16 +70,19 @@ def ids(frame, column):
 # -- pages, filters, sorting -------------------------------------------------------------------
 def test_first_requests_page_matches_direct_query(wh, state, sql):
     c = controller(wh, state, "requests", page_size=10)
-    expected = sql(f"SELECT request_id FROM usage_requests WHERE {MARCH} "
-                   "ORDER BY created_at DESC, request_id DESC LIMIT 10")
+    expected = sql(
+        f"SELECT request_id FROM usage_requests WHERE {MARCH} ORDER BY created_at DESC, request_id DESC LIMIT 10"
+    )
     assert ids(c.widget.rows, "request_id") == [r[0] for r in expected]
     assert len(c.widget.rows) == 10, "the kernel holds one page only"
 
 
 def test_page_two_of_items_sorted_by_cost(wh, state, sql):
     c = controller(wh, state, "items", page_size=10, sort="cost", descending=False, page=1)
-    expected = sql(f"SELECT item_id FROM usage_items WHERE {MARCH} "
-                   "ORDER BY cost ASC NULLS LAST, created_at ASC, item_id ASC LIMIT 10 OFFSET 10")
+    expected = sql(
+        f"SELECT item_id FROM usage_items WHERE {MARCH} "
+        "ORDER BY cost ASC NULLS LAST, created_at ASC, item_id ASC LIMIT 10 OFFSET 10"
+    )
     assert ids(c.widget.rows, "item_id") == [r[0] for r in expected]
     assert c.widget.pager_label.value.endswith(f"rows 11–20 of {c.widget.total_rows:,}</span>")
 
@@ -87,26 +91,32 @@ def test_next_button_loads_the_next_page(wh, state, sql):
     c = controller(wh, state, "items", page_size=10)
     c.widget.next_button.click()
     assert state.items_filters["page"] == 1
-    expected = sql(f"SELECT item_id FROM usage_items WHERE {MARCH} "
-                   "ORDER BY created_at DESC, item_id DESC LIMIT 10 OFFSET 10")
+    expected = sql(
+        f"SELECT item_id FROM usage_items WHERE {MARCH} ORDER BY created_at DESC, item_id DESC LIMIT 10 OFFSET 10"
+    )
     assert ids(c.widget.rows, "item_id") == [r[0] for r in expected]
     assert not c.widget.prev_button.disabled
 
 
-@pytest.mark.parametrize("kind, filters, where", [
-    ("items", {"project_id": "p_support", "service_type": "agent"},
-     "project_id = 'p_support' AND service_type = 'agent'"),
-    ("items", {"model": "whisper-1"}, "model = 'whisper-1'"),
-    ("items", {"agent_id": "a_ghost"}, "agent_id = 'a_ghost'"),
-    ("requests", {"status": "error"}, "status = 'error'"),
-    ("requests", {"agent_id": "a_conc", "model": "gpt-x"}, "agent_id = 'a_conc' AND model = 'gpt-x'"),
-])
+@pytest.mark.parametrize(
+    "kind, filters, where",
+    [
+        (
+            "items",
+            {"project_id": "p_support", "service_type": "agent"},
+            "project_id = 'p_support' AND service_type = 'agent'",
+        ),
+        ("items", {"model": "whisper-1"}, "model = 'whisper-1'"),
+        ("items", {"agent_id": "a_ghost"}, "agent_id = 'a_ghost'"),
+        ("requests", {"status": "error"}, "status = 'error'"),
+        ("requests", {"agent_id": "a_conc", "model": "gpt-x"}, "agent_id = 'a_conc' AND model = 'gpt-x'"),
+    ],
+)
 def test_filters_match_direct_query(wh, state, sql, kind, filters, where):
     table = "usage_items" if kind == "items" else "usage_requests"
     id_col = "item_id" if kind == "items" else "request_id"
     c = controller(wh, state, kind, **filters)
-    expected = sql(f"SELECT {id_col} FROM {table} WHERE {MARCH} AND {where} "
-                   f"ORDER BY created_at DESC, {id_col} DESC")
+    expected = sql(f"SELECT {id_col} FROM {table} WHERE {MARCH} AND {where} ORDER BY created_at DESC, {id_col} DESC")
     assert ids(c.widget.rows, id_col) == [r[0] for r in expected]
     count, cost = sql(f"SELECT count(*), coalesce(sum(cost), 0) FROM {table} WHERE {MARCH} AND {where}")[0]
     assert (c.widget.total_rows, c.widget.total_cost) == (count, pytest.approx(cost))
@@ -128,13 +138,13 @@ def test_project_names_shown_and_orphan_falls_back_to_id(wh, state):
     assert shown["p_orphan"] == "p_orphan", "a project missing from projects shows its id"
     agents = dict(zip(c.widget.rows["agent_id"].dropna(), c.widget.rows["agent"].dropna()))
     assert agents["a_conc"] == "Concierge" and agents["a_ghost"] == "a_ghost"
-    assert "<td title=\"p_support\">Support bot</td>" in c.widget.table.value
+    assert '<td title="p_support">Support bot</td>' in c.widget.table.value
 
 
 def test_sort_by_project_name_is_by_name_with_tie_break(wh, state, sql):
     c = controller(wh, state, "items", sort="project", descending=False)
     expected = sql(f"""SELECT i.item_id FROM usage_items i LEFT JOIN projects p USING (project_id)
-                       WHERE i.{MARCH.replace(' AND created_at', ' AND i.created_at')}
+                       WHERE i.{MARCH.replace(" AND created_at", " AND i.created_at")}
                        ORDER BY coalesce(p.name, i.project_id) ASC, i.created_at ASC, i.item_id ASC LIMIT 50""")
     assert ids(c.widget.rows, "item_id") == [r[0] for r in expected]
 
@@ -150,8 +160,10 @@ def test_date_range_uses_local_days(wh, state, sql):
 
 def test_date_range_across_the_dst_day(wh, state, sql):
     c = controller(wh, state, "requests", date_from="2026-03-08", date_to="2026-03-09")
-    expected = sql(f"SELECT request_id FROM usage_requests WHERE {MARCH} "
-                   f"AND {LOCAL_DAY} BETWEEN DATE '2026-03-08' AND DATE '2026-03-09'")
+    expected = sql(
+        f"SELECT request_id FROM usage_requests WHERE {MARCH} "
+        f"AND {LOCAL_DAY} BETWEEN DATE '2026-03-08' AND DATE '2026-03-09'"
+    )
     assert sorted(ids(c.widget.rows, "request_id")) == sorted(r[0] for r in expected)
     assert set(ids(c.widget.rows, "request_id")) == {"req_s03", "req_s04", "req_s05"}
 
@@ -197,22 +209,25 @@ def test_unknown_filter_keys_are_dropped(state):
     assert state.requests_filters == {"status": "error", "sort": "time", "descending": True, "page": 0}
 
 
-@pytest.mark.parametrize("value, rule", [
-    ({"date_from": "2026-04-01"}, "not in the month 2026-03"),
-    ({"date_to": "2026-02-28"}, "not in the month 2026-03"),
-    ({"date_from": "2026-03-32"}, "not a calendar date"),
-    ({"date_from": "yesterday"}, "YYYY-MM-DD"),
-    ({"date_from": "2026-03-10", "date_to": "2026-03-09"}, "after date_to"),
-    ({"sort": "cost; DROP TABLE usage_items"}, "cannot sort"),
-    ({"sort": "conversation_id"}, "cannot sort"),
-    ({"page": -1}, "page must be"),
-    ({"page": "two"}, "page must be"),
-    ({"page": 1.5}, "page must be"),
-    ({"project_id": ["p_support"]}, "must be text"),
-    ({"search": "x" * 1000}, "longer than"),
-    ({"descending": "yes"}, "true or false"),
-    ("status=error", "expected a dict"),
-])
+@pytest.mark.parametrize(
+    "value, rule",
+    [
+        ({"date_from": "2026-04-01"}, "not in the month 2026-03"),
+        ({"date_to": "2026-02-28"}, "not in the month 2026-03"),
+        ({"date_from": "2026-03-32"}, "not a calendar date"),
+        ({"date_from": "yesterday"}, "YYYY-MM-DD"),
+        ({"date_from": "2026-03-10", "date_to": "2026-03-09"}, "after date_to"),
+        ({"sort": "cost; DROP TABLE usage_items"}, "cannot sort"),
+        ({"sort": "conversation_id"}, "cannot sort"),
+        ({"page": -1}, "page must be"),
+        ({"page": "two"}, "page must be"),
+        ({"page": 1.5}, "page must be"),
+        ({"project_id": ["p_support"]}, "must be text"),
+        ({"search": "x" * 1000}, "longer than"),
+        ({"descending": "yes"}, "true or false"),
+        ("status=error", "expected a dict"),
+    ],
+)
 def test_invalid_filter_values_are_rejected(state, value, rule):
     before = dict(state.items_filters)
     with pytest.raises(TraitError, match=re.escape(rule)):
@@ -262,8 +277,10 @@ def test_set_period_reloads_for_another_month(wh, state, sql, tmp_path):
     february = Period.for_month("2026-02", ZONE, NOW)
     tables.set_period(february)
     assert state.requests_filters == T.default_filters("requests"), "filters reset for the new month"
-    expected = sql("SELECT count(*) FROM usage_requests WHERE created_at >= TIMESTAMP '2026-02-01 05:00:00' "
-                   "AND created_at < TIMESTAMP '2026-03-01 05:00:00'")[0][0]
+    expected = sql(
+        "SELECT count(*) FROM usage_requests WHERE created_at >= TIMESTAMP '2026-02-01 05:00:00' "
+        "AND created_at < TIMESTAMP '2026-03-01 05:00:00'"
+    )[0][0]
     assert tables.requests.widget.total_rows == expected
     assert tables.requests.widget.days[0] == "2026-02-01" and len(tables.requests.widget.days) == 28
 
@@ -287,11 +304,14 @@ def test_analyst_api_gives_expressions_and_pages(wh, state, sql):
     c = controller(wh, state, "items", project_id="p_docs")
     whole = wh.execute(c.expression())
     assert list(whole.columns) == list(T.COLUMNS["items"])
-    assert sorted(whole["item_id"]) == sorted(r[0] for r in sql(
-        f"SELECT item_id FROM usage_items WHERE {MARCH} AND project_id = 'p_docs'"))
+    assert sorted(whole["item_id"]) == sorted(
+        r[0] for r in sql(f"SELECT item_id FROM usage_items WHERE {MARCH} AND project_id = 'p_docs'")
+    )
     expr = usage_table(wh, PERIOD, "requests", status="error")
-    expected = sql(f"SELECT request_id FROM usage_requests WHERE {MARCH} AND status = 'error' "
-                   "ORDER BY created_at DESC, request_id DESC")
+    expected = sql(
+        f"SELECT request_id FROM usage_requests WHERE {MARCH} AND status = 'error' "
+        "ORDER BY created_at DESC, request_id DESC"
+    )
     assert list(wh.execute(expr)["request_id"]) == [r[0] for r in expected]
     assert len(c.page_frame(page=0)) == len(whole)
 
@@ -309,13 +329,17 @@ def test_css_classes_for_browser_tests(wh, tmp_path):
     tables = UsageTables(wh, period=PERIOD, exports_dir=tmp_path)
     req, items = tables.requests.widget, tables.items.widget
     assert "oa-usage-requests" in req._dom_classes and "oa-usage-items" in items._dom_classes
-    for css, control in (("oa-export-csv", req.csv_button), ("oa-export-parquet", req.parquet_button),
-                         ("oa-filter-project", req.filter_controls["project_id"]),
-                         ("oa-filter-service-type", req.filter_controls["service_type"]),
-                         ("oa-filter-model", req.filter_controls["model"]),
-                         ("oa-filter-agent", req.filter_controls["agent_id"]),
-                         ("oa-filter-status", req.filter_controls["status"]),
-                         ("oa-filter-search", req.search), ("oa-filter-date-from", req.date_from)):
+    for css, control in (
+        ("oa-export-csv", req.csv_button),
+        ("oa-export-parquet", req.parquet_button),
+        ("oa-filter-project", req.filter_controls["project_id"]),
+        ("oa-filter-service-type", req.filter_controls["service_type"]),
+        ("oa-filter-model", req.filter_controls["model"]),
+        ("oa-filter-agent", req.filter_controls["agent_id"]),
+        ("oa-filter-status", req.filter_controls["status"]),
+        ("oa-filter-search", req.search),
+        ("oa-filter-date-from", req.date_from),
+    ):
         assert css in control._dom_classes, css
     assert 'class="oa-table-total"' in req.totals.value
     assert "status" not in items.filter_controls
@@ -343,8 +367,10 @@ def test_parquet_export_contents_in_table_order(wh, state, sql, tmp_path):
     export = c.export("parquet")
     assert UUID_NAME.match(export.filename)
     table = pq.read_table(export.path)
-    expected = sql(f"SELECT request_id, cost FROM usage_requests WHERE {MARCH} AND status = 'success' "
-                   "ORDER BY cost DESC NULLS LAST, created_at DESC, request_id DESC")
+    expected = sql(
+        f"SELECT request_id, cost FROM usage_requests WHERE {MARCH} AND status = 'success' "
+        "ORDER BY cost DESC NULLS LAST, created_at DESC, request_id DESC"
+    )
     assert table.column("request_id").to_pylist() == [r[0] for r in expected]
     assert table.num_rows == len(expected)
     assert sum(v or 0 for v in table.column("cost").to_pylist()) == pytest.approx(sum(r[1] or 0 for r in expected))
@@ -410,13 +436,17 @@ def test_csv_export_neutralises_formulas(tmp_path):
         items = UsageTableController(wh, state, "items", PERIOD, exports_dir=tmp_path / "out")
         r_csv, i_csv = requests.export("csv"), items.export("csv")
         reader = duckdb.connect()
-        row = reader.execute(f"SELECT project, agent, service_type, model, status, cost FROM "
-                             f"read_csv('{r_csv.path}', header=true, all_varchar=true)").fetchone()
-        assert row == ("'=HYPERLINK(\"x\")", "'@SUM(A1)", "'+cmd", "'-model", "ok", "-0.5"), \
+        row = reader.execute(
+            f"SELECT project, agent, service_type, model, status, cost FROM "
+            f"read_csv('{r_csv.path}', header=true, all_varchar=true)"
+        ).fetchone()
+        assert row == ('\'=HYPERLINK("x")', "'@SUM(A1)", "'+cmd", "'-model", "ok", "-0.5"), (
             "text cells starting with = + - @ are prefixed with a quote; numbers stay numbers"
-        irow = reader.execute(f"SELECT project, pricing_rule, cost FROM "
-                              f"read_csv('{i_csv.path}', header=true, all_varchar=true)").fetchone()
-        assert irow == ("'=HYPERLINK(\"x\")", "'=rule", "-0.5")
+        )
+        irow = reader.execute(
+            f"SELECT project, pricing_rule, cost FROM read_csv('{i_csv.path}', header=true, all_varchar=true)"
+        ).fetchone()
+        assert irow == ('\'=HYPERLINK("x")', "'=rule", "-0.5")
         parquet = pq.read_table(requests.export("parquet").path).to_pylist()[0]
         assert parquet["project"] == '=HYPERLINK("x")', "Parquet keeps the data as it is"
     finally:

@@ -4,6 +4,7 @@ virtual environment, serves the dashboard from any folder and writes nothing int
 Slow (a wheel build, a venv and an install from pip's cache: a minute or two) but it is the only
 test of what a user gets from ``pip install 'org-analytics[app]'``, so CI runs it like any other.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,16 +29,26 @@ SERVE_TIMEOUT = 120
 
 def run(command: list, cwd: Path, env: dict, timeout: float) -> str:
     """Run ``command``; a failure shows its output."""
-    result = subprocess.run([str(part) for part in command], cwd=cwd, env=env, timeout=timeout,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert result.returncode == 0, f"{' '.join(map(str, command))} exited {result.returncode}:\n{result.stdout}"
     return result.stdout
 
 
 def clean_env() -> dict:
     """This process's environment without anything that points at the repository or its venv."""
-    return {key: value for key, value in os.environ.items()
-            if key not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME") and not key.startswith("ORG_ANALYTICS_")}
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME") and not key.startswith("ORG_ANALYTICS_")
+    }
 
 
 def site_files(venv: Path) -> set[Path]:
@@ -55,8 +66,12 @@ def installed(tmp_path_factory) -> Path:
     source.mkdir()
     for name in SOURCES:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, source / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "exports"))
+            shutil.copytree(
+                ROOT / name,
+                source / name,
+                symlinks=True,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "exports"),
+            )
         else:
             shutil.copy2(ROOT / name, source / name)
     env = clean_env()
@@ -67,8 +82,22 @@ def installed(tmp_path_factory) -> Path:
     (tmp / "constraints.txt").write_text(pins)
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", venv], tmp, env, 120)
-    run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "-c", tmp / "constraints.txt", f"{wheel}[app]"], tmp, env, INSTALL_TIMEOUT)
+    run(
+        [
+            venv / "bin" / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-c",
+            tmp / "constraints.txt",
+            f"{wheel}[app]",
+        ],
+        tmp,
+        env,
+        INSTALL_TIMEOUT,
+    )
     return venv
 
 
@@ -91,8 +120,21 @@ def test_installed_app_serves_the_dashboard_and_writes_nothing_into_the_install(
     before = site_files(installed)
     port = free_port()
     server = subprocess.Popen(
-        [str(cli), "serve", "--no-browser", "--port", str(port), "--warehouse", f"duckdb:///{tmp_path / 'demo.duckdb'}"],
-        cwd=elsewhere, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            str(cli),
+            "serve",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--warehouse",
+            f"duckdb:///{tmp_path / 'demo.duckdb'}",
+        ],
+        cwd=elsewhere,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + SERVE_TIMEOUT
         while not listening(port):

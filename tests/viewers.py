@@ -1,6 +1,7 @@
 """Several viewers of one served dashboard in headless Chromium, driven together (the load test and
 benchmarks/bench_viewers.py). Each page times its own month switch, so driving them from one
 thread does not inflate the times."""
+
 from __future__ import annotations
 
 import contextlib

@@ -47,6 +47,7 @@ A result that appears twice (same kind, bucket and group values) is an error: th
 passed twice or two exports overlap. Nothing user-supplied is ever formatted into SQL: the data
 reaches DuckDB as registered Arrow tables, the output paths as parameters.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,16 +74,24 @@ UNASSIGNED_NAME = "Unassigned (export not grouped by project)"
 CHARGE = "charge"  # the pricing rule (and unit) of a cost line item that names no known rule
 DAY = 86_400
 
-UNITS = {"input_tokens": "token", "cached_input_tokens": "token", "output_tokens": "token",
-         "transcription_seconds": "second", "characters": "character", CHARGE: CHARGE}
+UNITS = {
+    "input_tokens": "token",
+    "cached_input_tokens": "token",
+    "output_tokens": "token",
+    "transcription_seconds": "second",
+    "characters": "character",
+    CHARGE: CHARGE,
+}
 TOKEN_RULES = {"input_tokens", "cached_input_tokens", "output_tokens"}
 # the text after the model in a cost line item, e.g. "gpt-4o-2024-08-06, cached input"
 SUFFIX_RULES = {"input": "input_tokens", "cached input": "cached_input_tokens", "output": "output_tokens"}
 # model name fragments -> (service type, rule of a line item that names only the model)
-MODEL_FAMILIES = (("embedding", "embedding", "input_tokens"),
-                  ("whisper", "speech_to_text", "transcription_seconds"),
-                  ("transcribe", "speech_to_text", "transcription_seconds"),
-                  ("tts", "text_to_speech", "characters"))
+MODEL_FAMILIES = (
+    ("embedding", "embedding", "input_tokens"),
+    ("whisper", "speech_to_text", "transcription_seconds"),
+    ("transcribe", "speech_to_text", "transcription_seconds"),
+    ("tts", "text_to_speech", "characters"),
+)
 COSTS = "organization.costs.result"
 PROJECT = "organization.project"
 
@@ -119,8 +128,11 @@ Reading = tuple[int | None, int | None, dict[str, int]]
 def _completions(result: dict, where: str) -> Reading:
     inputs, outputs = _count(result, "input_tokens", where), _count(result, "output_tokens", where)
     cached = _count(result, "input_cached_tokens", where, required=False)
-    return inputs, outputs, {"input_tokens": max(inputs - cached, 0), "cached_input_tokens": cached,
-                             "output_tokens": outputs}
+    return (
+        inputs,
+        outputs,
+        {"input_tokens": max(inputs - cached, 0), "cached_input_tokens": cached, "output_tokens": outputs},
+    )
 
 
 def _embeddings(result: dict, where: str) -> Reading:
@@ -143,8 +155,10 @@ USAGE_KINDS = {
     "organization.usage.audio_transcriptions.result": ("speech_to_text", _transcriptions),
     "organization.usage.audio_speeches.result": ("text_to_speech", _speeches),
 }
-EXPECTED = ('expected pages of the OpenAI Usage or Costs API ({"object": "page", "data": [buckets]}) '
-            'or a Projects API list ({"object": "list", "data": [projects]})')
+EXPECTED = (
+    'expected pages of the OpenAI Usage or Costs API ({"object": "page", "data": [buckets]}) '
+    'or a Projects API list ({"object": "list", "data": [projects]})'
+)
 
 
 def classify_line_item(line_item: str | None) -> tuple[str | None, str, str]:
@@ -173,6 +187,7 @@ def classify_line_item(line_item: str | None) -> tuple[str | None, str, str]:
 
 # --- reading files ---------------------------------------------------------------------------
 
+
 def read_documents(path: Path) -> list[dict]:
     """The JSON objects of ``path``: one document, a JSON list of them, or JSON Lines."""
     try:
@@ -187,8 +202,9 @@ def read_documents(path: Path) -> list[dict]:
         parsed = [json.loads(text)]
     except json.JSONDecodeError as exc:
         if not exc.msg.startswith("Extra data"):  # JSON Lines fail as JSON only there
-            raise ExportError(f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-                              f"{EXPECTED}") from None
+            raise ExportError(
+                f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {EXPECTED}"
+            ) from None
         parsed = _json_lines(path, text)
     documents = []
     for value in parsed:
@@ -238,12 +254,14 @@ def _amount(result: dict, where: str) -> tuple[float, str]:
     except ValueError:
         number = None
     if number is None or not math.isfinite(number) or not isinstance(currency, str) or not currency:
-        raise ExportError(f"{where}: expected \"amount\": {{\"value\": <number>, \"currency\": \"usd\"}}, "
-                          f"got {json.dumps(amount)[:80]}")
+        raise ExportError(
+            f'{where}: expected "amount": {{"value": <number>, "currency": "usd"}}, got {json.dumps(amount)[:80]}'
+        )
     return number, currency.lower()
 
 
 # --- collecting the exports ------------------------------------------------------------------
+
 
 class Collector:
     """Reads documents into usage groups, cost results and projects, checking them as it goes."""
@@ -258,8 +276,11 @@ class Collector:
         self.complete: dict[str, bool] = {}  # kind -> some page of it says has_more: false
 
     def add(self, path: Path, doc: dict) -> None:
-        if doc.get("object") == "list" and isinstance(doc.get("data"), list) and all(
-                isinstance(p, dict) and p.get("object") == PROJECT for p in doc["data"]):
+        if (
+            doc.get("object") == "list"
+            and isinstance(doc.get("data"), list)
+            and all(isinstance(p, dict) and p.get("object") == PROJECT for p in doc["data"])
+        ):
             for project in doc["data"]:
                 self._add_project(path, project)
         elif doc.get("object") == "page" and isinstance(doc.get("data"), list):
@@ -281,8 +302,10 @@ class Collector:
         for index, bucket in enumerate(page["data"]):
             results = bucket.get("results", bucket.get("result")) if isinstance(bucket, dict) else None
             if not isinstance(results, list):
-                raise ExportError(f"{path}: bucket {index} is {_describe(bucket)}; expected "
-                                  '{"object": "bucket", "start_time": ..., "results": [...]}')
+                raise ExportError(
+                    f"{path}: bucket {index} is {_describe(bucket)}; expected "
+                    '{"object": "bucket", "start_time": ..., "results": [...]}'
+                )
             start = _count(bucket, "start_time", f"{path}: bucket {index}")
             where = f"{path}: bucket {_day(start)}"
             for result in results:
@@ -327,11 +350,17 @@ class Collector:
     def _check_once(self, path: Path, where: str, kind: str, start: int, result: dict) -> str:
         """A result is identified by its kind, bucket and non-numeric fields (its group values);
         returns that identity."""
-        values = {k: v for k, v in result.items() if k != "amount" and (isinstance(v, bool) or not isinstance(v, (int, float)))}
+        values = {
+            k: v
+            for k, v in result.items()
+            if k != "amount" and (isinstance(v, bool) or not isinstance(v, (int, float)))
+        }
         key = (kind, start, json.dumps(values, sort_keys=True))
         if key in self.seen:
-            raise ExportError(f"{where}: the same {kind} result is also in {self.seen[key]}: "
-                              "pass each export once (overlapping exports would be counted twice)")
+            raise ExportError(
+                f"{where}: the same {kind} result is also in {self.seen[key]}: "
+                "pass each export once (overlapping exports would be counted twice)"
+            )
         self.seen[key] = path
         return json.dumps([kind, start, values], sort_keys=True)
 
@@ -342,8 +371,11 @@ class Collector:
             raise ExportError(f"{path}: costs in several currencies ({found}): import one currency at a time")
 
     def notes(self) -> list[str]:
-        notes = [f"every {_api(kind)} page says has_more: true, so its last page seems missing"
-                 for kind, done in sorted(self.complete.items()) if not done]
+        notes = [
+            f"every {_api(kind)} page says has_more: true, so its last page seems missing"
+            for kind, done in sorted(self.complete.items())
+            if not done
+        ]
         if UNASSIGNED in self.first_seen:
             notes.append(f"results without project_id are under the project '{UNASSIGNED}'")
         if not self.charges:
@@ -361,6 +393,7 @@ def _day(start: int) -> str:
 
 
 # --- pricing: cost lines onto usage lines ----------------------------------------------------
+
 
 def _line(start: int, project: str, model: str | None, rule: str) -> tuple:
     """The key costs and usage meet on: (UTC day, project, model spelling-insensitive, rule)."""
@@ -392,26 +425,54 @@ def price_lines(groups: dict[tuple, Group], charges: list[tuple]) -> tuple[dict[
 
 # --- writing the warehouse -------------------------------------------------------------------
 
+
 def _groups_table(groups: dict[tuple, Group], prices: dict[tuple, float]) -> pa.Table:
-    rule_type = pa.struct([("rule", pa.string()), ("unit", pa.string()), ("quantity", pa.int64()),
-                           ("price", pa.float64())])
+    rule_type = pa.struct(
+        [("rule", pa.string()), ("unit", pa.string()), ("quantity", pa.int64()), ("price", pa.float64())]
+    )
     rows = []
     for key in sorted(groups, key=lambda k: (k[1], k[0], k[2], k[3] or "")):
         service, start, project, model = key
         group = groups[key]
         if group.requests == 0:  # nothing to price either (see Collector._add_usage)
             continue
-        rules = [{"rule": rule, "unit": UNITS[rule], "quantity": quantity,
-                  "price": prices.get(_line(start, project, model, rule), 0.0)}
-                 for rule, quantity in sorted(group.quantities.items()) if quantity > 0]
+        rules = [
+            {
+                "rule": rule,
+                "unit": UNITS[rule],
+                "quantity": quantity,
+                "price": prices.get(_line(start, project, model, rule), 0.0),
+            }
+            for rule, quantity in sorted(group.quantities.items())
+            if quantity > 0
+        ]
         prefix = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
-        rows.append({"prefix": prefix, "service_type": service, "start": start, "project_id": project,
-                     "model": model, "n": group.requests, "input_tokens": group.input_tokens,
-                     "output_tokens": group.output_tokens, "rules": rules})
-    schema = pa.schema([("prefix", pa.string()), ("service_type", pa.string()), ("start", pa.int64()),
-                        ("project_id", pa.string()), ("model", pa.string()), ("n", pa.int64()),
-                        ("input_tokens", pa.int64()), ("output_tokens", pa.int64()),
-                        ("rules", pa.list_(rule_type))])
+        rows.append(
+            {
+                "prefix": prefix,
+                "service_type": service,
+                "start": start,
+                "project_id": project,
+                "model": model,
+                "n": group.requests,
+                "input_tokens": group.input_tokens,
+                "output_tokens": group.output_tokens,
+                "rules": rules,
+            }
+        )
+    schema = pa.schema(
+        [
+            ("prefix", pa.string()),
+            ("service_type", pa.string()),
+            ("start", pa.int64()),
+            ("project_id", pa.string()),
+            ("model", pa.string()),
+            ("n", pa.int64()),
+            ("input_tokens", pa.int64()),
+            ("output_tokens", pa.int64()),
+            ("rules", pa.list_(rule_type)),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -420,11 +481,30 @@ def _charges_table(unpriced: list[tuple]) -> pa.Table:
     for start, project, line_item, value, identity in sorted(unpriced, key=lambda c: (c[0], c[1], c[2] or "", c[4])):
         model, rule, service = classify_line_item(line_item)
         item_id = "chg_" + hashlib.sha256(identity.encode()).hexdigest()[:32]
-        rows.append({"item_id": item_id, "start": start, "project_id": project, "service_type": service,
-                     "model": model, "rule": rule, "unit": UNITS[rule], "cost": value})
-    schema = pa.schema([("item_id", pa.string()), ("start", pa.int64()), ("project_id", pa.string()),
-                        ("service_type", pa.string()), ("model", pa.string()), ("rule", pa.string()),
-                        ("unit", pa.string()), ("cost", pa.float64())])
+        rows.append(
+            {
+                "item_id": item_id,
+                "start": start,
+                "project_id": project,
+                "service_type": service,
+                "model": model,
+                "rule": rule,
+                "unit": UNITS[rule],
+                "cost": value,
+            }
+        )
+    schema = pa.schema(
+        [
+            ("item_id", pa.string()),
+            ("start", pa.int64()),
+            ("project_id", pa.string()),
+            ("service_type", pa.string()),
+            ("model", pa.string()),
+            ("rule", pa.string()),
+            ("unit", pa.string()),
+            ("cost", pa.float64()),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -434,8 +514,9 @@ def _projects_table(collector: Collector) -> pa.Table:
         name = UNASSIGNED_NAME if project_id == UNASSIGNED else project_id
         projects.setdefault(project_id, {"name": name, "created_at": start, "archived_at": None})
     rows = [{"project_id": pid, **values} for pid, values in sorted(projects.items())]
-    schema = pa.schema([("project_id", pa.string()), ("name", pa.string()), ("created_at", pa.int64()),
-                        ("archived_at", pa.int64())])
+    schema = pa.schema(
+        [("project_id", pa.string()), ("name", pa.string()), ("created_at", pa.int64()), ("archived_at", pa.int64())]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -453,15 +534,15 @@ _SHARE = "({total} // n + (i < {total} % n)::BIGINT)"
 _SELECTS = {
     "projects": f"""
         SELECT project_id, name, NULL::VARCHAR AS color, NULL::DOUBLE AS monthly_budget,
-               {_ts('created_at')} AS created_at, {_ts('archived_at')} AS archived_at
+               {_ts("created_at")} AS created_at, {_ts("archived_at")} AS archived_at
         FROM projects_in""",
     "agents": "SELECT NULL::VARCHAR AS agent_id, NULL::VARCHAR AS project_id, NULL::VARCHAR AS name LIMIT 0",
     "usage_requests": f"""
-        SELECT {_REQUEST_ID} AS request_id, {_ts('g.start')} AS created_at, g.project_id, g.service_type,
+        SELECT {_REQUEST_ID} AS request_id, {_ts("g.start")} AS created_at, g.project_id, g.service_type,
                g.model, NULL::VARCHAR AS agent_id, NULL::VARCHAR AS conversation_id,
-               {_SHARE.format(total='g.input_tokens')} AS input_tokens,
-               {_SHARE.format(total='g.output_tokens')} AS output_tokens,
-               coalesce(list_sum(list_transform(g.rules, r -> r.price * {_SHARE.format(total='r.quantity')})), 0)
+               {_SHARE.format(total="g.input_tokens")} AS input_tokens,
+               {_SHARE.format(total="g.output_tokens")} AS output_tokens,
+               coalesce(list_sum(list_transform(g.rules, r -> r.price * {_SHARE.format(total="r.quantity")})), 0)
                    ::DOUBLE AS cost,
                NULL::VARCHAR AS status
         FROM {_EXPANDED}
@@ -472,12 +553,12 @@ _SELECTS = {
                share::DOUBLE AS quantity, r.unit,
                CASE WHEN share > 0 THEN r.price ELSE 0 END::DOUBLE AS unit_price,
                (r.price * share)::DOUBLE AS cost
-        FROM (SELECT *, {_SHARE.format(total='r.quantity')} AS share
-              FROM (SELECT {_REQUEST_ID} AS request_id, {_ts('g.start')} AS created_at, g.project_id,
+        FROM (SELECT *, {_SHARE.format(total="r.quantity")} AS share
+              FROM (SELECT {_REQUEST_ID} AS request_id, {_ts("g.start")} AS created_at, g.project_id,
                            g.service_type, g.model, n, i, unnest(g.rules) AS r
                     FROM {_EXPANDED}))
         UNION ALL
-        SELECT item_id, NULL::VARCHAR, {_ts('start')}, project_id, NULL::VARCHAR, service_type, model,
+        SELECT item_id, NULL::VARCHAR, {_ts("start")}, project_id, NULL::VARCHAR, service_type, model,
                rule, 0::DOUBLE, unit, 0::DOUBLE, cost
         FROM charges_in
         ORDER BY created_at""",
@@ -509,8 +590,10 @@ def _check_out(out: Path, force: bool) -> None:
     ours = {f"{name}.parquet" for name in TABLES}
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
     if foreign:
-        raise ExportError(f"--out {out} holds files an import does not write ({', '.join(foreign[:3])}): "
-                          "--force only replaces an earlier import; choose another folder")
+        raise ExportError(
+            f"--out {out} holds files an import does not write ({', '.join(foreign[:3])}): "
+            "--force only replaces an earlier import; choose another folder"
+        )
 
 
 def _publish(staging: Path, out: Path) -> None:
@@ -539,8 +622,11 @@ def import_openai(files: list[str | Path], out: str | Path, force: bool = False)
     if not collector.groups and not collector.charges:
         raise ExportError(f"no Usage or Costs API results in {', '.join(map(str, files))}: nothing to import")
     prices, unpriced = price_lines(collector.groups, collector.charges)
-    tables = {"groups_in": _groups_table(collector.groups, prices), "charges_in": _charges_table(unpriced),
-              "projects_in": _projects_table(collector)}
+    tables = {
+        "groups_in": _groups_table(collector.groups, prices),
+        "charges_in": _charges_table(unpriced),
+        "projects_in": _projects_table(collector),
+    }
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = out.parent / f".{out.name}.importing-{secrets.token_hex(6)}"
@@ -555,7 +641,11 @@ def import_openai(files: list[str | Path], out: str | Path, force: bool = False)
     groups = tables["groups_in"]
     requests = sum(groups.column("n").to_pylist())
     items = sum(n * len(rules) for n, rules in zip(groups.column("n").to_pylist(), groups.column("rules").to_pylist()))
-    counts = {"projects": tables["projects_in"].num_rows, "agents": 0, "usage_requests": requests,
-              "usage_items": items + tables["charges_in"].num_rows}
+    counts = {
+        "projects": tables["projects_in"].num_rows,
+        "agents": 0,
+        "usage_requests": requests,
+        "usage_items": items + tables["charges_in"].num_rows,
+    }
     currency = next(iter(collector.currencies), None)
     return Summary(out=out, counts=counts, currency=currency and currency.upper(), notes=collector.notes())

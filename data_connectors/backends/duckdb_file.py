@@ -1,4 +1,5 @@
 """A DuckDB file: ``duckdb:///path/file.duckdb``, opened read-only in a locked session."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,8 +18,9 @@ def file_path(url: WarehouseURL) -> Path:
     if not url.location:
         raise WarehouseError(f"warehouse URL {url.redacted!r} names no path: use {FORM}")
     if url.options:
-        raise WarehouseError(f"unknown option {url.options[0][0]!r} in the DuckDB URL {url.redacted!r}: "
-                             f"it takes none ({FORM})")
+        raise WarehouseError(
+            f"unknown option {url.options[0][0]!r} in the DuckDB URL {url.redacted!r}: it takes none ({FORM})"
+        )
     return Path(url.location).expanduser()
 
 
@@ -37,8 +39,9 @@ def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> 
                 f"warehouse {path} has no table {missing}: it needs the tables {', '.join(TABLES)} "
                 "(see docs/data-contract.md)"
             )
-        return from_tables(con, url.text, {name: con.table(name) for name in TABLES},
-                           fingerprint=lambda: file_stats([path]))
+        return from_tables(
+            con, url.text, {name: con.table(name) for name in TABLES}, fingerprint=lambda: file_stats([path])
+        )
     except BaseException:
         con.disconnect()
         raise

@@ -8,6 +8,7 @@ chooses the current database or schema the way each backend's docs say, and the 
 tables are taken from it by name. Nothing here makes the session read-only or locks it: that is
 the credentials' job (a read-only role, user or service account).
 """
+
 from __future__ import annotations
 
 import ibis
@@ -21,8 +22,8 @@ from ..warehouse import Warehouse, from_tables, missing_table
 
 def open_connection(url: WarehouseURL) -> tuple[ibis.BaseBackend, str]:
     """``ibis.connect`` on what follows ``ibis+``; returns the connection and that URL redacted."""
-    target = url.text[len(GENERIC_PREFIX):]
-    backend = url.scheme[len(GENERIC_PREFIX):]
+    target = url.text[len(GENERIC_PREFIX) :]
+    backend = url.scheme[len(GENERIC_PREFIX) :]
     shown = redact(target)
     try:
         return ibis.connect(target), shown
@@ -30,8 +31,9 @@ def open_connection(url: WarehouseURL) -> tuple[ibis.BaseBackend, str]:
         extra = backend.replace("postgresql", "postgres")
         cause = exc.__cause__ or exc
         missing = f"{cause.name} is missing" if getattr(cause, "name", None) else first_line(exc)
-        raise WarehouseError(f"Ibis' {backend} backend is not installed ({missing}): "
-                             f"pip install 'ibis-framework[{extra}]'") from None
+        raise WarehouseError(
+            f"Ibis' {backend} backend is not installed ({missing}): pip install 'ibis-framework[{extra}]'"
+        ) from None
     except ValueError as exc:
         if "Don't know how to connect" in str(exc):
             raise WarehouseError(f"ibis.connect does not know the URL scheme {backend!r} of {shown!r}") from None
@@ -47,8 +49,10 @@ def open_warehouse(url: WarehouseURL, **_options) -> Warehouse:
     try:
         missing = missing_table(con.list_tables())
         if missing:
-            raise WarehouseError(f"{shown} has no table {missing} (or the credentials cannot see it): "
-                                 f"it needs the tables {', '.join(TABLES)} (see docs/data-contract.md)")
+            raise WarehouseError(
+                f"{shown} has no table {missing} (or the credentials cannot see it): "
+                f"it needs the tables {', '.join(TABLES)} (see docs/data-contract.md)"
+            )
         return from_tables(con, url.text, {name: con.table(name) for name in TABLES})
     except WarehouseError:
         con.disconnect()

@@ -56,6 +56,7 @@ Expressions (a bare string is a column; numbers, booleans and dates are constant
     conditions: { eq|ne|gt|ge|lt|le = [e, e] }  { is_null = e }  { not_null = e }
                 { and = [c, ...] }  { or = [c, ...] }  { not = c }
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -84,8 +85,14 @@ NULLABLE = {
     "usage_items": {"agent_id", "model", "cost"},
 }
 _KIND_TYPES = {"string": "string", "integer": "int64", "number": "float64", "timestamp": "timestamp"}
-_CASTS = {"string": "string", "integer": "int64", "float": "float64", "timestamp": "timestamp",
-          "date": "date", "boolean": "boolean"}
+_CASTS = {
+    "string": "string",
+    "integer": "int64",
+    "float": "float64",
+    "timestamp": "timestamp",
+    "date": "date",
+    "boolean": "boolean",
+}
 _TOP_KEYS = ("source", "description", *TABLES)
 _SELECTION_KEYS = ("from", "mapped", "where", "unique", "columns", "empty")
 _JSON_PATH = re.compile(r"""\.([A-Za-z_][A-Za-z0-9_-]*)|\["([^"]*)"\]|\[([0-9]+)\]""")
@@ -156,8 +163,9 @@ def _parquet_folder_source(url: WarehouseURL, base: Path, writable_dirs: Sequenc
     lock_duckdb(con, files_of(str(folder / "**" / "*.parquet")), writable_dirs)
 
     def read(name: str) -> ibis.Table:
-        return con.read_parquet(files_of(table_source(folder, name)), table_name=name, hive_partitioning=True,
-                                union_by_name=True)
+        return con.read_parquet(
+            files_of(table_source(folder, name)), table_name=name, hive_partitioning=True, union_by_name=True
+        )
 
     return _Source(f"Parquet folder {folder}", con, sorted(names), read)
 
@@ -168,8 +176,13 @@ def _postgres_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path
     where = parse_conninfo(url)
     con = connect_read_only(where)
     schema = where["schema"]
-    return _Source(f"PostgreSQL {where['target']} (schema {schema!r})", con, con.list_tables(database=schema),
-                   lambda name: con.table(name, database=schema), unseen=", or the role may not read it")
+    return _Source(
+        f"PostgreSQL {where['target']} (schema {schema!r})",
+        con,
+        con.list_tables(database=schema),
+        lambda name: con.table(name, database=schema),
+        unseen=", or the role may not read it",
+    )
 
 
 def _ibis_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path]) -> _Source:
@@ -179,8 +192,12 @@ def _ibis_source(url: WarehouseURL, base: Path, writable_dirs: Sequence[Path]) -
     return _Source(shown, con, con.list_tables(), con.table, unseen=", or the credentials may not read it")
 
 
-_SOURCES = {"duckdb": _duckdb_source, "parquet": _parquet_folder_source, "postgres": _postgres_source,
-            "postgresql": _postgres_source}
+_SOURCES = {
+    "duckdb": _duckdb_source,
+    "parquet": _parquet_folder_source,
+    "postgres": _postgres_source,
+    "postgresql": _postgres_source,
+}
 
 
 def _open_source(text: str, base: Path, err: _Err, writable_dirs: Sequence[Path]) -> _Source:
@@ -189,8 +206,10 @@ def _open_source(text: str, base: Path, err: _Err, writable_dirs: Sequence[Path]
         raise err("source", "is itself a mapping: name the warehouse the mapping reads")
     opener = _ibis_source if url.scheme.startswith(GENERIC_PREFIX) else _SOURCES.get(url.scheme)
     if opener is None:
-        raise err("source", f"unsupported source URL scheme {url.scheme or '(none)'!r}: use duckdb:, parquet:, "
-                            "postgres: or ibis+ URLs")
+        raise err(
+            "source",
+            f"unsupported source URL scheme {url.scheme or '(none)'!r}: use duckdb:, parquet:, postgres: or ibis+ URLs",
+        )
     try:
         return opener(url, base, writable_dirs)
     except WarehouseError as exc:
@@ -206,6 +225,7 @@ def _sibling(where: str, key: str) -> str:
 def _comparison(fn):
     def op(self, arg, where):
         return fn(*self._list(arg, where, n=2))
+
     return op
 
 
@@ -271,8 +291,11 @@ class _Compiler:
         extra = sorted(set(node) - {op} - set(allowed))
         if extra:
             bad = extra[0]
-            raise self.err(f"{where}.{bad}", f"unknown key {bad!r} for {op!r}"
-                                             f"{did_you_mean(bad, allowed) if allowed else ' (it takes no other key)'}")
+            raise self.err(
+                f"{where}.{bad}",
+                f"unknown key {bad!r} for {op!r}"
+                f"{did_you_mean(bad, allowed) if allowed else ' (it takes no other key)'}",
+            )
         method = getattr(self, f"_op_{op}")
         here = f"{where}.{op}"
         try:
@@ -321,8 +344,10 @@ class _Compiler:
             raise self.err(where, f'expects [expression, "$.path"], got {arg!r}')
         path = arg[1]
         if not path.startswith("$") or _JSON_PATH.sub("", path[1:]):
-            raise self.err(f"{where}[1]", f'invalid JSON path {path!r}: write "$.key", "$.key.sub", '
-                                          '\'$["odd key"]\' or "$.list[0]"')
+            raise self.err(
+                f"{where}[1]",
+                f'invalid JSON path {path!r}: write "$.key", "$.key.sub", \'$["odd key"]\' or "$.list[0]"',
+            )
         value = self(arg[0], f"{where}[0]")
         if not value.type().is_json():  # text holding JSON; DuckDB: invalid text reads as null
             value = value.try_cast("json") if self.backend == "duckdb" else value.cast("json")
@@ -367,8 +392,9 @@ class _Compiler:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], str)):
             raise self.err(where, f'expects [expression, "type"], got {arg!r}')
         if arg[1] not in _CASTS:
-            raise self.err(f"{where}[1]", f"unknown type {arg[1]!r}{did_you_mean(arg[1], _CASTS)} "
-                                          f"(types: {', '.join(_CASTS)})")
+            raise self.err(
+                f"{where}[1]", f"unknown type {arg[1]!r}{did_you_mean(arg[1], _CASTS)} (types: {', '.join(_CASTS)})"
+            )
         value = self(arg[0], f"{where}[0]")
         if not _fits(value.type(), _CASTS[arg[1]]):
             raise self.err(where, f"cannot cast {value.type()} to {arg[1]}{_cast_advice(value.type(), _CASTS[arg[1]])}")
@@ -449,16 +475,21 @@ class _Mapping:
         if name in self._building:
             raise self.err(name, f"'mapped' tables form a cycle: {' -> '.join(self._building + [name])}")
         if name not in self.spec:
-            raise self.err(name, f"the mapping has no [{name}] table: every canonical table "
-                                 f"({', '.join(TABLES)}) must be mapped (write empty = true for none)")
+            raise self.err(
+                name,
+                f"the mapping has no [{name}] table: every canonical table "
+                f"({', '.join(TABLES)}) must be mapped (write empty = true for none)",
+            )
         spec = self.spec[name]
         selections = spec if isinstance(spec, list) else [spec]
         if not selections or not all(isinstance(s, dict) for s in selections):
             raise self.err(name, "must be a table [name] or an array of tables [[name]]")
         self._building.append(name)
         try:
-            parts = [self._selection(name, s, f"{name}[{i}]" if isinstance(spec, list) else name)
-                     for i, s in enumerate(selections)]
+            parts = [
+                self._selection(name, s, f"{name}[{i}]" if isinstance(spec, list) else name)
+                for i, s in enumerate(selections)
+            ]
         finally:
             self._building.pop()
         self.built[name] = functools.reduce(lambda a, b: a.union(b, distinct=False), parts)
@@ -467,16 +498,19 @@ class _Mapping:
     def _selection(self, name: str, spec: dict, where: str) -> ibis.Table:
         for key in spec:
             if key not in _SELECTION_KEYS:
-                raise self.err(f"{where}.{key}", f"unknown key {key!r}{did_you_mean(key, _SELECTION_KEYS)} "
-                                                 f"(keys: {', '.join(_SELECTION_KEYS)})")
+                raise self.err(
+                    f"{where}.{key}",
+                    f"unknown key {key!r}{did_you_mean(key, _SELECTION_KEYS)} (keys: {', '.join(_SELECTION_KEYS)})",
+                )
         if "empty" in spec:
             return self._empty(name, spec, where)
         base = self._base(spec, where)
         if "where" in spec:
             condition = self._compiler(base)(spec["where"], f"{where}.where")
             if not condition.type().is_boolean():
-                raise self.err(f"{where}.where", f"must be a condition (eq, gt, not_null, and, ...), "
-                                                 f"got {condition.type()}")
+                raise self.err(
+                    f"{where}.where", f"must be a condition (eq, gt, not_null, and, ...), got {condition.type()}"
+                )
             base = base.filter(condition)
         result = base.select(**self._columns(name, base, spec.get("columns", {}), where))
         return self._unique(name, result, spec["unique"], where) if "unique" in spec else result
@@ -491,7 +525,8 @@ class _Mapping:
             raise self.err(where, "the source has no table to build an empty table from")
         anchor = self.source.table(self.source.names[0])  # any table: the engine needs a FROM
         return anchor.filter(ibis.literal(False)).select(
-            **{c: ibis.null().cast(_KIND_TYPES[k]) for c, k in TABLES[name].items()})
+            **{c: ibis.null().cast(_KIND_TYPES[k]) for c, k in TABLES[name].items()}
+        )
 
     def _base(self, spec: dict, where: str) -> ibis.Table:
         if ("from" in spec) == ("mapped" in spec):
@@ -506,8 +541,11 @@ class _Mapping:
             return self.table(wanted)
         actual = self.source.resolve(wanted)
         if actual is None:
-            raise self.err(f"{where}.from", f"no table {wanted!r} in the source, {self.source.label}"
-                                            f"{self.source.unseen}{did_you_mean(wanted, self.source.names)}")
+            raise self.err(
+                f"{where}.from",
+                f"no table {wanted!r} in the source, {self.source.label}"
+                f"{self.source.unseen}{did_you_mean(wanted, self.source.names)}",
+            )
         try:
             return self.source.table(actual)
         except Exception as exc:  # an unreadable Parquet file, a table the role may not read, ...
@@ -519,8 +557,10 @@ class _Mapping:
         canonical = TABLES[name]
         for key in columns:
             if key not in canonical:
-                raise self.err(f"{where}.columns.{key}", f"{name} has no column {key!r}"
-                                                         f"{did_you_mean(key, canonical)} (columns: {', '.join(canonical)})")
+                raise self.err(
+                    f"{where}.columns.{key}",
+                    f"{name} has no column {key!r}{did_you_mean(key, canonical)} (columns: {', '.join(canonical)})",
+                )
         compile_ = self._compiler(base)
         out = {}
         for column, kind in canonical.items():
@@ -532,11 +572,15 @@ class _Mapping:
             elif column in NULLABLE[name]:
                 value = ibis.null()
             else:
-                raise self.err(here, f"{name}.{column} is required and the source table has no column "
-                                     f"{column!r}: map it, e.g. {column} = \"source_column\" or {{ value = ... }}")
+                raise self.err(
+                    here,
+                    f"{name}.{column} is required and the source table has no column "
+                    f'{column!r}: map it, e.g. {column} = "source_column" or {{ value = ... }}',
+                )
             if not _fits(value.type(), _KIND_TYPES[kind]):
-                raise self.err(here, f"is {value.type()}, which cannot be a {kind}"
-                                     f"{_cast_advice(value.type(), _KIND_TYPES[kind])}")
+                raise self.err(
+                    here, f"is {value.type()}, which cannot be a {kind}{_cast_advice(value.type(), _KIND_TYPES[kind])}"
+                )
             out[column] = value.cast(_KIND_TYPES[kind])
         return out
 
@@ -544,8 +588,11 @@ class _Mapping:
         canonical = TABLES[name]
         if not isinstance(unique, str) or unique not in canonical:
             raise self.err(f"{where}.unique", f"{name} has no column {unique!r}{did_you_mean(str(unique), canonical)}")
-        return result.group_by(unique).aggregate(
-            **{c: result[c].min() for c in canonical if c != unique}).select(*canonical)
+        return (
+            result.group_by(unique)
+            .aggregate(**{c: result[c].min() for c in canonical if c != unique})
+            .select(*canonical)
+        )
 
 
 # -- opening -----------------------------------------------------------------------------------------
@@ -565,8 +612,10 @@ def _mapping_file(url: WarehouseURL) -> tuple[Path, str | None]:
         packaged = ADAPTERS / f"{location}.toml"
         if not packaged.is_file():
             names = sorted(p.stem for p in ADAPTERS.glob("*.toml"))
-            raise WarehouseError(f"no packaged mapping {location!r}{did_you_mean(location, names)}: "
-                                 f"packaged mappings are {', '.join(names)}")
+            raise WarehouseError(
+                f"no packaged mapping {location!r}{did_you_mean(location, names)}: "
+                f"packaged mappings are {', '.join(names)}"
+            )
         return packaged, source
     return Path(location).expanduser().resolve(), source
 
@@ -610,8 +659,11 @@ def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> 
     if source_url is None:
         source_url, base = spec.get("source"), path.parent
         if not isinstance(source_url, str) or not source_url:
-            raise err("source", 'names no source warehouse: write source = "duckdb:///path/file.duckdb" '
-                                "or add ?source=URL to the mapping URL")
+            raise err(
+                "source",
+                'names no source warehouse: write source = "duckdb:///path/file.duckdb" '
+                "or add ?source=URL to the mapping URL",
+            )
     source = _open_source(source_url, base, err, writable_dirs)
     try:
         mapping = _Mapping(spec, source, err)

@@ -1,5 +1,6 @@
 """A folder of Parquet files: ``parquet:///path/dir[?usage_items=GLOB&...]``, read in place by a
 locked in-memory DuckDB session."""
+
 from __future__ import annotations
 
 import glob as globbing

@@ -11,6 +11,7 @@ is SQL injection. These three are appended after a user's ``options=`` (the last
 checked once connected. The role needs CONNECT on the database, USAGE on the schema and SELECT
 on the four canonical tables.
 """
+
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
@@ -47,8 +48,7 @@ def parse_conninfo(url: WarehouseURL) -> dict:
         port = parts.port
     except ValueError:
         raise WarehouseError(f"invalid port in the PostgreSQL URL: use {FORM}") from None
-    params = {"host": parts.hostname or "localhost", "port": str(port or 5432),
-              "dbname": unquote(url.path.lstrip("/"))}
+    params = {"host": parts.hostname or "localhost", "port": str(port or 5432), "dbname": unquote(url.path.lstrip("/"))}
     if parts.username:
         params["user"] = unquote(parts.username)
     if parts.password:
@@ -62,8 +62,10 @@ def parse_conninfo(url: WarehouseURL) -> dict:
         if key == "schema":
             schema = value
         elif key not in keywords:
-            raise WarehouseError(f"unknown option {key!r} in the PostgreSQL URL{did_you_mean(key, keywords)}: "
-                                 f"use schema= or a libpq connection parameter ({FORM})")
+            raise WarehouseError(
+                f"unknown option {key!r} in the PostgreSQL URL{did_you_mean(key, keywords)}: "
+                f"use schema= or a libpq connection parameter ({FORM})"
+            )
         else:
             params[key] = value
     if not params["dbname"]:
@@ -74,8 +76,12 @@ def parse_conninfo(url: WarehouseURL) -> dict:
         params = conninfo_to_dict(make_conninfo(**{**DEFAULTS, **params}))
     except Exception as exc:
         raise WarehouseError(f"invalid PostgreSQL URL: {first_line(exc)}") from None
-    return {"schema": schema or "public", "user": params.get("user"), "params": params,
-            "target": f"{params['host']}:{params['port']}/{params['dbname']}"}
+    return {
+        "schema": schema or "public",
+        "user": params.get("user"),
+        "params": params,
+        "target": f"{params['host']}:{params['port']}/{params['dbname']}",
+    }
 
 
 def connect_read_only(where: dict) -> ibis.BaseBackend:
@@ -89,16 +95,19 @@ def connect_read_only(where: dict) -> ibis.BaseBackend:
     except ImportError as exc:
         raise WarehouseError(f"PostgreSQL support is not installed ({first_line(exc)}): {INSTALL}") from None
     except Exception as exc:  # wrong password, unreachable host, unknown database: say which, never the password
-        raise WarehouseError(f"cannot connect to PostgreSQL at {target} as {where['user'] or 'the default user'}: "
-                             f"{first_line(exc)}") from None
+        raise WarehouseError(
+            f"cannot connect to PostgreSQL at {target} as {where['user'] or 'the default user'}: {first_line(exc)}"
+        ) from None
     with con.con.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in FORCED), list(FORCED))
         actual = dict(zip(FORCED, cursor.fetchone()))
     wrong = [key for key, value in FORCED.items() if actual[key] != value]
     if wrong:
         con.disconnect()
-        raise WarehouseError(f"PostgreSQL at {target} did not apply {wrong[0]}={FORCED[wrong[0]]} "
-                             f"(it is {actual[wrong[0]]}): check options= in the URL")
+        raise WarehouseError(
+            f"PostgreSQL at {target} did not apply {wrong[0]}={FORCED[wrong[0]]} "
+            f"(it is {actual[wrong[0]]}): check options= in the URL"
+        )
     return con
 
 

@@ -34,6 +34,7 @@ Read-only: Spark has no read-only session flag, so nothing enforces it at the en
 only issues SELECTs and creates nothing but temporary views (session-scoped, never in a catalog).
 With ``sc://`` grant the Connect user read access (``SELECT`` / ``USE``) only.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -118,7 +119,9 @@ def parse_spark(url: WarehouseURL) -> dict:
             f"or database=NAME (catalog tables): use {FORMS}"
         )
     if database is not None and not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?", database):
-        raise WarehouseError(f"invalid database name {database!r}: use letters, digits and _ (catalog.database allowed)")
+        raise WarehouseError(
+            f"invalid database name {database!r}: use letters, digits and _ (catalog.database allowed)"
+        )
     if path is not None:
         where["path"] = path
     else:
@@ -233,8 +236,11 @@ def _session(where: dict):
                 session = builder.getOrCreate()
             if where["kind"] == "connect":
                 _bound_retries(session)
-            for k, v in {"spark.sql.session.timeZone": "UTC", **_RUNTIME_CONF,
-                         **(where["conf"] if where["kind"] == "connect" else {})}.items():
+            for k, v in {
+                "spark.sql.session.timeZone": "UTC",
+                **_RUNTIME_CONF,
+                **(where["conf"] if where["kind"] == "connect" else {}),
+            }.items():
                 session.conf.set(k, v)
         except WarehouseError:
             raise
@@ -249,6 +255,7 @@ def _backend_class():
     from ibis.backends.pyspark import Backend
 
     ibis.pyspark  # noqa: B018  loading the backend through ibis registers its options (ibis.options.pyspark)
+
     class SharedSessionBackend(Backend):
         """Ibis' PySpark backend whose ``disconnect`` drops this warehouse's temporary views and keeps
         the process-wide session (Ibis' own stops the session, and the next open would pay a JVM start)."""
@@ -347,7 +354,9 @@ def _catalog_tables(con, session, database: str, views: list[str]) -> dict:
         try:
             exists = session.catalog.tableExists(qualified)
         except Exception as exc:
-            raise WarehouseError(f"cannot look up table {database}.{name} in the Spark catalog: {first_line(exc)}") from None
+            raise WarehouseError(
+                f"cannot look up table {database}.{name} in the Spark catalog: {first_line(exc)}"
+            ) from None
         if not exists:
             raise WarehouseError(
                 f"Spark database {database} has no table {name}: it needs the tables {', '.join(TABLES)} "

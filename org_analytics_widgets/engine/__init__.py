@@ -11,6 +11,7 @@ the kernel, and answers a closed month from the cache (memory, then disk, shared
 >>> engine.agent_month("a_support", "2026-10").kpis                                # doctest: +SKIP
 >>> engine.table("items", engine.period("2026-10"), {"service_type": "embedding"})  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,14 @@ class Engine:
     None for the default folder (see ``default_cache_dir``).
     """
 
-    def __init__(self, warehouse: Warehouse, rollups=None, timezone: str = "UTC",
-                 now: datetime | str | None = None, cache: MonthCache | bool | None = None):
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        rollups=None,
+        timezone: str = "UTC",
+        now: datetime | str | None = None,
+        cache: MonthCache | bool | None = None,
+    ):
         self.warehouse = warehouse
         self.rollups = rollups
         self.timezone = parse_zone(timezone).key
@@ -77,9 +84,15 @@ class Engine:
         self._failed = False
 
     @classmethod
-    def open(cls, warehouse: str | None = None, rollups: str | None = None, timezone: str = "UTC",
-             now: datetime | str | None = None, cache: MonthCache | bool | None = None,
-             writable_dirs: Sequence[Path] | None = None) -> "Engine":
+    def open(
+        cls,
+        warehouse: str | None = None,
+        rollups: str | None = None,
+        timezone: str = "UTC",
+        now: datetime | str | None = None,
+        cache: MonthCache | bool | None = None,
+        writable_dirs: Sequence[Path] | None = None,
+    ) -> "Engine":
         """Connect to ``warehouse`` (a URL; default ``$ORG_ANALYTICS_WAREHOUSE``, else the demo) and
         open ``rollups`` (a file; default ``$ORG_ANALYTICS_ROLLUPS``, else none). Exports may be
         written to ``writable_dirs`` (default: ``exports/`` in the working directory, where the
@@ -167,8 +180,9 @@ class Engine:
 
     def table_page(self, kind: str, period: Period, filters: dict, page_size: int) -> pd.DataFrame:
         """One page (``filters["page"]``) of the filtered, sorted table."""
-        return self._asked(lambda: self.warehouse.execute(tables.page(self.warehouse, period, kind, filters,
-                                                                      page_size)))
+        return self._asked(
+            lambda: self.warehouse.execute(tables.page(self.warehouse, period, kind, filters, page_size))
+        )
 
     def table_summary(self, kind: str, period: Period, filters: dict) -> dict:
         """``{"rows": int, "cost": float}`` of the filtered set."""
@@ -184,8 +198,9 @@ class Engine:
             out[key].append((str(label), str(value)))
         return out
 
-    def table_export(self, kind: str, period: Period, filters: dict, fmt: str, ordered: bool,
-                     folder: Path | None = None) -> Export:
+    def table_export(
+        self, kind: str, period: Period, filters: dict, fmt: str, ordered: bool, folder: Path | None = None
+    ) -> Export:
         """The filtered set written by the warehouse's engine into ``folder`` (default: exports/)."""
         expr = tables.export_expression(self.warehouse, period, kind, filters, fmt, ordered=ordered)
         return self._asked(lambda: export_table(self.warehouse.con, expr, fmt, folder))
@@ -249,20 +264,33 @@ class Engine:
 
     def _names(self, period: Period, facts: dict, more_ids=()) -> pa.Table:
         """Project names of the projects that existed in the period or that the facts name."""
-        ids = shaping.unique([*facts["items"].column("project_id").to_pylist(),
-                              *facts["by_project"].column("project_id").to_pylist(), *more_ids])
+        ids = shaping.unique(
+            [
+                *facts["items"].column("project_id").to_pylist(),
+                *facts["by_project"].column("project_id").to_pylist(),
+                *more_ids,
+            ]
+        )
         return self.warehouse.con.to_pyarrow(fact_defs.project_names(self.warehouse, period, ids or [""]))
 
     def _snapshot(self, period: Period) -> Snapshot:
         source = self.source(period)
         facts = source.facts(period, MONTH_FACTS)
-        agent_ids = shaping.unique([*facts["agent_items"].column("agent_id").to_pylist(),
-                                    *facts["agent_requests"].column("agent_id").to_pylist()])
+        agent_ids = shaping.unique(
+            [
+                *facts["agent_items"].column("agent_id").to_pylist(),
+                *facts["agent_requests"].column("agent_id").to_pylist(),
+            ]
+        )
         agents_table = self.warehouse.agents
         agents = self.warehouse.con.to_pyarrow(
-            agents_table.filter(agents_table.agent_id.isin(agent_ids or [""])).select("agent_id", "name", "project_id"))
-        more = [*agents.column("project_id").to_pylist(), *facts["agent_items"].column("project_id").to_pylist(),
-                *facts["agent_requests"].column("project_id").to_pylist()]
+            agents_table.filter(agents_table.agent_id.isin(agent_ids or [""])).select("agent_id", "name", "project_id")
+        )
+        more = [
+            *agents.column("project_id").to_pylist(),
+            *facts["agent_items"].column("project_id").to_pylist(),
+            *facts["agent_requests"].column("project_id").to_pylist(),
+        ]
         names = self._names(period, facts, more)
         named = derive.named_agents(facts, agents, names)
         return derive.snapshot(period, facts, names, named, source.name)

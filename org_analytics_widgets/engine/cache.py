@@ -14,6 +14,7 @@ entries are deleted.
 
 Entries are pickles of plain results; only this process's user can write the folder (0700).
 """
+
 from __future__ import annotations
 
 import contextlib

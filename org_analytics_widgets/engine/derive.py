@@ -5,6 +5,7 @@ The facts arrive as small Arrow tables (whichever source gave them). Every secti
 expressions the public metrics compose with a warehouse's facts, compiled once per process from
 the facts' own schemas. Then ``shaping`` orders, densifies and rounds.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,12 +29,15 @@ def _inputs() -> dict[str, ibis.Table]:
     """Unbound tables named like the fetched inputs, with the schemas the facts' scans give."""
     tables = fact_defs.abstract_tables()
     period = Period.for_month(Month.of(2000, 1))  # any period: only the schemas are used
-    out = {name: ibis.table(fact_defs.scan(fact, tables, period).schema(), name=name)
-           for name, fact in fact_defs.FACTS.items()}
+    out = {
+        name: ibis.table(fact_defs.scan(fact, tables, period).schema(), name=name)
+        for name, fact in fact_defs.FACTS.items()
+    }
     out["names"] = ibis.table(fact_defs.project_names(tables, period, [""]).schema(), name="names")
     out["agents"] = ibis.table(tables.agents.select("agent_id", "name", "project_id").schema(), name="agents")
-    out["agent_projects"] = ibis.table(tables.projects.select("project_id", "name", "color").schema(),
-                                       name="agent_projects")
+    out["agent_projects"] = ibis.table(
+        tables.projects.select("project_id", "name", "color").schema(), name="agent_projects"
+    )
     return out
 
 
@@ -49,8 +53,9 @@ def _derivation(name: str) -> ibis.Table:
         "svc_usage": lambda: sections.derive_service_daily_usage(items),
         "trends": lambda: sections.derive_project_trends(items),
         "agent_kpis": lambda: sections.derive_agent_kpis(t["totals"], items),
-        "named_agents": lambda: fact_defs.name_agents(t["agent_items"], t["agent_requests"], t["agents"],
-                                                      t["agent_projects"]),
+        "named_agents": lambda: fact_defs.name_agents(
+            t["agent_items"], t["agent_requests"], t["agents"], t["agent_projects"]
+        ),
     }[name]()
 
 
@@ -80,13 +85,23 @@ def run_local(inputs: dict[str, pa.Table], names: tuple[str, ...]) -> dict[str, 
 def kpis(facts: dict[str, pa.Table], names: pa.Table) -> dict:
     """The KPI dict of a period from its items, totals and by_project facts and project names."""
     row = run_local({**facts, "names": names}, ("kpis",))["kpis"].iloc[0]
-    return {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key])
-            for key in ("total_requests", "total_tokens", "unique_models", "active_projects",
-                        "total_projects", "total_conversations", "total_cost")}
+    return {
+        key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key])
+        for key in (
+            "total_requests",
+            "total_tokens",
+            "unique_models",
+            "active_projects",
+            "total_projects",
+            "total_conversations",
+            "total_cost",
+        )
+    }
 
 
-def snapshot(period: Period, facts: dict[str, pa.Table], names: pa.Table, agents: pd.DataFrame,
-             source: str) -> Snapshot:
+def snapshot(
+    period: Period, facts: dict[str, pa.Table], names: pa.Table, agents: pd.DataFrame, source: str
+) -> Snapshot:
     """Every section of the month from its facts, project names and named agents."""
     local = run_local(
         {**facts, "names": names},
@@ -96,19 +111,26 @@ def snapshot(period: Period, facts: dict[str, pa.Table], names: pa.Table, agents
     cost_by_type = local["cost_by_type"]
     cost_by_type["cost"] = cost_by_type["cost"].map(shaping.money)
     cost_by_type = shaping.ordered(cost_by_type, shaping.by_cost_then("service_type"))
-    daily_by_type = shaping.ordered(shaping.densify(local["daily_by_type"], days, ["service_type"], ["cost"]),
-                                    shaping.daily_key("service_type"))
+    daily_by_type = shaping.ordered(
+        shaping.densify(local["daily_by_type"], days, ["service_type"], ["cost"]), shaping.daily_key("service_type")
+    )
     per_project = local["per_project"]
     per_project["color"] = [project_color(p, c) for p, c in zip(per_project["project_id"], per_project["color"])]
     per_project["name"] = [shaping.text(n) or p for n, p in zip(per_project["name"], per_project["project_id"])]
     slices = shaping.project_slices(per_project)
     slices["color"] = [project_color(p, c) for p, c in zip(slices["project_id"], slices["color"])]
-    by_type = [_by_type(frame) for frame in (local["svc_by_project"], facts["item_requests"].to_pandas(),
-                                            local["svc_usage"])]
-    empty = [local["svc_by_project"].iloc[:0], facts["item_requests"].schema.empty_table().to_pandas(),
-             local["svc_usage"].iloc[:0]]
-    cards = [_card(service_type, cost, *(part.get(service_type, none) for part, none in zip(by_type, empty)), days)
-             for service_type, cost in zip(cost_by_type["service_type"], cost_by_type["cost"])]
+    by_type = [
+        _by_type(frame) for frame in (local["svc_by_project"], facts["item_requests"].to_pandas(), local["svc_usage"])
+    ]
+    empty = [
+        local["svc_by_project"].iloc[:0],
+        facts["item_requests"].schema.empty_table().to_pandas(),
+        local["svc_usage"].iloc[:0],
+    ]
+    cards = [
+        _card(service_type, cost, *(part.get(service_type, none) for part, none in zip(by_type, empty)), days)
+        for service_type, cost in zip(cost_by_type["service_type"], cost_by_type["cost"])
+    ]
     agents = shaping.rank_agents(agents)
     agents["project_color"] = [project_color(p, c) for p, c in zip(agents["project_id"], agents["project_color"])]
     return Snapshot(
@@ -154,20 +176,30 @@ def _card(service_type, cost, by_project, requests, usage, days) -> ServiceTypeC
 def named_agents(facts: dict[str, pa.Table], agents: pa.Table, projects: pa.Table) -> pd.DataFrame:
     """The candidate agents of the agent facts with their names (``agents``: the rows of the
     agents table they name) and projects (``projects``: project_id, name, color)."""
-    inputs = {"agent_items": facts["agent_items"], "agent_requests": facts["agent_requests"],
-              "agents": agents, "agent_projects": projects.select(["project_id", "name", "color"])}
+    inputs = {
+        "agent_items": facts["agent_items"],
+        "agent_requests": facts["agent_requests"],
+        "agents": agents,
+        "agent_projects": projects.select(["project_id", "name", "color"]),
+    }
     return run_local(inputs, ("named_agents",))["named_agents"]
 
 
-def agent_month(period: Period, agent_id: str, info: dict, facts: dict[str, pa.Table], page: pd.DataFrame,
-                source: str) -> AgentMonth:
+def agent_month(
+    period: Period, agent_id: str, info: dict, facts: dict[str, pa.Table], page: pd.DataFrame, source: str
+) -> AgentMonth:
     """One agent's month from its info row, its items and totals facts and its latest requests."""
     local = run_local(facts, ("agent_kpis", "daily_by_type"))
     row = local["agent_kpis"].iloc[0]
-    daily = shaping.ordered(shaping.densify(local["daily_by_type"], period.days, ["service_type"], ["cost"]),
-                            shaping.daily_key("service_type"))
-    totals = (daily.groupby("service_type", as_index=False)["cost"].sum() if not daily.empty
-              else pd.DataFrame({"service_type": [], "cost": []}))
+    daily = shaping.ordered(
+        shaping.densify(local["daily_by_type"], period.days, ["service_type"], ["cost"]),
+        shaping.daily_key("service_type"),
+    )
+    totals = (
+        daily.groupby("service_type", as_index=False)["cost"].sum()
+        if not daily.empty
+        else pd.DataFrame({"service_type": [], "cost": []})
+    )
     totals["cost"] = totals["cost"].map(shaping.money)
     project_id = shaping.text(info["project_id"])
     used = shaping.count(info["usage_rows"]) > 0
@@ -183,9 +215,13 @@ def agent_month(period: Period, agent_id: str, info: dict, facts: dict[str, pa.T
             "project_name": shaping.text(info["project_name"]) or project_id,
             "project_color": project_color(project_id, shaping.text(info["project_color"])) if project_id else None,
         },
-        kpis={"conversations": shaping.count(row["conversations"]), "requests": shaping.count(row["requests"]),
-              "cost": shaping.money(row["cost"]), "tokens": shaping.count(row["tokens"]),
-              "models": shaping.count(row["models"])},
+        kpis={
+            "conversations": shaping.count(row["conversations"]),
+            "requests": shaping.count(row["requests"]),
+            "cost": shaping.money(row["cost"]),
+            "tokens": shaping.count(row["tokens"]),
+            "models": shaping.count(row["models"]),
+        },
         daily=daily,
         totals=shaping.ordered(totals, shaping.by_cost_then("service_type")),
         requests=page,

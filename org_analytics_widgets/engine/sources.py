@@ -4,6 +4,7 @@ Both give ``facts(period, names, agent_id=None) -> {fact name: Arrow table}`` wi
 types of ``metrics.facts.scan``, from the one declaration of each fact, so the engine (and the
 tests) can swap one for the other and expect the same numbers.
 """
+
 from __future__ import annotations
 
 import pyarrow as pa
@@ -41,6 +42,8 @@ class RollupSource:
         tail = {}
         if tail_from < end:
             run = self.warehouse.con.to_pyarrow
-            tail = {name: run(rollup_defs.build_rows(rollup_defs.ROLLUPS[name], self.warehouse, tail_from, end))
-                    for name in rollup_defs.TAILED}
+            tail = {
+                name: run(rollup_defs.build_rows(rollup_defs.ROLLUPS[name], self.warehouse, tail_from, end))
+                for name in rollup_defs.TAILED
+            }
         return self.rollups.facts(period, tail, tail_from if tail_from < end else None, names, agent_id)

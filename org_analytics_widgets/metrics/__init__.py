@@ -9,6 +9,7 @@ or let :class:`org_analytics_widgets.snapshot.Snapshot` compute a whole month at
 >>> expr = cost_by_service_type(wh, Period.for_month("2026-10"))  # doctest: +SKIP
 >>> wh.execute(expr)                                            # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import ibis

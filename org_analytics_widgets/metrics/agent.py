@@ -10,6 +10,7 @@ never as SQL text, so any string is just an id.
 >>> wh = connect()                                                          # doctest: +SKIP
 >>> wh.execute(agent_kpis(wh, Period.for_month("2026-10"), "a_conc"))       # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import ibis
@@ -59,9 +60,7 @@ def agent_info(tables, period: Period, agent_id: str) -> ibis.Table:
     ).view()
     projects = tables.projects.select(p_id="project_id", project_name="name", project_color="color")
     named = info.left_join(projects, info.project_id == projects.p_id)
-    return named.select(
-        "agent_id", "name", "listed", "usage_rows", "project_id", "project_name", "project_color"
-    )
+    return named.select("agent_id", "name", "listed", "usage_rows", "project_id", "project_name", "project_color")
 
 
 def agent_kpis(tables, period: Period, agent_id: str) -> ibis.Table:
@@ -70,8 +69,9 @@ def agent_kpis(tables, period: Period, agent_id: str) -> ibis.Table:
 
     >>> agent_kpis(wh, Period.for_month("2026-03"), "a_conc")              # doctest: +SKIP
     """
-    return sections.derive_agent_kpis(scan(REQUEST_TOTALS, tables, period, agent_id),
-                                      scan(ITEMS, tables, period, agent_id))
+    return sections.derive_agent_kpis(
+        scan(REQUEST_TOTALS, tables, period, agent_id), scan(ITEMS, tables, period, agent_id)
+    )
 
 
 def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> ibis.Table:

@@ -12,6 +12,7 @@ A whole month needs one small query per fact however many sections are shown, an
 interactive filters (a service type) re-derive locally from the fetched facts (see ``sections``).
 Restricted to one agent (``agent_id=``), the same facts give the agent page its numbers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -96,21 +97,42 @@ class Fact:
         return (("day",) if self.daily else ()) + self.keys
 
 
-ITEMS = Fact("items", "usage_items", ("service_type", "project_id", "model", "pricing_rule", "unit"),
-             (Sum("cost"), Sum("quantity")))
-ITEM_REQUESTS = Fact("item_requests", "usage_items", ("service_type",), (Distinct("requests", "request_id", one_bucket=True),))
-REQUEST_TOTALS = Fact("totals", "usage_requests", (), (
-    Count("total_requests"), Sum("total_tokens", "tokens", "int64"),
-    Distinct("total_conversations", "conversation_id")), daily=False)
+ITEMS = Fact(
+    "items",
+    "usage_items",
+    ("service_type", "project_id", "model", "pricing_rule", "unit"),
+    (Sum("cost"), Sum("quantity")),
+)
+ITEM_REQUESTS = Fact(
+    "item_requests", "usage_items", ("service_type",), (Distinct("requests", "request_id", one_bucket=True),)
+)
+REQUEST_TOTALS = Fact(
+    "totals",
+    "usage_requests",
+    (),
+    (
+        Count("total_requests"),
+        Sum("total_tokens", "tokens", "int64"),
+        Distinct("total_conversations", "conversation_id"),
+    ),
+    daily=False,
+)
 REQUEST_PROJECTS = Fact("by_project", "usage_requests", ("project_id",), (Count("requests"),), daily=False)
-AGENT_ITEMS = Fact("agent_items", "usage_items", ("agent_id",), (Sum("cost"), Min("project_id")),
-                   daily=False, present="agent_id")
-AGENT_REQUESTS = Fact("agent_requests", "usage_requests", ("agent_id",), (
-    Count("requests"), Distinct("conversations", "conversation_id"), Min("project_id")),
-    daily=False, present="agent_id")
+AGENT_ITEMS = Fact(
+    "agent_items", "usage_items", ("agent_id",), (Sum("cost"), Min("project_id")), daily=False, present="agent_id"
+)
+AGENT_REQUESTS = Fact(
+    "agent_requests",
+    "usage_requests",
+    ("agent_id",),
+    (Count("requests"), Distinct("conversations", "conversation_id"), Min("project_id")),
+    daily=False,
+    present="agent_id",
+)
 
-FACTS = {fact.name: fact for fact in (ITEMS, ITEM_REQUESTS, REQUEST_TOTALS, REQUEST_PROJECTS,
-                                      AGENT_ITEMS, AGENT_REQUESTS)}
+FACTS = {
+    fact.name: fact for fact in (ITEMS, ITEM_REQUESTS, REQUEST_TOTALS, REQUEST_PROJECTS, AGENT_ITEMS, AGENT_REQUESTS)
+}
 
 
 def _typed(fact: Fact, aggregates: dict[str, ibis.Value]) -> dict[str, ibis.Value]:
@@ -145,8 +167,12 @@ def scan(fact: Fact, tables, period: Period, agent_id: str | None = None) -> ibi
         t = t.filter(t[fact.present].notnull())
     keys = {"day": local_date(t.created_at, period)} if fact.daily else {}
     keys.update({k: t[k] for k in fact.keys})
-    raw = {"sum": lambda m: m.value(t, fact.table).sum(), "count": lambda m: t.count(),
-           "min": lambda m: t[m.column].min(), "distinct": lambda m: t[m.column].nunique()}
+    raw = {
+        "sum": lambda m: m.value(t, fact.table).sum(),
+        "count": lambda m: t.count(),
+        "min": lambda m: t[m.column].min(),
+        "distinct": lambda m: t[m.column].nunique(),
+    }
     return grouped(fact, t, keys, {m.name: raw[m.how](m) for m in fact.measures})
 
 
@@ -195,8 +221,9 @@ def agent_facts(tables, period: Period) -> ibis.Table:
     Columns: agent_id, name (null when missing from ``agents``), project_id (the agent's, else the
     smallest among its rows in P), project_name, project_color, cost, conversations, requests.
     """
-    return name_agents(scan(AGENT_ITEMS, tables, period), scan(AGENT_REQUESTS, tables, period),
-                       tables.agents, tables.projects)
+    return name_agents(
+        scan(AGENT_ITEMS, tables, period), scan(AGENT_REQUESTS, tables, period), tables.agents, tables.projects
+    )
 
 
 def name_agents(by_items: ibis.Table, by_reqs: ibis.Table, agents: ibis.Table, projects: ibis.Table) -> ibis.Table:
@@ -234,5 +261,9 @@ _KIND_TYPES = {"string": "string", "integer": "int64", "number": "float64", "tim
 def abstract_tables() -> SimpleNamespace:
     """The four canonical tables as unbound Ibis tables: what an expression's schema is computed on
     (the rollup tables' and the fetched facts' column types), independent of any warehouse."""
-    return SimpleNamespace(**{name: ibis.table({c: _KIND_TYPES[kind] for c, kind in columns.items()}, name=name)
-                              for name, columns in TABLES.items()})
+    return SimpleNamespace(
+        **{
+            name: ibis.table({c: _KIND_TYPES[kind] for c, kind in columns.items()}, name=name)
+            for name, columns in TABLES.items()
+        }
+    )

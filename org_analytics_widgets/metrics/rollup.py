@@ -22,6 +22,7 @@ Everything here is a pure function returning an Ibis expression: :func:`build_ro
 table's rows from the canonical tables for ``[since, until)``; :func:`read` gives a fact from
 rollup rows already given their local day (:func:`dated`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,8 +64,9 @@ def _derive_rollups() -> dict[str, RollupTable]:
     for table, short in SHORT.items():
         facts = [f for f in FACTS.values() if f.table == table]
         measures = [m for f in facts for m in f.measures]
-        keys = _unique(["agent_id", *(k for f in facts for k in f.keys),
-                        *(m.column for m in measures if m.how == "min")])
+        keys = _unique(
+            ["agent_id", *(k for f in facts for k in f.keys), *(m.column for m in measures if m.how == "min")]
+        )
         sums = _unique(m.column for m in measures if m.how == "sum")
         out[f"rollup_{short}"] = RollupTable(f"rollup_{short}", "sums", table, keys, sums)
         for m in _unique(m for m in measures if m.how == "distinct"):
@@ -72,14 +74,20 @@ def _derive_rollups() -> dict[str, RollupTable]:
             ids = m.column.removesuffix("_id")
             if m.one_bucket:  # the fact's exact keys: singles of a coarser grouping could count an id twice
                 [user] = users
-                out[f"rollup_{ids}_singles"] = RollupTable(f"rollup_{ids}_singles", "singles", table,
-                                                           user.keys, column=m.column)
-                out[f"rollup_{ids}_spans"] = RollupTable(f"rollup_{ids}_spans", "spans", table,
-                                                         user.keys, column=m.column)
+                out[f"rollup_{ids}_singles"] = RollupTable(
+                    f"rollup_{ids}_singles", "singles", table, user.keys, column=m.column
+                )
+                out[f"rollup_{ids}_spans"] = RollupTable(
+                    f"rollup_{ids}_spans", "spans", table, user.keys, column=m.column
+                )
             else:
-                out[f"rollup_{ids}s"] = RollupTable(f"rollup_{ids}s", "distinct", table,
-                                                    _unique(["agent_id", *(k for f in users for k in f.keys)]),
-                                                    column=m.column)
+                out[f"rollup_{ids}s"] = RollupTable(
+                    f"rollup_{ids}s",
+                    "distinct",
+                    table,
+                    _unique(["agent_id", *(k for f in users for k in f.keys)]),
+                    column=m.column,
+                )
     return out
 
 
@@ -123,8 +131,7 @@ def _value(spec: RollupTable, t: ibis.Table, column: str) -> ibis.Value:
     return Measure(column, "sum", column).value(t, spec.table)
 
 
-def build_rows(spec: RollupTable, tables, since: datetime | None = None,
-               until: datetime | None = None) -> ibis.Table:
+def build_rows(spec: RollupTable, tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
     """The rows of a sums or distinct table (or of a spans table, for a raw tail) for ``[since, until)``."""
     t = between(getattr(tables, spec.table), since, until)
     keys = {"bucket": bucket(t.created_at), **{k: t[k] for k in spec.keys}}
@@ -157,7 +164,8 @@ def classified(spec: RollupTable, tables, since: datetime | None = None) -> tupl
 def single_counts(spec: RollupTable, ids: ibis.Table) -> ibis.Table:
     singles = ids.filter(ids.first_bucket == ids.last_bucket)
     return singles.group_by(bucket=singles.first_bucket, **{k: singles[k] for k in spec.keys}).aggregate(
-        rows=singles.count())
+        rows=singles.count()
+    )
 
 
 def span_rows(spec: RollupTable, rows: ibis.Table, ids: ibis.Table) -> ibis.Table:
@@ -174,7 +182,8 @@ def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
     items = between(tables.usage_items, probe_from, None)
     reqs = between(tables.usage_requests, probe_from, None)
     return items.aggregate(items=items.count(), items_max=items.created_at.max()).cross_join(
-        reqs.aggregate(requests=reqs.count(), requests_max=reqs.created_at.max()))
+        reqs.aggregate(requests=reqs.count(), requests_max=reqs.created_at.max())
+    )
 
 
 # -- reading: rollup rows -> the facts ----------------------------------------------------------
@@ -197,8 +206,9 @@ def bucket_days(period: Period, since: datetime, until: datetime) -> list[tuple[
     return out
 
 
-def dated(rows: ibis.Table, buckets: ibis.Table, tail: ibis.Table | None = None,
-          tail_buckets: ibis.Table | None = None) -> ibis.Table:
+def dated(
+    rows: ibis.Table, buckets: ibis.Table, tail: ibis.Table | None = None, tail_buckets: ibis.Table | None = None
+) -> ibis.Table:
     """Rollup rows of the period's buckets (``buckets``: bucket, day) with their local day, plus the
     raw tail's rows in the same form when given."""
     columns = [c for c in rows.columns if c != "bucket"]
@@ -236,14 +246,21 @@ def read(fact: Fact, rows: dict[str, ibis.Table], agent_id: str | None = None) -
     parts = [_distinct(fact, m, rows, agent_id) for m in fact.measures if m.how == "distinct"]
     if additive:
         t = _rows_of(fact, rows[f"rollup_{SHORT[fact.table]}"], agent_id)
-        again = {"sum": lambda m: t[m.column].sum(), "count": lambda m: t.rows.sum(),
-                 "min": lambda m: t[m.column].min()}
-        parts.insert(0, grouped(fact, t, {k: t[k] for k in fact.grain},
-                                {m.name: again[m.how](m) for m in additive}))
+        again = {
+            "sum": lambda m: t[m.column].sum(),
+            "count": lambda m: t.rows.sum(),
+            "min": lambda m: t[m.column].min(),
+        }
+        parts.insert(0, grouped(fact, t, {k: t[k] for k in fact.grain}, {m.name: again[m.how](m) for m in additive}))
     out = parts[0]
     for part in parts[1:]:  # every group of a distinct part is a group of the additive part
         joined = out.cross_join(part) if not fact.grain else out.left_join(part, list(fact.grain))
         out = joined.select(*fact.grain, *(m.name for m in fact.measures if m.name in joined.columns))
-        out = out.mutate(**{m.name: ibis.coalesce(out[m.name], 0) for m in fact.measures
-                            if m.how == "distinct" and m.name in part.columns})
+        out = out.mutate(
+            **{
+                m.name: ibis.coalesce(out[m.name], 0)
+                for m in fact.measures
+                if m.how == "distinct" and m.name in part.columns
+            }
+        )
     return out.select(*fact.grain, *(m.name for m in fact.measures))

@@ -5,6 +5,7 @@ Each ``derive_*`` takes fact tables (Ibis) and returns an Ibis expression. The p
 wholly in the engine; the Snapshot runs the very same derivations over the facts it already
 fetched. Ranking with tie-breaks, dense daily series and rounding are shaping (``shaping``).
 """
+
 from __future__ import annotations
 
 import ibis

@@ -11,6 +11,7 @@ the warehouse's engine and the kernel receives one page.
 >>> expr = page(wh, period, "items", filters, page_size=50)      # doctest: +SKIP
 >>> wh.execute(expr)                                              # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import ibis
@@ -174,8 +175,7 @@ def csv_safe(t: ibis.Table) -> ibis.Table:
     return t.select(**cols)
 
 
-def export_expression(tables, period: Period, kind: str, filters: dict, fmt: str,
-                      ordered: bool = True) -> ibis.Table:
+def export_expression(tables, period: Period, kind: str, filters: dict, fmt: str, ordered: bool = True) -> ibis.Table:
     """What an export of the filtered set writes: the display columns with ``time`` renamed
     ``time_local`` (org zone) and ``created_at`` renamed ``created_at_utc``; the CSV form has
     formula-like text neutralised (:func:`csv_safe`). ``ordered`` sorts it in the table's order

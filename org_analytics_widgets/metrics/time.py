@@ -1,4 +1,5 @@
 """Period filtering and local dates as portable Ibis expressions."""
+
 from __future__ import annotations
 
 import ibis

@@ -3,6 +3,7 @@
 ``Dashboard`` is the Organization page, ``AgentPage`` one agent's month; the ``*_from_environment``
 functions are what the served notebooks call.
 """
+
 from __future__ import annotations
 
 from .agent import AgentPage, agent_page_from_environment

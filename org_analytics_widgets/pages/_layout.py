@@ -1,4 +1,5 @@
 """What the app's pages share: the page CSS, a titled section, a status line."""
+
 from __future__ import annotations
 
 import html

@@ -3,6 +3,7 @@
 Opened from the dashboard's Top agents links (``agent_analytics.ipynb?agent_id=…&month=…``);
 every problem with those parameters becomes a sentence on the page, never a traceback.
 """
+
 from __future__ import annotations
 
 import html
@@ -57,20 +58,29 @@ AGENT_CARDS = (
 
 def _status_html(status: str, message: str) -> str:
     css = {"ready": "", "empty": "oa-status-empty", "loading": "oa-status-loading"}.get(status, "oa-status-error")
-    return (f'<div class="oa-status {css}" data-status="{html.escape(status)}">{html.escape(message)}</div>'
-            if message else f'<div data-status="{html.escape(status)}"></div>')
+    return (
+        f'<div class="oa-status {css}" data-status="{html.escape(status)}">{html.escape(message)}</div>'
+        if message
+        else f'<div data-status="{html.escape(status)}"></div>'
+    )
 
 
 def _back_link(month: str | None) -> str:
     shown = f" · {html.escape(month_label(month))}" if month else ""
-    return (f'<a class="oa-back-link" href="{html.escape(dashboard_url(month or None))}" target="_self">'
-            f"← Organization Analytics{shown}</a>")
+    return (
+        f'<a class="oa-back-link" href="{html.escape(dashboard_url(month or None))}" target="_self">'
+        f"← Organization Analytics{shown}</a>"
+    )
 
 
 def message_page(message: str, month: str | None = None, status: str = "error") -> w.VBox:
     """A page that only says what is wrong, with a link back to the dashboard."""
-    page = w.VBox([w.HTML(STYLE + PAGE_STYLE + f'<div class="oa-agent-nav">{_back_link(month)}</div>'),
-                   w.HTML(_status_html(status, message))])
+    page = w.VBox(
+        [
+            w.HTML(STYLE + PAGE_STYLE + f'<div class="oa-agent-nav">{_back_link(month)}</div>'),
+            w.HTML(_status_html(status, message)),
+        ]
+    )
     page.add_class("oa-page")
     page.add_class("oa-agent-page")
     return page
@@ -82,8 +92,11 @@ def requests_table_html(page: pd.DataFrame, total: int, timezone: str, month: st
     if total == 0 or page.empty:
         return f'<div class="oa-caption">No requests by this agent in {html.escape(when)}.</div>'
     zone = parse_zone(timezone)
-    caption = (f"Latest {len(page):,} of {total:,} requests in {when}" if total > len(page)
-               else f"{total:,} request{'' if total == 1 else 's'} in {when}")
+    caption = (
+        f"Latest {len(page):,} of {total:,} requests in {when}"
+        if total > len(page)
+        else f"{total:,} request{'' if total == 1 else 's'} in {when}"
+    )
     rows = []
     for r in page.to_dict("records"):
         local = pd.Timestamp(r["created_at"]).tz_localize("UTC").tz_convert(zone)
@@ -93,11 +106,11 @@ def requests_table_html(page: pd.DataFrame, total: int, timezone: str, month: st
         rows.append(
             f'<tr class="oa-request-row" data-request-id="{html.escape(str(r["request_id"]))}">'
             f'<td title="{html.escape(local.isoformat())}">{html.escape(local.strftime("%Y-%m-%d %H:%M:%S %Z"))}</td>'
-            f'<td><code>{html.escape(str(r["request_id"]))}</code></td>'
+            f"<td><code>{html.escape(str(r['request_id']))}</code></td>"
             f'<td title="{html.escape(str(r["service_type"]))}">{html.escape(service_label(r["service_type"]))}</td>'
-            f'<td>{html.escape(text(r["model"]) or "–")}</td>'
+            f"<td>{html.escape(text(r['model']) or '–')}</td>"
             f'<td class="{"oa-request-error" if status and status != "success" else ""}">'
-            f'{html.escape(status or "–")}</td>'
+            f"{html.escape(status or '–')}</td>"
             f'<td class="oa-num">{count(r["tokens"]):,}</td>'
             f'<td class="oa-num">{html.escape(cost_text)}</td></tr>'
         )
@@ -118,8 +131,15 @@ class AgentPage(w.VBox):
     >>> AgentPage(connect(), "a_conc", "2026-03", timezone="America/New_York")   # doctest: +SKIP
     """
 
-    def __init__(self, engine: Engine | object, agent_id: str, month: str | None = None,
-                 timezone: str | None = None, now: datetime | str | None = None, **kwargs):
+    def __init__(
+        self,
+        engine: Engine | object,
+        agent_id: str,
+        month: str | None = None,
+        timezone: str | None = None,
+        now: datetime | str | None = None,
+        **kwargs,
+    ):
         if not isinstance(engine, Engine):  # a Warehouse: the analyst's AgentPage(connect(), ...)
             engine = Engine(engine, None, timezone or "UTC", now)
         self.engine = engine
@@ -141,13 +161,14 @@ class AgentPage(w.VBox):
         self.cost_box = w.VBox()
         self.requests_table = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
         self.requests_table.add_class("oa-agent-requests")
-        self.content = w.VBox([
-            self.kpis,
-            section("Daily cost by service type", self.cost_box, "oa-agent-cost"),
-            section("Requests", self.requests_table, "oa-agent-requests-section"),
-        ])
-        super().__init__([w.HTML(STYLE + PAGE_STYLE), self.nav, self.header, self.status_box, self.content],
-                         **kwargs)
+        self.content = w.VBox(
+            [
+                self.kpis,
+                section("Daily cost by service type", self.cost_box, "oa-agent-cost"),
+                section("Requests", self.requests_table, "oa-agent-requests-section"),
+            ]
+        )
+        super().__init__([w.HTML(STYLE + PAGE_STYLE), self.nav, self.header, self.status_box, self.content], **kwargs)
         self.add_class("oa-page")
         self.add_class("oa-agent-page")
         self.load()
@@ -171,8 +192,10 @@ class AgentPage(w.VBox):
             self.month = ""
             return self._fail("invalid", f"{exc}." if bad_month else str(exc))
         if self.month > latest:
-            return self._fail("invalid", f"{month_label(self.month)} is after the current month "
-                                         f"({month_label(latest)}): pick an earlier month.")
+            return self._fail(
+                "invalid",
+                f"{month_label(self.month)} is after the current month ({month_label(latest)}): pick an earlier month.",
+            )
         if not self.agent_id.strip():
             return self._fail("unknown", "No agent given: open an agent from the dashboard's Top agents table.")
         try:
@@ -182,9 +205,12 @@ class AgentPage(w.VBox):
             first = first_line(exc)
             return self._fail("error", f"Could not load this agent's {month_label(self.month)}: {first}")
         if result.status == "unknown":
-            return self._fail("unknown", f"There is no agent “{self.agent_id}”: it is not in the agents table and "
-                                         f"has no usage in {month_label(self.month)}. Check the link, or "
-                                         "pick an agent from the dashboard.")
+            return self._fail(
+                "unknown",
+                f"There is no agent “{self.agent_id}”: it is not in the agents table and "
+                f"has no usage in {month_label(self.month)}. Check the link, or "
+                "pick an agent from the dashboard.",
+            )
         self.status = result.status
         self.message = "" if self.status == "ready" else f"No usage by this agent in {month_label(self.month)}."
         self._render()
@@ -220,27 +246,37 @@ class AgentPage(w.VBox):
         if month and self.status in ("ready", "empty"):
             before = shift_month(month, -1)
             after = shift_month(month, 1)
-            prev_link = (f'<a class="oa-month-prev" href="{html.escape(agent_url(self.agent_id, before))}" '
-                         f'target="_self">‹ {html.escape(month_short(before))}</a>')
-            next_link = (f'<a class="oa-month-next" href="{html.escape(agent_url(self.agent_id, after))}" '
-                         f'target="_self">{html.escape(month_short(after))} ›</a>'
-                         if after <= self._latest else
-                         f'<span class="oa-disabled">{html.escape(month_short(after))} ›</span>')
-            links = f'<span class="oa-month-links">{prev_link}<b>{html.escape(month_label(month))}</b>{next_link}</span>'
+            prev_link = (
+                f'<a class="oa-month-prev" href="{html.escape(agent_url(self.agent_id, before))}" '
+                f'target="_self">‹ {html.escape(month_short(before))}</a>'
+            )
+            next_link = (
+                f'<a class="oa-month-next" href="{html.escape(agent_url(self.agent_id, after))}" '
+                f'target="_self">{html.escape(month_short(after))} ›</a>'
+                if after <= self._latest
+                else f'<span class="oa-disabled">{html.escape(month_short(after))} ›</span>'
+            )
+            links = (
+                f'<span class="oa-month-links">{prev_link}<b>{html.escape(month_label(month))}</b>{next_link}</span>'
+            )
         self.nav.value = f'<div class="oa-agent-nav">{_back_link(month)}{links}</div>'
         self.status_box.value = _status_html(self.status, self.message)
         if self.status not in ("ready", "empty"):
             self.header.value = ""
             return
         info = self.info
-        project = (f'<span class="oa-agent-project"><span class="oa-swatch" '
-                   f'style="background:{html.escape(info["project_color"])}"></span>'
-                   f'{html.escape(info["project_name"])}</span>' if info["project_id"] else "no project")
+        project = (
+            f'<span class="oa-agent-project"><span class="oa-swatch" '
+            f'style="background:{html.escape(info["project_color"])}"></span>'
+            f"{html.escape(info['project_name'])}</span>"
+            if info["project_id"]
+            else "no project"
+        )
         self.header.value = (
             f'<div class="oa-header oa-agent-header" data-agent-id="{html.escape(info["agent_id"])}">'
             f'<h1 class="oa-agent-name">{html.escape(info["name"])}</h1>'
             f'<div class="oa-sub">{project} · agent <code>{html.escape(info["agent_id"])}</code>'
-            f'{"" if info["listed"] else " (not in the agents table)"} · '
+            f"{'' if info['listed'] else ' (not in the agents table)'} · "
             f"Times in {html.escape(self.timezone)}</div></div>"
         )
         self.kpis.values = self.kpi_values
@@ -251,8 +287,9 @@ class AgentPage(w.VBox):
         with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = self.totals
             self.cost_overview.daily = self.daily
-        self.requests_table.value = requests_table_html(self.requests_page, self.requests_total,
-                                                        self.period.timezone, self.month)
+        self.requests_table.value = requests_table_html(
+            self.requests_page, self.requests_total, self.period.timezone, self.month
+        )
         self.content.layout.display = None
 
 

@@ -1,4 +1,5 @@
 """The Organization Analytics page: one state, one snapshot per month, widgets that render it."""
+
 from __future__ import annotations
 
 import html
@@ -27,8 +28,6 @@ from ..widgets.top_agents import TopAgents
 from ._layout import STYLE, error_html, section
 
 
-
-
 def comparison_label(period: Period, shown: Period) -> str:
     """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one."""
     if period.is_whole:
@@ -44,8 +43,15 @@ class Dashboard(w.VBox):
     >>> Dashboard(connect(), timezone="Europe/Paris")          # doctest: +SKIP
     """
 
-    def __init__(self, engine: Engine | object, timezone: str | None = None, month: str | None = None,
-                 now: datetime | str | None = None, rollups=None, **kwargs):
+    def __init__(
+        self,
+        engine: Engine | object,
+        timezone: str | None = None,
+        month: str | None = None,
+        now: datetime | str | None = None,
+        rollups=None,
+        **kwargs,
+    ):
         if not isinstance(engine, Engine):  # a Warehouse: the analyst's Dashboard(connect())
             engine = Engine(engine, rollups, timezone or "UTC", now)
         self.engine = engine
@@ -69,19 +75,26 @@ class Dashboard(w.VBox):
             '<div class="oa-header"><h1>Organization Analytics</h1>'
             f'<div class="oa-sub">Times in {html.escape(self.state.timezone)}</div></div>'
         )
-        self.charts = w.VBox([
-            section("Cost overview", self.cost_overview, "oa-cost-overview"),
-            w.HBox([
-                section("Cost by project", self.project_costs, "oa-project-costs"),
-                section("Project usage trends", self.project_trends, "oa-project-trends"),
-            ], layout=w.Layout(flex_flow="row wrap")),
-            self.top_agents_section,
-            section("Service types", self.service_cards, "oa-service-types"),
-            section("Usage", self.usage_tables, "oa-usage-tables-section"),
-        ])
+        self.charts = w.VBox(
+            [
+                section("Cost overview", self.cost_overview, "oa-cost-overview"),
+                w.HBox(
+                    [
+                        section("Cost by project", self.project_costs, "oa-project-costs"),
+                        section("Project usage trends", self.project_trends, "oa-project-trends"),
+                    ],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.top_agents_section,
+                section("Service types", self.service_cards, "oa-service-types"),
+                section("Usage", self.usage_tables, "oa-usage-tables-section"),
+            ]
+        )
         self.charts.children[1].add_class("oa-charts-row")
-        top = w.HBox([header, self.month_selector],
-                     layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"))
+        top = w.HBox(
+            [header, self.month_selector],
+            layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
+        )
         super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.charts], **kwargs)
         self.add_class("oa-page")
 
@@ -172,7 +185,8 @@ class Dashboard(w.VBox):
             marker += f' data-source="{self.snapshot.source}"'
         self.status.value = (
             f'<div class="oa-status oa-status-{status}" {marker}>{html.escape(message)}</div>'
-            if message else f"<div {marker}></div>"
+            if message
+            else f"<div {marker}></div>"
         )
         self.charts.layout.display = "none" if status == "empty" else None
         self.kpis.stale = status in ("loading", "error")
