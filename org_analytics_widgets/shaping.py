@@ -155,8 +155,8 @@ def day_matrix(frame: pd.DataFrame, key: str, value: str, order: Sequence, days:
     nulls count as 0 (what a chart of several series over the period draws)."""
     out = np.zeros((len(order), len(days)))
     if len(frame) and len(order) and len(days):
-        rows = pd.Categorical(frame[key], categories=list(order)).codes
-        cols = pd.Categorical(frame["date"], categories=list(days)).codes
+        rows = pd.Index(list(order)).get_indexer(frame[key])  # -1: not listed
+        cols = pd.Index(list(days)).get_indexer(frame["date"])
         values = pd.to_numeric(frame[value], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         keep = (rows >= 0) & (cols >= 0)
         np.add.at(out, (rows[keep], cols[keep]), values[keep])
