@@ -16,6 +16,19 @@ from .formatting import compact, money
 from .period import Period
 
 
+# the KPI cards' keys, in the contract's order (section 4); every one a count but the cost
+KPI_KEYS = (
+    "total_requests",
+    "total_tokens",
+    "unique_models",
+    "active_projects",
+    "total_projects",
+    "total_conversations",
+    "total_cost",
+)
+COUNT_KPIS = KPI_KEYS[:-1]
+
+
 @dataclass
 class ServiceTypeCard:
     """One service type's card: its cost and three daily views."""

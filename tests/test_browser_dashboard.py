@@ -10,17 +10,10 @@ import pytest
 
 from browser import browser_page, kpis_on_page, serving, wait_ready
 
+from org_analytics_widgets.snapshot import KPI_KEYS
+
 NOW = "2026-11-25T12:00:00Z"
 ZONE = "America/New_York"
-KPI_KEYS = (
-    "total_requests",
-    "total_tokens",
-    "unique_models",
-    "active_projects",
-    "total_projects",
-    "total_conversations",
-    "total_cost",
-)
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_report_contract import walk_numbers
 
+from org_analytics_widgets.snapshot import COUNT_KPIS
+
 ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/London")
 # Fixed "now"s: the suite's usual one; one inside New York's 23-hour DST day, spelled without an
 # offset (UTC); exactly Kolkata's midnight between April and May; one second before London's
@@ -659,14 +661,7 @@ def check_invariants(rep: dict, days: list[str]) -> None:
     k = rep["kpis"]
     total = k["total_cost"]
     assert k["active_projects"] <= k["total_projects"]
-    for name in (
-        "total_requests",
-        "total_tokens",
-        "unique_models",
-        "active_projects",
-        "total_projects",
-        "total_conversations",
-    ):
+    for name in COUNT_KPIS:
         assert isinstance(k[name], int) and k[name] >= 0, name
 
     def near(a, b, n=1):  # sums of n rounded amounts

@@ -16,6 +16,8 @@ import pytest
 from conftest import report_runner
 from reports import assert_same_report
 
+from org_analytics_widgets.snapshot import COUNT_KPIS
+
 NOW = "2026-11-25T12:00:00Z"  # NY 2026-11-25 07:00 EST
 NY = "America/New_York"
 
@@ -156,14 +158,7 @@ def test_march_ny_kpis(report):
 
 def test_march_ny_kpi_counts_are_integers(report):
     kpis = report()["kpis"]
-    for name in (
-        "total_requests",
-        "total_tokens",
-        "unique_models",
-        "active_projects",
-        "total_projects",
-        "total_conversations",
-    ):
+    for name in COUNT_KPIS:
         assert type(kpis[name]) is int, f"{name} is {type(kpis[name]).__name__}"
 
 

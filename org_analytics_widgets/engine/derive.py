@@ -21,7 +21,7 @@ from ..colors import project_color
 from ..metrics import facts as fact_defs
 from ..metrics import sections
 from ..period import Month, Period
-from ..snapshot import AgentMonth, ServiceTypeCard, Snapshot
+from ..snapshot import KPI_KEYS, AgentMonth, ServiceTypeCard, Snapshot
 
 
 @functools.cache
@@ -85,18 +85,7 @@ def run_local(inputs: dict[str, pa.Table], names: tuple[str, ...]) -> dict[str, 
 def kpis(facts: dict[str, pa.Table], names: pa.Table) -> dict:
     """The KPI dict of a period from its items, totals and by_project facts and project names."""
     row = run_local({**facts, "names": names}, ("kpis",))["kpis"].iloc[0]
-    return {
-        key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key])
-        for key in (
-            "total_requests",
-            "total_tokens",
-            "unique_models",
-            "active_projects",
-            "total_projects",
-            "total_conversations",
-            "total_cost",
-        )
-    }
+    return {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in KPI_KEYS}
 
 
 def snapshot(
