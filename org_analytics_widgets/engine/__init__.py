@@ -47,14 +47,15 @@ AGENT_FACTS = ("items", "totals")
 
 
 def default_cache_dir(rollups=None) -> Path:
-    """``$ORG_ANALYTICS_CACHE_DIR``, else ``months/`` in the server's runtime folder, else beside
-    the rollups file, else the user's cache folder."""
+    """``$ORG_ANALYTICS_CACHE_DIR``; else beside the rollups file when its folder is writable (the
+    cache then outlives a server restart: a rollup refresh changes every key); else ``months/`` in
+    the server's runtime folder; else the user's cache folder."""
     if os.environ.get(CACHE_ENV_VAR):
         return Path(os.environ[CACHE_ENV_VAR]).expanduser()
+    if rollups is not None and os.access(rollups.path.parent, os.W_OK):
+        return rollups.path.with_name(rollups.path.name + ".months")
     if os.environ.get(RUNTIME_ENV_VAR):
         return Path(os.environ[RUNTIME_ENV_VAR]) / "months"
-    if rollups is not None:
-        return rollups.path.with_name(rollups.path.name + ".months")
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "org-analytics" / "months"
 
 
