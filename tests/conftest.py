@@ -41,10 +41,14 @@ def run_cli(capsys, monkeypatch):
         from org_analytics_widgets.cli import main  # lazy: collected even before the CLI exists
 
         capsys.readouterr()  # discard anything printed before
+        environment = dict(os.environ)  # a command may set variables for itself (rollup: its memory)
         try:
             code = main(list(argv))
         except SystemExit as exc:  # argparse (or the CLI) may exit instead of returning
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            os.environ.clear()
+            os.environ.update(environment)
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 
