@@ -23,9 +23,11 @@ import tempfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tornado import web
 from voila.app import Voila
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
 from .links import AGENT_NOTEBOOK, DASHBOARD_NOTEBOOK, EXPORTS_DIR, RUNTIME_ENV_VAR
 
@@ -43,6 +45,19 @@ class _NotFound(web.RequestHandler):
         raise web.HTTPError(404)
 
 
+class _ShutdownKernel(VoilaShutdownKernelHandler):
+    """Leaving a page frees its kernel. Voilà's page posts the shutdown with ``navigator.sendBeacon``
+    and the ``_xsrf`` cookie, which its standalone server never sets: every call was refused (403)
+    and each page view held its kernel until the idle cull. The beacon cannot carry a header, so
+    the request is checked by its origin instead: only a page of this server may send it (and only
+    that page knows its kernel's id)."""
+
+    def check_xsrf_cookie(self):
+        origin = self.request.headers.get("Origin")
+        if origin is None or urlsplit(origin).netloc != self.request.host:
+            raise web.HTTPError(403, "kernel shutdown from another origin")
+
+
 class OrgAnalyticsVoila(Voila):
     """Voilà with the routes of the read-only app (see the module docstring)."""
 
@@ -54,6 +69,7 @@ class OrgAnalyticsVoila(Voila):
             (base + r"/voila/tree.*", _NotFound),
             (base + r"/voila/api/contents.*", _NotFound),
             (base + rf"/voila/render/(?!(?:{pages})(?:\?|$)).*", _NotFound),
+            (base + r"/voila/api/shutdown/(.*)", _ShutdownKernel),
             *super().init_handlers(),
         ]
 
