@@ -25,6 +25,7 @@ class DashboardState(HasTraits):
 
     month = Unicode(help="the month shown, YYYY-MM")
     latest_month = Unicode(help="the current month in the org time zone: navigation stops here")
+    first_month = Unicode("", help="the first month with data: navigation back stops here ('': not known)")
     timezone = Unicode("UTC", help="IANA time zone of the organisation")
     hidden_service_types = Tuple(help="service types hidden from the cost overview (legend clicks)")
     trend_service_type = Unicode("", help="service type shown by the project trends; '' means all")
@@ -41,15 +42,19 @@ class DashboardState(HasTraits):
         "(exact: the items of one request)"
     )
 
-    @validate("month", "latest_month")
+    @validate("month", "latest_month", "first_month")
     def _valid_month(self, proposal):
         value = proposal["value"]
+        if proposal["trait"].name == "first_month" and not value:
+            return value
         try:
             parse_month(value)
         except PeriodError as exc:
             raise TraitError(str(exc)) from None
         if proposal["trait"].name == "month" and self.latest_month and value > self.latest_month:
             raise TraitError(f"month {value} is after the current month {self.latest_month}")
+        if proposal["trait"].name == "month" and self.first_month and value < self.first_month:
+            raise TraitError(f"month {value} is before the first month with data, {self.first_month}")
         return value
 
     @validate("timezone")

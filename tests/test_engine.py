@@ -300,3 +300,29 @@ def pd_isna(value) -> bool:
     import pandas as pd
 
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def test_previous_stops_at_the_first_month_with_data(edge_warehouse, tmp_path):
+    from org_analytics_widgets.pages.organization import month_from_query
+
+    engine = _engine(edge_warehouse, tmp_path / "months")
+    first = engine.first_month()
+    assert first == "2026-02", "the edge fixture's first row is in February (New York)"
+    page = Dashboard(engine, month=first)
+    assert page.month_selector.previous_button.disabled, "nothing before the first month with data"
+    page.month_selector._go(-1)
+    assert page.state.month == first
+    with pytest.raises(Exception, match="before the first month with data"):
+        page.state.month = "2025-12"  # what a crafted widget message could ask
+    page.month_selector._go(1)
+    assert page.state.month == "2026-03" and not page.month_selector.previous_button.disabled
+    month, problem = month_from_query("month=2024-06", engine.latest_month, first)
+    assert (month, problem) == ("2026-02", "There is no data before 2026-02. Showing 2026-02 instead.")
+
+
+def test_the_page_says_how_fresh_its_data_is(edge_warehouse, tmp_path):
+    engine = _engine(edge_warehouse, tmp_path / "months")
+    header = Dashboard(engine, month=CLOSED).header.value
+    # the newest row is stamped after "now" (a skewed clock): the page says "up to now", in the org zone
+    assert "data up to 25 Nov 2026 07:00" in header, header
+    assert "loaded " in header and "Times in America/New_York" in header

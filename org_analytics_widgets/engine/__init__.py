@@ -32,7 +32,7 @@ from ..links import RUNTIME_ENV_VAR
 from ..metrics import agent as agent_metrics
 from ..metrics import tables
 from ..metrics import facts as fact_defs
-from ..period import Month, Period, current_month, parse_now, parse_zone, shift_month
+from ..period import UTC, Month, Period, current_month, parse_now, parse_zone, shift_month
 from ..snapshot import AgentMonth, Snapshot
 from . import derive
 from .cache import MonthCache
@@ -82,6 +82,7 @@ class Engine:
             cache = MonthCache(default_cache_dir(rollups))
         self.cache: MonthCache | None = cache or None
         self._memory: OrderedDict[tuple, object] = OrderedDict()
+        self._span: tuple | None = None
         self._failed = False
 
     @classmethod
@@ -206,9 +207,31 @@ class Engine:
         expr = tables.export_expression(self.warehouse, period, kind, filters, fmt, ordered=ordered)
         return self._asked(lambda: export_table(self.warehouse.con, expr, fmt, folder))
 
+    def data_span(self) -> tuple[datetime | None, datetime | None]:
+        """The first and the latest ``created_at`` of the usage (naive UTC; None when there is none),
+        asked of the warehouse once until a refresh."""
+        if self._span is None:
+
+            def ask():
+                items, reqs = self.warehouse.usage_items, self.warehouse.usage_requests
+                both = items.select("created_at").union(reqs.select("created_at"), distinct=False)
+                row = self.warehouse.execute(both.aggregate(first=both.created_at.min(), latest=both.created_at.max()))
+                return tuple(None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in row.iloc[0])
+
+            self._span = self._asked(ask)
+        return self._span
+
+    def first_month(self) -> Month | None:
+        """The month of the first usage in the org zone (None for an empty warehouse)."""
+        first = self.data_span()[0]
+        if first is None:
+            return None
+        return current_month(self.timezone, first.replace(tzinfo=UTC))
+
     def refresh(self) -> None:
         """Forget cached months (here and, for this warehouse, on disk) and read the warehouse again."""
         self._memory.clear()
+        self._span = None
         if self.cache is not None:
             self.cache.clear(self._owner())
         if self.warehouse.changed():
@@ -242,6 +265,7 @@ class Engine:
         if self._failed or self.warehouse.changed():
             self.warehouse.reconnect()
             self._memory.clear()
+            self._span = None
         self._failed = False
 
     def _asked(self, compute):
@@ -320,9 +344,9 @@ def comparison_period(period: Period) -> Period:
     return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
 
 
-def month_of(text: str | None, latest: str) -> tuple[Month, str]:
-    """A month from a viewer (``?month=``), parsed once and checked against ``latest``:
-    (month, problem or '')."""
+def month_of(text: str | None, latest: str, first: str | None = None) -> tuple[Month, str]:
+    """A month from a viewer (``?month=``), parsed once and checked against ``latest`` and the
+    first month with data: (month, problem or '')."""
     latest = Month.parse(latest)
     if not text:
         return latest, ""
@@ -332,6 +356,9 @@ def month_of(text: str | None, latest: str) -> tuple[Month, str]:
         return latest, f"{exc}. Showing the current month instead."
     if month > latest:
         return latest, f"{month} is in the future. Showing the current month instead."
+    if first and month < first:
+        first = Month.parse(first)
+        return first, f"There is no data before {first}. Showing {first} instead."
     return month, ""
 
 

@@ -13,7 +13,7 @@ from data_connectors.errors import first_line
 from ..app_request import open_app_request
 from ..engine import Engine, month_of
 from ..formatting import month_label, month_short
-from ..period import Period
+from ..period import UTC, Period, parse_zone
 from ..snapshot import Snapshot
 from ..state import DashboardState
 from ..usage_tables import UsageTables
@@ -58,6 +58,9 @@ class Dashboard(w.VBox):
         self.warehouse = engine.warehouse
         latest = engine.latest_month
         self.state = DashboardState(timezone=engine.timezone, latest_month=latest, month=month or latest)
+        first = first_month(engine)
+        if first and first <= latest:
+            self.state.first_month = first
         self.snapshot: Snapshot | None = None
 
         self.month_selector = MonthSelector(self.state)
@@ -71,10 +74,8 @@ class Dashboard(w.VBox):
         self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
-        header = w.HTML(
-            '<div class="oa-header"><h1>Organization Analytics</h1>'
-            f'<div class="oa-sub">Times in {html.escape(self.state.timezone)}</div></div>'
-        )
+        self.header = header = w.HTML()
+        self._render_header()
         self.charts = w.VBox(
             [
                 section("Cost overview", self.cost_overview, "oa-cost-overview"),
@@ -133,6 +134,7 @@ class Dashboard(w.VBox):
         self.snapshot = snapshot
         self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
         self._render_snapshot()
+        self._render_header()
         if snapshot.is_empty:
             self.state.message = f"No usage in {month_label(month)}."
             self.state.status = "empty"
@@ -140,6 +142,23 @@ class Dashboard(w.VBox):
             self.state.message = ""
             self.state.status = "ready"
         self.usage_tables.load_visible()  # last: the KPIs and charts reach the page first
+
+    def _render_header(self) -> None:
+        """Title, zone and freshness: the newest usage the warehouse holds and when this page loaded."""
+        zone = parse_zone(self.state.timezone)
+        try:
+            latest = self.engine.data_span()[1]
+        except Exception:  # the month's own load says what broke
+            latest = None
+        if latest is not None:  # rows stamped in the future (a skewed clock) are not "data up to"
+            latest = min(latest.replace(tzinfo=UTC), self.engine.now or datetime.now(UTC))
+        data = f" · data up to {latest.astimezone(zone):%-d %b %Y %H:%M}" if latest else ""
+        loaded = f" · loaded {datetime.now(zone):%H:%M:%S}"
+        self.header.value = (
+            '<div class="oa-header"><h1>Organization Analytics</h1>'
+            f'<div class="oa-sub oa-freshness">Times in {html.escape(self.state.timezone)}'
+            f"{html.escape(data + loaded)}</div></div>"
+        )
 
     def _on_month(self, change) -> None:
         if change["name"] == "refresh_count":  # Refresh means: read the warehouse again
@@ -192,9 +211,17 @@ class Dashboard(w.VBox):
         self.kpis.stale = status in ("loading", "error")
 
 
-def month_from_query(query: str | None, latest: str) -> tuple[str, str]:
+def first_month(engine: Engine) -> str:
+    """The first month with data, '' when unknown (empty warehouse, or it cannot answer now)."""
+    try:
+        return engine.first_month() or ""
+    except Exception:  # the month's own load says what broke
+        return ""
+
+
+def month_from_query(query: str | None, latest: str, first: str = "") -> tuple[str, str]:
     """The ``?month=YYYY-MM`` of a Voilà URL, validated; returns (month, problem or '')."""
-    return month_of((parse_qs(query or "").get("month") or [""])[0], latest)
+    return month_of((parse_qs(query or "").get("month") or [""])[0], latest, first)
 
 
 def dashboard_from_environment() -> w.Widget:
@@ -206,7 +233,7 @@ def dashboard_from_environment() -> w.Widget:
     try:
         if request.error:
             raise RuntimeError(request.error)
-        month, problem = month_from_query(request.query, request.engine.latest_month)
+        month, problem = month_from_query(request.query, request.engine.latest_month, first_month(request.engine))
         dashboard = Dashboard(request.engine, month=month)
     except Exception as exc:
         return w.HTML(error_html(f"The dashboard cannot open its warehouse: {first_line(exc)}"))

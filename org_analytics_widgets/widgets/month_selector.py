@@ -12,7 +12,8 @@ from ..state import DashboardState
 
 
 class MonthSelector(widgets.HBox):
-    """``‹  March 2026  ›  ⟳``: next is disabled at the current month."""
+    """``‹  March 2026  ›  ⟳``: next is disabled at the current month, previous at the first month
+    with data."""
 
     def __init__(self, state: DashboardState, **kwargs):
         self.state = state
@@ -42,12 +43,12 @@ class MonthSelector(widgets.HBox):
             **kwargs,
         )
         self.add_class("oa-month-selector")
-        state.observe(self._render, names=["month", "latest_month", "status"])
+        state.observe(self._render, names=["month", "latest_month", "first_month", "status"])
         self._render()
 
     def _go(self, delta: int) -> None:
         target = shift_month(self.state.month, delta)
-        if target <= self.state.latest_month:
+        if target <= self.state.latest_month and target >= (self.state.first_month or target):
             self.state.month = target
 
     def _refresh(self) -> None:
@@ -58,5 +59,5 @@ class MonthSelector(widgets.HBox):
         loading = state.status == "loading"
         self.label.value = f"<b>{html.escape(month_label(state.month))}</b>"
         self.next_button.disabled = loading or state.month >= state.latest_month
-        self.previous_button.disabled = loading
+        self.previous_button.disabled = loading or bool(state.first_month and state.month <= state.first_month)
         self.refresh_button.disabled = loading
