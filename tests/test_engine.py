@@ -326,3 +326,13 @@ def test_the_page_says_how_fresh_its_data_is(edge_warehouse, tmp_path):
     # the newest row is stamped after "now" (a skewed clock): the page says "up to now", in the org zone
     assert "data up to 25 Nov 2026 07:00" in header, header
     assert "loaded " in header and "Times in America/New_York" in header
+
+
+def test_the_first_day_of_a_month_is_compared_with_one_day(edge_warehouse, tmp_path):
+    from org_analytics_widgets.pages.organization import comparison_label
+
+    engine = Engine(connect(f"duckdb://{edge_warehouse}"), timezone=ZONE, now="2026-11-01T15:00:00Z", cache=False)
+    period = engine.period("2026-11")
+    assert comparison_label(comparison_period(period), period) == "Oct 1", "not 'Oct 1–1'"
+    later = Engine(engine.warehouse, timezone=ZONE, now=DEFAULT_NOW, cache=False).period("2026-11")
+    assert comparison_label(comparison_period(later), later) == "Oct 1–25"

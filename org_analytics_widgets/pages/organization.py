@@ -29,12 +29,14 @@ from ._layout import STYLE, error_html, section
 
 
 def comparison_label(period: Period, shown: Period) -> str:
-    """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one."""
+    """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one,
+    ``'Oct 1'`` for its first day."""
     if period.is_whole:
         return month_short(period.month) if period.month[:4] != shown.month[:4] else f"{period.start:%b}"
     if not period.days:
         return f"{month_short(period.month)} (nothing yet)"
-    return f"{period.start:%b} {period.days[0].day}–{period.days[-1].day}"
+    first, last = period.days[0].day, period.days[-1].day
+    return f"{period.start:%b} {first}" + (f"–{last}" if last != first else "")
 
 
 class Dashboard(w.VBox):
