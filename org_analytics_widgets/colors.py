@@ -33,6 +33,22 @@ SERVICE_LABELS = {
     "embedding": "Embedding",
     "agent": "Agents",
 }
+#: the pricing rules of the demo data and the common ones of the providers it imitates
+RULE_LABELS = {
+    "input_tokens": "Input tokens",
+    "cached_input_tokens": "Cached input tokens",
+    "output_tokens": "Output tokens",
+    "transcription_seconds": "Transcription seconds",
+    "audio_duration": "Audio duration",
+    "audio_seconds": "Audio seconds",
+    "audio_minutes": "Audio minutes",
+    "characters": "Characters",
+    "agent_minutes": "Agent minutes",
+    "images": "Images",
+    "credit": "Credit",
+    "refund": "Refund",
+    "rounding": "Rounding",
+}
 OTHERS_COLOR = "#9E9E9E"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -54,6 +70,23 @@ def service_color(service_type: str) -> str:
     return SERVICE_COLORS.get(service_type) or _palette_pick("svc:" + str(service_type))
 
 
+def _words(key: object) -> str:
+    return str(key).replace("_", " ").capitalize()
+
+
 def service_label(service_type: str) -> str:
-    """Human label: known types by name, others with underscores as spaces, capitalised."""
-    return SERVICE_LABELS.get(service_type) or str(service_type).replace("_", " ").capitalize()
+    """Human label: known types by name, others with underscores as spaces, capitalised.
+
+    >>> service_label("text_generation"), service_label("image_generation")
+    ('Text generation', 'Image generation')
+    """
+    return SERVICE_LABELS.get(service_type) or _words(service_type)
+
+
+def rule_label(pricing_rule: str) -> str:
+    """A pricing rule in words: known rules by name, others with underscores as spaces, capitalised.
+
+    >>> rule_label("cached_input_tokens"), rule_label("video_frames")
+    ('Cached input tokens', 'Video frames')
+    """
+    return RULE_LABELS.get(pricing_rule) or _words(pricing_rule)

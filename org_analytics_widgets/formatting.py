@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 
 
 def compact(value: float) -> str:
@@ -17,11 +18,21 @@ def compact(value: float) -> str:
 
 
 def money(value: float) -> str:
-    """``1234.5 -> '$1,234.50'``; amounts under a cent keep their significant digits."""
+    """``1234.5 -> '$1,234.50'``; under a cent as :func:`money_precise` (``'$0.000042'``, never ``'$0.0000'``)."""
+    return money_precise(value)
+
+
+def money_precise(value: float, significant: int = 2) -> str:
+    """A cost as a person reads it: cents, or ``significant`` digits when under a cent, never ``'$0.0000'``.
+
+    >>> money_precise(0.000042), money_precise(0.0031), money_precise(0), money_precise(12.5)
+    ('$0.000042', '$0.0031', '$0.00', '$12.50')
+    """
     sign = "-" if value < 0 else ""
     value = abs(value)
     if 0 < value < 0.01:
-        return f"{sign}${value:.4f}"
+        decimals = max(significant - 1 - math.floor(math.log10(value)), 2)
+        return f"{sign}${value:.{decimals}f}".rstrip("0")
     return f"{sign}${value:,.2f}"
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import html
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from traitlets import TraitError
 
-from org_analytics_widgets.colors import OTHERS_COLOR, service_color, service_label
+from org_analytics_widgets.colors import OTHERS_COLOR, rule_label, service_color, service_label
+from org_analytics_widgets.formatting import money, money_precise
 from org_analytics_widgets.state import DashboardState
-from org_analytics_widgets.widgets import CostOverview, ProjectCostDoughnut, ProjectTrends
+from org_analytics_widgets.widgets import CostOverview, ProjectCostDoughnut, ProjectTrends, ServiceCard
 
 HOSTILE = "<script>alert(1)</script>"
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(3)]
@@ -323,3 +325,85 @@ def test_empty_trends(trends):
     trends.trends = trends.trends.iloc[0:0]
 
     assert trends.lines.y.size == 0 and trends.lines.labels == []
+
+
+# -- words for keys, costs that never read $0.0000 ----------------------------------------------
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (0, "$0.00"),
+        (0.000042, "$0.000042"),
+        (0.0031, "$0.0031"),
+        (0.01, "$0.01"),
+        (12.5, "$12.50"),
+        (1234.5, "$1,234.50"),
+        (-0.000042, "-$0.000042"),
+        (-12.5, "-$12.50"),
+        (0.0099999, "$0.01"),
+        (1e-13, "$0.0000000000001"),
+    ],
+)
+def test_money_precise_shows_significant_digits_under_a_cent(value, text):
+    assert money_precise(value) == text
+
+
+@pytest.mark.parametrize("value", [0.01, 0.5, 1.005, 12.5, 1234.5, 10_000.0, -3.25])
+def test_money_is_unchanged_from_a_cent_up(value):
+    sign = "-" if value < 0 else ""
+    assert money(value) == f"{sign}${abs(value):,.2f}" == money_precise(value)
+
+
+def test_no_sub_cent_cost_reads_as_zero():
+    for value in (4.2e-05, 1e-06, 5e-05, -5e-05):
+        assert money(value).strip("-$0.") != "", f"{value!r} shown as {money(value)!r}"
+
+
+@pytest.mark.parametrize(
+    "rule,words",
+    [
+        ("input_tokens", "Input tokens"),
+        ("cached_input_tokens", "Cached input tokens"),
+        ("output_tokens", "Output tokens"),
+        ("transcription_seconds", "Transcription seconds"),
+        ("characters", "Characters"),
+        ("agent_minutes", "Agent minutes"),
+        ("video_frame_count", "Video frame count"),
+    ],
+)
+def test_pricing_rules_read_as_words(rule, words):
+    assert rule_label(rule) == words
+
+
+def usage_card(rules: list[tuple[str, str]]) -> ServiceCard:
+    usage = pd.DataFrame(
+        [{"date": DAYS[0], "pricing_rule": rule, "unit": unit, "quantity": 10.0} for rule, unit in rules]
+    )
+    card = SimpleNamespace(
+        service_type="text_generation",
+        cost=0.000042,
+        daily_cost_by_project=pd.DataFrame({"date": [DAYS[0]], "project_id": ["p"], "cost": [0.000042]}),
+        daily_requests=pd.DataFrame(columns=["date", "requests"]),
+        daily_usage=usage,
+    )
+    return ServiceCard(card)
+
+
+def test_card_usage_legend_and_tooltips_name_rules_in_words():
+    card = usage_card([("input_tokens", "token"), ("cached_input_tokens", "token"), (HOSTILE, "token")])
+    card.view = "usage"
+    chart = card.usage_charts["token"]
+    assert sorted(chart.bars.labels) == sorted(
+        ["Input tokens (token)", "Cached input tokens (token)", f"{HOSTILE} (token)"]
+    )
+    assert "Cached input tokens (token)" in card.legend.value
+    assert "input_tokens" not in card.legend.value and "cached_input" not in card.legend.value
+    assert HOSTILE not in card.legend.value, "a rule name is data: escaped in the legend"
+    sub = list(chart.bars.labels).index("Input tokens (token)")
+    chart._on_hover(chart.bars, {"data": {"index": 0, "subIndex": sub}})
+    assert "Input tokens (token)" in chart.tooltip.value and "input_tokens" not in chart.tooltip.value
+
+
+def test_card_header_shows_a_sub_cent_cost():
+    card = usage_card([("input_tokens", "token")])
+    assert "$0.000042" in card.header.value and "$0.0000<" not in card.header.value
+    assert "$0.000042" in card.legend.value, "the costs legend keeps the significant digits"

@@ -6,6 +6,7 @@ Expected rows come from plain DuckDB SQL written here against the fixture file (
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import time
@@ -21,6 +22,7 @@ from org_analytics_widgets.metrics import tables as T
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.state import DashboardState
 from org_analytics_widgets.usage_tables import UsageTableController, UsageTables, usage_table
+from org_analytics_widgets.widgets.usage_table import cell_text
 
 ZONE = "America/New_York"
 NOW = "2026-11-25T12:00:00Z"
@@ -468,3 +470,61 @@ def test_export_file_names_are_only_uuid_hex(wh, state, tmp_path):
     c = controller(wh, state, "items", tmp_path)
     names = {c.export("csv").filename, c.export("parquet").filename, c.export("csv").filename}
     assert len(names) == 3 and all(EXPORT_NAME_RE.match(n) for n in names)
+
+
+# -- words for keys, costs that never read $0.0000 ----------------------------------------------
+def visible_cells(table_html: str) -> list[str]:
+    """The texts a person reads in the cells (tooltips left out)."""
+    return [html.unescape(text) for text in re.findall(r"<td[^>]*>([^<]*)</td>", table_html)]
+
+
+def test_items_cells_show_service_types_and_pricing_rules_in_words(wh, state):
+    c = controller(wh, state, "items", page_size=100)
+    cells = visible_cells(c.widget.table.value)
+    for words in ("Text generation", "Speech to text", "Image generation", "Input tokens", "Cached input tokens"):
+        assert words in cells, f"{words!r} missing from the items cells"
+    raw = {"text_generation", "speech_to_text", "image_generation", "input_tokens", "cached_input_tokens"}
+    assert not raw & set(cells), f"raw keys shown: {sorted(raw & set(cells))}"
+    assert '<td title="cached_input_tokens">Cached input tokens</td>' in c.widget.table.value, (
+        "the key stays in the tooltip"
+    )
+
+
+def test_service_type_filter_shows_words_and_filters_by_key(wh, state):
+    c = controller(wh, state, "items")
+    options = dict(c.widget.filter_controls["service_type"].options)
+    assert options["Text generation"] == "text_generation"
+    assert options["Image generation"] == "image_generation", "unknown types: underscores as spaces"
+    assert not [label for label in options if "_" in label], options
+    c.widget.filter_controls["service_type"].value = "speech_to_text"
+    assert state.items_filters["service_type"] == "speech_to_text", "the value stays the raw key"
+
+
+def test_requests_service_type_filter_shows_words(wh, state):
+    c = controller(wh, state, "requests")
+    labels = [label for label, _ in c.widget.filter_controls["service_type"].options]
+    assert "Text generation" in labels and "text_generation" not in labels
+
+
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (0.0, "$0.00"),
+        (4.2e-05, "$0.000042"),
+        (0.0031, "$0.0031"),
+        (0.01, "$0.01"),
+        (12.5, "$12.50"),
+        (-4.2e-05, "-$0.000042"),
+    ],
+)
+def test_cost_cells_keep_significant_digits_under_a_cent(value, text):
+    assert cell_text("cost", value) == text
+
+
+def test_tiny_item_costs_never_read_as_zero(wh, state):
+    # i_zu1c costs 1e-13 and i_t01a -1e-14 (NY March)
+    c = controller(wh, state, "items", page_size=100)
+    rows = c.widget.rows.set_index("item_id")
+    assert cell_text("cost", rows.loc["i_zu1c", "cost"]) == "$0.0000000000001"
+    assert cell_text("cost", rows.loc["i_t01a", "cost"]) == "-$0.00000000000001"
+    assert "$0.0000<" not in c.widget.table.value

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from traitlets import Instance, List, TraitError, Unicode, link, validate
 
-from ..colors import PALETTE, service_color, service_label
+from ..colors import PALETTE, rule_label, service_color, service_label
 from ..formatting import compact, exact, money
 from ..shaping import day_matrix
 from ._chart import (
@@ -79,9 +79,9 @@ def quantity_text(value: float) -> str:
     return compact(value) if abs(value) >= 1000 else exact(round(float(value), 3))
 
 
-def rule_label(rule: object, unit: object) -> str:
-    """``'input_tokens (token)'``"""
-    return f"{known(rule) if known(rule) is not None else '–'} ({unit_label(unit)})"
+def usage_label(rule: object, unit: object) -> str:
+    """A usage series in words: the pricing rule and its unit, ``'Input tokens (token)'``."""
+    return f"{rule_label(known(rule)) if known(rule) is not None else '–'} ({unit_label(unit)})"
 
 
 @runtime_checkable
@@ -266,7 +266,7 @@ class ServiceCard(widgets.VBox):
         days = self.days()
         frame = frame.assign(
             unit=[unit_label(u) for u in frame["unit"]],
-            rule=[rule_label(r, u) for r, u in zip(frame["pricing_rule"], frame["unit"])],
+            rule=[usage_label(r, u) for r, u in zip(frame["pricing_rule"], frame["unit"])],
         )
         rules = sorted(set(frame["rule"]))
         palette = {rule: PALETTE[i % len(PALETTE)] for i, rule in enumerate(rules)}

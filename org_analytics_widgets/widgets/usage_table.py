@@ -18,7 +18,8 @@ from ipywidgets import CallbackDispatcher
 from traitlets import Dict, Enum, Float, Int, TraitError, Tuple, Unicode, validate
 
 from ..filters import COLUMNS, KINDS, OPTION_FILTERS, SORTABLE, default_filters
-from ..formatting import money
+from ..colors import rule_label, service_label
+from ..formatting import money, money_precise
 from ..state import STATUSES
 from ._chart import Frame, check_columns, day_title, known
 
@@ -56,6 +57,8 @@ HEADERS = {
         ("cost", "Cost"),
     ),
 }
+#: columns whose keys are shown in words (the key itself in the cell's tooltip)
+LABELLED = {"service_type", "pricing_rule"}
 NUMERIC = {"input_tokens", "output_tokens", "cost", "quantity", "unit_price"}
 STYLE = """<style>
 .oa-usage-table { width: 100%; }
@@ -90,9 +93,15 @@ def cell_text(column: str, value, row: dict | None = None) -> str:
         return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
     if column in ("input_tokens", "output_tokens"):
         return f"{int(value):,}"
+    if column == "service_type":
+        return service_label(str(value))
+    if column == "pricing_rule":
+        return rule_label(str(value))
     if column == "cost":
-        return money(float(value))
+        return money_precise(float(value))
     if column == "unit_price":
+        if 0 < abs(value) < 1e-8:
+            return money_precise(float(value))
         return "$" + _trim(float(value), 8) if value >= 0 else "-$" + _trim(-float(value), 8)
     if column == "quantity":
         unit = known((row or {}).get("unit"))
@@ -127,6 +136,8 @@ def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> st
                 title = f' title="{html.escape(str(row["project_id"]))}"'
             elif column == "agent" and known(row.get("agent_id")) is not None:
                 title = f' title="{html.escape(str(row["agent_id"]))}"'
+            elif column in LABELLED and known(row.get(column)) is not None:
+                title = f' title="{html.escape(str(row[column]))}"'
             elif column == "cost" and known(row.get("cost")) is not None:
                 title = f' title="{html.escape(repr(float(row["cost"])))}"'
             cls = f' class="{" ".join(classes)}"' if classes else ""
@@ -347,7 +358,7 @@ class UsageTable(widgets.VBox):
             self._set_dropdown(self.date_to, days, f.get("date_to", ""))
             for key, control in self.filter_controls.items():
                 label, all_label, _ = FILTER_LABELS[key]
-                opts = [(f"{all_label}", "")] + _labelled(self.options.get(key, []))
+                opts = [(f"{all_label}", "")] + _labelled(_in_words(key, self.options.get(key, [])))
                 self._set_dropdown(control, opts, f.get(key, ""))
                 control.description = label
             self.search.value = f.get("search", "")
@@ -418,6 +429,13 @@ class UsageTable(widgets.VBox):
             self.export_area.value = ""
         busy = state == "running"
         self.csv_button.disabled = self.parquet_button.disabled = busy or self.total_rows == 0
+
+
+def _in_words(key: str, pairs) -> list[tuple[str, str]]:
+    """A service type's option shows its words (the value stays the key), unless the engine named it."""
+    if key != "service_type":
+        return list(pairs)
+    return [(service_label(str(value)) if str(label) == str(value) else label, value) for label, value in pairs]
 
 
 def _labelled(pairs) -> list[tuple[str, str]]:
