@@ -55,6 +55,14 @@ def test_kpis_match_the_report_and_follow_previous_month(server, page, run_repor
     page.click("button.oa-month-previous")
     wait_ready(page, "2026-02")
     assert shown_kpis(page) == expected_kpis(run_report, "2026-02"), "February KPIs differ after 'previous'"
+    assert page.is_disabled("button.oa-month-previous"), "February is the first month with data: no going back"
+    assert "data up to 25 Nov 2026" in page.inner_text(".oa-freshness"), "the page says how fresh its data is"
+
+
+def test_a_link_before_the_first_month_opens_the_first_month(server, page):
+    page.goto(f"{server}/?month=2025-07")
+    wait_ready(page, "2026-02")
+    assert "no data before 2026-02" in page.inner_text(".oa-status-box")
 
 
 def test_empty_month_says_so(server, page):
