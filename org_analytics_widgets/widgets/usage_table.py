@@ -63,7 +63,9 @@ NUMERIC = {"input_tokens", "output_tokens", "cost", "quantity", "unit_price"}
 STYLE = """<style>
 .oa-usage-table { width: 100%; }
 .oa-usage-table .oa-filters { flex-flow: row wrap; gap: 6px; align-items: flex-end; }
-.oa-usage-table .oa-filters .widget-dropdown, .oa-usage-table .oa-filters .widget-text { width: 190px; }
+.oa-usage-table .oa-filters .widget-text { width: 190px; }
+.oa-usage-table .oa-filters .widget-dropdown { width: auto; }
+.oa-usage-table .oa-filters .widget-dropdown > select { flex: 0 0 auto; width: auto; min-width: 110px; max-width: 360px; }
 .oa-usage-table table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .oa-usage-table th { text-align: left; color: #666; font-weight: 600; font-size: 12px; padding: 6px 8px;
                      border-bottom: 1px solid #e3e3e3; white-space: nowrap; }
