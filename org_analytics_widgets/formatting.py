@@ -17,16 +17,11 @@ def compact(value: float) -> str:
     return f"{sign}{value:,.0f}"
 
 
-def money(value: float) -> str:
-    """``1234.5 -> '$1,234.50'``; under a cent as :func:`money_precise` (``'$0.000042'``, never ``'$0.0000'``)."""
-    return money_precise(value)
-
-
-def money_precise(value: float, significant: int = 2) -> str:
+def money(value: float, significant: int = 2) -> str:
     """A cost as a person reads it: cents, or ``significant`` digits when under a cent, never ``'$0.0000'``.
 
-    >>> money_precise(0.000042), money_precise(0.0031), money_precise(0), money_precise(12.5)
-    ('$0.000042', '$0.0031', '$0.00', '$12.50')
+    >>> money(1234.5), money(0.000042), money(0.0031), money(0), money(12.5)
+    ('$1,234.50', '$0.000042', '$0.0031', '$0.00', '$12.50')
     """
     sign = "-" if value < 0 else ""
     value = abs(value)

@@ -223,9 +223,9 @@ def test_usage_view_never_sums_different_units(cards):
         (u, label): float(y.sum()) for u, ch in card.usage_charts.items() for label, y in zip(ch.bars.labels, ch.bars.y)
     }
     assert totals == {
-        ("minute", "audio_duration (minute)"): 1.5,
-        ("second", "audio_duration (second)"): 120.0,
-        ("second", "transcription_seconds (second)"): 60.0,
+        ("minute", "Audio duration (minute)"): 1.5,
+        ("second", "Audio duration (second)"): 120.0,
+        ("second", "Transcription seconds (second)"): 60.0,
     }
 
 

@@ -11,7 +11,7 @@ import pytest
 from traitlets import TraitError
 
 from org_analytics_widgets.colors import OTHERS_COLOR, rule_label, service_color, service_label
-from org_analytics_widgets.formatting import money, money_precise
+from org_analytics_widgets.formatting import money
 from org_analytics_widgets.state import DashboardState
 from org_analytics_widgets.widgets import CostOverview, ProjectCostDoughnut, ProjectTrends, ServiceCard
 
@@ -343,14 +343,14 @@ def test_empty_trends(trends):
         (1e-13, "$0.0000000000001"),
     ],
 )
-def test_money_precise_shows_significant_digits_under_a_cent(value, text):
-    assert money_precise(value) == text
+def test_money_shows_significant_digits_under_a_cent(value, text):
+    assert money(value) == text
 
 
 @pytest.mark.parametrize("value", [0.01, 0.5, 1.005, 12.5, 1234.5, 10_000.0, -3.25])
 def test_money_is_unchanged_from_a_cent_up(value):
     sign = "-" if value < 0 else ""
-    assert money(value) == f"{sign}${abs(value):,.2f}" == money_precise(value)
+    assert money(value) == f"{sign}${abs(value):,.2f}"
 
 
 def test_no_sub_cent_cost_reads_as_zero():

@@ -19,7 +19,7 @@ from traitlets import Dict, Enum, Float, Int, TraitError, Tuple, Unicode, valida
 
 from ..filters import COLUMNS, KINDS, OPTION_FILTERS, SORTABLE, default_filters
 from ..colors import rule_label, service_label
-from ..formatting import money, money_precise
+from ..formatting import money
 from ..state import STATUSES
 from ._chart import Frame, check_columns, day_title, known
 
@@ -100,10 +100,10 @@ def cell_text(column: str, value, row: dict | None = None) -> str:
     if column == "pricing_rule":
         return rule_label(str(value))
     if column == "cost":
-        return money_precise(float(value))
+        return money(float(value))
     if column == "unit_price":
         if 0 < abs(value) < 1e-8:
-            return money_precise(float(value))
+            return money(float(value))
         return "$" + _trim(float(value), 8) if value >= 0 else "-$" + _trim(-float(value), 8)
     if column == "quantity":
         unit = known((row or {}).get("unit"))
