@@ -342,19 +342,21 @@ def month_switches(path: str, rollups: str | None, switches: int) -> dict:
     status "ready" (KPIs, charts and cards updated; the page shows the month): the usage table's
     first page is loaded after that, and ``total`` includes it. The process's RSS after each."""
     from data_connectors import connect
+    from org_analytics_widgets.engine import Engine
     from org_analytics_widgets.pages.organization import Dashboard
     from org_analytics_widgets.period import shift_month
     from org_analytics_widgets.rollups import open_rollups
 
     wh = connect(f"duckdb://{path}")
-    page = Dashboard(wh, timezone="UTC", month=MONTH, now=NOW + "Z", rollups=open_rollups(rollups) if rollups else None)
+    engine = Engine(wh, open_rollups(rollups) if rollups else None, "UTC", NOW + "Z", cache=False)
+    page = Dashboard(engine, month=MONTH)
     months = [shift_month(MONTH, -k) for k in range(1, 12)]  # back through the year, then forth
     months += months[-2::-1]
     times, totals, memory = [], [], [bench_report._proc_status("VmRSS")]
     ready: list[float] = []
     page.state.observe(lambda change: change["new"] == "ready" and ready.append(time.perf_counter()), names="status")
     for month in (months * 2)[:switches]:
-        page._closed_months.clear()
+        engine.forget_months()
         ready.clear()
         started = time.perf_counter()
         page.state.month = month

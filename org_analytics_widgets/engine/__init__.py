@@ -228,9 +228,14 @@ class Engine:
             return None
         return current_month(self.timezone, first.replace(tzinfo=UTC))
 
+    def forget_months(self) -> None:
+        """Forget the months kept in this process's memory (the disk cache stays): what a benchmark
+        of computing months does between switches."""
+        self._memory.clear()
+
     def refresh(self) -> None:
         """Forget cached months (here and, for this warehouse, on disk) and read the warehouse again."""
-        self._memory.clear()
+        self.forget_months()
         self._span = None
         if self.cache is not None:
             self.cache.clear(self._owner())
