@@ -157,9 +157,10 @@ def build(
         }
         con.execute("DELETE FROM rollup_meta")
         con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
-        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in R.ROLLUP_TABLES}
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
+        # counted once committed: inside the transaction DuckDB gave 0 for tables filled by large appends
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in R.ROLLUP_TABLES}
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
