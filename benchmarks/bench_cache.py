@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from bench_report import MONTH, NOW, ensure_warehouse  # noqa: E402
+from bench_report import MONTH, NOW, ensure_warehouse, write_results
 from browser import CHROMIUM_ARGS, chromium_path, serving, wait_ready  # noqa: E402
 
 _KERNEL = """
@@ -109,18 +109,17 @@ def main() -> None:
             f"{med(first):.2f} | {med(second):.2f} | {med(second) / med(first):.2f} |"
         )
         print(rows[-1], file=sys.stderr)
-    table = "\n".join(
-        [
-            f"# shared month cache: a closed month ({MONTH}, UTC), medians of {args.rounds} rounds",
-            "",
-            "| items | kernel: month computed s | kernel: month from the cache s | ratio | "
-            "page: viewer 1 to ready s | page: viewer 2 to ready s | ratio |",
-            "|---|---|---|---|---|---|---|",
-            *rows,
-        ]
-    )
-    print(table)
-    (HERE / "RESULTS-cache.md").write_text(table + "\n")
+    columns = [
+        "items",
+        "kernel: month computed s",
+        "kernel: month from the cache s",
+        "ratio",
+        "page: viewer 1 to ready s",
+        "page: viewer 2 to ready s",
+        "ratio",
+    ]
+    title = f"shared month cache: a closed month ({MONTH}, UTC), medians of {args.rounds} rounds"
+    write_results("RESULTS-cache.md", title, columns, rows)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,13 @@ def ensure_warehouse(items: int) -> Path:
     return path
 
 
+def write_results(name: str, title: str, columns: list[str], rows: list[str]) -> None:
+    """Print a Markdown table of ``rows`` (already ``| ... |`` lines) and write it to benchmarks/``name``."""
+    table = "\n".join([f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns), *rows])
+    print(table)
+    (HERE / name).write_text(table + "\n")
+
+
 def _child(kind: str, path: Path | str) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--measure", kind, str(path)], check=True, capture_output=True, text=True

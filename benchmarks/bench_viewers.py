@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from bench_report import MONTH, NOW, ensure_warehouse  # noqa: E402
+from bench_report import MONTH, NOW, ensure_warehouse, write_results
 from browser import serving  # noqa: E402
 from viewers import p95, viewers  # noqa: E402
 
@@ -65,18 +65,9 @@ def main() -> None:
         )
         print(rows[-1], file=sys.stderr)
     read = "rollups" if args.rollups else "the raw tables"
-    title = f"# viewers at once ({args.items:,} items from {read}, from {MONTH}, {args.switches} switches each)"
-    table = "\n".join(
-        [
-            title,
-            "",
-            "| viewers | switch median s | p95 s | max s | switches under 1 s | page errors |",
-            "|---|---|---|---|---|---|",
-            *rows,
-        ]
-    )
-    print(table)
-    (HERE / "RESULTS-viewers.md").write_text(table + "\n")
+    title = f"viewers at once ({args.items:,} items from {read}, from {MONTH}, {args.switches} switches each)"
+    columns = ["viewers", "switch median s", "p95 s", "max s", "switches under 1 s", "page errors"]
+    write_results("RESULTS-viewers.md", title, columns, rows)
 
 
 if __name__ == "__main__":
