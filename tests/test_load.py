@@ -13,7 +13,7 @@ from test_browser_dashboard import NOW, ZONE, expected_kpis, shown_kpis
 from viewers import p95, viewers
 
 VIEWERS = 4
-MONTHS = ["2026-03", "2026-02", "2026-01"]
+MONTHS = ["2026-04", "2026-03", "2026-02"]  # "previous" stops at 2026-02, the first month with data
 # A kernel is culled once idle this long with no page connected. It must outlast the gap between a
 # kernel finishing the page and a loaded browser connecting to it (6 s did not, on a busy machine:
 # the kernel was culled before its page connected, and the page never became ready).
