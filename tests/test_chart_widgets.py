@@ -407,3 +407,25 @@ def test_card_header_shows_a_sub_cent_cost():
     card = usage_card([("input_tokens", "token")])
     assert "$0.000042" in card.header.value and "$0.0000<" not in card.header.value
     assert "$0.000042" in card.legend.value, "the costs legend keeps the significant digits"
+
+
+def test_stacked_bars_tick_round_values_from_a_zero_baseline():
+    """No '$67.8327', no '-$0.18', no repeated '$0.01 $0.01': round steps, zero included, decimals as needed."""
+    from datetime import date
+
+    import numpy as np
+
+    from org_analytics_widgets.widgets._chart import StackedBars
+
+    chart = StackedBars(layout={"width": "100%", "height": "200px"})
+    days = [date(2026, 3, 1), date(2026, 3, 2)]
+    chart.show(days, ["a", "b"], ["#111111", "#222222"], np.array([[10.1, 30.2], [20.5, 37.6]]))
+    ticks = list(chart.figure.axes[1].tick_values)
+    assert ticks == [0.0, 20.0, 40.0, 60.0, 80.0], ticks
+    assert (chart.bars.scales["y"].min, chart.bars.scales["y"].max) == (0.0, 80.0)
+    chart.show(days, ["a"], ["#111111"], np.array([[0.0031, 0.0012]]))
+    ticks = list(chart.figure.axes[1].tick_values)
+    assert ticks[0] == 0.0 and ticks[-1] >= 0.0031 and len(set(ticks)) == len(ticks)
+    assert chart.figure.axes[1].tick_format == "$,.3f", "sub-cent ticks keep their digits"
+    chart.show(days, ["a"], ["#111111"], np.array([[-0.18, 0.9]]))
+    assert list(chart.figure.axes[1].tick_values) == [-0.25, 0.0, 0.25, 0.5, 0.75, 1.0]

@@ -7,6 +7,7 @@ hover event brings from the browser before using them.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Callable, Sequence
 
@@ -165,6 +166,23 @@ def show_series(
         mark.labels = list(names)
 
 
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values from a multiple of a 1-2-2.5-5 step at or below ``min(low, 0)`` to one at or
+    above ``high``: a zero baseline, about ``count`` intervals, never ``67.8327``.
+
+    >>> nice_ticks(0, 18.6), nice_ticks(-0.18, 0.9), nice_ticks(0, 0)
+    ([0.0, 5.0, 10.0, 15.0, 20.0], [-0.25, 0.0, 0.25, 0.5, 0.75, 1.0], [0.0, 1.0])
+    """
+    low, high = min(float(low), 0.0), max(float(high), 0.0)
+    if high - low <= 0:
+        return [0.0, 1.0]
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
+
+
 class StackedBars:
     """Bars over days stacking one series per name; a caller hides a series by leaving it out of :meth:`show`.
 
@@ -184,6 +202,7 @@ class StackedBars:
         **axis_options,
     ):
         self._value_text = value_text
+        self._tick_format = tick_format
         self._days: list[date] = []
         self._names: list[str] = []
         self._colors: list[str] = []
@@ -203,8 +222,18 @@ class StackedBars:
         self.figure = day_figure(self.bars, tick_format, layout or {}, **axis_options)
 
     def show(self, days: Sequence[date], names: Sequence[str], colors: Sequence[str], matrix: np.ndarray) -> None:
-        """Draw ``matrix`` (one row per name, one column per day); no names draws nothing."""
+        """Draw ``matrix`` (one row per name, one column per day) on round ticks from a zero baseline;
+        no names draws nothing."""
         self._days, self._names, self._colors = list(days), list(names), list(colors)
+        stacked = np.asarray(matrix, dtype=float).reshape(len(names), len(days)) if names and days else np.zeros((1, 1))
+        ticks = nice_ticks(np.clip(stacked, None, 0).sum(axis=0).min(), np.clip(stacked, 0, None).sum(axis=0).max())
+        with self.bars.scales["y"].hold_sync():
+            self.bars.scales["y"].min, self.bars.scales["y"].max = ticks[0], ticks[-1]
+        axis = self.figure.axes[1]
+        axis.tick_values = np.array(ticks)
+        if self._tick_format == MONEY_TICKS:  # as many decimals as the step has: $0.001 is not "$0"
+            step = ticks[1] - ticks[0]
+            axis.tick_format = f"$,.{next(d for d in range(13) if abs(round(step, d) - step) < 1e-12)}f"
         show_series(self.bars, days, names, colors, matrix)
 
     def _on_hover(self, _mark, content: dict) -> None:
