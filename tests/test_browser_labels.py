@@ -61,8 +61,11 @@ def test_items_table_reads_in_words(page):
 
 
 def test_service_type_filter_reads_in_words(page):
+    select = f"{ITEMS} .oa-filter-service-type select"
+    # the options load after the table's first page (rows first, dropdowns next): wait for them
+    page.wait_for_function("s => (document.querySelector(s)?.options.length || 0) > 1", arg=select, timeout=60_000)
     options = page.eval_on_selector(
-        f"{ITEMS} .oa-filter-service-type select",
+        select,
         "el => Array.from(el.options).map(o => o.text.replace(/\\u00a0/g, ' '))",
     )
     assert "Text generation" in options and "Speech to text" in options, options
