@@ -84,7 +84,11 @@ def run_local(inputs: dict[str, pa.Table], names: tuple[str, ...]) -> dict[str, 
 
 def kpis(facts: dict[str, pa.Table], names: pa.Table) -> dict:
     """The KPI dict of a period from its items, totals and by_project facts and project names."""
-    row = run_local({**facts, "names": names}, ("kpis",))["kpis"].iloc[0]
+    return _kpi_dict(run_local({**facts, "names": names}, ("kpis",))["kpis"])
+
+
+def _kpi_dict(frame: pd.DataFrame) -> dict:
+    row = frame.iloc[0]
     return {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in KPI_KEYS}
 
 
@@ -94,7 +98,7 @@ def snapshot(
     """Every section of the month from its facts, project names and named agents."""
     local = run_local(
         {**facts, "names": names},
-        ("cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends"),
+        ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends"),
     )
     days = period.days
     cost_by_type = local["cost_by_type"]
@@ -124,7 +128,7 @@ def snapshot(
     agents["project_color"] = [project_color(p, c) for p, c in zip(agents["project_id"], agents["project_color"])]
     return Snapshot(
         period=period,
-        kpis=kpis(facts, names),
+        kpis=_kpi_dict(local["kpis"]),
         cost_by_service_type=cost_by_type,
         daily_cost_by_service_type=daily_by_type,
         cost_by_project=slices,
