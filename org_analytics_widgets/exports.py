@@ -114,13 +114,42 @@ def human_bytes(size: int) -> str:
     return f"{value:.1f} GB"
 
 
-def download_link_html(export: Export, download_name: str, rows: int) -> str:
-    """``<a class="oa-export-link" href=... download=...>``, every value escaped, with rows and size."""
+_FILTER_WORDS = {
+    "date_from": "from",
+    "date_to": "to",
+    "project_id": "project",
+    "service_type": "service",
+    "agent_id": "agent",
+    "request_id": "request",
+}
+MAX_NAME_LENGTH = 150
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.") or "x"
+
+
+def download_name(kind: str, month: str, filters: dict, fmt: str) -> str:
+    """What the browser saves an export as: the table, the month and each row filter, file-safe.
+
+    >>> download_name("items", "2026-03", {"project_id": "p/support", "status": "error"}, "csv")
+    'usage-items_2026-03_project-p-support_status-error.csv'
+    """
+    parts = [f"usage-{kind}", month] + [f"{_FILTER_WORDS.get(k, k)}-{_slug(v)}" for k, v in filters.items()]
+    stem = "_".join(_slug(p) if i < 2 else p for i, p in enumerate(parts))
+    return f"{stem[:MAX_NAME_LENGTH].rstrip('-_.')}.{fmt}"
+
+
+def download_link_html(export: Export, download_name: str, rows: int, sent: bool = False) -> str:
+    """The export's link (``<a class="oa-export-link" href=... download=...>``, every value escaped)
+    with rows and size: "Downloaded <name>" when the browser was already sent the file (the link
+    downloads it again), else "Download <name>"."""
     href = html.escape(export.url, quote=True)
     name = html.escape(download_name, quote=True)
+    verb = "Downloaded" if sent else "Download"
     return (
-        f'<a class="oa-export-link" href="{href}" download="{name}" '
-        f'data-rows="{int(rows)}" data-bytes="{int(export.bytes)}">Download {name}</a> '
+        f'<span class="oa-export-done">{verb} <a class="oa-export-link" href="{href}" download="{name}" '
+        f'data-rows="{int(rows)}" data-bytes="{int(export.bytes)}" title="Download again">{name}</a> '
         f'<span class="oa-export-info">({int(rows):,} {"row" if int(rows) == 1 else "rows"}, '
-        f"{html.escape(human_bytes(export.bytes))})</span>"
+        f"{html.escape(human_bytes(export.bytes))})</span></span>"
     )

@@ -1,14 +1,18 @@
-"""URLs inside the served app. The pages live at ``/voila/render/<notebook>``, so links are relative
-to that folder; every value is URL-quoted here and HTML-escaped by whoever puts it in a page."""
+"""URLs inside the served app. The app is one page, ``/voila/render/org_analytics.ipynb``, and every
+view of it is a query string on that page (see :mod:`.view_url`). In-app links carry the class
+``oa-view-link``: the page's front-end piece turns a click into a view change without a reload, and
+the same href opens that view in a new tab. Every value is URL-quoted here and HTML-escaped by
+whoever puts it in a page."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 DASHBOARD_NOTEBOOK = "org_analytics.ipynb"
-AGENT_NOTEBOOK = "agent_analytics.ipynb"
+LEGACY_AGENT_NOTEBOOK = "agent_analytics.ipynb"  # the agent page's former address, redirected to the app
 RUNTIME_ENV_VAR = "ORG_ANALYTICS_RUNTIME"  # the server's runtime folder (see server.runtime_folder)
 EXPORTS_DIR = "exports"  # in the server's runtime folder, the kernels' working directory; served by voila/files
+VIEW_LINK = "oa-view-link"
 
 
 def dashboard_url(month: str | None = None) -> str:
@@ -17,8 +21,8 @@ def dashboard_url(month: str | None = None) -> str:
 
 
 def agent_url(agent_id: str, month: str) -> str:
-    """``agent_analytics.ipynb?agent_id=...&month=2026-03``"""
-    return f"{AGENT_NOTEBOOK}?{urlencode({'agent_id': agent_id, 'month': month})}"
+    """``org_analytics.ipynb?agent=...&month=2026-03``"""
+    return f"{DASHBOARD_NOTEBOOK}?{urlencode({'agent': agent_id, 'month': month})}"
 
 
 def export_url(filename: str) -> str:

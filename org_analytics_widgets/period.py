@@ -204,3 +204,21 @@ class Period:
 
     def next(self, now: datetime | str | None = None) -> "Period":
         return Period.for_month(shift_month(self.month, 1), self.timezone, now)
+
+
+def month_of(text: str | None, latest: str, first: str | None = None) -> tuple[Month, str]:
+    """A month from a viewer (``?month=``), parsed once and checked against ``latest`` and the
+    first month with data: (month, problem or '')."""
+    latest = Month.parse(latest)
+    if not text:
+        return latest, ""
+    try:
+        month = Month.parse(text)
+    except ValueError as exc:
+        return latest, f"{exc}. Showing the current month instead."
+    if month > latest:
+        return latest, f"{month} is in the future. Showing the current month instead."
+    if first and month < first:
+        first = Month.parse(first)
+        return first, f"There is no data before {first}. Showing {first} instead."
+    return month, ""

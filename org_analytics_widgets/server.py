@@ -1,16 +1,16 @@
-"""The served app: Voilà over a private runtime folder, narrowed to the two app pages.
+"""The served app: Voilà over a private runtime folder, narrowed to the app page.
 
-Each server copies the two app notebooks (shipped in the package as ``app_notebooks/``) into a
+Each server copies the app notebook (shipped in the package as ``app_notebooks/``) into a
 fresh private folder that also holds ``exports/`` and serves that folder: the kernels' working
 directory is that folder, so exports never land in the installed package, and Voilà's preheated
-kernel pool (one per notebook in the folder) covers only the app pages. ``ORG_ANALYTICS_RUNTIME``
+kernel pool (one per notebook in the folder) covers only the app page. ``ORG_ANALYTICS_RUNTIME``
 names the folder to the kernels; it is removed when the server stops.
 
-Voilà's directory mode is what lets the dashboard link to the agent page, but it would also list
-the folder and render any notebook in it (the analysts' ones included). This app adds, in front
-of Voilà's own routes: ``/`` redirects to the dashboard keeping its query string (``?month=``);
-only ``org_analytics.ipynb`` and ``agent_analytics.ipynb`` render; the tree and contents API are
-gone. Everything else is Voilà's standalone server, which refuses code execution from the page.
+The app is one page whose views (dashboard, an agent) are query strings. Voilà's directory mode
+would also list the folder and render any notebook in it; this app adds, in front of Voilà's own
+routes: ``/`` redirects to the dashboard keeping its query string (``?month=``); the former agent
+page (``agent_analytics.ipynb?agent_id=…``) redirects to the app's agent view; only
+``org_analytics.ipynb`` renders; the tree and contents API are gone. Everything else is Voilà's standalone server, which refuses code execution from the page.
 """
 
 from __future__ import annotations
@@ -29,15 +29,21 @@ from tornado import web
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
-from .links import AGENT_NOTEBOOK, DASHBOARD_NOTEBOOK, EXPORTS_DIR, RUNTIME_ENV_VAR
+from .links import DASHBOARD_NOTEBOOK, EXPORTS_DIR, LEGACY_AGENT_NOTEBOOK, RUNTIME_ENV_VAR
 
-PAGES = (DASHBOARD_NOTEBOOK, AGENT_NOTEBOOK)
+PAGES = (DASHBOARD_NOTEBOOK,)
 
 
 class _ToDashboard(web.RequestHandler):
     def get(self):
         query = self.request.query
         self.redirect(f"voila/render/{DASHBOARD_NOTEBOOK}" + (f"?{query}" if query else ""))
+
+
+class _LegacyAgentPage(web.RequestHandler):
+    def get(self):
+        query = self.request.query
+        self.redirect(DASHBOARD_NOTEBOOK + (f"?{query}" if query else ""))
 
 
 class _NotFound(web.RequestHandler):
@@ -67,6 +73,7 @@ class OrgAnalyticsVoila(Voila):
         return [
             (base + r"/?", _ToDashboard),
             (base + r"/voila/tree.*", _NotFound),
+            (base + rf"/voila/render/{LEGACY_AGENT_NOTEBOOK.replace('.', '[.]')}", _LegacyAgentPage),
             (base + r"/voila/api/contents.*", _NotFound),
             (base + rf"/voila/render/(?!(?:{pages})(?:\?|$)).*", _NotFound),
             (base + r"/voila/api/shutdown/(.*)", _ShutdownKernel),
@@ -97,11 +104,11 @@ def voila_arguments(port: int, open_browser: bool, idle_timeout: int = 600) -> l
 
 @contextlib.contextmanager
 def runtime_folder() -> Iterator[Path]:
-    """A fresh private folder (0700) holding the two app notebooks and ``exports/``; removed on exit.
+    """A fresh private folder (0700) holding the app notebook and ``exports/``; removed on exit.
 
     >>> with runtime_folder() as folder:               # doctest: +SKIP
     ...     sorted(p.name for p in folder.iterdir())
-    ['agent_analytics.ipynb', 'exports', 'org_analytics.ipynb']
+    ['exports', 'org_analytics.ipynb']
     """
     folder = Path(tempfile.mkdtemp(prefix="org-analytics-"))
     try:

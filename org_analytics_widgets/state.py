@@ -8,10 +8,16 @@ from .filters import FilterError, clean_filters
 from .period import PeriodError, parse_month, parse_zone
 
 STATUSES = ("loading", "ready", "empty", "error")
+VIEWS = ("dashboard", "agent")
+TABLES = ("requests", "items")
+CARD_VIEWS = ("costs", "requests", "usage")
+MAX_ID_LENGTH = 200
 
 
 class DashboardState(HasTraits):
-    """Month, time zone, hidden service types, filters and load status of one dashboard.
+    """View, month, time zone, hidden service types, filters and load status of one dashboard.
+
+    Everything a viewer chooses is here, so the address bar (``view_url``) is a function of it.
 
     Values can arrive from a viewer's browser (any synced widget trait can be set to anything),
     so every trait is validated here.
@@ -23,12 +29,16 @@ class DashboardState(HasTraits):
     traitlets.traitlets.TraitError: month 2026-12 is after the current month 2026-11
     """
 
+    view = Enum(VIEWS, default_value="dashboard", help="the view shown: the Organization page or one agent's")
+    agent_id = Unicode("", help="the agent of the agent view")
     month = Unicode(help="the month shown, YYYY-MM")
     latest_month = Unicode(help="the current month in the org time zone: navigation stops here")
     first_month = Unicode("", help="the first month with data: navigation back stops here ('': not known)")
     timezone = Unicode("UTC", help="IANA time zone of the organisation")
     hidden_service_types = Tuple(help="service types hidden from the cost overview (legend clicks)")
     trend_service_type = Unicode("", help="service type shown by the project trends; '' means all")
+    card_views = Dict(help="service type -> the view its card shows (costs, requests, usage); absent: costs")
+    table = Enum(TABLES, default_value="requests", help="the usage table shown")
     refresh_count = Int(0, help="incremented by the refresh button: re-run the month's queries")
     status = Enum(STATUSES, default_value="loading", help="load status of the month shown")
     message = Unicode("", help="what the status means for a person (error text, empty month)")
@@ -63,6 +73,22 @@ class DashboardState(HasTraits):
             return parse_zone(proposal["value"]).key
         except PeriodError as exc:
             raise TraitError(str(exc)) from None
+
+    @validate("agent_id")
+    def _valid_agent(self, proposal):
+        if len(proposal["value"]) > MAX_ID_LENGTH:
+            raise TraitError(f"agent id is longer than {MAX_ID_LENGTH} characters")
+        return proposal["value"]
+
+    @validate("card_views")
+    def _valid_card_views(self, proposal):
+        views = {}
+        for service_type, view in proposal["value"].items():
+            if view not in CARD_VIEWS:
+                raise TraitError(f"card view must be one of {', '.join(CARD_VIEWS)}; got {view!r}")
+            if view != "costs":
+                views[str(service_type)[:MAX_ID_LENGTH]] = view
+        return views
 
     @validate("hidden_service_types")
     def _valid_hidden(self, proposal):

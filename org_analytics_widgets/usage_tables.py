@@ -15,6 +15,7 @@ Exports are written by the warehouse's engine (see :mod:`.exports`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,10 +25,10 @@ import pandas as pd
 from data_connectors.errors import first_line
 
 from .engine import Engine
-from .exports import Export, download_link_html
+from .exports import Export, download_link_html, download_name
 from .metrics import tables as T
 from .period import Period, parse_now
-from .state import DashboardState
+from .state import TABLES, DashboardState
 from .widgets.usage_table import UsageTable
 
 PAGE_SIZE = 50
@@ -88,6 +89,8 @@ class UsageTableController:
         self._summary_cache: dict = {}
         self._refreshing = False
         self.last_export: Export | None = None
+        # starts a finished export's download in the viewer's browser (the app's Browser); True if sent
+        self.deliver: Callable[[Export, str], bool] | None = None
         self.widget.days = tuple(d.isoformat() for d in period.days)
         self.widget.on_export(self.export_to_widget)
         state.observe(self._on_filters, names=[self.trait])
@@ -168,25 +171,32 @@ class UsageTableController:
         if self.stale or self.options_stale:
             self.refresh()
 
-    def _on_filters(self, _change) -> None:
+    def _on_filters(self, change) -> None:
         if self._refreshing:
             return
+        old, new = dict(change["old"] or {}), dict(change["new"] or {})
+        old.pop("page", None), new.pop("page", None)
+        if old != new:  # a download link never outlives the rows it was made for
+            self.widget.export = {}
         self.stale = True
         if self.active:
             self.refresh()
 
     def set_period(self, period: Period, load: bool = True) -> None:
-        """Show another month: filters back to their defaults, options and page reloaded."""
+        """Show a month: options and page reloaded; for another month, filters back to their defaults
+        (the same month reloaded keeps them)."""
+        another = period.month != self.period.month
         self.period = period
         self._summary_cache.clear()
         self.options_stale = self.stale = True
         self.widget.export = {}
         self.widget.days = tuple(d.isoformat() for d in period.days)
-        self._refreshing = True
-        try:
-            setattr(self.state, self.trait, T.default_filters(self.kind))
-        finally:
-            self._refreshing = False
+        if another:
+            self._refreshing = True
+            try:
+                setattr(self.state, self.trait, T.default_filters(self.kind))
+            finally:
+                self._refreshing = False
         if load:
             self.refresh()
         else:
@@ -194,8 +204,11 @@ class UsageTableController:
 
     # -- export -----------------------------------------------------------------------------------
     def download_name(self, fmt: str) -> str:
-        """``usage_items_2026-03.csv``: the name the browser saves the file under."""
-        return f"usage_{self.kind}_{self.period.month}.{fmt}"
+        """The name the browser saves the file under, saying what is in it: table, month, filters.
+
+        ``usage-items_2026-03_project-p-support_status-error.csv``
+        """
+        return download_name(self.kind, self.period.month, T.row_filters(self.filters), fmt)
 
     def export(self, fmt: str, ordered: bool | None = None) -> Export:
         """Write the filtered set with the engine into the exports folder; returns the Export.
@@ -221,7 +234,9 @@ class UsageTableController:
         except Exception as exc:
             widget.export = {"state": "error", "message": f"Export failed: {first_line(exc)}"}
             return None
-        link = download_link_html(export, self.download_name(fmt), rows)
+        name = self.download_name(fmt)
+        sent = self.deliver is not None and self.deliver(export, name)
+        link = download_link_html(export, name, rows, sent=sent)
         if not ordered:
             link += ' <span class="oa-export-note">(in storage order: large exports are not sorted)</span>'
         widget.export = {
@@ -232,6 +247,8 @@ class UsageTableController:
             "ordered": ordered,
             "filename": export.filename,
             "url": export.url,
+            "download_name": name,
+            "sent": sent,
             "link_html": link,
         }
         return export
@@ -276,8 +293,10 @@ class UsageTables(w.Tab):
         self.set_title(0, "Requests")
         self.set_title(1, "Items")
         self.add_class("oa-usage-tables")
+        self.selected_index = TABLES.index(state.table)
         self.observe(self._on_tab, names="selected_index")
         state.observe(self._on_items_filters, names=["items_filters"])
+        state.observe(self._on_table, names=["table"])
         self._sync_month(period)
         if load:
             self.requests.refresh()
@@ -306,7 +325,12 @@ class UsageTables(w.Tab):
         """Fill the visible table if it is stale (after ``set_period(..., load=False)``)."""
         self.visible.ensure_loaded()
 
+    def _on_table(self, change) -> None:
+        self.selected_index = TABLES.index(change["new"])
+
     def _on_tab(self, change) -> None:
+        if change["new"] in (0, 1):
+            self.state.table = TABLES[change["new"]]
         if change["new"] == 1:
             self.items.ensure_loaded()
         elif change["new"] == 0:

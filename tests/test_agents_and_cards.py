@@ -15,7 +15,8 @@ import pytest
 from traitlets import TraitError
 
 from data_connectors import connect
-from org_analytics_widgets.pages.agent import AgentPage, agent_page_from_environment, agent_query
+from org_analytics_widgets.pages import App, app_from_environment
+from org_analytics_widgets.pages.agent import AgentPage
 from org_analytics_widgets.colors import service_label
 from org_analytics_widgets.links import agent_url
 from org_analytics_widgets.metrics import agent as A
@@ -161,8 +162,8 @@ def test_top_agents_links_are_correct_and_escaped():
     )
     value = table.table.value
     assert f'href="{html.escape(agent_url(agent_id, "2026-03"))}"' in value
-    assert 'href="agent_analytics.ipynb?agent_id=a%26b%22%3Cx%3E&amp;month=2026-03" target="_self"' in value
-    assert 'class="oa-agent-link"' in value
+    assert 'href="org_analytics.ipynb?agent=a%26b%22%3Cx%3E&amp;month=2026-03" target="_self"' in value
+    assert 'class="oa-agent-link oa-view-link"' in value
     assert html.escape(name) in value and html.escape(HOSTILE) in value
     assert "<script" not in value and "<img" not in value, "names and colours are data, never markup"
 
@@ -360,32 +361,32 @@ def test_bad_month_gets_a_clear_message(wh, month, problem):
 
 
 @pytest.mark.parametrize(
-    "query, status",
+    "query, view, status",
     [
-        ("agent_id=a_conc&month=2026-03", "ready"),
-        ("agent_id=%27+OR+1%3D1&month=2026-03", "unknown"),
-        ("month=2026-03", "unknown"),
-        ("agent_id=a_conc&month=%3Cscript%3E", "invalid"),
+        ("agent=a_conc&month=2026-03", "agent", "ready"),
+        ("agent_id=a_conc&month=2026-03", "agent", "ready"),  # the former agent page's links
+        ("agent=%27+OR+1%3D1&month=2026-03", "agent", "unknown"),
+        ("agent=&month=2026-03", "dashboard", None),
+        ("agent=a_conc&month=%3Cscript%3E", "agent", "ready"),
     ],
 )
-def test_agent_page_from_the_url(monkeypatch, edge_warehouse, query, status):
+def test_agent_view_from_the_url(monkeypatch, edge_warehouse, query, view, status):
     monkeypatch.setenv("ORG_ANALYTICS_WAREHOUSE", f"duckdb://{edge_warehouse}")
     monkeypatch.setenv("ORG_ANALYTICS_TIMEZONE", ZONE)
     monkeypatch.setenv("ORG_ANALYTICS_NOW", NOW)
     monkeypatch.setenv("QUERY_STRING", query)
-    agent = agent_page_from_environment()
-    assert isinstance(agent, AgentPage) and agent.status == status, agent.message
-    assert "<script>" not in agent.status_box.value + agent.nav.value
+    app = app_from_environment()
+    assert isinstance(app, App) and app.state.view == view, app.note.value
+    if status:
+        assert app.agent.status == status, app.agent.message
+        assert "<script>" not in app.agent.status_box.value + app.agent.nav.value + app.note.value
+    if "script" in query:
+        assert "invalid month" in app.note.value and app.state.month == "2026-11", "a bad month: the current one"
 
 
 def test_warehouse_that_cannot_open_is_a_page_message(monkeypatch, tmp_path):
     monkeypatch.setenv("ORG_ANALYTICS_WAREHOUSE", f"duckdb://{tmp_path / 'missing.duckdb'}")
-    monkeypatch.setenv("QUERY_STRING", "agent_id=a_conc&month=2026-03")
-    shown = agent_page_from_environment()
-    assert not isinstance(shown, AgentPage)
-    assert "cannot open its warehouse" in shown.children[1].value
-
-
-def test_agent_query_reads_first_values():
-    assert agent_query("agent_id=a%20b&month=2026-03&agent_id=x") == ("a b", "2026-03")
-    assert agent_query(None) == ("", "")
+    monkeypatch.setenv("QUERY_STRING", "agent=a_conc&month=2026-03")
+    shown = app_from_environment()
+    assert not isinstance(shown, App)
+    assert "cannot open its warehouse" in shown.value

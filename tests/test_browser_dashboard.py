@@ -62,7 +62,8 @@ def test_kpis_match_the_report_and_follow_previous_month(server, page, run_repor
 def test_a_link_before_the_first_month_opens_the_first_month(server, page):
     page.goto(f"{server}/?month=2025-07")
     wait_ready(page, "2026-02")
-    assert "no data before 2026-02" in page.inner_text(".oa-status-box")
+    assert "no data before 2026-02" in page.inner_text(".oa-link-note")
+    assert "month=2026-02" in page.url, "the address bar shows the month on screen"
 
 
 def test_empty_month_says_so(server, page):
@@ -82,14 +83,14 @@ def test_current_month_has_next_disabled(server, page):
 def test_invalid_month_parameter_falls_back_with_a_message(server, page):
     page.goto(f"{server}/?month=2026-13")
     wait_ready(page, "2026-11")
-    assert "invalid month" in page.inner_text(".oa-status-box")
+    assert "invalid month" in page.inner_text(".oa-link-note")
 
 
 def test_no_code_is_shown(server, page):
     page.goto(f"{server}/?month=2026-03")
     wait_ready(page, "2026-03")
-    assert "dashboard_from_environment" not in page.content(), "Voilà must strip the code cells"
-    assert page.title() == "Organization Analytics"
+    assert "app_from_environment" not in page.content(), "Voilà must strip the code cells"
+    page.wait_for_function("() => document.title === 'March 2026 — Organization Analytics'")
 
 
 def test_legend_click_hides_a_service_type_in_both_charts(server, page, run_report):
@@ -111,12 +112,19 @@ def test_legend_click_hides_a_service_type_in_both_charts(server, page, run_repo
     page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[slices, n_types])
 
 
-def test_agent_link_opens_the_agent_page_with_its_numbers(server, page, run_report):
+def app_ready(page) -> None:
+    """The page's front-end piece is drawn: links and Back/Forward now change the view in place."""
+    page.wait_for_selector(".oa-browser[data-ready]", state="attached")
+
+
+def test_agent_link_opens_the_agent_view_in_place_and_back_returns(server, page, run_report):
     top = run_report(month="2026-03", timezone=ZONE, now=NOW)["top_agents"][0]
-    page.goto(f"{server}/?month=2026-03")
+    page.goto(f"{server}/?month=2026-03&hide=agent")
     wait_ready(page, "2026-03")
+    app_ready(page)
+    page.evaluate("window.__same_page = true")  # a reload would lose it
     page.locator(f'.oa-agent-row[data-agent-id="{top["agent_id"]}"] a.oa-agent-link').click()
-    page.wait_for_url("**/agent_analytics.ipynb?*")
+    page.wait_for_url(f"**/org_analytics.ipynb?agent={top['agent_id']}&month=2026-03")
     page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
     shown = dict(
         page.eval_on_selector_all(
@@ -127,8 +135,55 @@ def test_agent_link_opens_the_agent_page_with_its_numbers(server, page, run_repo
     assert int(shown["requests"]) == top["requests"]
     assert float(shown["cost"]) == top["cost"]
     assert top["name"] in page.inner_text(".oa-agent-page")
+    assert not page.is_visible(".oa-kpis:not(.oa-agent-kpis)"), "one view at a time"
+    page.wait_for_function("name => document.title.startsWith(name)", arg=top["name"])
+
     page.click("a.oa-back-link")
+    page.wait_for_url("**/org_analytics.ipynb?month=2026-03&hide=agent")
+    assert page.is_visible(".oa-cost-overview") and not page.is_visible(".oa-agent-page")
+    assert page.evaluate("window.__same_page === true"), "the agent and back without reloading the page"
+
+    page.go_back()  # the browser's Back: the agent again
+    page.wait_for_selector(".oa-agent-page", state="visible")
+    assert f"agent={top['agent_id']}" in page.url
+    page.go_forward()
+    page.wait_for_selector(".oa-agent-page", state="hidden")
+    assert page.evaluate("window.__same_page === true")
+
+
+def test_the_address_bar_follows_the_view_and_a_copied_link_opens_it(server, page):
+    page.goto(f"{server}/?month=2026-02")
+    wait_ready(page, "2026-02")
+    app_ready(page)
+    page.click("button.oa-month-next")
     wait_ready(page, "2026-03")
+    page.wait_for_url("**?month=2026-03")
+    page.locator(".oa-legend-item", has_text="Agents").click()
+    page.wait_for_url("**?month=2026-03&hide=agent")
+    page.locator(".oa-service-card-speech_to_text .oa-card-view select").select_option(label="Usage")
+    page.wait_for_url("**&card=speech_to_text:usage")
+    page.locator(".oa-usage-requests .oa-filter-status select").select_option(label="error")
+    page.wait_for_url("**&requests.status=error")
+    copied = page.url
+
+    page.go_back()  # months are history entries; legend, cards and filters change the entry in place
+    wait_ready(page, "2026-02")
+    assert page.url.endswith("?month=2026-02")
+
+    page.goto(copied)  # a copied link, in a fresh page
+    wait_ready(page, "2026-03")
+    page.wait_for_selector(".oa-usage-requests .oa-table-total[data-rows]", state="attached")
+    assert page.locator(".oa-legend-item.oa-legend-hidden", has_text="Agents").count() == 1, "the legend as it was"
+    assert page.locator(".oa-service-card-speech_to_text .oa-card-view select").input_value() == "Usage"
+    assert page.locator(".oa-usage-requests .oa-filter-status select").input_value() == "error"
+    assert page.url == copied
+
+
+def test_the_former_agent_page_link_opens_the_agent_view(server, page, run_report):
+    top = run_report(month="2026-03", timezone=ZONE, now=NOW)["top_agents"][0]
+    page.goto(f"{server}/voila/render/agent_analytics.ipynb?agent_id={top['agent_id']}&month=2026-03")
+    page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
+    page.wait_for_url(f"**/org_analytics.ipynb?agent={top['agent_id']}&month=2026-03")
 
 
 def test_service_card_switches_between_costs_requests_and_usage(server, page, run_report):
@@ -171,13 +226,18 @@ def test_filter_items_by_project_and_download_the_csv(server, page, edge_warehou
     page.locator(".oa-usage-items .oa-filter-project select").select_option(label=top["name"])
     page.wait_for_selector(f'.oa-usage-items .oa-table-total[data-rows="{rows}"]', state="attached")
 
-    page.locator(".oa-usage-items button.oa-export-csv").click()
-    link = page.locator(".oa-usage-items a.oa-export-link")
-    link.wait_for()
-    with page.expect_download() as download:
-        link.click()
+    with page.expect_download() as download:  # one click: the file arrives
+        page.locator(".oa-usage-items button.oa-export-csv").click()
+    slug = "".join(c if c.isalnum() or c == "." else "-" for c in top["project_id"]).strip("-.")
+    assert download.value.suggested_filename == f"usage-items_2026-03_project-{slug}.csv", "the name says what is in it"
     with open(download.value.path(), newline="", encoding="utf-8") as f:
         records = list(csv.DictReader(f))
     assert len(records) == rows, "the CSV holds exactly the filtered rows"
     assert abs(sum(float(r["cost"] or 0) for r in records) - cost) < 1e-9
     assert {r["project"] for r in records} == {top["name"]}
+    done = page.locator(".oa-usage-items .oa-export-area")
+    assert done.inner_text().startswith(f"Downloaded {download.value.suggested_filename}")
+    assert done.locator("a.oa-export-link").evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
+
+    page.locator(".oa-usage-items .oa-filter-project select").select_option(index=0)  # all projects again
+    page.wait_for_selector(".oa-usage-items a.oa-export-link", state="detached")  # the link was for one project

@@ -93,3 +93,37 @@ def test_no_real_cost_reads_as_zero(page):
     hidden = {item: text for item, (text, value) in costs.items() if value != 0 and not re.search(r"[1-9]", text)}
     assert not hidden, f"non-zero costs shown as zero: {hidden}"
     assert costs["i_zu1c"][0] == "$0.0000000000001"
+
+
+def test_cost_stays_on_screen_and_headers_sort(page):
+    """At 1024 px the requests table is wider than its box: the Cost column stays in view (pinned),
+    a header click sorts by that column, a second click the other way, and the address says so."""
+    page.set_viewport_size({"width": 1024, "height": 800})
+    try:
+        page.locator(".oa-usage-tables .lm-TabBar-tab", has_text="Requests").click()
+        table = ".oa-usage-requests"
+        page.wait_for_selector(f'{table} .oa-table-body[data-status="ready"] .oa-table-row', state="visible")
+        area = page.locator(f"{table} .oa-table-area").bounding_box()
+        cost = page.locator(f'{table} th[data-column="cost"]').bounding_box()
+        assert cost["x"] + cost["width"] <= area["x"] + area["width"] + 1, "the Cost column is visible"
+        assert page.locator(f"{table} .oa-table-row td.oa-pinned").first.inner_text().startswith("$")
+
+        page.locator(f'{table} th[data-column="cost"]').click()
+        page.wait_for_selector(f'{table} th[data-column="cost"][aria-sort="descending"]', state="attached")
+        page.wait_for_url("**requests.sort=cost**")
+        costs = page.eval_on_selector_all(f"{table} .oa-table-row td.oa-pinned", "tds => tds.map(t => t.title)")
+        values = [float(c) for c in costs if c]
+        assert values == sorted(values, reverse=True), "highest cost first"
+        page.locator(f'{table} th[data-column="cost"]').click()
+        page.wait_for_selector(f'{table} th[data-column="cost"][aria-sort="ascending"]', state="attached")
+        page.wait_for_url("**requests.order=asc**")
+
+        row = page.locator(f"{table} .oa-table-row").first
+        request_id = row.get_attribute("data-id")
+        row.click()  # a request row opens its items
+        page.wait_for_selector(f"{ITEMS} .oa-request-id", state="visible")
+        assert page.inner_text(f"{ITEMS} .oa-request-id") == request_id
+        page.wait_for_selector(f'{ITEMS} .oa-table-body[data-status="ready"] .oa-table-row', state="visible")
+        assert "table=items" in page.url and f"items.request_id={request_id}" in page.url
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

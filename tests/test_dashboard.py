@@ -9,7 +9,9 @@ import pytest
 from traitlets import TraitError
 
 from data_connectors import connect
-from org_analytics_widgets.pages.organization import Dashboard, month_from_query
+from org_analytics_widgets.pages.organization import Dashboard
+from org_analytics_widgets import view_url
+from org_analytics_widgets.period import month_of
 
 NOW = "2026-11-25T12:00:00Z"
 ZONE = "America/New_York"
@@ -130,7 +132,7 @@ def test_failed_query_keeps_the_last_month_and_recovers_on_refresh(edge_warehous
     ],
 )
 def test_month_from_the_url(query, month, problem):
-    got, message = month_from_query(query, "2026-11")
+    got, message = month_of(view_url.decode(query)[0].get("month"), "2026-11")
     assert got == month and problem in message
 
 

@@ -246,7 +246,7 @@ def test_period_objects_pass_through(edge_warehouse, tmp_path):
 def test_the_month_of_a_url_is_parsed_once_on_its_way_to_the_sql(edge_warehouse, tmp_path, monkeypatch):
     """From ``?month=`` to the warehouse's SQL the month is a Month: parsed at the edge, read after."""
     from org_analytics_widgets import period as period_module
-    from org_analytics_widgets.pages.organization import month_from_query
+    from org_analytics_widgets.pages import App
 
     engine = _engine(edge_warehouse, tmp_path / "months")
     real = period_module._MONTH_RE
@@ -258,9 +258,9 @@ def test_the_month_of_a_url_is_parsed_once_on_its_way_to_the_sql(edge_warehouse,
             return real.match(text)
 
     monkeypatch.setattr(period_module, "_MONTH_RE", Counting())
-    month, problem = month_from_query("month=2026-03", engine.latest_month)
-    page = Dashboard(engine, month=month)
-    assert (problem, page.state.status, page.snapshot.period.month) == ("", "ready", "2026-03")
+    app = App(engine, "month=2026-03")
+    page = app.dashboard
+    assert (app.note.value, page.state.status, page.snapshot.period.month) == ("", "ready", "2026-03")
     assert parsed == ["2026-03"], f"the month was parsed {len(parsed)} times: {parsed}"
 
 
@@ -303,7 +303,7 @@ def pd_isna(value) -> bool:
 
 
 def test_previous_stops_at_the_first_month_with_data(edge_warehouse, tmp_path):
-    from org_analytics_widgets.pages.organization import month_from_query
+    from org_analytics_widgets.pages import App
 
     engine = _engine(edge_warehouse, tmp_path / "months")
     first = engine.first_month()
@@ -316,8 +316,9 @@ def test_previous_stops_at_the_first_month_with_data(edge_warehouse, tmp_path):
         page.state.month = "2025-12"  # what a crafted widget message could ask
     page.month_selector._go(1)
     assert page.state.month == "2026-03" and not page.month_selector.previous_button.disabled
-    month, problem = month_from_query("month=2024-06", engine.latest_month, first)
-    assert (month, problem) == ("2026-02", "There is no data before 2026-02. Showing 2026-02 instead.")
+    app = App(engine, "month=2024-06")
+    assert app.state.month == "2026-02"
+    assert "There is no data before 2026-02. Showing 2026-02 instead" in app.note.value
 
 
 def test_the_page_says_how_fresh_its_data_is(edge_warehouse, tmp_path):

@@ -42,8 +42,8 @@ def _post(url: str, origin: str | None) -> int:
 def server(edge_warehouse):
     env = {"ORG_ANALYTICS_NOW": DEFAULT_NOW, "ORG_ANALYTICS_TIMEZONE": "America/New_York"}
     with serving("--warehouse", duckdb_url(edge_warehouse), "--timezone", "America/New_York", env=env) as url:
-        pool = _settle(url.pid, lambda n: n >= 2)  # one preheated kernel per app page
-        assert pool == 2, f"the pool covers the two app pages only, found {pool} kernels"
+        pool = _settle(url.pid, lambda n: n >= 1)  # one preheated kernel for the one app page
+        assert pool == 1, f"the pool covers the app page only, found {pool} kernels"
         yield url
 
 
@@ -52,11 +52,16 @@ def test_leaving_a_page_frees_its_kernel(server):
         for target, ready in ((f"{server}/?month={MONTH}", MONTH), (f"{server}/?month=2026-02", "2026-02")):
             page.goto(target)
             wait_ready(page, ready)
-            open_now = _settle(server.pid, lambda n: n == 3)
-            assert open_now == 3, f"one open page and the refilled pool of two: {open_now} kernels"
+            open_now = _settle(server.pid, lambda n: n == 2)
+            assert open_now == 2, f"one open page and the refilled pool of one: {open_now} kernels"
+        page.wait_for_selector(".oa-browser[data-ready]", state="attached")
+        page.locator("a.oa-agent-link").first.click()  # a view of the same page: no new kernel
+        page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
+        time.sleep(2)
+        assert len(kernel_pids(server.pid)) == 2, "the agent's view runs in the page's own kernel"
         page.goto("about:blank")  # the page unloads: its beacon asks the server to free the kernel
-        left = _settle(server.pid, lambda n: n == 2)
-    assert left == 2, f"after the viewer left, only the pool is held: {left} kernels"
+        left = _settle(server.pid, lambda n: n == 1)
+    assert left == 1, f"after the viewer left, only the pool is held: {left} kernels"
 
 
 def test_a_kernel_cannot_be_shut_down_from_another_origin(server):

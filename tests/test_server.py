@@ -35,6 +35,12 @@ def test_root_redirects_to_the_dashboard_keeping_the_month(server):
     assert response.getheader("Location") == "voila/render/org_analytics.ipynb?month=2026-03"
 
 
+def test_the_former_agent_page_redirects_to_the_apps_agent_view(server):
+    response = get(server, "/voila/render/agent_analytics.ipynb?agent_id=a_conc&month=2026-03")
+    assert response.status == 302
+    assert response.getheader("Location") == "org_analytics.ipynb?agent_id=a_conc&month=2026-03"
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -68,11 +74,11 @@ def runtime_folder_of(server) -> tuple[Path, int]:
     return Path(os.readlink(f"/proc/{kernels[0]}/cwd")), kernels[0]
 
 
-def test_kernels_run_in_a_private_runtime_folder_holding_only_the_app_pages(server):
+def test_kernels_run_in_a_private_runtime_folder_holding_only_the_app_page(server):
     folder, kernel = runtime_folder_of(server)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700, "the runtime folder is private"
-    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["agent_analytics.ipynb", "org_analytics.ipynb"], (
-        "only the app pages are served (and preheated)"
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["org_analytics.ipynb"], (
+        "only the app page is served (and preheated)"
     )
     assert (folder / "exports").is_dir()
     with open(f"/proc/{kernel}/environ", "rb") as f:

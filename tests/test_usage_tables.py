@@ -361,7 +361,7 @@ def test_csv_export_contents(wh, state, sql, tmp_path):
     assert columns == ["time_local", "created_at_utc", *T.COLUMNS["items"][2:]]
     link = c.widget.export_area.value
     assert 'class="oa-export-link"' in link and f'href="../files/exports/{export.filename}"' in link
-    assert 'download="usage_items_2026-03.csv"' in link and f"{e_count} rows" in link
+    assert 'download="usage-items_2026-03_project-p-support.csv"' in link and f"{e_count} rows" in link
 
 
 def test_parquet_export_contents_in_table_order(wh, state, sql, tmp_path):

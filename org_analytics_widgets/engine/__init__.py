@@ -32,7 +32,7 @@ from ..links import RUNTIME_ENV_VAR
 from ..metrics import agent as agent_metrics
 from ..metrics import tables
 from ..metrics import facts as fact_defs
-from ..period import UTC, Month, Period, current_month, parse_now, parse_zone, shift_month
+from ..period import UTC, Month, Period, current_month, month_of, parse_now, parse_zone, shift_month
 from ..snapshot import AgentMonth, Snapshot
 from . import derive
 from .cache import MonthCache
@@ -347,24 +347,6 @@ def comparison_period(period: Period) -> Period:
     if period.is_whole:
         return previous
     return Period.for_month(previous.month, period.timezone, previous.start + (period.end - period.start))
-
-
-def month_of(text: str | None, latest: str, first: str | None = None) -> tuple[Month, str]:
-    """A month from a viewer (``?month=``), parsed once and checked against ``latest`` and the
-    first month with data: (month, problem or '')."""
-    latest = Month.parse(latest)
-    if not text:
-        return latest, ""
-    try:
-        month = Month.parse(text)
-    except ValueError as exc:
-        return latest, f"{exc}. Showing the current month instead."
-    if month > latest:
-        return latest, f"{month} is in the future. Showing the current month instead."
-    if first and month < first:
-        first = Month.parse(first)
-        return first, f"There is no data before {first}. Showing {first} instead."
-    return month, ""
 
 
 __all__ = ["Engine", "MonthCache", "comparison_period", "month_of", "default_cache_dir"]

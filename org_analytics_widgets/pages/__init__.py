@@ -1,12 +1,13 @@
 """The app's views: thin assemblies of widgets over the engine.
 
-``Dashboard`` is the Organization page, ``AgentPage`` one agent's month; the ``*_from_environment``
-functions are what the served notebooks call.
+``App`` is the served app: ``Dashboard`` (the Organization view) and ``AgentPage`` (one agent's
+month) in one page over one state; ``app_from_environment`` is what the served notebook calls.
 """
 
 from __future__ import annotations
 
-from .agent import AgentPage, agent_page_from_environment
-from .organization import Dashboard, dashboard_from_environment
+from .agent import AgentPage
+from .app import App, app_from_environment
+from .organization import Dashboard
 
-__all__ = ["Dashboard", "AgentPage", "dashboard_from_environment", "agent_page_from_environment"]
+__all__ = ["App", "Dashboard", "AgentPage", "app_from_environment"]

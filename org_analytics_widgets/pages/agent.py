@@ -1,25 +1,24 @@
 """The agent page: one agent's month (KPIs, daily cost by service type, latest requests).
 
-Opened from the dashboard's Top agents links (``agent_analytics.ipynb?agent_id=…&month=…``);
-every problem with those parameters becomes a sentence on the page, never a traceback.
+A view of the app (:class:`..app.App`), opened from the dashboard's Top agents links
+(``?agent=…&month=…``); every problem with those parameters becomes a sentence on the page,
+never a traceback.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import datetime
-from urllib.parse import parse_qs
 
 import ipywidgets as w
 import pandas as pd
 
 from data_connectors.errors import first_line
 
-from ..app_request import open_app_request
 from ..colors import service_label
 from ..engine import Engine
 from ..formatting import money, month_label, month_short
-from ..links import agent_url, dashboard_url
+from ..links import VIEW_LINK, agent_url, dashboard_url
 from ..period import Period, PeriodError, parse_month, parse_zone, shift_month
 from ..shaping import count, text
 from ..snapshot import AgentMonth
@@ -68,22 +67,9 @@ def _status_html(status: str, message: str) -> str:
 def _back_link(month: str | None) -> str:
     shown = f" · {html.escape(month_label(month))}" if month else ""
     return (
-        f'<a class="oa-back-link" href="{html.escape(dashboard_url(month or None))}" target="_self">'
+        f'<a class="oa-back-link {VIEW_LINK}" href="{html.escape(dashboard_url(month or None))}" target="_self">'
         f"← Organization Analytics{shown}</a>"
     )
-
-
-def message_page(message: str, month: str | None = None, status: str = "error") -> w.VBox:
-    """A page that only says what is wrong, with a link back to the dashboard."""
-    page = w.VBox(
-        [
-            w.HTML(STYLE + PAGE_STYLE + f'<div class="oa-agent-nav">{_back_link(month)}</div>'),
-            w.HTML(_status_html(status, message)),
-        ]
-    )
-    page.add_class("oa-page")
-    page.add_class("oa-agent-page")
-    return page
 
 
 def requests_table_html(page: pd.DataFrame, total: int, timezone: str, month: str) -> str:
@@ -173,6 +159,13 @@ class AgentPage(w.VBox):
         self.add_class("oa-agent-page")
         self.load()
 
+    def show(self, agent_id: str, month: str | None) -> None:
+        """Show another agent or month in the same widgets (the app's agent view is one page)."""
+        self.agent_id, self.month = str(agent_id or ""), month or ""
+        self.period, self.result, self.status, self.message = None, None, "loading", ""
+        self.status_box.value = _status_html("loading", "Loading…")
+        self.load()
+
     # -- loading -------------------------------------------------------------------------
     def _fail(self, status: str, message: str) -> None:
         self.status, self.message = status, message
@@ -247,11 +240,11 @@ class AgentPage(w.VBox):
             before = shift_month(month, -1)
             after = shift_month(month, 1)
             prev_link = (
-                f'<a class="oa-month-prev" href="{html.escape(agent_url(self.agent_id, before))}" '
+                f'<a class="oa-month-prev {VIEW_LINK}" href="{html.escape(agent_url(self.agent_id, before))}" '
                 f'target="_self">‹ {html.escape(month_short(before))}</a>'
             )
             next_link = (
-                f'<a class="oa-month-next" href="{html.escape(agent_url(self.agent_id, after))}" '
+                f'<a class="oa-month-next {VIEW_LINK}" href="{html.escape(agent_url(self.agent_id, after))}" '
                 f'target="_self">{html.escape(month_short(after))} ›</a>'
                 if after <= self._latest
                 else f'<span class="oa-disabled">{html.escape(month_short(after))} ›</span>'
@@ -291,19 +284,3 @@ class AgentPage(w.VBox):
             self.requests_page, self.requests_total, self.period.timezone, self.month
         )
         self.content.layout.display = None
-
-
-def agent_query(query: str | None) -> tuple[str, str]:
-    """``agent_id`` and ``month`` of a Voilà URL's query string ('' when absent); validation is the page's."""
-    values = parse_qs(query or "", keep_blank_values=True)
-    return (values.get("agent_id") or [""])[0], (values.get("month") or [""])[0]
-
-
-def agent_page_from_environment() -> w.Widget:
-    """The agent notebook's one call: the engine from the environment, agent and month from the URL
-    (Voilà's ``QUERY_STRING``: ``?agent_id=…&month=YYYY-MM``); problems become a page-level message."""
-    request = open_app_request()
-    if request.error:
-        return message_page(f"The agent page cannot open its warehouse: {request.error}")
-    agent_id, month = agent_query(request.query)
-    return AgentPage(request.engine, agent_id, month or None)

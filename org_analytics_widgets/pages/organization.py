@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from urllib.parse import parse_qs
 
 import ipywidgets as w
 
 from data_connectors.errors import first_line
 
-from ..app_request import open_app_request
-from ..engine import Engine, month_of
+from ..engine import Engine
 from ..formatting import month_label, month_short
 from ..period import UTC, Period, parse_zone
 from ..snapshot import Snapshot
@@ -25,7 +23,7 @@ from ..widgets.project_costs import ProjectCostDoughnut
 from ..widgets.project_trends import ProjectTrends
 from ..widgets.service_cards import ServiceTypeCards
 from ..widgets.top_agents import TopAgents
-from ._layout import STYLE, error_html, section
+from ._layout import STYLE, section
 
 
 def comparison_label(period: Period, shown: Period) -> str:
@@ -52,6 +50,8 @@ class Dashboard(w.VBox):
         month: str | None = None,
         now: datetime | str | None = None,
         rollups=None,
+        state: DashboardState | None = None,
+        load: bool = True,
         **kwargs,
     ):
         if not isinstance(engine, Engine):  # a Warehouse: the analyst's Dashboard(connect())
@@ -59,11 +59,15 @@ class Dashboard(w.VBox):
         self.engine = engine
         self.warehouse = engine.warehouse
         latest = engine.latest_month
-        self.state = DashboardState(timezone=engine.timezone, latest_month=latest, month=month or latest)
+        if state is None:
+            state = DashboardState(timezone=engine.timezone, latest_month=latest, month=month or latest)
+        self.state = state
         first = first_month(engine)
         if first and first <= latest:
             self.state.first_month = first
         self.snapshot: Snapshot | None = None
+        self.active = True  # a hidden dashboard (the app shows an agent) loads its month when shown again
+        self._stale = False
 
         self.month_selector = MonthSelector(self.state)
         self.kpis = KpiCards()
@@ -71,7 +75,7 @@ class Dashboard(w.VBox):
         self.project_costs = ProjectCostDoughnut()
         self.project_trends = ProjectTrends(self.state)
         self.top_agents = TopAgents()
-        self.service_cards = ServiceTypeCards()
+        self.service_cards = ServiceTypeCards(self.state)
         self.top_agents_section = section("Top agents by cost", self.top_agents, "oa-top-agents-section")
         self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
@@ -104,7 +108,10 @@ class Dashboard(w.VBox):
         self.state.observe(self._on_month, names=["month", "refresh_count"])
         self.state.observe(self._on_trend_type, names=["trend_service_type"])
         self.state.observe(self._render_status, names=["status", "message"])
-        self.load()
+        if load:
+            self.load()
+        else:
+            self._stale = True
 
     # -- loading -------------------------------------------------------------------------
     def period(self) -> Period:
@@ -165,7 +172,20 @@ class Dashboard(w.VBox):
     def _on_month(self, change) -> None:
         if change["name"] == "refresh_count":  # Refresh means: read the warehouse again
             self.engine.refresh()
-        self.load()
+        if self.active:
+            self.load()
+        else:
+            self._stale = True
+
+    def show(self) -> None:
+        """Become the visible view again: as it was, or with the month chosen meanwhile."""
+        self.active = True
+        if self._stale or self.snapshot is None or self.snapshot.period.month != self.state.month:
+            self._stale = False
+            self.load()
+
+    def hide(self) -> None:
+        self.active = False
 
     def _on_trend_type(self, change) -> None:
         if self.snapshot is not None:
@@ -219,26 +239,3 @@ def first_month(engine: Engine) -> str:
         return engine.first_month() or ""
     except Exception:  # the month's own load says what broke
         return ""
-
-
-def month_from_query(query: str | None, latest: str, first: str = "") -> tuple[str, str]:
-    """The ``?month=YYYY-MM`` of a Voilà URL, validated; returns (month, problem or '')."""
-    return month_of((parse_qs(query or "").get("month") or [""])[0], latest, first)
-
-
-def dashboard_from_environment() -> w.Widget:
-    """The app notebook's one call: the engine from the environment, the month from the URL.
-
-    A warehouse that cannot be opened becomes a page-level error, not a traceback.
-    """
-    request = open_app_request()
-    try:
-        if request.error:
-            raise RuntimeError(request.error)
-        month, problem = month_from_query(request.query, request.engine.latest_month, first_month(request.engine))
-        dashboard = Dashboard(request.engine, month=month)
-    except Exception as exc:
-        return w.HTML(error_html(f"The dashboard cannot open its warehouse: {first_line(exc)}"))
-    if problem:
-        dashboard.state.message = problem
-    return dashboard

@@ -1,8 +1,8 @@
 """One card per service type: its icon, name and cost, and a view of its month chosen on the card.
 
-The view (Costs, Requests, Usage) is a choice about how to look at one card, so it stays on the
-card (``ServiceCard.view``) instead of the dashboard state. Usage never adds quantities of
-different units: each unit gets its own small stacked chart.
+The view (Costs, Requests, Usage) is chosen on each card (``ServiceCard.view``); inside the
+dashboard the cards follow ``state.card_views``, so the address bar carries them. Usage never adds
+quantities of different units: each unit gets its own small stacked chart.
 """
 
 from __future__ import annotations
@@ -303,14 +303,25 @@ class ServiceTypeCards(widgets.VBox):
     cards = List(Instance(CardData), help="one card's data (CardData) per service type, in display order")
     projects = Frame(columns=("project_id", "name", "color"), help="names and colours of the cost stacks")
 
-    def __init__(self, **kwargs):
+    def __init__(self, state=None, **kwargs):
+        self.state = state  # a DashboardState whose card_views the cards follow, or None
         self.card_widgets: dict[str, ServiceCard] = {}
         self.grid = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="stretch"))
         self.grid.add_class("oa-service-grid")
         super().__init__([widgets.HTML(CARDS_STYLE), self.grid], **kwargs)
         self.add_class("oa-service-cards")
         self.observe(self._render, names=["cards", "projects"])
+        if state is not None:
+            state.observe(self._follow_state, names=["card_views"])
         self._render()
+
+    def _follow_state(self, _change=None) -> None:
+        for service_type, widget in self.card_widgets.items():
+            widget.view = self.state.card_views.get(service_type, "costs")
+
+    def _to_state(self, change) -> None:
+        service_type = change["owner"].service_type
+        self.state.card_views = {**self.state.card_views, service_type: change["new"]}
 
     def show(self, cards: list, projects: pd.DataFrame) -> None:
         """Set both traits and render once."""
@@ -330,6 +341,9 @@ class ServiceTypeCards(widgets.VBox):
             widget = old.pop(service_type, None)
             if widget is None:
                 widget = ServiceCard(card, self.projects)
+                if self.state is not None:
+                    widget.view = self.state.card_views.get(service_type, "costs")
+                    widget.observe(self._to_state, names=["view"])
             else:
                 with batch(widget):
                     widget.card = card

@@ -9,7 +9,7 @@ from traitlets import TraitError, Unicode, validate
 
 from ..colors import project_color
 from ..formatting import exact, money
-from ..links import agent_url
+from ..links import VIEW_LINK, agent_url
 from ..period import PeriodError, parse_month
 from ._chart import Frame, known
 from .batch import renders
@@ -47,7 +47,7 @@ def agent_row_html(rank: int, row: dict, month: str) -> str:
     return (
         f'<tr class="oa-agent-row" data-agent-id="{html.escape(agent_id)}">'
         f'<td class="oa-rank">{rank}</td>'
-        f'<td><a class="oa-agent-link" href="{href}" target="_self" title="{title}">'
+        f'<td><a class="oa-agent-link {VIEW_LINK}" href="{href}" target="_self" title="{title}">'
         f"{html.escape(name)}</a></td>"
         f'<td><span class="oa-agent-project"><span class="oa-swatch" style="background:{html.escape(color)}">'
         f"</span>{html.escape(project_name)}</span></td>"
@@ -66,7 +66,7 @@ class TopAgents(widgets.VBox):
     >>> table.agents = pd.DataFrame([{"agent_id": "a1", "name": "Concierge", "project_id": "p1",
     ...     "project_name": "Support", "project_color": "#1F77B4", "cost": 3.0, "conversations": 2,
     ...     "requests": 3}])
-    >>> 'href="agent_analytics.ipynb?agent_id=a1&amp;month=2026-03"' in table.table.value
+    >>> 'href="org_analytics.ipynb?agent=a1&amp;month=2026-03"' in table.table.value
     True
     """
 

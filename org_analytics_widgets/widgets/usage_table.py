@@ -11,13 +11,14 @@ from __future__ import annotations
 import html
 import math
 from datetime import date
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 import pandas as pd
 from ipywidgets import CallbackDispatcher
 from traitlets import Dict, Enum, Float, Int, TraitError, Tuple, Unicode, validate
 
-from ..filters import COLUMNS, KINDS, OPTION_FILTERS, SORTABLE, default_filters
+from ..filters import COLUMNS, FILTER_KEYS, KINDS, OPTION_FILTERS, SORTABLE, default_filters, row_filters
 from ..colors import rule_label, service_label
 from ..formatting import money
 from ..state import STATUSES
@@ -78,6 +79,14 @@ STYLE = """<style>
 .oa-usage-table .oa-table-error { padding: 8px 12px; background: #fdecea; color: #8a1c13; border-radius: 6px; }
 .oa-usage-table .oa-table-total { font-weight: 600; padding: 4px 0; }
 .oa-usage-table .oa-filter-error { color: #8a1c13; }
+/* the cost stays on screen however wide the table: pinned to the right edge of its scroll box */
+.oa-usage-table .oa-pinned { position: sticky; right: 0; background: #fff; box-shadow: -6px 0 6px -6px #0002; }
+.oa-usage-table th.oa-sortable { cursor: pointer; user-select: none; }
+.oa-usage-table th.oa-sortable:hover { color: #1f4e79; }
+.oa-usage-table tr[data-oa-view] { cursor: pointer; } .oa-usage-table tr[data-oa-view]:hover td { background: #f5f8fc; }
+.oa-usage-table .oa-carry { font-size: 13px; color: #1f4e79; text-decoration: underline; cursor: pointer; }
+.oa-export-area a.oa-export-link { color: #1f4e79; text-decoration: underline; cursor: pointer; }
+.oa-export-area { font-size: 13px; color: #444; }
 </style>"""
 
 
@@ -111,15 +120,39 @@ def cell_text(column: str, value, row: dict | None = None) -> str:
     return str(value)
 
 
+ORDER_WORDS = {
+    "time": ("newest first", "oldest first"),
+    "number": ("highest first", "lowest first"),
+    "text": ("Z to A", "A to Z"),
+}  # (descending, ascending)
+
+
+def view_attrs(query: dict, title: str) -> str:
+    """Attributes that make an element a control of the app's view: a click applies ``query`` on
+    top of the view (``data-oa-view``, read by the page's front-end piece; escaped here)."""
+    return f' data-oa-view="{html.escape(urlencode(query))}" role="button" tabindex="0" title="{html.escape(title)}"'
+
+
 def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> str:
-    """The page as an HTML table; every value is escaped (names are data, never markup)."""
+    """The page as an HTML table; every value is escaped (names are data, never markup). A sortable
+    header sorts by its column (again: the other way); a request row shows its items."""
     head = []
     for column, label in HEADERS[kind]:
         mark, aria = "", "none"
         if column == sort:
             mark, aria = (" ▼", "descending") if descending else (" ▲", "ascending")
-        cls = ' class="oa-num"' if column in NUMERIC else ""
-        head.append(f'<th{cls} data-column="{column}" aria-sort="{aria}">{html.escape(label)}{mark}</th>')
+        classes = (["oa-num"] if column in NUMERIC else []) + (["oa-pinned"] if column == "cost" else [])
+        attrs = ""
+        if column in SORTABLE[kind]:
+            classes.append("oa-sortable")
+            down = not descending if column == sort else column in NUMERIC or column == "time"
+            order = ORDER_WORDS.get(column, ORDER_WORDS["number" if column in NUMERIC else "text"])
+            attrs = view_attrs(
+                {f"{kind}.sort": column, f"{kind}.order": "desc" if down else "asc"},
+                f"Sort by {label.lower()}, {order[0] if down else order[1]}",
+            )
+        cls = f' class="{" ".join(classes)}"' if classes else ""
+        head.append(f'<th{cls} data-column="{column}" aria-sort="{aria}"{attrs}>{html.escape(label)}{mark}</th>')
     body = []
     id_column = "request_id" if kind == "requests" else "item_id"
     for row in rows.to_dict("records"):
@@ -142,14 +175,33 @@ def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> st
                 title = f' title="{html.escape(str(row[column]))}"'
             elif column == "cost" and known(row.get("cost")) is not None:
                 title = f' title="{html.escape(repr(float(row["cost"])))}"'
+            if column == "cost":
+                classes.append("oa-pinned")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}{title}>{html.escape(text)}</td>")
-        row_id = html.escape(str(known(row.get(id_column)) or ""))
-        body.append(f'<tr class="oa-table-row" data-id="{row_id}">{"".join(cells)}</tr>')
+        row_id = str(known(row.get(id_column)) or "")
+        opens = ""
+        if kind == "requests" and row_id:
+            items = {"table": "items", "items.request_id": row_id, "items.sort": "time", "items.order": "asc"}
+            opens = view_attrs(items, "Show this request's items")
+        body.append(f'<tr class="oa-table-row" data-id="{html.escape(row_id)}"{opens}>{"".join(cells)}</tr>')
     return (
         f'<table class="oa-table oa-table-{kind}"><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def carry_html(filters: dict) -> str:
+    """For filtered requests: a control that shows the items of the same selection (every items
+    filter set from the requests', the others cleared; the status has no items column)."""
+    chosen = {k: v for k, v in row_filters(filters).items() if k in FILTER_KEYS["items"]}
+    if not chosen:
+        return ""
+    query = {
+        "table": "items",
+        **{f"items.{k}": chosen.get(k, "") for k in FILTER_KEYS["items"] if k not in ("sort", "descending", "page")},
+    }
+    return f'<span class="oa-carry"{view_attrs(query, "Show the items of these requests")}>Items of these requests →</span>'
 
 
 def pager_text(page: int, page_size: int, total: int) -> str:
@@ -230,6 +282,8 @@ class UsageTable(widgets.VBox):
         self.export_area = widgets.HTML()
         self.export_area.add_class("oa-export-area")
         self.show_items = _dropdown("oa-show-items", "Items of request")
+        self.carry = widgets.HTML()  # requests: the same filters on the items table, on demand
+        self.carry.add_class("oa-carry-area")
 
         filters_row = [self.date_from, self.date_to, *self.filter_controls.values(), self.search, self.reset_button]
         filters = widgets.HBox(filters_row, layout=widgets.Layout(flex_flow="row wrap"))
@@ -247,7 +301,7 @@ class UsageTable(widgets.VBox):
             [self.csv_button, self.parquet_button, self.export_area], layout=widgets.Layout(align_items="center")
         )
         exports.add_class("oa-exports")
-        below = [pager, exports] + ([self.show_items] if kind == "requests" else [])
+        below = [pager, exports] + ([widgets.HBox([self.show_items, self.carry])] if kind == "requests" else [])
         parts = [widgets.HTML(STYLE), filters] + ([request_row] if kind == "items" else [])
         parts += [
             self.filter_error,
@@ -375,6 +429,7 @@ class UsageTable(widgets.VBox):
                 f'Items of request <code class="oa-request-id">{html.escape(request_id)}</code>' if request_id else ""
             )
             self.request_row.layout.display = None if request_id else "none"
+            self.carry.value = carry_html(f) if self.kind == "requests" else ""
         finally:
             self._syncing = False
         self._render_table()

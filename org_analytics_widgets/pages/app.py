@@ -1,0 +1,160 @@
+"""The served app: the Organization view and an agent's view in one page and one kernel.
+
+The dashboard's state holds the view (``view``, ``agent_id``) beside the month, legend, filters
+and cards; the address bar is a function of it (:mod:`..view_url`). Clicking an agent shows its
+view at once and "back" returns to the dashboard as it was (its widgets were only hidden); browser
+Back/Forward move between views and months, and a copied URL opens the same view.
+
+>>> app = App(Engine.open(), "month=2026-03&agent=a_conc")        # doctest: +SKIP
+>>> app.state.view, app.agent.status                              # doctest: +SKIP
+('agent', 'ready')
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+import ipywidgets as w
+
+from data_connectors.errors import first_line
+
+from .. import view_url
+from ..app_request import open_app_request
+from ..engine import Engine
+from ..exports import Export
+from ..formatting import month_label
+from ..widgets.browser import Browser
+from ._layout import error_html
+from .agent import AgentPage
+from .organization import Dashboard
+
+MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+
+
+class App(w.VBox):
+    """Both views of one warehouse over one state, and the address bar that follows them."""
+
+    def __init__(
+        self,
+        engine: Engine | object,
+        query: str = "",
+        timezone: str | None = None,
+        now: datetime | str | None = None,
+        rollups=None,
+        **kwargs,
+    ):
+        if not isinstance(engine, Engine):  # a Warehouse, in a notebook
+            engine = Engine(engine, rollups, timezone or "UTC", now)
+        self.engine = engine
+        self.browser = Browser()
+        self.note = w.HTML()
+        self.note.add_class("oa-link-note")
+        self.dashboard = Dashboard(engine, load=False)
+        self.state = self.dashboard.state
+        self.agent: AgentPage | None = None
+        self._applying = False
+        self._entry: tuple[str, str, str] = ("", "", "")  # view, agent and month of the address bar's entry
+        super().__init__([self.browser, self.note, self.dashboard], **kwargs)
+        self.add_class("oa-app")
+        for controller in self.dashboard.usage_tables.controllers:
+            controller.deliver = self._deliver
+
+        self._apply(query, notes_prefix="Ignored from the link")
+        self.state.observe(self._on_state, names=[*view_url.VIEW_TRAITS, *view_url.DASHBOARD_TRAITS])
+        self.browser.on_address(lambda q: self._apply(q, notes_prefix="Ignored from the address"))
+        self.browser.on_open(self.navigate)
+
+    # -- the view ---------------------------------------------------------------------------------
+    def _apply(self, query: str, notes_prefix: str) -> None:
+        """Show the view a URL names (each invalid value dropped, with a note): first the month and
+        view, drawn, then the dashboard's choices on top of the month they belong to."""
+        wanted, notes = view_url.decode(query)
+        self._change(lambda: notes.extend(view_url.assign(self.state, wanted, view_url.VIEW_TRAITS)))
+        self._change(lambda: notes.extend(view_url.assign(self.state, wanted, view_url.DASHBOARD_TRAITS)))
+        self._show_note(notes, notes_prefix)
+        self._publish(push=False)  # the address bar already shows it
+
+    def navigate(self, query: str) -> None:
+        """An in-app link: another view or month, keeping everything else the viewer chose; or an
+        in-page control (a sort header, a request's items): those values on top of the view."""
+        if not {key for key, _ in parse_qsl(query)} & {"month", "agent", "agent_id"}:
+            notes = view_url.merge(self.state, query)
+            self._show_note(notes, "Ignored")
+            self._publish()
+            return
+        wanted, _ = view_url.decode(query)
+        wanted.setdefault("month", self.state.month)
+        notes: list[str] = []
+        self._change(lambda: notes.extend(view_url.assign(self.state, wanted, view_url.VIEW_TRAITS)))
+        self._show_note(notes, "Ignored from the link")
+        self._publish()
+
+    def _change(self, change) -> None:
+        """Run ``change`` on the state and draw the view as one step: the dashboard waits (it loads
+        once, if shown) and the address bar is written after, once."""
+        self._applying = True
+        try:
+            self.dashboard.hide()
+            change()
+            self._show_view()
+        finally:
+            self._applying = False
+
+    def _on_state(self, change) -> None:
+        if self._applying:
+            return
+        if change["name"] in ("view", "agent_id") or (change["name"] == "month" and self.state.view == "agent"):
+            self._show_view()
+        self._publish()
+
+    def _publish(self, push: bool | None = None) -> None:
+        """The state into the address bar: a new history entry when the view or month changed since
+        the last entry (whatever the order the widgets' observers ran in), else in place."""
+        entry = (self.state.view, self.state.agent_id, self.state.month)
+        if push is None:
+            push = entry != self._entry
+        self._entry = entry
+        self.browser.show(view_url.encode(self.state), push)
+
+    def _show_view(self) -> None:
+        if self.state.view == "agent":
+            self.dashboard.hide()
+            if self.agent is None:
+                self.agent = AgentPage(self.engine, self.state.agent_id, self.state.month)
+                self.children = [*self.children, self.agent]
+            elif (self.agent.agent_id, self.agent.month) != (self.state.agent_id, self.state.month):
+                self.agent.show(self.state.agent_id, self.state.month)
+            self.agent.layout.display = None
+            self.dashboard.layout.display = "none"
+            title = f"{self.agent.info.get('name') or self.state.agent_id} · {month_label(self.state.month)}"
+        else:
+            if self.agent is not None:
+                self.agent.layout.display = "none"
+            self.dashboard.layout.display = None
+            self.dashboard.show()
+            title = month_label(self.state.month)
+        self.browser.title = f"{title} — Organization Analytics"
+
+    def _show_note(self, notes: list[str], prefix: str) -> None:
+        text = f"{prefix}: {'; '.join(notes)}." if notes else ""
+        self.note.value = f'<div class="oa-status oa-status-note">{html.escape(text)}</div>' if text else ""
+
+    # -- downloads --------------------------------------------------------------------------------
+    def _deliver(self, export: Export, name: str) -> bool:
+        return self.browser.download(export.url, name, export.path, MIME.get(export.fmt, ""))
+
+
+def app_from_environment() -> w.Widget:
+    """The app notebook's one call: the engine from the environment, the view from the URL.
+
+    A warehouse that cannot be opened becomes a page-level error, not a traceback.
+    """
+    request = open_app_request()
+    try:
+        if request.error:
+            raise RuntimeError(request.error)
+        return App(request.engine, request.query)
+    except Exception as exc:
+        return w.HTML(error_html(f"The dashboard cannot open its warehouse: {first_line(exc)}"))

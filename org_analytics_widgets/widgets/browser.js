@@ -1,0 +1,105 @@
+// The app's one front-end piece: the address bar follows the view, Back/Forward and in-app links
+// change the view without reloading, and an export reaches the viewer as a download.
+// Served by Voila the URL is the view; inside JupyterLab the notebook's URL is left alone.
+
+function inVoila() {
+  return /\/voila\/render\//.test(window.location.pathname);
+}
+
+function currentQuery() {
+  return window.location.search.replace(/^\?/, "");
+}
+
+function download(href, filename) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = filename;
+  a.rel = "noopener";
+  a.style.display = "none";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+function render({ model, el }) {
+  const voila = inVoila();
+  el.classList.add("oa-browser");
+  el.dataset.host = voila ? "voila" : "notebook";
+  if (model.get("host") !== el.dataset.host) {
+    model.set("host", el.dataset.host);
+    model.save_changes();
+  }
+
+  // Python's view -> the address bar: push for a new view or month, replace for the rest
+  function follow() {
+    if (!voila) return;
+    const query = model.get("query");
+    if (query === currentQuery()) return;
+    const url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+    if (model.get("mode") === "push") window.history.pushState({ oa: query }, "", url);
+    else window.history.replaceState({ oa: query }, "", url);
+  }
+  model.on("change:query", follow);
+  function retitle() {
+    if (voila && model.get("title")) document.title = model.get("title");
+  }
+  model.on("change:title", retitle);
+  retitle();
+
+  // Back / Forward -> Python's view
+  function onPop() {
+    model.send({ kind: "address", query: currentQuery() });
+  }
+  window.addEventListener("popstate", onPop);
+
+  // in-app links (agent names, back, month links) change the view in place; so do controls that
+  // carry their query in data-oa-view (sort headers, a request's items)
+  function onClick(event) {
+    const target = event.target instanceof Element ? event.target.closest("a.oa-view-link, [data-oa-view]") : null;
+    if (!target || event.defaultPrevented || event.button !== 0) return;
+    const app = el.closest(".oa-app");
+    if (!app || !app.contains(target)) return;
+    if (target.dataset.oaView !== undefined) {
+      model.send({ kind: "open", query: target.dataset.oaView });
+      return;
+    }
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return; // a new tab: let it be
+    event.preventDefault();
+    model.send({ kind: "open", query: new URL(target.href, window.location.href).search.replace(/^\?/, "") });
+  }
+  function onKey(event) {
+    if ((event.key === "Enter" || event.key === " ") && event.target instanceof Element && event.target.dataset.oaView !== undefined) {
+      event.preventDefault();
+      onClick({ target: event.target, button: 0 });
+    }
+  }
+  document.addEventListener("click", onClick);
+  document.addEventListener("keydown", onKey);
+
+  // an export: a URL served by Voila, or (in JupyterLab) the file's bytes
+  function onMessage(msg, buffers) {
+    if (!msg || msg.kind !== "download") return;
+    if (buffers && buffers.length) {
+      const blob = new Blob(buffers, { type: msg.mime || "application/octet-stream" });
+      const href = URL.createObjectURL(blob);
+      download(href, msg.filename);
+      setTimeout(() => URL.revokeObjectURL(href), 60000);
+    } else {
+      download(new URL(msg.url, window.location.href).href, msg.filename);
+    }
+  }
+  model.on("msg:custom", onMessage);
+
+  if (voila && model.get("query") !== currentQuery()) follow();
+  el.dataset.ready = "1";
+  return () => {
+    model.off("change:query", follow);
+    model.off("change:title", retitle);
+    model.off("msg:custom", onMessage);
+    window.removeEventListener("popstate", onPop);
+    document.removeEventListener("click", onClick);
+    document.removeEventListener("keydown", onKey);
+  };
+}
+
+export default { render };

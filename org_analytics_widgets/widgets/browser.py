@@ -1,0 +1,68 @@
+"""The app's one piece of front-end code (``browser.js``): address bar, Back/Forward, links, downloads.
+
+Python stays the source of truth: it sets ``query`` (with ``mode`` push or replace) and the page
+follows; what the viewer does in the browser comes back as messages (``address`` after
+Back/Forward, ``open`` for a click on an in-app link), handled by whoever registered ``on_address``
+and ``on_open``. ``host`` says where the page runs: ``voila`` (the served app) or ``notebook``
+(JupyterLab, where the notebook's own URL is left alone and downloads travel as bytes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anywidget
+from ipywidgets import CallbackDispatcher
+from traitlets import Enum, Unicode
+
+MAX_INLINE_DOWNLOAD = 64 * 2**20  # JupyterLab downloads travel through the kernel's websocket
+
+
+class Browser(anywidget.AnyWidget):
+    _esm = Path(__file__).with_name("browser.js")
+
+    query = Unicode("", help="the view's query string, as the address bar should show it").tag(sync=True)
+    mode = Enum(("push", "replace"), default_value="replace", help="how the next query enters history").tag(sync=True)
+    title = Unicode("", help="the page's title (the browser tab), in the served app").tag(sync=True)
+    host = Unicode("", help="voila or notebook, set by the page ('' until it is drawn)").tag(sync=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._on_address = CallbackDispatcher()
+        self._on_open = CallbackDispatcher()
+        self.on_msg(self._receive)
+
+    def show(self, query: str, push: bool) -> None:
+        """Put ``query`` in the address bar: as a new history entry when ``push``."""
+        if query != self.query:
+            with self.hold_sync():
+                self.mode = "push" if push else "replace"
+                self.query = query
+
+    def on_address(self, callback) -> None:
+        """``callback(query)`` when the viewer moves through history (Back/Forward)."""
+        self._on_address.register_callback(callback)
+
+    def on_open(self, callback) -> None:
+        """``callback(query)`` when the viewer clicks an in-app link (class ``oa-view-link``)."""
+        self._on_open.register_callback(callback)
+
+    def _receive(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict) or not isinstance(content.get("query"), str):
+            return  # messages come from a browser: anything else is ignored
+        if content.get("kind") == "address":
+            self.query = content["query"]  # the address bar already shows it
+            self._on_address(content["query"])
+        elif content.get("kind") == "open":
+            self._on_open(content["query"])
+
+    def download(self, url: str, filename: str, path: Path | None = None, mime: str = "") -> bool:
+        """Start a download in the viewer's browser: the served ``url`` in Voilà; in JupyterLab the
+        file's bytes (``path``, up to MAX_INLINE_DOWNLOAD). False when it cannot be sent."""
+        if self.host == "voila":
+            self.send({"kind": "download", "url": url, "filename": filename})
+            return True
+        if path is None or path.stat().st_size > MAX_INLINE_DOWNLOAD:
+            return False
+        self.send({"kind": "download", "filename": filename, "mime": mime}, buffers=[path.read_bytes()])
+        return True
