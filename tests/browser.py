@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -72,36 +73,45 @@ def rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
+def listening(argv: list[str], port: int, name: str, env: dict | None = None, cwd=None, timeout: float = 90):
+    """Start the server ``argv`` and wait until it accepts connections on loopback ``port``; yields
+    its process. Its output goes to a temporary file, shown if it exits early; at the end it is
+    terminated (killed if it has not stopped within 15 s)."""
+    with tempfile.TemporaryFile("w+") as output:
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **(env or {})}, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                if proc.poll() is not None:
+                    output.seek(0)
+                    raise AssertionError(f"{name} exited {proc.returncode}:\n{output.read()}")
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{name} did not listen in time")
+                time.sleep(0.2)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
 def serving(*args: str, env: dict | None = None, timeout: float = 90):
     """Run ``org-analytics serve ARGS`` on a free loopback port; yields the base URL."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "org_analytics_widgets", "serve", "--no-browser", "--port", str(port), *args],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"serve exited {proc.returncode}:\n{proc.stdout.read()}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise AssertionError("serve did not listen in time")
-            time.sleep(0.2)
+    argv = [sys.executable, "-m", "org_analytics_widgets", "serve", "--no-browser", "--port", str(port), *args]
+    with listening(argv, port, "serve", env=env, timeout=timeout) as proc:
         url = ServedURL(f"http://127.0.0.1:{port}")
         url.pid = proc.pid
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextlib.contextmanager

@@ -53,9 +53,11 @@ function render({ model, el }) {
   window.addEventListener("popstate", onPop);
 
   // in-app links (agent names, back, month links) change the view in place; so do controls that
-  // carry their query in data-oa-view (sort headers, a request's items)
+  // carry their query in data-oa-view (sort headers, a request's items). Inside JupyterLab an href
+  // is not the app's address (it would open a file, or JupyterLab's own page): every click stays here.
   function onClick(event) {
-    const target = event.target instanceof Element ? event.target.closest("a.oa-view-link, [data-oa-view]") : null;
+    const links = "a.oa-view-link, [data-oa-view], a.oa-export-link";
+    const target = event.target instanceof Element ? event.target.closest(links) : null;
     if (!target || event.defaultPrevented || event.button !== 0) return;
     const app = el.closest(".oa-app");
     if (!app || !app.contains(target)) return;
@@ -63,7 +65,13 @@ function render({ model, el }) {
       model.send({ kind: "open", query: target.dataset.oaView });
       return;
     }
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return; // a new tab: let it be
+    if (target.matches("a.oa-export-link")) {
+      if (voila) return; // Voila serves the file
+      event.preventDefault(); // the kernel sends its bytes again
+      model.send({ kind: "download", url: target.getAttribute("href") });
+      return;
+    }
+    if (voila && (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)) return; // a new tab: let it be
     event.preventDefault();
     model.send({ kind: "open", query: new URL(target.href, window.location.href).search.replace(/^\?/, "") });
   }

@@ -4,7 +4,8 @@ Python stays the source of truth: it sets ``query`` (with ``mode`` push or repla
 follows; what the viewer does in the browser comes back as messages (``address`` after
 Back/Forward, ``open`` for a click on an in-app link), handled by whoever registered ``on_address``
 and ``on_open``. ``host`` says where the page runs: ``voila`` (the served app) or ``notebook``
-(JupyterLab, where the notebook's own URL is left alone and downloads travel as bytes).
+(JupyterLab, where the notebook's own URL is left alone and downloads travel as bytes; an export's
+link, whose href only Voilà serves, sends ``download`` to get the same bytes again).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ipywidgets import CallbackDispatcher
 from traitlets import Enum, Unicode
 
 MAX_INLINE_DOWNLOAD = 64 * 2**20  # JupyterLab downloads travel through the kernel's websocket
+MAX_RESENDABLE = 16  # the latest exports sent as bytes, whose links may ask for them again
 
 
 class Browser(anywidget.AnyWidget):
@@ -30,6 +32,7 @@ class Browser(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._on_address = CallbackDispatcher()
         self._on_open = CallbackDispatcher()
+        self._sent: dict[str, tuple[str, Path, str]] = {}  # an export's url -> its name, path and type
         self.on_msg(self._receive)
 
     def show(self, query: str, push: bool) -> None:
@@ -48,13 +51,16 @@ class Browser(anywidget.AnyWidget):
         self._on_open.register_callback(callback)
 
     def _receive(self, _widget, content, _buffers) -> None:
-        if not isinstance(content, dict) or not isinstance(content.get("query"), str):
+        if not isinstance(content, dict):
             return  # messages come from a browser: anything else is ignored
-        if content.get("kind") == "address":
-            self.query = content["query"]  # the address bar already shows it
-            self._on_address(content["query"])
-        elif content.get("kind") == "open":
-            self._on_open(content["query"])
+        kind, query, url = content.get("kind"), content.get("query"), content.get("url")
+        if kind == "address" and isinstance(query, str):
+            self.query = query  # the address bar already shows it
+            self._on_address(query)
+        elif kind == "open" and isinstance(query, str):
+            self._on_open(query)
+        elif kind == "download" and isinstance(url, str):
+            self._send_again(url)
 
     def download(self, url: str, filename: str, path: Path | None = None, mime: str = "") -> bool:
         """Start a download in the viewer's browser: the served ``url`` in Voilà; in JupyterLab the
@@ -65,4 +71,18 @@ class Browser(anywidget.AnyWidget):
         if path is None or path.stat().st_size > MAX_INLINE_DOWNLOAD:
             return False
         self.send({"kind": "download", "filename": filename, "mime": mime}, buffers=[path.read_bytes()])
+        self._sent.pop(url, None)
+        self._sent[url] = (filename, path, mime)
+        while len(self._sent) > MAX_RESENDABLE:
+            del self._sent[next(iter(self._sent))]
         return True
+
+    def _send_again(self, url: str) -> None:
+        """An export's link clicked in JupyterLab: the same bytes again, if this widget sent them
+        (only those: the url comes from the browser) and the file was not pruned since."""
+        if url in self._sent:
+            filename, path, mime = self._sent[url]
+            try:
+                self.download(url, filename, path, mime)
+            except OSError:  # pruned (exports live 30 minutes)
+                self._sent.pop(url, None)
