@@ -1,24 +1,22 @@
-"""What an app page needs before it draws: the warehouse, the org zone, "now" and the viewer's URL.
+"""What the served app does before and after its viewer arrives.
 
 Voilà can preheat kernels (``--preheat_kernel``): it runs a page's notebook before any viewer
-arrives, up to ``wait_for_request()``. So everything that does not depend on the viewer — imports,
-opening and checking the warehouse — happens first, and only then does the page wait for the
-request and read its query string. Without preheating the wait returns at once.
+arrives, up to ``wait_for_request()``. So everything that does not depend on the viewer happens
+first: imports, opening and checking the warehouse, and building the whole app on its default view
+(the current month, computed). Only then does the page wait for the request and read its query
+string; a viewer who opens ``/`` gets a page that is already drawn, one with a link applies it.
+A page built more than PREHEAT_MAX_AGE ago loads its month again, so a late viewer never reads
+data older than that. Without preheating the wait returns at once.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import time
 
 from data_connectors.errors import first_line
 
-
-@dataclass
-class AppRequest:
-    engine: object | None  # engine.Engine, or None when the warehouse could not be opened
-    error: str  # one line saying why the warehouse could not be opened, else ""
-    query: str  # the viewer's query string, e.g. "month=2026-03"
+PREHEAT_MAX_AGE = 120.0  # seconds: an older preheated page reads the current month again
 
 
 def _wait_for_viewer() -> None:
@@ -29,18 +27,28 @@ def _wait_for_viewer() -> None:
     wait_for_request()
 
 
-def open_app_request() -> AppRequest:
+def open_engine():
     """The engine over ``ORG_ANALYTICS_WAREHOUSE`` (else the demo) and ``ORG_ANALYTICS_ROLLUPS`` in
     ``ORG_ANALYTICS_TIMEZONE`` with ``ORG_ANALYTICS_NOW`` (exports go to ``exports/`` beside the
-    notebook); then wait for the viewer and read ``QUERY_STRING``."""
+    notebook); raises with the warehouse's own one-line error."""
     from .engine import Engine
 
-    engine, error = None, ""
+    return Engine.open(
+        timezone=os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC", now=os.environ.get("ORG_ANALYTICS_NOW") or None
+    )
+
+
+def app_for_viewer(build, show_error):
+    """``build()`` the app before the viewer (``show_error(text)`` if it cannot be built), wait for
+    the viewer, then show the view of their URL (``QUERY_STRING``) in it."""
+    app, error = None, ""
     try:
-        engine = Engine.open(
-            timezone=os.environ.get("ORG_ANALYTICS_TIMEZONE") or "UTC", now=os.environ.get("ORG_ANALYTICS_NOW") or None
-        )
+        app = build()
     except Exception as exc:
         error = first_line(exc)
+    built = time.monotonic()
     _wait_for_viewer()
-    return AppRequest(engine, error, os.environ.get("QUERY_STRING") or "")
+    if app is None:
+        return show_error(error)
+    app.open_url(os.environ.get("QUERY_STRING") or "", stale=time.monotonic() - built > PREHEAT_MAX_AGE)
+    return app

@@ -64,8 +64,16 @@ class _ShutdownKernel(VoilaShutdownKernelHandler):
             raise web.HTTPError(403, "kernel shutdown from another origin")
 
 
+TEMPLATE_DIR = Path(__file__).with_name("voila_template")
+
+
 class OrgAnalyticsVoila(Voila):
-    """Voilà with the routes of the read-only app (see the module docstring)."""
+    """Voilà with the routes of the read-only app (see the module docstring) and its page shell
+    (``voila_template/index.html.j2``: Voilà's lab template without CDN requests, with the skeleton)."""
+
+    def setup_template_dirs(self):
+        super().setup_template_dirs()
+        self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
 
     def init_handlers(self):
         base = self.server_url.rstrip("/")

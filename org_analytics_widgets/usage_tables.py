@@ -174,7 +174,8 @@ class UsageTableController:
     def _on_filters(self, change) -> None:
         if self._refreshing:
             return
-        old, new = dict(change["old"] or {}), dict(change["new"] or {})
+        old = dict(change["old"]) if isinstance(change["old"], dict) else {}  # traitlets' Undefined at first
+        new = dict(change["new"] or {})
         old.pop("page", None), new.pop("page", None)
         if old != new:  # a download link never outlives the rows it was made for
             self.widget.export = {}
@@ -258,8 +259,8 @@ class UsageTables(w.Tab):
     """The Usage Requests and Usage Items tables of one month, as two tabs sharing one state.
 
     Works inside the dashboard (pass its ``state``; call ``set_period`` when the month changes)
-    and alone in JupyterLab. The items tab loads when first shown; choosing a request under the
-    requests table shows its items.
+    and alone in JupyterLab. The items table is made and loaded when first shown; choosing a
+    request under the requests table shows its items.
 
     >>> tables = UsageTables(wh, state=dashboard.state, period=dashboard.period())   # doctest: +SKIP
     >>> tables.set_period(Period.for_month("2026-02", "UTC"))                          # doctest: +SKIP
@@ -284,12 +285,11 @@ class UsageTables(w.Tab):
             state = DashboardState(month=period.month, timezone=period.timezone)
         self.state = state
         self.period = period
-        engine = as_engine(engine)
-        self.requests = UsageTableController(
-            engine, state, "requests", period, page_size=page_size, exports_dir=exports_dir
-        )
-        self.items = UsageTableController(engine, state, "items", period, page_size=page_size, exports_dir=exports_dir)
-        super().__init__(children=[self.requests.widget, self.items.widget], **kwargs)
+        self._make = {"engine": as_engine(engine), "page_size": page_size, "exports_dir": exports_dir}
+        self.requests = UsageTableController(self._make["engine"], state, "requests", period, **self._options)
+        self._items: UsageTableController | None = None  # made when first shown: ~100 fewer widgets to draw
+        self._deliver = None
+        super().__init__(children=[self.requests.widget, w.VBox()], **kwargs)
         self.set_title(0, "Requests")
         self.set_title(1, "Items")
         self.add_class("oa-usage-tables")
@@ -299,11 +299,38 @@ class UsageTables(w.Tab):
         state.observe(self._on_table, names=["table"])
         self._sync_month(period)
         if load:
-            self.requests.refresh()
+            self.visible.ensure_loaded()
 
     @property
-    def controllers(self) -> tuple[UsageTableController, UsageTableController]:
-        return self.requests, self.items
+    def _options(self) -> dict:
+        return {"page_size": self._make["page_size"], "exports_dir": self._make["exports_dir"]}
+
+    @property
+    def items(self) -> UsageTableController:
+        """The items table, made (and put in its tab) on first use."""
+        if self._items is None:
+            placeholder = self.children[1]
+            self._items = UsageTableController(self._make["engine"], self.state, "items", self.period, **self._options)
+            self._items.deliver = self._deliver
+            self.children = [self.requests.widget, self._items.widget]
+            placeholder.close()
+        return self._items
+
+    @property
+    def deliver(self):
+        """Starts an export's download in the viewer's browser (see UsageTableController.deliver)."""
+        return self._deliver
+
+    @deliver.setter
+    def deliver(self, value) -> None:
+        self._deliver = value
+        for controller in self.controllers:
+            controller.deliver = value
+
+    @property
+    def controllers(self) -> tuple[UsageTableController, ...]:
+        """The tables made so far."""
+        return (self.requests,) if self._items is None else (self.requests, self._items)
 
     def _sync_month(self, period: Period) -> None:
         if self.state.month != period.month:
@@ -337,6 +364,7 @@ class UsageTables(w.Tab):
             self.requests.ensure_loaded()
 
     def _on_items_filters(self, change) -> None:
+        old = change["old"] if isinstance(change["old"], dict) else {}  # not set before: traitlets' Undefined
         new_request = (change["new"] or {}).get("request_id")
-        if new_request and new_request != (change["old"] or {}).get("request_id"):
+        if new_request and new_request != old.get("request_id"):
             self.selected_index = 1

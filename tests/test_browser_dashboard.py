@@ -6,6 +6,8 @@ KPI values read from the page must equal `org-analytics report` for the same mon
 from __future__ import annotations
 
 
+import re
+
 import pytest
 
 from browser import browser_page, kpis_on_page, serving, wait_ready
@@ -241,3 +243,29 @@ def test_filter_items_by_project_and_download_the_csv(server, page, edge_warehou
 
     page.locator(".oa-usage-items .oa-filter-project select").select_option(index=0)  # all projects again
     page.wait_for_selector(".oa-usage-items a.oa-export-link", state="detached")  # the link was for one project
+
+
+def test_the_page_shell_asks_no_other_host_and_shows_a_skeleton_first(server, page):
+    """Voilà's lab template fetched Font Awesome from a CDN (render-blocking, failing offline) and
+    showed a spinner; the app's shell asks only its own server and draws the page's skeleton."""
+    from urllib.request import urlopen
+
+    from org_analytics_widgets.widgets.kpi_cards import CARDS
+
+    hosts = set()
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    assert hosts == {server.split("/")[2]}, f"requests to other hosts: {hosts}"
+    assert not page.is_visible("#oa-skeleton"), "the skeleton goes once the page is drawn"
+    icon = page.locator(".oa-card-icon i").first
+    assert icon.evaluate("i => getComputedStyle(i, '::before').content") not in ("none", "normal", '""'), (
+        "service icons draw from Voilà's bundled icon font"
+    )
+
+    shell = urlopen(f"{server}/voila/render/org_analytics.ipynb?month=2026-03", timeout=90).read().decode()
+    skeleton = shell[shell.index('id="oa-skeleton"') : shell.index('id="rendered_cells"')]
+    assert [card.label for card in CARDS] == re.findall(r'class="oa-sk-label">([^<]+)<', skeleton), (
+        "the skeleton's cards are the page's KPI cards"
+    )
+    assert "cdn." not in shell and "fontawesome" not in shell.lower()

@@ -169,3 +169,33 @@ def test_sort_headers_and_request_rows_change_the_view_in_place(app):
     app.navigate(carry + "&items.model=m&items.agent_id=")  # "items of these requests": agent_id is a filter
     assert app.state.view == "dashboard" and app.state.items_filters.get("model") == "m"
     assert "request_id" not in app.state.items_filters
+
+
+def test_a_preheated_app_shows_the_viewers_link_and_reads_again_when_it_waited_long(edge_warehouse, monkeypatch):
+    """The served notebook builds the app on its default view before the viewer arrives; the
+    viewer's URL is applied after. A page that waited longer than PREHEAT_MAX_AGE reads its month
+    again (a late viewer must not see data as old as the kernel)."""
+    from org_analytics_widgets import app_request
+
+    engine = Engine.open(f"duckdb://{edge_warehouse}", timezone=ZONE, now=NOW, cache=False)
+    built, snapshots = [], []
+
+    def build():
+        built.append(App(engine))
+        snapshots.append(built[0].dashboard.snapshot)
+        assert built[0].dashboard.snapshot.period.month == "2026-11", "the current month, before any viewer"
+        return built[0]
+
+    monkeypatch.setenv("QUERY_STRING", "month=2026-11&hide=agent")
+    app = app_request.app_for_viewer(build, lambda e: e)
+    first = app.dashboard.snapshot
+    assert app is built[0] and app.state.hidden_service_types == ("agent",)
+    assert app.dashboard.snapshot is first, "the same month: nothing computed again"
+
+    monkeypatch.setattr(app_request, "PREHEAT_MAX_AGE", -1.0)  # as if the viewer came much later
+    built.clear()
+    late = app_request.app_for_viewer(build, lambda e: e)
+    assert late is built[0] and late.dashboard.snapshot is not snapshots[-1], "the month was read again"
+    assert late.dashboard.state.status == "ready"
+
+    assert app_request.app_for_viewer(lambda: 1 / 0, lambda e: f"error: {e}") == "error: division by zero"

@@ -233,6 +233,11 @@ class Engine:
         of computing months does between switches."""
         self._memory.clear()
 
+    def forget_latest(self) -> None:
+        """Read the newest data again at the next request (the data span); cached closed months stay:
+        what a page built ahead of its viewer (a preheated kernel) does when the viewer arrives late."""
+        self._span = None
+
     def refresh(self) -> None:
         """Forget cached months (here and, for this warehouse, on disk) and read the warehouse again."""
         self.forget_months()

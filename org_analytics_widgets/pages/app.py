@@ -18,10 +18,9 @@ from urllib.parse import parse_qsl
 
 import ipywidgets as w
 
-from data_connectors.errors import first_line
 
 from .. import view_url
-from ..app_request import open_app_request
+from ..app_request import app_for_viewer, open_engine
 from ..engine import Engine
 from ..exports import Export
 from ..formatting import month_label
@@ -58,8 +57,7 @@ class App(w.VBox):
         self._entry: tuple[str, str, str] = ("", "", "")  # view, agent and month of the address bar's entry
         super().__init__([self.browser, self.note, self.dashboard], **kwargs)
         self.add_class("oa-app")
-        for controller in self.dashboard.usage_tables.controllers:
-            controller.deliver = self._deliver
+        self.dashboard.usage_tables.deliver = self._deliver
 
         self._apply(query, notes_prefix="Ignored from the link")
         self.state.observe(self._on_state, names=[*view_url.VIEW_TRAITS, *view_url.DASHBOARD_TRAITS])
@@ -67,6 +65,14 @@ class App(w.VBox):
         self.browser.on_open(self.navigate)
 
     # -- the view ---------------------------------------------------------------------------------
+    def open_url(self, query: str, stale: bool = False) -> None:
+        """Show the view of a viewer's URL; ``stale``: the page was drawn a while ago, so the newest
+        data is read again (the month shown, the freshness line)."""
+        if stale:
+            self.engine.forget_latest()
+            self.dashboard.snapshot_is_stale()
+        self._apply(query, notes_prefix="Ignored from the link")
+
     def _apply(self, query: str, notes_prefix: str) -> None:
         """Show the view a URL names (each invalid value dropped, with a note): first the month and
         view, drawn, then the dashboard's choices on top of the month they belong to."""
@@ -147,14 +153,12 @@ class App(w.VBox):
 
 
 def app_from_environment() -> w.Widget:
-    """The app notebook's one call: the engine from the environment, the view from the URL.
+    """The app notebook's one call: the engine from the environment, the app drawn on its default
+    view before the viewer arrives (see ``app_request``), then the view of the viewer's URL.
 
     A warehouse that cannot be opened becomes a page-level error, not a traceback.
     """
-    request = open_app_request()
-    try:
-        if request.error:
-            raise RuntimeError(request.error)
-        return App(request.engine, request.query)
-    except Exception as exc:
-        return w.HTML(error_html(f"The dashboard cannot open its warehouse: {first_line(exc)}"))
+    return app_for_viewer(
+        lambda: App(open_engine()),
+        lambda error: w.HTML(error_html(f"The dashboard cannot open its warehouse: {error}")),
+    )

@@ -187,6 +187,10 @@ class Dashboard(w.VBox):
     def hide(self) -> None:
         self.active = False
 
+    def snapshot_is_stale(self) -> None:
+        """Load the month again when next shown (its data may have grown since)."""
+        self._stale = True
+
     def _on_trend_type(self, change) -> None:
         if self.snapshot is not None:
             self.project_trends.trends = self.snapshot.project_trends(change["new"] or None)
