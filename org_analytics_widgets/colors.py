@@ -90,3 +90,6 @@ def rule_label(pricing_rule: str) -> str:
     ('Cached input tokens', 'Video frames')
     """
     return RULE_LABELS.get(pricing_rule) or _words(pricing_rule)
+
+
+HIDDEN_SWATCH = "#CCCCCC"  # a legend entry whose series is hidden

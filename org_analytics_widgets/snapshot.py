@@ -75,6 +75,12 @@ class Snapshot:
                 return card.daily_cost_by_project
         return self.trends.iloc[:0]
 
+    def others(self) -> pd.DataFrame:
+        """The projects ``cost_by_project`` folds into "Others" (project_id, name, cost), costliest first."""
+        shown = set(self.cost_by_project["project_id"].dropna().astype(str))
+        rest = self.projects[~self.projects["project_id"].astype(str).isin(shown)]
+        return rest.sort_values("cost", ascending=False, kind="stable")[["project_id", "name", "cost"]]
+
     def __repr__(self) -> str:
         k = self.kpis
         return (

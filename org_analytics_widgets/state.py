@@ -36,6 +36,7 @@ class DashboardState(HasTraits):
     first_month = Unicode("", help="the first month with data: navigation back stops here ('': not known)")
     timezone = Unicode("UTC", help="IANA time zone of the organisation")
     hidden_service_types = Tuple(help="service types hidden from the cost overview (legend clicks)")
+    hidden_projects = Tuple(help="projects hidden from the project trends (legend clicks)")
     trend_service_type = Unicode("", help="service type shown by the project trends; '' means all")
     card_views = Dict(help="service type -> the view its card shows (costs, requests, usage); absent: costs")
     table = Enum(TABLES, default_value="requests", help="the usage table shown")
@@ -90,7 +91,7 @@ class DashboardState(HasTraits):
                 views[str(service_type)[:MAX_ID_LENGTH]] = view
         return views
 
-    @validate("hidden_service_types")
+    @validate("hidden_service_types", "hidden_projects")
     def _valid_hidden(self, proposal):
         return tuple(dict.fromkeys(str(v) for v in proposal["value"]))
 

@@ -50,6 +50,7 @@ def encode(state: DashboardState) -> str:
         pairs += [("hide", t) for t in state.hidden_service_types]
         if state.trend_service_type:
             pairs.append(("trend", state.trend_service_type))
+        pairs += [("hide_project", p) for p in state.hidden_projects]
         pairs += [("card", f"{t}:{v}") for t, v in sorted(state.card_views.items())]
         if state.table != TABLES[0]:
             pairs.append(("table", state.table))
@@ -82,6 +83,7 @@ def decode(query: str) -> tuple[dict, list[str]]:
         return {}, [f"the link's view is longer than {MAX_QUERY_LENGTH:,} characters"]
     view: dict = {"view": "dashboard"}
     hidden: list[str] = []
+    hidden_projects: list[str] = []
     cards: dict[str, str] = {}
     tables: dict[str, dict] = {kind: {} for kind in TABLES}
     for key, value in parse_qsl(query, keep_blank_values=True):
@@ -92,6 +94,8 @@ def decode(query: str) -> tuple[dict, list[str]]:
             view.setdefault(_SINGLE[key], value)
         elif key == "hide":
             hidden.append(value)
+        elif key == "hide_project":
+            hidden_projects += [value] if value else []  # "hide_project=" alone: none hidden
         elif key == "card":
             service_type, _, card_view = value.rpartition(":")
             if service_type:
@@ -104,6 +108,7 @@ def decode(query: str) -> tuple[dict, list[str]]:
         else:
             notes.append(f"unknown parameter {key!r}")
     view["hidden_service_types"] = tuple(hidden)
+    view["hidden_projects"] = tuple(hidden_projects)
     view["card_views"] = cards
     for kind, filters in tables.items():
         view[f"{kind}_filters"] = filters
@@ -133,6 +138,7 @@ VIEW_TRAITS = ("month", "agent_id", "view")
 DASHBOARD_TRAITS = (
     "hidden_service_types",
     "trend_service_type",
+    "hidden_projects",
     "card_views",
     "table",
     "requests_filters",
@@ -140,6 +146,7 @@ DASHBOARD_TRAITS = (
 )
 _DEFAULTS = {
     "hidden_service_types": (),
+    "hidden_projects": (),
     "trend_service_type": "",
     "card_views": {},
     "table": TABLES[0],
@@ -185,8 +192,9 @@ def assign(state: DashboardState, wanted: dict, traits: tuple[str, ...]) -> list
 
 
 def merge(state: DashboardState, query: str) -> list[str]:
-    """A control's query on top of the view (a sort header, a request's items): the table shown and
-    the named filters of each table change, the rest stays; a filter change starts at page 1."""
+    """A control's query on top of the view (a sort header, a request's items, a trends legend row):
+    the table shown, the hidden projects and the named filters of each table change, the rest
+    stays; a filter change starts at page 1."""
     wanted, notes = decode(query)
     keys = {key for key, _ in parse_qsl((query or "").lstrip("?"), keep_blank_values=True)}
     if "table" in keys:
@@ -194,6 +202,8 @@ def merge(state: DashboardState, query: str) -> list[str]:
             state.table = wanted["table"]
         except TraitError as exc:
             notes.append(str(exc))
+    if "hide_project" in keys:
+        state.hidden_projects = wanted["hidden_projects"]
     for kind in TABLES:
         trait = f"{kind}_filters"
         if any(key.startswith(f"{kind}.") for key in keys):

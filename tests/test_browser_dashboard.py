@@ -269,3 +269,42 @@ def test_the_page_shell_asks_no_other_host_and_shows_a_skeleton_first(server, pa
         "the skeleton's cards are the page's KPI cards"
     )
     assert "cdn." not in shell and "fontawesome" not in shell.lower()
+
+
+def test_charts_say_what_they_hold(server, page, run_report):
+    """The cost legend carries amount and share; Others names its projects on hover; invisible pie
+    labels do not catch the hover; the trends legend is sorted by cost, toggles lines and is not a
+    scroll box inside the section."""
+    report = run_report(month="2026-03", timezone=ZONE, now=NOW)
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    app_ready(page)
+    first = report["cost_by_service_type"][0]
+    legend = page.locator(".oa-cost-overview .oa-legend-item").first.inner_text()
+    assert re.fullmatch(r".+ · \$[\d,.]+ · [\d.]+ %", legend), f"amount and share of {first['service_type']}: {legend}"
+
+    others = page.locator('.oa-project-costs .oa-legend-row[title^="Others"]')
+    assert " — " in others.get_attribute("title"), "Others lists its projects on hover"
+    labels = page.locator(".oa-page .pie_label")
+    assert labels.count() > 0
+    assert {labels.nth(i).evaluate("e => getComputedStyle(e).pointerEvents") for i in range(labels.count())} == {
+        "none"
+    }, "invisible pie labels must not block the slices' hover"
+
+    rows = page.locator(".oa-trend-legend .oa-legend-row")
+    amounts = [re.search(r"(-?)\$([\d,.]+)\s*$", t).groups() for t in rows.all_inner_texts()]
+    costs = [float(sign + number.replace(",", "")) for sign, number in amounts]
+    assert costs == sorted(costs, reverse=True), "the trends legend, costliest first"
+    nested = page.eval_on_selector_all(
+        ".oa-project-trends *",
+        "els => els.filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)"
+        " && e.scrollHeight > e.clientHeight + 1).length",
+    )
+    assert nested == 0, "no scroll box inside the trends section"
+    lines = ".oa-project-trends g.curve path.line"
+    before = page.locator(lines).count()
+    rows.first.click()
+    page.wait_for_url("**hide_project=**")
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[lines, before - 1])
+    page.locator(".oa-trend-legend .oa-legend-row.oa-legend-off").click()
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[lines, before])

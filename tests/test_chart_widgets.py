@@ -69,7 +69,8 @@ def all_html(widget) -> str:
 # -- cost overview --------------------------------------------------------------------------
 def test_legend_follows_total_order(overview):
     assert list(overview.legend_buttons) == TYPES[::-1]
-    assert [b.description for b in overview.legend_buttons.values()] == [service_label(t) for t in TYPES[::-1]]
+    names = [b.description.split(" · ")[0] for b in overview.legend_buttons.values()]
+    assert names == [service_label(t) for t in TYPES[::-1]]
 
 
 def test_legend_click_hides_the_type_in_both_charts(overview, state):
@@ -88,7 +89,7 @@ def test_second_legend_click_shows_the_type_again(overview, state):
 
     assert state.hidden_service_types == ()
     assert len(overview.bars.y) == 3
-    assert bar_rows(overview)[service_label("agent")] == [2.0, 3.0, 4.0]
+    assert bar_rows(overview)[service_label("agent")][:3] == [2.0, 3.0, 4.0]
     assert pie_types(overview) == set(TYPES)
 
 
@@ -106,7 +107,7 @@ def test_state_change_redraws_both_charts(overview, state):
     state.hidden_service_types = ("embedding", "text_generation")
 
     assert overview.bars.labels == [service_label("agent")]
-    assert overview.bars.y.shape == (1, 3)
+    assert overview.bars.y.shape == (1, 31), "one row, the days to the month's end"
     assert pie_types(overview) == {"agent"}
     assert overview.pie.sizes.tolist() == [9.0]
 
@@ -429,3 +430,40 @@ def test_stacked_bars_tick_round_values_from_a_zero_baseline():
     assert chart.figure.axes[1].tick_format == "$,.3f", "sub-cent ticks keep their digits"
     chart.show(days, ["a"], ["#111111"], np.array([[-0.18, 0.9]]))
     assert list(chart.figure.axes[1].tick_values) == [-0.25, 0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+# -- what confused a new manager (issue 12) -------------------------------------------------
+def test_cost_overview_legend_carries_amount_and_share(overview):
+    descriptions = [b.description for b in overview.legend_buttons.values()]
+    assert descriptions[0] == f"{service_label('embedding')} · $12.00 · 44.4 %"
+
+
+def test_bars_of_the_first_days_run_to_the_month_end(overview):
+    """Three days of March: each bar one day wide, on an axis to March 31, not three fat bars."""
+    assert len(overview.bars.x) == 31 and overview.bars.x[-1] == "Mar 31"
+    assert all(value == 0 for row in overview.bars.y for value in row[3:])
+
+
+def test_others_names_what_it_holds_on_hover(doughnut):
+    doughnut.others = pd.DataFrame({"name": [f"P{i}" for i in range(10)], "cost": [10.0 - i for i in range(10)]})
+    assert doughnut.pie.labels[2] == "Others: $50.00 · 50.0 % — P0 $10.00, P1 $9.00, P2 $8.00, P3 $7.00, " + (
+        "P4 $6.00, P5 $5.00, P6 $4.00, P7 $3.00 and 2 more"
+    )
+    assert 'title="Others: $50.00 · 50.0 % — P0 $10.00' in doughnut.legend.value
+
+
+def test_trends_legend_is_sorted_by_the_filtered_cost_and_toggles_lines(trends, state):
+    trends.trends = pd.DataFrame(
+        [{"date": d, "project_id": p, "cost": c} for d in DAYS for p, c in (("p1", 1.0), ("p2", 5.0))]
+    )
+    assert trends.lines.labels == ["Search", HOSTILE], "the costliest project first"
+    legend = trends.legend.value
+    assert legend.index("Search") < legend.index(html.escape(HOSTILE))
+    assert 'data-oa-view="hide_project=p2"' in legend, "a click on Search's row hides its line"
+
+    state.hidden_projects = ("p2",)
+    assert trends.lines.labels == [HOSTILE]
+    legend = trends.legend.value
+    assert 'class="oa-legend-row oa-legend-off"' in legend and "line-through" in legend
+    assert 'data-oa-view="hide_project="' in legend, "and a second click shows it again"
+    assert 'data-oa-view="hide_project=p2&amp;hide_project=p1"' in legend

@@ -22,6 +22,7 @@ def test_every_choice_round_trips():
     s = state("2026-03")
     s.hidden_service_types = ("embedding", "agent")
     s.trend_service_type = "speech_to_text"
+    s.hidden_projects = ("p_1", "p&2")
     s.card_views = {"agent": "usage", "embedding": "requests", "speech_to_text": "costs"}
     s.table = "items"
     s.requests_filters = {"status": "error", "search": "r_1 & ?x=1", "date_from": "2026-03-02", "page": 3}

@@ -209,6 +209,7 @@ class Dashboard(w.VBox):
             self.cost_overview.daily = snap.daily_cost_by_service_type
         with batch(self.project_costs):
             self.project_costs.slices = snap.cost_by_project
+            self.project_costs.others = snap.others()
             self.project_costs.total = snap.kpis["total_cost"]
         types = list(snap.cost_by_service_type["service_type"])
         with batch(self.project_trends):

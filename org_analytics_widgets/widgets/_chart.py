@@ -8,7 +8,7 @@ hover event brings from the browser before using them.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable, Sequence
 
 import bqplot as bq
@@ -142,17 +142,17 @@ def show_slices(pie: bq.Pie, costs: Sequence[float], colors: Sequence[str], labe
         pie.labels = list(labels)
 
 
-def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> tuple[list, list, np.ndarray]:
+def project_series(frame: pd.DataFrame, projects: pd.DataFrame, days: list) -> tuple[list, list, list, np.ndarray]:
     """A chart's series of per-project daily ``cost`` rows (date, project_id, cost), one per project
-    in ``projects``' order (then any it does not list): names (id when unnamed), colours, and the
-    (project, day) cost matrix."""
+    in ``projects``' order (then any it does not list): ids, names (id when unnamed), colours, and
+    the (project, day) cost matrix."""
     present = list(dict.fromkeys(str(p) for p in frame["project_id"]))
     info = {str(r["project_id"]): r for r in projects.to_dict("records")}
     order = [p for p in info if p in present] + [p for p in present if p not in info]
     names = [str(known(info[p]["name"]) or p) if p in info else p for p in order]
     colors = [project_color(p, known(info[p]["color"]) if p in info else None) for p in order]
     matrix = day_matrix(frame.assign(project_id=frame["project_id"].astype(str)), "project_id", "cost", order, days)
-    return names, colors, matrix
+    return order, names, colors, matrix
 
 
 def show_series(
@@ -183,6 +183,23 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
 
 
+def to_month_end(days: list, matrix: np.ndarray) -> tuple[list, np.ndarray]:
+    """Consecutive days of one month, extended with empty days to the month's last day.
+
+    >>> days, m = to_month_end([date(2026, 2, 27)], np.array([[1.0]]))
+    >>> [d.day for d in days], m.tolist()
+    ([27, 28], [[1.0, 0.0]])
+    """
+    if not days or (days[-1] - days[0]).days != len(days) - 1 or days[0].month != days[-1].month:
+        return days, matrix
+    following = days[-1] + timedelta(days=1)
+    extra = []
+    while following.month == days[-1].month:
+        extra.append(following)
+        following += timedelta(days=1)
+    return days + extra, np.hstack([matrix, np.zeros((matrix.shape[0], len(extra)))])
+
+
 class StackedBars:
     """Bars over days stacking one series per name; a caller hides a series by leaving it out of :meth:`show`.
 
@@ -190,8 +207,8 @@ class StackedBars:
 
     >>> chart = StackedBars(layout={"width": "100%", "height": "220px"})
     >>> chart.show([date(2026, 3, 1)], ["Support"], ["#1F77B4"], np.array([[2.5]]))
-    >>> chart.bars.x, chart.bars.labels
-    (array(['Mar 1'], dtype='<U5'), ['Support'])
+    >>> chart.bars.x[:2], len(chart.bars.x), chart.bars.labels
+    (array(['Mar 1', 'Mar 2'], dtype='<U6'), 31, ['Support'])
     """
 
     def __init__(
@@ -223,9 +240,11 @@ class StackedBars:
 
     def show(self, days: Sequence[date], names: Sequence[str], colors: Sequence[str], matrix: np.ndarray) -> None:
         """Draw ``matrix`` (one row per name, one column per day) on round ticks from a zero baseline;
-        no names draws nothing."""
-        self._days, self._names, self._colors = list(days), list(names), list(colors)
-        stacked = np.asarray(matrix, dtype=float).reshape(len(names), len(days)) if names and days else np.zeros((1, 1))
+        no names draws nothing. The days run to the end of their month: on the first days of the
+        current month a bar is a day wide, not the whole chart."""
+        days, matrix = to_month_end(list(days), np.asarray(matrix, dtype=float).reshape(len(names), len(days)))
+        self._days, self._names, self._colors = days, list(names), list(colors)
+        stacked = matrix if names and days else np.zeros((1, 1))
         ticks = nice_ticks(np.clip(stacked, None, 0).sum(axis=0).min(), np.clip(stacked, 0, None).sum(axis=0).max())
         with self.bars.scales["y"].hold_sync():
             self.bars.scales["y"].min, self.bars.scales["y"].max = ticks[0], ticks[-1]

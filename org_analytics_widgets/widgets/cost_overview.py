@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..colors import service_color, service_label
+from ..colors import HIDDEN_SWATCH, service_color, service_label
 from ..formatting import money
 from ..shaping import day_matrix
 from ..state import DashboardState
 from ._chart import Frame, StackedBars, doughnut, figure, show_slices, unit_scales
 from ._html import share_text
 from .batch import renders
-
-HIDDEN_SWATCH = "#CCCCCC"
 
 
 class CostOverview(widgets.VBox):
@@ -93,8 +91,12 @@ class CostOverview(widgets.VBox):
 
     def _render(self, _change=None) -> None:
         hidden = set(self.state.hidden_service_types)
+        cost = dict(zip(self.totals["service_type"].astype(str), self.totals["cost"].astype(float)))
+        whole = sum(max(c, 0.0) for c in cost.values())
         for service_type, button in self.legend_buttons.items():
             shown = service_type not in hidden
+            amount = cost.get(service_type, 0.0)  # like the project legend: amount and share of the month
+            button.description = f"{service_label(service_type)} · {money(amount)} · {share_text(amount, whole)}"
             button.layout.border_left = f"14px solid {service_color(service_type) if shown else HIDDEN_SWATCH}"
             button.style.button_color = "#FFFFFF"
             button.style.text_color = "#222222" if shown else "#999999"

@@ -42,6 +42,7 @@ class ProjectCostDoughnut(widgets.VBox):
         help="project_id (None for Others), name, color, cost: ordered, at most 7 rows",
     )
     total = Float(0.0, help="the month's total cost, shown in the centre")
+    others = Frame(columns=("name", "cost"), help='the projects in "Others", costliest first (named on hover)')
 
     def __init__(self, **kwargs):
         scales = unit_scales()
@@ -60,7 +61,7 @@ class ProjectCostDoughnut(widgets.VBox):
         )
         super().__init__([body], **kwargs)
         self.add_class("oa-project-doughnut")
-        self.observe(self._render, names=["slices", "total"])
+        self.observe(self._render, names=["slices", "total", "others"])
         self._render()
 
     @renders
@@ -70,6 +71,16 @@ class ProjectCostDoughnut(widgets.VBox):
         costs = [float(r["cost"]) for r in rows]
         names = [str(r["name"]) for r in rows]
         details = [f"{money(c)} · {share_text(c, self.total)}" for c in costs]
-        show_slices(self.pie, costs, colors, [f"{n}: {d}" for n, d in zip(names, details)])
+        titles = [f"{n}: {d}" for n, d in zip(names, details)]
+        held = others_text(self.others)
+        titles = [f"{t} — {held}" if known(r["project_id"]) is None and held else t for t, r in zip(titles, rows)]
+        show_slices(self.pie, costs, colors, titles)
         self.centre.text = [money_compact(self.total)]
-        self.legend.value = legend_html(list(zip(colors, names, details)))
+        self.legend.value = legend_html(list(zip(colors, names, details, titles)))
+
+
+def others_text(others, shown: int = 8) -> str:
+    """What "Others" holds, in words: ``'Batch $1.20, Search $0.80 and 3 more'``."""
+    rows = [f"{r['name']} {money(float(r['cost']))}" for r in others.head(shown).to_dict("records")]
+    more = len(others) - len(rows)
+    return ", ".join(rows) + (f" and {more:,} more" if more > 0 else "")

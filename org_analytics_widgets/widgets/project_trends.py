@@ -1,4 +1,9 @@
-"""Daily cost per project as lines in the projects' colours, filtered by one service type or all."""
+"""Daily cost per project as lines in the projects' colours, filtered by one service type or all.
+
+The legend lists the projects by their cost under the filter, costliest first; clicking a row hides
+or shows its line (``state.hidden_projects``, through the app's front-end piece, so the address
+bar carries it).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,15 @@ import math
 from datetime import date
 
 import bqplot as bq
+import numpy as np
 import ipywidgets as widgets
 from traitlets import List
 
-from ..colors import service_label
+from ..colors import HIDDEN_SWATCH, service_label
 from ..formatting import money
 from ..state import DashboardState
 from ._chart import MONEY_TICKS, Frame, day_figure, day_scales, day_title, hovered, project_series, show_series
-from ._html import legend_html, tooltip_html
+from ._html import legend_html, tooltip_html, view_attrs
 from .batch import renders
 
 
@@ -60,6 +66,7 @@ class ProjectTrends(widgets.VBox):
         self.observe(self._on_types, names=["service_types"])
         self.observe(self._render, names=["trends", "projects"])
         state.observe(self._show_state, names=["trend_service_type"])
+        state.observe(self._render, names=["hidden_projects"])
         self._on_types()
         self._render()
 
@@ -112,8 +119,19 @@ class ProjectTrends(widgets.VBox):
     def _render(self, _change=None) -> None:
         trends = self.trends
         days = sorted(set(trends["date"]))
-        names, colors, matrix = project_series(trends, self.projects, days)
-        self._days, self._line_names = days, names
-        show_series(self.lines, days, names, colors, matrix)
-        totals = matrix.sum(axis=1)
-        self.legend.value = legend_html([(c, n, money(float(t))) for c, n, t in zip(colors, names, totals)])
+        ids, names, colors, matrix = project_series(trends, self.projects, days)
+        totals = matrix.sum(axis=1) if len(ids) else np.zeros(0)
+        order = sorted(range(len(ids)), key=lambda i: -totals[i])  # costliest first, under the filter
+        hidden = set(self.state.hidden_projects)
+        shown = [i for i in order if ids[i] not in hidden]
+        self._days, self._line_names = days, [names[i] for i in shown]
+        show_series(self.lines, days, self._line_names, [colors[i] for i in shown], matrix[shown])
+        rows, attrs = [], []
+        for i in order:
+            off = ids[i] in hidden
+            after = [p for p in self.state.hidden_projects if p != ids[i]] + ([] if off else [ids[i]])
+            query = [("hide_project", p) for p in after] or [("hide_project", "")]
+            title = f"{names[i]}: {'show' if off else 'hide'} its line"
+            rows.append((HIDDEN_SWATCH if off else colors[i], names[i], money(float(totals[i])), title))
+            attrs.append(view_attrs(query))
+        self.legend.value = legend_html(rows, attrs, [ids[i] in hidden for i in order])

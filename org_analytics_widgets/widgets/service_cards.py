@@ -217,7 +217,7 @@ class ServiceCard(widgets.VBox):
     def _show_costs(self) -> None:
         frame = self.card.daily_cost_by_project
         days = self.days()
-        names, colors, matrix = project_series(frame, self.projects, days)
+        _, names, colors, matrix = project_series(frame, self.projects, days)
         if self.cost_chart is None:
             self.cost_chart = card_chart("costs", money, MONEY_TICKS)
         self.cost_chart.show(days, names, colors, matrix)

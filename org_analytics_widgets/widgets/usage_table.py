@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import math
 from datetime import date
-from urllib.parse import urlencode
 
 import ipywidgets as widgets
 import pandas as pd
@@ -23,6 +22,7 @@ from ..colors import rule_label, service_label
 from ..formatting import money
 from ..state import STATUSES
 from ._chart import Frame, check_columns, day_title, known
+from ._html import view_attrs
 
 NOUN = {"requests": "requests", "items": "items"}
 FILTER_LABELS = {
@@ -125,12 +125,6 @@ ORDER_WORDS = {
     "number": ("highest first", "lowest first"),
     "text": ("Z to A", "A to Z"),
 }  # (descending, ascending)
-
-
-def view_attrs(query: dict, title: str) -> str:
-    """Attributes that make an element a control of the app's view: a click applies ``query`` on
-    top of the view (``data-oa-view``, read by the page's front-end piece; escaped here)."""
-    return f' data-oa-view="{html.escape(urlencode(query))}" role="button" tabindex="0" title="{html.escape(title)}"'
 
 
 def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> str:
