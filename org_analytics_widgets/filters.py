@@ -48,6 +48,21 @@ OPTION_FILTERS = {
     "requests": ("project_id", "service_type", "model", "agent_id", "status"),
     "items": ("project_id", "service_type", "model", "agent_id"),
 }
+#: what a person calls each filter (error messages read "From is after To", not field names)
+FILTER_WORDS = {
+    "date_from": "From",
+    "date_to": "To",
+    "project_id": "Project",
+    "service_type": "Service type",
+    "model": "Model",
+    "agent_id": "Agent",
+    "status": "Status",
+    "search": "The request-id search",
+    "request_id": "Request",
+    "sort": "Sort",
+    "descending": "The order",
+    "page": "The page",
+}
 DEFAULT_SORT = "time"
 MAX_VALUE_LENGTH = 200
 MAX_PAGE = 10_000_000
@@ -89,13 +104,13 @@ def _clean_date(key: str, value, month: str | None) -> str:
     elif isinstance(value, str) and _DATE_RE.match(value):
         text = value
     else:
-        raise FilterError(f"{key} must be a date YYYY-MM-DD, got {value!r}")
+        raise FilterError(f"{FILTER_WORDS[key]} must be a date YYYY-MM-DD, got {value!r}")
     try:
         date.fromisoformat(text)
     except ValueError:
-        raise FilterError(f"{key} {text!r} is not a calendar date") from None
+        raise FilterError(f"{FILTER_WORDS[key]} {text!r} is not a calendar date") from None
     if month and text[:7] != month:
-        raise FilterError(f"{key} {text} is not in the month {month}")
+        raise FilterError(f"{FILTER_WORDS[key]} {text} is not in the month {month}")
     return text
 
 
@@ -130,28 +145,28 @@ def clean_filters(kind: str, value, month: str | None = None) -> dict:
             out[key] = raw
         elif key == "descending":
             if not isinstance(raw, bool):
-                raise FilterError(f"descending must be true or false, got {raw!r}")
+                raise FilterError(f"The order must be true or false (descending), got {raw!r}")
             out[key] = raw
         elif key == "page":
             if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-                raise FilterError(f"page must be a whole number >= 0, got {raw!r}")
+                raise FilterError(f"The page must be a whole number >= 0, got {raw!r}")
             try:
                 number = int(raw)
             except ValueError:
-                raise FilterError(f"page must be a whole number >= 0, got {raw!r}") from None
+                raise FilterError(f"The page must be a whole number >= 0, got {raw!r}") from None
             if not 0 <= number <= MAX_PAGE:
-                raise FilterError(f"page must be a whole number >= 0, got {raw!r}")
+                raise FilterError(f"The page must be a whole number >= 0, got {raw!r}")
             out[key] = number
         else:  # equality filters and the request-id search: plain strings
             if raw is None or raw == "":
                 continue
             if not isinstance(raw, str):
-                raise FilterError(f"{key} must be text, got {type(raw).__name__}")
+                raise FilterError(f"{FILTER_WORDS[key]} must be text, got {type(raw).__name__}")
             if len(raw) > MAX_VALUE_LENGTH:
-                raise FilterError(f"{key} is longer than {MAX_VALUE_LENGTH} characters")
+                raise FilterError(f"{FILTER_WORDS[key]} is longer than {MAX_VALUE_LENGTH} characters")
             out[key] = raw
     if "date_from" in out and "date_to" in out and out["date_from"] > out["date_to"]:
-        raise FilterError(f"date_from {out['date_from']} is after date_to {out['date_to']}")
+        raise FilterError(f"From ({out['date_from']}) is after To ({out['date_to']}): pick a From day on or before To")
     out.setdefault("sort", DEFAULT_SORT)
     out.setdefault("descending", True)
     out.setdefault("page", 0)

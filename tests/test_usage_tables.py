@@ -218,10 +218,10 @@ def test_unknown_filter_keys_are_dropped(state):
         ({"date_to": "2026-02-28"}, "not in the month 2026-03"),
         ({"date_from": "2026-03-32"}, "not a calendar date"),
         ({"date_from": "yesterday"}, "YYYY-MM-DD"),
-        ({"date_from": "2026-03-10", "date_to": "2026-03-09"}, "after date_to"),
+        ({"date_from": "2026-03-10", "date_to": "2026-03-09"}, "From (2026-03-10) is after To (2026-03-09)"),
         ({"sort": "cost; DROP TABLE usage_items"}, "cannot sort"),
         ({"sort": "conversation_id"}, "cannot sort"),
-        ({"page": -1}, "page must be"),
+        ({"page": -1}, "The page must be"),
         ({"page": "two"}, "page must be"),
         ({"page": 1.5}, "page must be"),
         ({"project_id": ["p_support"]}, "must be text"),
@@ -255,7 +255,7 @@ def test_invalid_value_from_a_widget_shows_the_rule_and_keeps_the_filters(wh, st
     c.widget.date_to.options = [*c.widget.date_to.options, ("bad", "2026-03-05")]
     c.widget.date_to.value = "2026-03-05"
     assert state.items_filters["date_from"] == "2026-03-20" and "date_to" not in state.items_filters
-    assert "after date_to" in c.widget.filter_error.value
+    assert "From (2026-03-20) is after To (2026-03-05)" in c.widget.filter_error.value, "words, not field names"
     assert c.widget.date_to.value == "", "the control goes back to the state's value"
 
 
