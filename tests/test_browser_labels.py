@@ -103,6 +103,8 @@ def test_cost_stays_on_screen_and_headers_sort(page):
         page.locator(".oa-usage-tables .lm-TabBar-tab", has_text="Requests").click()
         table = ".oa-usage-requests"
         page.wait_for_selector(f'{table} .oa-table-body[data-status="ready"] .oa-table-row', state="visible")
+        wide = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert wide[0] <= wide[1], f"the page is wider than the window: {wide} (a table must scroll in its box)"
         area = page.locator(f"{table} .oa-table-area").bounding_box()
         cost = page.locator(f'{table} th[data-column="cost"]').bounding_box()
         assert cost["x"] + cost["width"] <= area["x"] + area["width"] + 1, "the Cost column is visible"

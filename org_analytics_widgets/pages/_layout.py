@@ -35,10 +35,13 @@ STYLE = """<style>
 .oa-page a.oa-agent-link, .oa-agent-project { display: inline-block; max-width: 32ch; overflow: hidden;
   text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; }
 /* the trends legend grows with its projects (no scroll box inside the section) and wraps in columns */
-.oa-page .oa-project-trends-widget, .oa-page .oa-trend-legend { overflow: visible !important; }
-.oa-page .oa-trend-legend .oa-legend { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr));
-  column-gap: 16px; }
+.oa-page .oa-project-trends-widget { overflow: visible !important; min-width: 0; }
+.oa-page .oa-trend-legend { width: 100%; min-width: 0; }
+.oa-page .oa-trend-legend .oa-legend { flex-flow: row wrap !important; column-gap: 16px; }
+.oa-page .oa-trend-legend .oa-legend-row { flex: 0 1 220px; }
 .oa-page .oa-legend-row[data-oa-view] { cursor: pointer; user-select: none; }
+/* tables scroll inside their box: a wide one never widens the page */
+.oa-page .oa-top-agents-table, .oa-page .oa-agent-requests { contain: inline-size; }
 /* bqplot keeps a doughnut's labels as invisible text over the slices: they must not catch the hover */
 .oa-page .pie_label, .oa-page .lines polyline { pointer-events: none; }
 .oa-page .oa-table td { max-width: 28ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

@@ -183,6 +183,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
 
 
+def round_value_axis(figure: bq.Figure, mark: bq.Mark, low: float, high: float, tick_format: str) -> None:
+    """The figure's value axis on round ticks (:func:`nice_ticks`) from a zero baseline; money ticks
+    with as many decimals as the step has ($0.001 is not "$0")."""
+    ticks = nice_ticks(low, high)
+    with mark.scales["y"].hold_sync():
+        mark.scales["y"].min, mark.scales["y"].max = ticks[0], ticks[-1]
+    axis = figure.axes[1]
+    axis.tick_values = np.array(ticks)
+    if tick_format == MONEY_TICKS:
+        step = ticks[1] - ticks[0]
+        axis.tick_format = f"$,.{next(d for d in range(13) if abs(round(step, d) - step) < 1e-12)}f"
+
+
 def to_month_end(days: list, matrix: np.ndarray) -> tuple[list, np.ndarray]:
     """Consecutive days of one month, extended with empty days to the month's last day.
 
@@ -245,14 +258,8 @@ class StackedBars:
         days, matrix = to_month_end(list(days), np.asarray(matrix, dtype=float).reshape(len(names), len(days)))
         self._days, self._names, self._colors = days, list(names), list(colors)
         stacked = matrix if names and days else np.zeros((1, 1))
-        ticks = nice_ticks(np.clip(stacked, None, 0).sum(axis=0).min(), np.clip(stacked, 0, None).sum(axis=0).max())
-        with self.bars.scales["y"].hold_sync():
-            self.bars.scales["y"].min, self.bars.scales["y"].max = ticks[0], ticks[-1]
-        axis = self.figure.axes[1]
-        axis.tick_values = np.array(ticks)
-        if self._tick_format == MONEY_TICKS:  # as many decimals as the step has: $0.001 is not "$0"
-            step = ticks[1] - ticks[0]
-            axis.tick_format = f"$,.{next(d for d in range(13) if abs(round(step, d) - step) < 1e-12)}f"
+        low, high = np.clip(stacked, None, 0).sum(axis=0).min(), np.clip(stacked, 0, None).sum(axis=0).max()
+        round_value_axis(self.figure, self.bars, low, high, self._tick_format)
         show_series(self.bars, days, names, colors, matrix)
 
     def _on_hover(self, _mark, content: dict) -> None:

@@ -63,6 +63,8 @@ LABELLED = {"service_type", "pricing_rule"}
 NUMERIC = {"input_tokens", "output_tokens", "cost", "quantity", "unit_price"}
 STYLE = """<style>
 .oa-usage-table { width: 100%; }
+/* a wide page of rows scrolls inside its box: its width never widens the page */
+.oa-usage-table .oa-table-area { contain: inline-size; }
 .oa-usage-table .oa-filters { flex-flow: row wrap; gap: 6px; align-items: flex-end; }
 .oa-usage-table .oa-filters .widget-text { width: 190px; }
 .oa-usage-table .oa-filters .widget-dropdown { width: auto; }
