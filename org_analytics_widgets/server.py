@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from tornado import web
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from .links import DASHBOARD_NOTEBOOK, EXPORTS_DIR, LEGACY_AGENT_NOTEBOOK, RUNTIME_ENV_VAR
 
@@ -64,6 +66,38 @@ class _ShutdownKernel(VoilaShutdownKernelHandler):
             raise web.HTTPError(403, "kernel shutdown from another origin")
 
 
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+
+class _KernelChannels(VoilaKernelWebsocketHandler):
+    """The kernel websocket, v1 protocol only. Voilà reads every binary frame it sends as a v1 frame
+    (to drop ``execute_input``); a client that connects without the v1 subprotocol gets legacy
+    frames, whose big-endian count read as little-endian made the server loop and grow without
+    bound (a one-request denial of service). The page always asks for v1; anything else is refused."""
+
+    async def get(self, kernel_id):
+        offered = [p.strip() for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+        if V1_PROTOCOL not in offered:
+            raise web.HTTPError(400, "the kernel websocket speaks the v1 protocol only")
+        return await super().get(kernel_id)
+
+    def select_subprotocol(self, subprotocols):
+        return V1_PROTOCOL if V1_PROTOCOL in subprotocols else None
+
+
+class _Page(TornadoVoilaHandler):
+    """Voilà's page, without ``?theme=`` and ``?template=``: they change the page shell (the first
+    was a reflected XSS) and start a kernel outside the pool. The app has one shell, so a request
+    that asks for another is refused before Voilà reads it."""
+
+    def prepare(self):
+        if {"theme", "template"} & {name.lower() for name in self.request.query_arguments}:
+            raise web.HTTPError(400, "this app does not take ?theme= or ?template=")
+        return super().prepare()
+
+
+#: Voilà's handlers replaced by the app's stricter ones
+_STRICTER = {VoilaKernelWebsocketHandler: _KernelChannels, TornadoVoilaHandler: _Page}
 TEMPLATE_DIR = Path(__file__).with_name("voila_template")
 
 
@@ -85,7 +119,7 @@ class OrgAnalyticsVoila(Voila):
             (base + r"/voila/api/contents.*", _NotFound),
             (base + rf"/voila/render/(?!(?:{pages})(?:\?|$)).*", _NotFound),
             (base + r"/voila/api/shutdown/(.*)", _ShutdownKernel),
-            *super().init_handlers(),
+            *((route[0], _STRICTER.get(route[1], route[1]), *route[2:]) for route in super().init_handlers()),
         ]
 
 
@@ -99,6 +133,9 @@ def voila_arguments(port: int, open_browser: bool, idle_timeout: int = 600) -> l
         *([] if open_browser else ["--no-browser"]),
         "--strip_sources=True",
         "--theme=light",
+        # one page shell: neither the URL nor a notebook picks another theme or template
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.allow_template_override=NO",
         # a kernel per page is started, imported and connected before a viewer arrives
         "--preheat_kernel=True",
         "--VoilaConfiguration.show_tracebacks=False",

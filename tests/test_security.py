@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import time
 import uuid
 from datetime import datetime, timezone
 from urllib.request import urlopen
@@ -96,56 +98,101 @@ def test_hostile_names_render_as_text_and_run_nothing(hostile_warehouse):
         assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
 
 
+V1 = "v1.kernel.websocket.jupyter.org"
+
+
+def _message(msg_type: str, content: dict, msg_id: str | None = None) -> dict:
+    return {
+        "header": {
+            "msg_id": msg_id or uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "session": uuid.uuid4().hex,
+            "username": "viewer",
+            "version": "5.3",
+            "date": datetime.now(timezone.utc).isoformat(),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": content,
+    }
+
+
+def _v1(message: dict, channel: str = "shell") -> bytes:
+    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
+    return serialize_msg_to_ws_v1(message, channel, lambda part: json.dumps(part).encode())
+
+
 async def _try_execute(ws_url: str, marker: str) -> list[str]:
+    """Send an execute_request over the page's own (v1) protocol; the msg_types of the replies to it."""
+    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
     from tornado.websocket import websocket_connect
 
-    ws = await websocket_connect(ws_url)
+    ws = await websocket_connect(ws_url, subprotocols=[V1])
     msg_id = uuid.uuid4().hex
-    ws.write_message(
-        json.dumps(
-            {
-                "header": {
-                    "msg_id": msg_id,
-                    "msg_type": "execute_request",
-                    "session": uuid.uuid4().hex,
-                    "username": "viewer",
-                    "version": "5.3",
-                    "date": datetime.now(timezone.utc).isoformat(),
-                },
-                "parent_header": {},
-                "metadata": {},
-                "channel": "shell",
-                "buffers": [],
-                "content": {
-                    "code": f"open({marker!r}, 'w').write('ran')",
-                    "silent": False,
-                    "store_history": False,
-                    "user_expressions": {},
-                    "allow_stdin": False,
-                    "stop_on_error": True,
-                },
-            }
-        )
-    )
+    code = f"open({marker!r}, 'w').write('ran')"
+    execute = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
+    ws.write_message(_v1(_message("execute_request", {**execute, "stop_on_error": True}, msg_id)), binary=True)
     replies = []
     try:
         while True:
-            message = await asyncio.wait_for(ws.read_message(), timeout=4)
-            if message is None:
+            frame = await asyncio.wait_for(ws.read_message(), timeout=4)
+            if frame is None:
                 break
-            if isinstance(message, str) and msg_id in message:
-                replies.append(json.loads(message)["header"]["msg_type"])
+            _channel, parts = deserialize_msg_from_ws_v1(frame)
+            parent = json.loads(parts[1]) if len(parts) > 1 and parts[1] else {}
+            if parent.get("msg_id") == msg_id:
+                replies.append(json.loads(parts[0])["msg_type"])
     except asyncio.TimeoutError:
         pass
     ws.close()
     return replies
 
 
+async def _legacy_widget_state_request(ws_url: str) -> str:
+    """The freeze attack: a legacy-protocol client asks the widget manager for every state."""
+    from tornado.httpclient import HTTPClientError
+    from tornado.websocket import websocket_connect
+
+    try:
+        ws = await websocket_connect(ws_url)  # no subprotocol: the legacy (JSON) protocol
+    except HTTPClientError as exc:
+        return f"refused {exc.code}"
+    comm = uuid.uuid4().hex
+    opened = _message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}})
+    ask = _message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}})
+    for message in (opened, ask):
+        ws.write_message(json.dumps({**message, "channel": "shell", "buffers": []}))
+    await asyncio.sleep(3)
+    ws.close()
+    return "accepted"
+
+
+def _kernel_of_a_page(url: str) -> str:
+    page_html = urlopen(f"{url}/voila/render/org_analytics.ipynb", timeout=90).read().decode()
+    return re.search(r'"kernelId": "([0-9a-f-]{36})"', page_html).group(1)
+
+
 def test_a_viewer_cannot_execute_code_through_the_kernel_websocket(edge_warehouse, tmp_path):
     marker = str(tmp_path / "pwned")
     with serving("--warehouse", f"duckdb://{edge_warehouse}") as url:
-        page_html = urlopen(f"{url}/voila/render/org_analytics.ipynb", timeout=90).read().decode()
-        kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', page_html).group(1)
+        kernel_id = _kernel_of_a_page(url)
         replies = asyncio.run(_try_execute(f"ws{url[4:]}/api/kernels/{kernel_id}/channels", marker))
+        outcome = asyncio.run(_legacy_widget_state_request(f"ws{url[4:]}/api/kernels/{kernel_id}/channels"))
+        started = time.monotonic()
+        answer = urlopen(f"{url}/voila/render/org_analytics.ipynb?month=2026-03", timeout=60)
+        answered = time.monotonic() - started
+        cpu = _cpu_seconds(url.pid)
+        time.sleep(3)
+        idle = _cpu_seconds(url.pid) - cpu
     assert "execute_reply" not in replies and "execute_result" not in replies
     assert not (tmp_path / "pwned").exists(), "code sent by a viewer ran in the kernel"
+    assert outcome == "refused 400", "a legacy-protocol websocket must be refused (it froze the server)"
+    assert answer.status == 200 and answered < 60, "the server still answers after the attack"
+    assert idle < 2.0, f"the server is not spinning after the attack ({idle:.1f} s of CPU in 3 s)"
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -90,3 +90,14 @@ def test_the_runtime_folder_is_removed_when_the_server_stops(edge_warehouse):
     with serving("--warehouse", f"duckdb://{edge_warehouse}") as url:
         folder, _ = runtime_folder_of(url)
     assert not folder.exists(), f"{folder} outlived its server"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['theme=light%22%20onload%3D%22window.__xss%3D1', "template=reveal", "month=2026-03&Theme=x&theme=dark"],
+)
+def test_theme_and_template_from_the_url_are_refused(server, query):
+    """?theme= was written into the page unescaped (a reflected XSS) and ?template= picked another
+    shell; both also started a kernel outside the pool. The app has one page shell."""
+    response = get(server, f"/voila/render/org_analytics.ipynb?{query}")
+    assert response.status == 400
