@@ -423,9 +423,10 @@ def test_csv_export_neutralises_formulas(tmp_path):
             agent_id VARCHAR, service_type VARCHAR, model VARCHAR, pricing_rule VARCHAR, quantity DOUBLE,
             unit VARCHAR, unit_price DOUBLE, cost DOUBLE);
         INSERT INTO projects VALUES ('p1', '=HYPERLINK("x")', NULL, NULL, '2025-01-01', NULL);
-        INSERT INTO agents VALUES ('a1', 'p1', '@SUM(A1)');
+        INSERT INTO agents VALUES ('a1', 'p1', '@SUM(A1)'), ('a2', 'p1', 'x;=HYPERLINK("y");-2,+3|@4');
         INSERT INTO usage_requests VALUES
-          ('req_1', '2026-03-10 12:00:00', 'p1', '+cmd', '-model', 'a1', NULL, 1, 2, -0.5, 'ok');
+          ('req_1', '2026-03-10 12:00:00', 'p1', '+cmd', '-model', 'a1', NULL, 1, 2, -0.5, 'ok'),
+          ('req_2', '2026-03-09 12:00:00', 'p1', 'x', 'm', 'a2', NULL, 1, 2, 1.0, 'ok');
         INSERT INTO usage_items VALUES
           ('i_1', 'req_1', '2026-03-10 12:00:00', 'p1', 'a1', '+cmd', '-model', '=rule', 1, 'token', -0.5, -0.5);
     """)
@@ -445,6 +446,10 @@ def test_csv_export_neutralises_formulas(tmp_path):
         assert row == ('\'=HYPERLINK("x")', "'@SUM(A1)", "'+cmd", "'-model", "ok", "-0.5"), (
             "text cells starting with = + - @ are prefixed with a quote; numbers stay numbers"
         )
+        inside = reader.execute(
+            f"SELECT agent FROM read_csv('{r_csv.path}', header=true, all_varchar=true) WHERE request_id = 'req_2'"
+        ).fetchone()[0]
+        assert inside == "x;'=HYPERLINK(\"y\");'-2,'+3|'@4", "after a separator inside a cell too (; locales)"
         irow = reader.execute(
             f"SELECT project, pricing_rule, cost FROM read_csv('{i_csv.path}', header=true, all_varchar=true)"
         ).fetchone()

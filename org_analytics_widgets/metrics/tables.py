@@ -37,6 +37,7 @@ from ..period import Period
 from .time import in_period, local_timestamp
 
 _CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CSV_SEPARATORS = (",", ";", "\t", "|")  # what spreadsheets split CSV cells on, by locale
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -160,7 +161,10 @@ def option_values(tables, period: Period, kind: str) -> ibis.Table:
 
 # -- export -------------------------------------------------------------------------------------
 def csv_safe(t: ibis.Table) -> ibis.Table:
-    """Neutralise spreadsheet formulas: text cells starting with = + - @ (or tab/CR) get a leading '.
+    """Neutralise spreadsheet formulas: a text cell starting with = + - @ (or tab/CR) gets a leading
+    ', and so does such a start after a separator inside the cell (``x;=HYPERLINK(…)`` is two cells,
+    the second live, in locales whose CSV separator is ``;``). Plain literal replaces, so every
+    backend runs them the same way.
 
     For CSV exports only (Parquet keeps the data as it is).
     """
@@ -168,6 +172,9 @@ def csv_safe(t: ibis.Table) -> ibis.Table:
     for name, dtype in t.schema().items():
         col = t[name]
         if dtype.is_string():
+            for separator in _CSV_SEPARATORS:
+                for start in _CSV_FORMULA_STARTS:
+                    col = col.replace(separator + start, separator + "'" + start)
             risky = col.left(1).isin(list(_CSV_FORMULA_STARTS))
             cols[name] = risky.ifelse(ibis.literal("'") + col, col)
         else:
