@@ -94,7 +94,7 @@ def test_the_runtime_folder_is_removed_when_the_server_stops(edge_warehouse):
 
 @pytest.mark.parametrize(
     "query",
-    ['theme=light%22%20onload%3D%22window.__xss%3D1', "template=reveal", "month=2026-03&Theme=x&theme=dark"],
+    ["theme=light%22%20onload%3D%22window.__xss%3D1", "template=reveal", "month=2026-03&Theme=x&theme=dark"],
 )
 def test_theme_and_template_from_the_url_are_refused(server, query):
     """?theme= was written into the page unescaped (a reflected XSS) and ?template= picked another
