@@ -27,6 +27,7 @@ STYLE = """<style>
 .oa-status { padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
 .oa-status-loading { background: #eef4fb; color: #1f4e79; }
 .oa-status-error { background: #fdecea; color: #8a1c13; }
+.oa-status-note { background: #fff8e1; color: #6d4c00; font-size: 13px; }
 .oa-status-empty { background: #f4f4f4; color: #444; font-size: 16px; padding: 24px; text-align: center; }
 /* names are data of any length: truncate them, the full text is in the title */
 .oa-page .widget-html, .oa-page .widget-html-content, .oa-legend, .oa-legend-row { min-width: 0; max-width: 100%; }

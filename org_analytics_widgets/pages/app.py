@@ -18,7 +18,6 @@ from urllib.parse import parse_qsl
 
 import ipywidgets as w
 
-
 from .. import view_url
 from ..app_request import app_for_viewer, open_engine
 from ..engine import Engine
