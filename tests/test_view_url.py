@@ -140,6 +140,13 @@ def test_history_moves_between_months_and_views(app):
     assert app.state.view == "dashboard" and app.state.hidden_service_types == ()
 
 
+def test_a_long_value_in_a_link_is_not_echoed_whole(app):
+    app.browser._receive(app.browser, {"kind": "address", "query": "month=" + "9" * 5000}, [])
+    assert "invalid month" in app.note.value and len(app.note.value) < 400
+    app.browser._receive(app.browser, {"kind": "address", "query": "month=2026-03"}, [])
+    assert app.note.value == ""
+
+
 def test_messages_a_browser_could_forge_are_ignored(app):
     query = app.browser.query
     for content in ({"kind": "open"}, {"kind": "address", "query": 3}, "x", {"kind": "download", "query": "a"}):

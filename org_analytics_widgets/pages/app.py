@@ -28,6 +28,7 @@ from ._layout import error_html
 from .agent import AgentPage
 from .organization import Dashboard
 
+MAX_NOTE = 160  # characters of one note on what a link held
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -143,6 +144,8 @@ class App(w.VBox):
         self.browser.title = f"{title} — Organization Analytics"
 
     def _show_note(self, notes: list[str], prefix: str) -> None:
+        """What was dropped from a URL, in words; each note cut short (it quotes what the link said)."""
+        notes = [n if len(n) <= MAX_NOTE else n[: MAX_NOTE - 1] + "…" for n in notes]
         text = f"{prefix}: {'; '.join(notes)}." if notes else ""
         self.note.value = f'<div class="oa-status oa-status-note">{html.escape(text)}</div>' if text else ""
 
