@@ -308,3 +308,37 @@ def test_charts_say_what_they_hold(server, page, run_report):
     page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[lines, before - 1])
     page.locator(".oa-trend-legend .oa-legend-row.oa-legend-off").click()
     page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[lines, before])
+
+
+def test_switching_months_logs_no_error_in_the_browser(server, page):
+    """Months of 28, 31 and 30 days, the legend, an agent and back: the browser console stays clean
+    (a chart whose axis and data disagree for a moment logged thousands of errors)."""
+    errors = []
+
+    def console(message):
+        if message.type == "error":
+            errors.append(message.text[:200])
+
+    page.on("console", console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)[:200]))
+    try:
+        page.goto(f"{server}/?month=2026-03")
+        wait_ready(page, "2026-03")
+        app_ready(page)
+        for button, month in (
+            ("previous", "2026-02"),
+            ("next", "2026-03"),
+            ("next", "2026-04"),
+            ("previous", "2026-03"),
+        ):
+            page.click(f"button.oa-month-{button}")
+            wait_ready(page, month)
+        page.locator(".oa-legend-item").first.click()
+        page.locator("a.oa-agent-link").first.click()
+        page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
+        page.click("a.oa-back-link")
+        page.wait_for_selector(".oa-agent-page", state="hidden")
+        page.wait_for_timeout(1500)  # let the charts finish their transitions
+    finally:
+        page.remove_listener("console", console)
+    assert errors == []

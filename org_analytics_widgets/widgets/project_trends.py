@@ -22,14 +22,12 @@ from ._chart import (
     MONEY_TICKS,
     Frame,
     day_figure,
-    day_label,
     day_scales,
     day_title,
     hovered,
     project_series,
     round_value_axis,
     show_series,
-    to_month_end,
 )
 from ._html import legend_html, tooltip_html, view_attrs
 from .batch import renders
@@ -139,8 +137,6 @@ class ProjectTrends(widgets.VBox):
         self._days, self._line_names = days, [names[i] for i in shown]
         drawn = matrix[shown] if shown else np.zeros((1, 1))
         round_value_axis(self.figure, self.lines, min(drawn.min(), 0.0), drawn.max(), MONEY_TICKS)
-        month = to_month_end(days, np.zeros((0, len(days))))[0]  # the first days: points, not the whole axis
-        self.lines.scales["x"].domain = [day_label(d) for d in month]
         show_series(self.lines, days, self._line_names, [colors[i] for i in shown], matrix[shown])
         rows, attrs = [], []
         for i in order:
