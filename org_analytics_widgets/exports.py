@@ -135,8 +135,9 @@ def download_name(kind: str, month: str, filters: dict, fmt: str) -> str:
     >>> download_name("items", "2026-03", {"project_id": "p/support", "status": "error"}, "csv")
     'usage-items_2026-03_project-p-support_status-error.csv'
     """
-    parts = [f"usage-{kind}", month] + [f"{_FILTER_WORDS.get(k, k)}-{_slug(v)}" for k, v in filters.items()]
-    stem = "_".join(_slug(p) if i < 2 else p for i, p in enumerate(parts))
+    parts = [_slug(f"usage-{kind}"), _slug(month)]
+    parts += [f"{_FILTER_WORDS.get(k, k)}-{_slug(v)}" for k, v in filters.items()]
+    stem = "_".join(parts)
     return f"{stem[:MAX_NAME_LENGTH].rstrip('-_.')}.{fmt}"
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import ipywidgets as w
@@ -285,8 +286,11 @@ class UsageTables(w.Tab):
             state = DashboardState(month=period.month, timezone=period.timezone)
         self.state = state
         self.period = period
-        self._make = {"engine": as_engine(engine), "page_size": page_size, "exports_dir": exports_dir}
-        self.requests = UsageTableController(self._make["engine"], state, "requests", period, **self._options)
+        # (kind, period) -> a table over this engine and state
+        self._controller = partial(
+            UsageTableController, as_engine(engine), state, page_size=page_size, exports_dir=exports_dir
+        )
+        self.requests = self._controller("requests", period)
         self._items: UsageTableController | None = None  # made when first shown: ~100 fewer widgets to draw
         self._deliver = None
         super().__init__(children=[self.requests.widget, w.VBox()], **kwargs)
@@ -302,15 +306,11 @@ class UsageTables(w.Tab):
             self.visible.ensure_loaded()
 
     @property
-    def _options(self) -> dict:
-        return {"page_size": self._make["page_size"], "exports_dir": self._make["exports_dir"]}
-
-    @property
     def items(self) -> UsageTableController:
         """The items table, made (and put in its tab) on first use."""
         if self._items is None:
             placeholder = self.children[1]
-            self._items = UsageTableController(self._make["engine"], self.state, "items", self.period, **self._options)
+            self._items = self._controller("items", self.period)
             self._items.deliver = self._deliver
             self.children = [self.requests.widget, self._items.widget]
             placeholder.close()
