@@ -138,6 +138,9 @@ def test_agent_link_opens_the_agent_view_in_place_and_back_returns(server, page,
     assert float(shown["cost"]) == top["cost"]
     assert top["name"] in page.inner_text(".oa-agent-page")
     assert not page.is_visible(".oa-kpis:not(.oa-agent-kpis)"), "one view at a time"
+    assert page.locator(".oa-agent-name").evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    ), "the agent's view opens at its top (its name on screen), not where the dashboard was scrolled"
     page.wait_for_function("name => document.title.startsWith(name)", arg=top["name"])
 
     page.click("a.oa-back-link")

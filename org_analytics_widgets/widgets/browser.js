@@ -31,9 +31,17 @@ function render({ model, el }) {
   }
 
   // Python's view -> the address bar: push for a new view or month, replace for the rest
+  const agentOf = (query) => new URLSearchParams(query).get("agent");
+  let agentShown = agentOf(model.get("query"));
   function follow() {
-    if (!voila) return;
     const query = model.get("query");
+    if (agentOf(query) !== agentShown) {
+      // another view: show it from its top, not at the scroll position of the one left
+      agentShown = agentOf(query);
+      const app = el.closest(".oa-app");
+      if (app) app.scrollIntoView({ block: "start" });
+    }
+    if (!voila) return;
     if (query === currentQuery()) return;
     const url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
     if (model.get("mode") === "push") window.history.pushState({ oa: query }, "", url);
