@@ -190,6 +190,30 @@ def from_tables(
     return warehouse
 
 
+def restrict(warehouse: Warehouse, project_ids: Iterable[str]) -> Warehouse:
+    """The same warehouse seen by a viewer who may see only ``project_ids``: every canonical table
+    filtered to them (agents by their project, usage by the project it was billed to), so every
+    number, name, table row and export built on it leaves the other projects out. The filter is an
+    Ibis expression like any other (it runs in the engine) and survives ``reconnect``.
+
+    >>> alice = restrict(connect("duckdb:///data/usage.duckdb"), ["p_support"])   # doctest: +SKIP
+    """
+    ids = sorted({str(i) for i in project_ids}) or [""]  # isin([]) is not valid SQL everywhere
+
+    def narrow(wh: Warehouse) -> dict[str, ibis.Table]:
+        return {name: getattr(wh, name).filter(getattr(wh, name).project_id.isin(ids)) for name in TABLES}
+
+    reopen = warehouse.reopen
+    return Warehouse(
+        url=warehouse.url,
+        con=warehouse.con,
+        opened_version=warehouse.opened_version,
+        fingerprint=warehouse.fingerprint,
+        reopen=(lambda: restrict(reopen(), ids)) if reopen is not None else None,
+        **narrow(warehouse),
+    )
+
+
 def spill_dir() -> Path:
     """The private folder DuckDB sessions spill to (the only place a locked session may always write)."""
     return Path(tempfile.gettempdir()) / "org-analytics-duckdb"

@@ -39,16 +39,43 @@ def open_engine():
 
 
 def app_for_viewer(build, show_error):
-    """``build()`` the app before the viewer (``show_error(text)`` if it cannot be built), wait for
-    the viewer, then show the view of their URL (``QUERY_STRING``) in it."""
-    app, error = None, ""
+    """Open the engine and ``build(engine)`` the app before the viewer (``show_error(text)`` if it
+    cannot be: the text says why, in words), wait for the viewer, then show the view of their URL (``QUERY_STRING``) in it.
+
+    Under an access policy (``access``) nothing is computed before the viewer is known: the engine
+    is opened ahead, and the app is built after the request on the engine restricted to the
+    viewer's projects, so no widget ever holds numbers the viewer may not see."""
+    from .access import POLICY_ENV_VAR, viewer_from_environment
+
+    scoped = bool(os.environ.get(POLICY_ENV_VAR))
+    engine, app, error = None, None, ""
     try:
-        app = build()
+        engine = open_engine()
     except Exception as exc:
-        error = first_line(exc)
+        error = f"The dashboard cannot open its warehouse: {first_line(exc)}"
+    if engine is not None and not scoped:
+        app, error = _built(build, engine)
     built = time.monotonic()
     _wait_for_viewer()
+    if engine is not None and scoped:
+        try:
+            viewer = viewer_from_environment()
+        except Exception as exc:
+            return show_error(first_line(exc))
+        if viewer.projects == frozenset():
+            return show_error(
+                f"You are signed in as {viewer.name}, and no project is shared with you: "
+                "ask the dashboard's administrator for access."
+            )
+        app, error = _built(build, engine if viewer.projects is None else engine.restricted_to(viewer.projects))
     if app is None:
         return show_error(error)
     app.open_url(os.environ.get("QUERY_STRING") or "", stale=time.monotonic() - built > PREHEAT_MAX_AGE)
     return app
+
+
+def _built(build, engine):
+    try:
+        return build(engine), ""
+    except Exception as exc:
+        return None, f"The dashboard cannot be drawn: {first_line(exc)}"

@@ -110,6 +110,15 @@ class Engine:
             wh.close()
             raise
 
+    def restricted_to(self, project_ids) -> "Engine":
+        """This engine as seen by a viewer who may see only ``project_ids`` (see ``access``): over
+        the same connection, on the raw tables filtered to them, without the rollups (built for the
+        whole organisation) and without the shared month cache (a scoped month must never be
+        served to another viewer, nor an unscoped one to this one)."""
+        from data_connectors.warehouse import restrict
+
+        return Engine(restrict(self.warehouse, project_ids), None, self.timezone, self.now, cache=False)
+
     def __repr__(self) -> str:
         rollups = f", rollups {self.rollups.path}" if self.rollups is not None else ""
         return f"<Engine {redact(self.warehouse.url)} in {self.timezone}{rollups}>"

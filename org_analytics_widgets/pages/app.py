@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 import ipywidgets as w
 
 from .. import view_url
-from ..app_request import app_for_viewer, open_engine
+from ..app_request import app_for_viewer
 from ..engine import Engine
 from ..exports import Export
 from ..formatting import month_label
@@ -160,7 +160,4 @@ def app_from_environment() -> w.Widget:
 
     A warehouse that cannot be opened becomes a page-level error, not a traceback.
     """
-    return app_for_viewer(
-        lambda: App(open_engine()),
-        lambda error: w.HTML(error_html(f"The dashboard cannot open its warehouse: {error}")),
-    )
+    return app_for_viewer(App, lambda text: w.HTML(error_html(text)))
