@@ -18,8 +18,11 @@ class QueryTimeout(WarehouseError):
 
 
 def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (engines add plans and stack traces below it)."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    """The first line of an exception's message (engines add plans and stack traces below it), with
+    any password or token a URL in it holds replaced by ``***`` (a mistyped URL is echoed back)."""
+    from .url import redact
+
+    return redact((str(exc).strip().splitlines() or [type(exc).__name__])[0])
 
 
 def did_you_mean(bad: str, choices) -> str:

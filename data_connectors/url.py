@@ -16,6 +16,9 @@ from urllib.parse import parse_qsl
 # ``private_key=``, ...)
 _SECRETS = (
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^@/]*@", re.IGNORECASE), r"\1***@"),
+    # the same in a mistyped URL (``postgresql//u:pw@h``, ``postgres:/u:pw@h``, ``u:pw@h``): any
+    # ``name:secret@`` at the start or after ``/``, ``=`` or a quote
+    (re.compile(r"((?:^|[/='\"\s])[^:/?#@\s'\"]+:)(?!\*\*\*@)[^@/\s'\"]*@"), r"\1***@"),
     (re.compile(r"([?&;]\s*[a-z_]*(?:password|token|secret|key)[a-z_]*=)[^&;?]*", re.IGNORECASE), r"\1***"),
 )
 

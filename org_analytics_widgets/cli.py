@@ -258,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str, code: int) -> int:
-    print(f"org-analytics: error: {message}", file=sys.stderr)
+    from data_connectors.url import redact  # standard library only: a mistyped URL's password never shows
+
+    print(f"org-analytics: error: {redact(message)}", file=sys.stderr)
     return code
 
 

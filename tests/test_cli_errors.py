@@ -104,3 +104,20 @@ def test_project_name_is_data_not_markup(run_report):
 
 def test_serve_refuses_an_idle_timeout_too_short_for_a_page_to_connect(run_cli):
     assert_clean_error(run_cli(["serve", "--idle-timeout", "5", "--no-browser"]), "--idle-timeout", "at least 30")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql//bob:s3cretpw@db/x",  # a missing colon
+        "postgres:/bob:s3cretpw@db/x",  # a missing slash: the rest became the path
+        "bob:s3cretpw@db/x",  # no scheme
+        "ibis+postgres//bob:s3cretpw@db",
+        "mapping:///nowhere.toml?source=postgres//bob:s3cretpw@db/x",
+        "postgress://bob:s3cretpw@db/x",
+    ],
+)
+def test_a_mistyped_url_never_echoes_its_password(run_cli, url):
+    code, out, err = run_cli(report_argv(url))
+    assert code in (1, 2) and "s3cretpw" not in out + err, err
+    assert "error" in err
