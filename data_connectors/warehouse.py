@@ -4,7 +4,9 @@ and normalisation), deadlines, and DuckDB sessions (configured, opened read-only
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -214,9 +216,29 @@ def restrict(warehouse: Warehouse, project_ids: Iterable[str]) -> Warehouse:
     )
 
 
+@functools.cache
+def private_temp_dir(purpose: str) -> Path:
+    """This user's folder for ``purpose`` under the temp directory (``org-analytics-<purpose>-<uid>``,
+    0700), checked before use: on a shared machine another user could create that predictable path
+    first (open to all, or a symlink to their own folder) and read or replace what is written there.
+    A path that is not a real folder of ours, private, is never used: a fresh ``mkdtemp`` is, for
+    the rest of the process (the answer is cached: a locked DuckDB session names it once)."""
+    path = Path(tempfile.gettempdir()) / f"org-analytics-{purpose}-{os.getuid()}"
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=f"org-analytics-{purpose}-"))
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        return Path(tempfile.mkdtemp(prefix=f"org-analytics-{purpose}-"))
+    return path
+
+
 def spill_dir() -> Path:
     """The private folder DuckDB sessions spill to (the only place a locked session may always write)."""
-    return Path(tempfile.gettempdir()) / "org-analytics-duckdb"
+    return private_temp_dir("duckdb")
 
 
 def configure_duckdb(con) -> None:
@@ -225,7 +247,6 @@ def configure_duckdb(con) -> None:
     ``con``: a ``duckdb`` connection (an Ibis DuckDB backend's is ``.con``)."""
     limit = os.environ.get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY_LIMIT
     spill = spill_dir()
-    spill.mkdir(mode=0o700, exist_ok=True)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET memory_limit = ?", [limit])
     con.execute("SET temp_directory = ?", [str(spill)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
@@ -250,3 +252,28 @@ def test_a_new_parquet_file_is_seen_on_the_next_load(tmp_path):
     wh.reconnect()
     assert not wh.changed() and wh.execute(wh.usage_items.count()) == 3
     wh.close()
+
+
+def test_a_predictable_temp_folder_planted_by_someone_else_is_not_used(tmp_path, monkeypatch):
+    """Another user of the machine creates our temp folder's name first: open to all, or as a
+    symlink to a folder they read. Neither is used; a fresh private folder is."""
+    import stat
+
+    from data_connectors.warehouse import private_temp_dir
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    planted = tmp_path / f"org-analytics-open-{os.getuid()}"
+    planted.mkdir()
+    planted.chmod(0o777)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (tmp_path / f"org-analytics-link-{os.getuid()}").symlink_to(theirs)
+    try:
+        for purpose, bad in (("open", planted), ("link", theirs)):
+            chosen = private_temp_dir(purpose)
+            assert chosen.resolve() != bad.resolve() and chosen.is_dir() and not chosen.is_symlink()
+            assert stat.S_IMODE(chosen.stat().st_mode) == 0o700 and chosen.stat().st_uid == os.getuid()
+        mine = private_temp_dir("fresh")
+        assert mine == tmp_path / f"org-analytics-fresh-{os.getuid()}" and stat.S_IMODE(mine.stat().st_mode) == 0o700
+    finally:
+        private_temp_dir.cache_clear()

@@ -53,7 +53,7 @@ import ibis
 from ..errors import WarehouseError, first_line
 from ..schema import TABLES
 from ..url import WarehouseURL, redact
-from ..warehouse import Warehouse, from_tables
+from ..warehouse import Warehouse, from_tables, private_temp_dir
 
 FORMS = "spark://local[2]?path=/dir, spark://local[2]?database=name or sc://host:15002?path=/dir"
 INSTALL = "pip install 'org-analytics[spark]'"
@@ -163,19 +163,22 @@ def _check_java() -> None:
     )
 
 
-JVM_LOG = Path(os.environ.get("TMPDIR", "/tmp")) / "org-analytics-spark.log"
+def jvm_log() -> Path:
+    """Where the local JVM's stderr goes: in this user's private temp folder (a fixed name in /tmp
+    could be another user's symlink to a file of ours)."""
+    return private_temp_dir("spark") / "spark.log"
 
 
 @contextlib.contextmanager
 def _jvm_stderr(local: bool):
-    """Start the local JVM with its stderr in ``JVM_LOG``: it inherits file descriptor 2, and its
+    """Start the local JVM with its stderr in ``jvm_log()``: it inherits file descriptor 2, and its
     banners and warnings would otherwise interleave with the CLI's one-line errors and the server log."""
     if not local:
         yield
         return
     saved = os.dup(2)
     try:
-        with open(JVM_LOG, "ab") as log:
+        with open(jvm_log(), "ab") as log:
             os.dup2(log.fileno(), 2)
         yield
     finally:
