@@ -4,8 +4,13 @@ kernel's working directory (the server's runtime folder, see ``server.runtime_fo
 The engine writes the file itself (DuckDB ``COPY ... TO``; other Ibis backends stream Arrow
 batches), so the kernel never holds the exported rows. Files get random names (``uuid4().hex``
 plus the extension, nothing else, to match Voilà's strict ``file_allowlist``), are written under a
-temporary name and renamed when complete, and exports older than 30 minutes are deleted on each
-export (anyone who knows a name can fetch it).
+temporary name and renamed when complete, readable by the server's user only (0600). Exports
+older than 30 minutes are deleted on each export and by the server on a timer (``tidy``: anyone
+who knows a name can fetch it), and the folder has a size quota: the oldest go first, and an
+export larger than the quota is refused. A served page (a kernel under the server's runtime
+folder) may start at most EXPORTS_PER_MINUTE exports a minute, and at most EXPORT_SLOTS exports
+run at once on the whole server: a viewer cannot fill the disk or the CPU with the export button's
+messages, whatever the button shows.
 
 >>> result = export_table(wh.con, expr, "csv", Path("exports"))   # doctest: +SKIP
 >>> download_link_html(result, "usage_items_2026-03.csv", rows=12345)        # doctest: +SKIP
@@ -13,6 +18,9 @@ export (anyone who knows a name can fetch it).
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import fcntl
 import html
 import os
 import re
@@ -21,10 +29,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .links import EXPORTS_DIR, export_url
+from .links import EXPORTS_DIR, RUNTIME_ENV_VAR, export_url
 
 FORMATS = ("csv", "parquet")
 MAX_AGE_SECONDS = 30 * 60
+QUOTA_ENV_VAR = "ORG_ANALYTICS_EXPORTS_QUOTA_MB"
+DEFAULT_QUOTA_MB = 2048  # the exports folder of one server
+EXPORTS_PER_MINUTE = 6  # per served page
+EXPORT_SLOTS = 2  # exports running at once on one server (all its pages)
 EXPORT_NAME_RE = re.compile(r"^[0-9a-f]{32}\.(csv|parquet)$")
 _TEMP_NAME_RE = re.compile(r"^\.[0-9a-f]{32}\.(csv|parquet)\.part$")
 
@@ -72,10 +84,96 @@ def prune_exports(folder: Path, max_age: float = MAX_AGE_SECONDS, now: float | N
     return removed
 
 
+class ExportRefused(Exception):
+    """An export the server will not write now; the message says why and what to do, in words."""
+
+
+def quota_bytes() -> int:
+    """The exports folder's size quota: ``$ORG_ANALYTICS_EXPORTS_QUOTA_MB`` MB, else 2 GB."""
+    try:
+        return int(float(os.environ.get(QUOTA_ENV_VAR) or DEFAULT_QUOTA_MB) * 1024 * 1024)
+    except ValueError:
+        return DEFAULT_QUOTA_MB * 1024 * 1024
+
+
+def tidy(folder: Path, max_age: float = MAX_AGE_SECONDS, quota: int | None = None) -> list[str]:
+    """Prune exports older than ``max_age``, then the oldest until the folder is within ``quota``
+    bytes (default ``quota_bytes()``); returns the names deleted. What the server runs on a timer."""
+    removed = prune_exports(folder, max_age)
+    quota = quota_bytes() if quota is None else quota
+    entries = []
+    for entry in os.scandir(folder) if Path(folder).is_dir() else ():
+        if EXPORT_NAME_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                info = entry.stat(follow_symlinks=False)
+                entries.append((info.st_mtime, info.st_size, entry))
+    total = sum(size for _, size, _ in entries)
+    for _, size, entry in sorted(entries, key=lambda e: e[0]):
+        if total <= quota:
+            break
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(entry.path)
+            removed.append(entry.name)
+        total -= size
+    return removed
+
+
+_recent: collections.deque[float] = collections.deque(maxlen=EXPORTS_PER_MINUTE)
+
+
+def _check_rate() -> None:
+    """A served page (``$ORG_ANALYTICS_RUNTIME`` set: the kernel of one page) starts at most
+    EXPORTS_PER_MINUTE exports a minute; notebooks are not limited."""
+    if not os.environ.get(RUNTIME_ENV_VAR):
+        return
+    now = time.monotonic()
+    if len(_recent) == EXPORTS_PER_MINUTE and now - _recent[0] < 60:
+        raise ExportRefused(
+            f"this page started {EXPORTS_PER_MINUTE} exports within a minute: wait {60 - (now - _recent[0]):.0f} s"
+        )
+    _recent.append(now)
+
+
+@contextlib.contextmanager
+def _slot():
+    """One of the server's EXPORT_SLOTS while writing: a lock file in the server's runtime folder,
+    shared by its pages' kernels (a notebook outside the server has no slots to share)."""
+    runtime = os.environ.get(RUNTIME_ENV_VAR)
+    if not runtime:
+        yield
+        return
+    for number in range(EXPORT_SLOTS):
+        handle = open(Path(runtime) / f".export-slot-{number}.lock", "a")  # noqa: SIM115 (held while writing)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise ExportRefused(f"the server is writing {EXPORT_SLOTS} other exports: try again in a minute")
+
+
+def _write(con, expr, fmt: str, path: Path) -> None:
+    """One file, whatever the engine: DuckDB's own COPY; other backends stream Arrow batches into
+    one file (Spark's own writer makes a folder of part files, which cannot be downloaded)."""
+    from ibis.backends import BaseBackend
+
+    if con.name == "duckdb":
+        (con.to_csv if fmt == "csv" else con.to_parquet)(expr, path)
+    else:
+        (BaseBackend.to_csv if fmt == "csv" else BaseBackend.to_parquet)(con, expr, path)
+
+
 def export_table(con, expr, fmt: str, folder: Path | str | None = None, max_age: float = MAX_AGE_SECONDS) -> Export:
     """Write ``expr`` with ``con``'s engine to ``folder/<uuid4 hex>.<fmt>``; returns the Export.
 
-    Old exports are pruned first; the file appears under its final name only once complete.
+    Old exports are pruned first; the file appears under its final name only once complete, 0600.
+    Raises ExportRefused over the page's rate, with every slot taken, or beyond the quota.
 
     >>> export_table(wh.con, expr, "parquet")      # doctest: +SKIP
     Export(filename='3f2c...e1.parquet', ...)
@@ -83,25 +181,31 @@ def export_table(con, expr, fmt: str, folder: Path | str | None = None, max_age:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use csv or parquet")
     folder = Path(folder) if folder is not None else default_exports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    prune_exports(folder, max_age)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_rate()
+    quota = quota_bytes()
+    tidy(folder, max_age, quota)
     token = uuid.uuid4().hex
     filename = f"{token}.{fmt}"
     final = folder / filename
     temp = folder / f".{token}.{fmt}.part"
     started = time.perf_counter()
     try:
-        if fmt == "csv":
-            con.to_csv(expr, temp)
-        else:
-            con.to_parquet(expr, temp)
+        with _slot():
+            _write(con, expr, fmt, temp)
+        os.chmod(temp, 0o600)
+        size = temp.stat().st_size
+        if size > quota:
+            raise ExportRefused(
+                f"the file would be {human_bytes(size)}, more than the server keeps ({human_bytes(quota)}): "
+                "narrow the filters"
+            )
         os.replace(temp, final)
     finally:
         if temp.exists():
             temp.unlink()
-    return Export(
-        filename=filename, path=final, fmt=fmt, bytes=final.stat().st_size, seconds=time.perf_counter() - started
-    )
+    tidy(folder, max_age, quota)
+    return Export(filename=filename, path=final, fmt=fmt, bytes=size, seconds=time.perf_counter() - started)
 
 
 def human_bytes(size: int) -> str:

@@ -192,3 +192,24 @@ def test_spark_connect_matches_duckdb(connect_server, edge_parquet, duckdb_repor
         )
         assert done.returncode == 0 and done.stderr == "", done.stderr
         assert_same_report(json.loads(done.stdout), expected)
+
+
+def test_an_export_from_spark_is_one_downloadable_file(spark_local, edge_warehouse, tmp_path):
+    """Spark's own Parquet writer makes a folder of part files (not downloadable, never pruned):
+    the export streams the rows into one file instead, in both formats."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from org_analytics_widgets.engine import Engine
+
+    with (
+        Engine.open(spark_local, timezone="America/New_York", now=DEFAULT_NOW, cache=False) as spark,
+        Engine.open(f"duckdb://{edge_warehouse}", timezone="America/New_York", now=DEFAULT_NOW, cache=False) as duck,
+    ):
+        march = spark.period("2026-03")
+        expected = duck.table_summary("items", duck.period("2026-03"), {})["rows"]
+        assert expected > 0
+        parquet = spark.table_export("items", march, {}, "parquet", ordered=True, folder=tmp_path)
+        assert parquet.path.is_file() and pq.read_table(parquet.path).num_rows == expected
+        csv = spark.table_export("items", march, {}, "csv", ordered=True, folder=tmp_path)
+        assert csv.path.is_file() and pacsv.read_csv(csv.path).num_rows == expected
