@@ -151,6 +151,27 @@ def test_a_mapping_over_a_duckdb_file_is_locked_too(tmp_path):
     wh.close()
 
 
+def test_a_mapping_over_a_parquet_folder_is_locked_too(tmp_path, edge_parquet):
+    """A mapping's Parquet source may read the folder's Parquet files and nothing else."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f'source = "parquet://{edge_parquet}"\n' + "".join(f'[{n}]\nfrom = "{n}"\n' for n in TABLES))
+    (tmp_path / "beside.csv").write_text("a\n1\n")
+    wh = connect(f"mapping://{mapping}")
+    try:
+        assert wh.execute(wh.usage_items.count()) > 0
+        for sql in (
+            "SELECT * FROM read_csv('/etc/passwd')",
+            f"SELECT * FROM read_csv('{tmp_path / 'beside.csv'}')",
+            f"COPY (SELECT 1) TO '{edge_parquet / 'new.parquet'}'",
+            "SET enable_external_access = true",
+        ):
+            with pytest.raises(Exception, match="(?i)permission|disabled|locked|cannot"):
+                wh.con.raw_sql(sql).fetchall()
+        assert not (edge_parquet / "new.parquet").exists()
+    finally:
+        wh.close()
+
+
 def test_a_mapping_source_may_be_an_ibis_url(tmp_path):
     path = make_warehouse(
         tmp_path / "w.duckdb",
