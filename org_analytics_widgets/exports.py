@@ -160,13 +160,21 @@ def _slot():
 
 def _write(con, expr, fmt: str, path: Path) -> None:
     """One file, whatever the engine: DuckDB's own COPY; other backends stream Arrow batches into
-    one file (Spark's own writer makes a folder of part files, which cannot be downloaded)."""
+    one file (Spark's own writer makes a folder of part files, which cannot be downloaded). Every
+    CSV value is quoted, so a cell is one cell in every spreadsheet's separator (with the formula
+    neutralisation of ``metrics.tables.csv_safe``)."""
+    import pyarrow.csv as pacsv
     from ibis.backends import BaseBackend
 
     if con.name == "duckdb":
-        (con.to_csv if fmt == "csv" else con.to_parquet)(expr, path)
+        if fmt == "csv":
+            con.to_csv(expr, path, force_quote="*")
+        else:
+            con.to_parquet(expr, path)
+    elif fmt == "csv":
+        BaseBackend.to_csv(con, expr, path, write_options=pacsv.WriteOptions(quoting_style="all_valid"))
     else:
-        (BaseBackend.to_csv if fmt == "csv" else BaseBackend.to_parquet)(con, expr, path)
+        BaseBackend.to_parquet(con, expr, path)
 
 
 def export_table(con, expr, fmt: str, folder: Path | str | None = None, max_age: float = MAX_AGE_SECONDS) -> Export:

@@ -111,3 +111,16 @@ def test_notebooks_are_not_rate_limited(edge_warehouse, tmp_path, monkeypatch):
     finally:
         wh.close()
     assert len(list(tmp_path.glob("*.csv"))) == EXPORTS_PER_MINUTE + 2
+
+
+def test_every_csv_value_is_quoted(served):
+    """A quoted cell stays one cell whatever separator a spreadsheet assumes (``x;=HYPERLINK()``
+    is two cells in ``;`` locales when unquoted)."""
+    import re
+
+    text = served.export("csv").path.read_text()
+    lines = text.splitlines()
+    assert len(lines) > 2
+    field = r'(?:"(?:[^"]|"")*"|)'  # quoted, or empty for NULL
+    for line in lines:
+        assert re.fullmatch(rf"{field}(?:,{field})*", line), line
