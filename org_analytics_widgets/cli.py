@@ -68,6 +68,22 @@ def _idle_timeout(text: str) -> int:
     return value
 
 
+def _proxy_address(text: str) -> str:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an IP address or network: {text!r}") from None
+    return text
+
+
+def _header_name(text: str) -> str:
+    if not text or not all(c.isalnum() or c == "-" for c in text):
+        raise argparse.ArgumentTypeError(f"a header name has letters, digits and '-' only, got {text!r}")
+    return text
+
+
 def _ensure_demo(warehouse: str | None) -> None:
     """Without a warehouse the embedded demo is used: its first use generates it, with progress."""
     from data_connectors import ENV_VAR
@@ -139,6 +155,42 @@ def _cmd_import_openai(args) -> int:
     return 0
 
 
+# read by the kernels (access.py): the header that names the viewer, the policy file that scopes them
+AUTH_HEADER_ENV_VAR = "ORG_ANALYTICS_AUTH_HEADER"
+POLICY_ENV_VAR = "ORG_ANALYTICS_POLICY"
+TOKEN_ENV_VAR = "ORG_ANALYTICS_TOKEN"  # read (and removed from the kernels' environment) by server.main
+
+
+def _serve_access(args, env: dict) -> str:
+    """Put the access options into the server's environment; returns the address to print."""
+    import secrets
+    from pathlib import Path
+    from urllib.parse import quote
+
+    address = f"http://127.0.0.1:{args.port}/"
+    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV_VAR, "")
+    if token == "auto":
+        token = secrets.token_urlsafe(24)
+        address += f"?token={quote(token)}"
+    elif token:
+        address += " (with ?token=<your token>)"
+    env.pop(TOKEN_ENV_VAR, None)
+    if token:
+        env[TOKEN_ENV_VAR] = token
+    for name in (AUTH_HEADER_ENV_VAR, POLICY_ENV_VAR):  # from serve's options only
+        env.pop(name, None)
+    if args.policy and not args.auth_header:
+        raise UsageError("--policy needs --auth-header: a policy scopes users, and users come from the auth proxy")
+    if args.auth_header:
+        env[AUTH_HEADER_ENV_VAR] = args.auth_header
+    if args.policy:
+        policy = Path(args.policy)
+        if not policy.is_file():
+            raise UsageError(f"policy file {args.policy} does not exist")
+        env[POLICY_ENV_VAR] = str(policy.resolve())
+    return address
+
+
 def _cmd_serve(args) -> int:
     from data_connectors import ENV_VAR, connect
 
@@ -146,23 +198,34 @@ def _cmd_serve(args) -> int:
     from .rollups import ENV_VAR as ROLLUPS_ENV_VAR, open_rollups, rollup_path
     from .server import voila_arguments
 
+    env = dict(os.environ, ORG_ANALYTICS_TIMEZONE=args.timezone)
+    address = _serve_access(args, env)
     parse_zone(args.timezone)
     _ensure_demo(args.warehouse)
     connect(args.warehouse).close()  # fail here, in one line, rather than in every page
-    env = dict(os.environ, ORG_ANALYTICS_TIMEZONE=args.timezone)
     if args.warehouse:
         env[ENV_VAR] = args.warehouse
     if args.rollups:
         open_rollups(args.rollups).close()
         env[ROLLUPS_ENV_VAR] = str(rollup_path(args.rollups).resolve())
-    print(f"org-analytics: serving the dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+    print(f"org-analytics: serving the dashboard on {address} (Ctrl-C stops)", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     command = [
         sys.executable,
+        "-P",  # nothing is imported from the working directory (a json.py there would replace the module)
         "-m",
         "org_analytics_widgets.server",
-        *voila_arguments(args.port, not args.no_browser, args.idle_timeout),
+        *voila_arguments(
+            args.port,
+            not args.no_browser,
+            args.idle_timeout,
+            allowed_hosts=args.allow_host,
+            auth_header=args.auth_header,
+            trusted_proxies=args.trusted_proxy or ["127.0.0.1"],
+            max_kernels=args.max_kernels,
+            page_loads_per_minute=args.page_loads_per_minute,
+        ),
     ]
     os.execve(command[0], command, env)  # become Voilà: signals reach it and it shuts its kernels down
 
@@ -239,6 +302,52 @@ def build_parser() -> argparse.ArgumentParser:
         default=600,
         metavar="SECONDS",
         help="shut down a viewer's kernel after this long without activity (default: %(default)s)",
+    )
+    access = serve.add_argument_group("access (docs/security.md, 'Deploying it')")
+    access.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer to this Host name (the one your proxy forwards); repeatable. Default: localhost, "
+        "127.0.0.1 and ::1 on --port only, which stops DNS rebinding",
+    )
+    access.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="every request needs this token (?token= once, then a cookie; or 'Authorization: token ...'); "
+        "'auto' makes one and prints the address with it (default: $ORG_ANALYTICS_TOKEN, else none)",
+    )
+    access.add_argument(
+        "--auth-header",
+        type=_header_name,
+        metavar="NAME",
+        help="trust the user name in this header, set by your authenticating proxy (e.g. X-Forwarded-User); "
+        "requests without it are refused",
+    )
+    access.add_argument(
+        "--trusted-proxy",
+        action="append",
+        type=_proxy_address,
+        metavar="ADDR",
+        help="the proxy's address or network, whose --auth-header is trusted; repeatable (default: 127.0.0.1)",
+    )
+    access.add_argument(
+        "--policy", metavar="FILE", help="which users and groups see which projects (needs --auth-header)"
+    )
+    access.add_argument(
+        "--max-kernels",
+        type=_positive_int,
+        metavar="N",
+        help="live kernels at most, one per open page plus the preheated one; further pages are asked to "
+        "retry (default: 2 x cores + 2)",
+    )
+    access.add_argument(
+        "--page-loads-per-minute",
+        type=_positive_int,
+        default=30,
+        metavar="N",
+        help="page loads per client (user behind the proxy, else address) and minute (default: %(default)s)",
     )
     serve.set_defaults(run=_cmd_serve)
 

@@ -101,3 +101,83 @@ def test_theme_and_template_from_the_url_are_refused(server, query):
     shell; both also started a kernel outside the pool. The app has one page shell."""
     response = get(server, f"/voila/render/org_analytics.ipynb?{query}")
     assert response.status == 400
+
+
+def _request(server: str, path: str, host: str) -> int:
+    parts = urlsplit(server)
+    con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    con.request("GET", path, headers={"Host": host})
+    response = con.getresponse()
+    response.read()
+    return response.status
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/voila/render/org_analytics.ipynb", "/voila/static/voila.js", "/voila/files/exports/x.csv", "/api/kernels"],
+)
+def test_another_host_name_is_refused_on_every_route(server, path):
+    """DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 reaches the server
+    with ``Host: evil.example``; the server answers to its own names only."""
+    port = urlsplit(server).port
+    assert _request(server, path, f"evil.example:{port}") == 403
+    assert _request(server, path, "evil.example") == 403
+    assert _request(server, path, f"127.0.0.1:{port + 1}") == 403, "the loopback names on the server's port only"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "LocalHost:{port}"])
+def test_the_loopback_names_are_served(server, host):
+    assert _request(server, "/?month=2026-03", host.format(port=urlsplit(server).port)) == 302
+
+
+def test_the_kernel_websocket_refuses_another_host_name(server):
+    import asyncio
+
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def connect(request):
+        return await websocket_connect(request, subprotocols=["v1.kernel.websocket.jupyter.org"])
+
+    kernel = "00000000-0000-0000-0000-000000000000"
+    for path in (f"/api/kernels/{kernel}/channels", f"/voila/query/{kernel}"):
+        request = HTTPRequest(f"ws{server[4:]}{path}", headers={"Host": "evil.example"})
+        with pytest.raises(HTTPClientError) as refused:
+            asyncio.run(connect(request))
+        assert refused.value.code == 403, path
+
+
+def test_the_kernels_request_hand_off_is_not_public(server):
+    """Voilà's ``/voila/query/<kernel>`` let any client read a viewer's request or make the next
+    preheated page hang; the kernels reach it under a secret path instead."""
+    assert get(server, "/voila/query/00000000-0000-0000-0000-000000000000").status == 404
+
+
+def test_the_host_allow_list_matches_names():
+    from org_analytics_widgets.server import Gate
+
+    gate = Gate(port=8866, hosts=["dash.example.com", "[::2]"])
+    assert gate.host_allowed("dash.example.com") and gate.host_allowed("DASH.example.com:443")
+    assert gate.host_allowed("[::2]:8866") and gate.host_allowed("[::1]:8866")
+    assert not gate.host_allowed("dash.example.com.evil.example")
+    assert not gate.host_allowed("localhost:8867") and not gate.host_allowed("localhost")
+
+
+def test_a_voila_config_in_the_working_directory_is_ignored(edge_warehouse, tmp_path):
+    """Voilà reads ``voila.py``/``voila.json`` from its working directory, and ``python -m`` imports
+    from it: ``serve`` started in a folder someone else wrote must run none of it."""
+    import sys
+
+    from browser import free_port, listening
+
+    marker = tmp_path / "ran"
+    (tmp_path / "voila.py").write_text(f"open({str(marker)!r}, 'a').write('voila.py ')\n")
+    (tmp_path / "voila.json").write_text('{"Voila": {"port": 1}}')
+    (tmp_path / "secrets.py").write_text(f"open({str(marker)!r}, 'a').write('secrets.py ')\n")
+    port = free_port()
+    script = Path(sys.executable).with_name("org-analytics")  # as installed: not python -m, which imports from cwd
+    argv = [str(script), "serve", "--no-browser", "--port", str(port)]
+    with listening([*argv, "--warehouse", f"duckdb://{edge_warehouse}"], port, "serve", cwd=tmp_path):
+        status = get(f"http://127.0.0.1:{port}", "/voila/render/org_analytics.ipynb").status
+    assert status == 200, "served on the port asked for (voila.json's port ignored)"
+    assert not marker.exists(), f"ran code from the working directory: {marker.read_text()}"
