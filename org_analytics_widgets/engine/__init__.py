@@ -221,11 +221,16 @@ class Engine:
         asked of the warehouse once until a refresh."""
         if self._span is None:
 
-            def ask():
-                items, reqs = self.warehouse.usage_items, self.warehouse.usage_requests
-                both = items.select("created_at").union(reqs.select("created_at"), distinct=False)
-                row = self.warehouse.execute(both.aggregate(first=both.created_at.min(), latest=both.created_at.max()))
-                return tuple(None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in row.iloc[0])
+            def ask():  # per table: DuckDB answers a bare min/max from its statistics (a union scans every row)
+                rows = [
+                    self.warehouse.execute(t.aggregate(first=t.created_at.min(), latest=t.created_at.max())).iloc[0]
+                    for t in (self.warehouse.usage_items, self.warehouse.usage_requests)
+                ]
+                ends = {
+                    end: [pd.Timestamp(row[end]).to_pydatetime() for row in rows if not pd.isna(row[end])]
+                    for end in ("first", "latest")
+                }
+                return min(ends["first"], default=None), max(ends["latest"], default=None)
 
             self._span = self._asked(ask)
         return self._span
