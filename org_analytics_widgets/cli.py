@@ -187,6 +187,12 @@ def _serve_access(args, env: dict) -> str:
         policy = Path(args.policy)
         if not policy.is_file():
             raise UsageError(f"policy file {args.policy} does not exist")
+        from .access import Policy, PolicyError
+
+        try:
+            Policy.load(policy)  # a mistake is said now, not by every page
+        except PolicyError as exc:
+            raise UsageError(str(exc)) from None
         env[POLICY_ENV_VAR] = str(policy.resolve())
     return address
 

@@ -165,3 +165,11 @@ def test_a_viewer_without_projects_gets_words_not_a_dashboard(monkeypatch, tmp_p
 def test_without_a_policy_there_is_no_viewer(monkeypatch):
     monkeypatch.delenv("ORG_ANALYTICS_POLICY", raising=False)
     assert viewer_from_environment() is None
+
+
+def test_serve_says_what_is_wrong_with_a_policy_before_it_starts(run_cli, tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('[[allow]]\ngroups = ["nope"]\nprojects = ["p"]\n')
+    code, out, err = run_cli(["serve", "--no-browser", "--auth-header", "X-Remote-User", "--policy", str(path)])
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "which [groups] does not define" in err, err
