@@ -1,4 +1,4 @@
-"""``org-analytics``: report, rollup, demo-data, serve and import. Thin wiring; errors are one line, exit code 2.
+"""``org-analytics``: report, export, summary, rollup, demo-data, serve and import. Thin wiring; errors are one line, exit code 2.
 
 Only the standard library is imported here: ``--help`` and ``--version`` must answer at once, and
 Ibis, pandas, DuckDB and the connectors take a second or more to import, so each command imports
@@ -8,6 +8,7 @@ what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -94,16 +95,62 @@ def _ensure_demo(warehouse: str | None) -> None:
             ensure_demo(progress=progress.fraction)
 
 
-def _cmd_report(args) -> int:
+@contextlib.contextmanager
+def _month_engine(args):
+    """The engine a month command asks (``--project``: restricted to those projects, which must exist)."""
     from .engine import Engine
 
     if args.month:
         parse_month(args.month)  # a bad month is reported before connecting (or generating the demo)
     _ensure_demo(args.warehouse)
     with Engine.open(warehouse=args.warehouse, rollups=args.rollups, timezone=args.timezone, now=args.now) as engine:
+        if not args.project:
+            yield engine
+            return
+        projects = engine.warehouse.projects
+        known = set(engine.warehouse.execute(projects.filter(projects.project_id.isin(args.project)).project_id))
+        missing = [p for p in args.project if p not in known]
+        if missing:
+            raise UsageError(f"--project {missing[0]}: no such project id in the warehouse")
+        yield engine.restricted_to(args.project)
+
+
+def _cmd_report(args) -> int:
+    with _month_engine(args) as engine:
         report = engine.report(args.month)  # None: the current month
     json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from pathlib import Path
+
+    from .static_report import PdfError, render, write_pdf
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: no folder {out.parent}")
+    with _month_engine(args) as engine:
+        snap = engine.month(args.month)
+    title = "Organization Analytics" if not args.project else f"Organization Analytics: {', '.join(args.project)}"
+    page = render(snap, title=title)
+    if args.format == "html":
+        out.write_text(page, encoding="utf-8")
+    else:
+        try:
+            write_pdf(page, out)
+        except PdfError as exc:
+            raise UsageError(str(exc)) from None
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
+    return 0
+
+
+def _cmd_summary(args) -> int:
+    from .summary import summary_text
+
+    with _month_engine(args) as engine:
+        print(summary_text(engine.month(args.month)))
     return 0
 
 
@@ -267,6 +314,24 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--rollups", metavar="FILE", help=ROLLUPS_HELP)
     report.add_argument("--pretty", action="store_true", help="indent the JSON")
     report.set_defaults(run=_cmd_report)
+    export = _command(sub, "export", "write one month as a self-contained HTML or PDF report", warehouse=True)
+    summary = _command(sub, "summary", "print one month's KPIs as a short message (for chat)", warehouse=True)
+    for command in (export, summary):
+        command.add_argument("--month", help="YYYY-MM (default: the current month in the org time zone)")
+        command.add_argument("--timezone", default="UTC", metavar="ZONE", help=TIMEZONE_HELP)
+        command.add_argument("--now", help="ISO 8601 instant used as 'now' for the current month (default: real time)")
+        command.add_argument("--rollups", metavar="FILE", help=ROLLUPS_HELP)
+    export.add_argument("--format", choices=("html", "pdf"), default="html", help="default: %(default)s")
+    export.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    export.set_defaults(run=_cmd_export)
+    summary.set_defaults(run=_cmd_summary)
+    for command in (report, export, summary):
+        command.add_argument(
+            "--project",
+            action="append",
+            metavar="ID",
+            help="only this project's numbers (repeatable): a report for its owner",
+        )
 
     rollup = _command(sub, "rollup", "build or refresh the rollups that make large warehouses fast", warehouse=True)
     rollup.add_argument(
