@@ -496,6 +496,109 @@ def test_custom_mapping_columns(custom):
     assert pd.isna(projects.loc["web", "color"]) and pd.isna(projects.loc["web", "archived_at"])
 
 
+# options, optional tables and columns, prefixes, repeated values, another table's values
+LANGUAGE = """\
+source = "duckdb:native.duckdb"
+
+[options]
+bot_label = "Bot "
+kind = { default = "chat", choices = ["chat", "embed"] }
+
+[[projects]]
+from = "apps"
+[projects.columns]
+project_id = "app_key"
+name = "label"
+created_at = { epoch_seconds = "opened_epoch" }
+archived_at = { column = "closed_epoch", missing = { null = true } }   # no such column: null
+
+[[projects]]
+from = "retired_apps"              # no such table: no rows
+optional = true
+[projects.columns]
+project_id = "app_key"
+
+[agents]
+from = "api_calls"
+where = { and = [{ not_null = "bot" }, { not = { in_table = ["app", "Apps", "app_key"] } }] }
+unique = "agent_id"
+[agents.columns]
+agent_id = "bot"
+project_id = "app"
+name = { concat = [{ value = "${bot_label}" }, "bot"] }
+
+[usage_requests]
+from = "api_calls"
+[usage_requests.columns]
+request_id = "call_id"
+created_at = { epoch_seconds = "at_epoch" }
+project_id = "app"
+service_type = { if = { eq = ["kind", { value = "${kind}" }] }, then = { value = "chosen" }, else = { value = "other" } }
+model = { coalesce = [{ strip_prefix = ["llm", "m-"] }, "llm"] }
+agent_id = "bot"
+conversation_id = { if = { repeated = "thread" }, then = "thread" }
+input_tokens = "tokens_in"
+output_tokens = "tokens_out"
+cost = "usd"
+status = { column = "state", missing = { value = "unknown" } }
+
+[usage_items]
+empty = true
+"""
+
+
+@pytest.mark.parametrize("source", ["DuckDB", "PostgreSQL"])
+def test_the_mapping_language_options_and_optional_parts(request, tmp_path, source):
+    _native(tmp_path)
+    mapping = tmp_path / "language.toml"
+    mapping.write_text(LANGUAGE)
+    given = "" if source == "DuckDB" else f"source={request.getfixturevalue('native_postgres')}"
+    got = {}
+    for options in ("", "kind=embed&bot_label=Agent%20"):
+        query = "&".join(part for part in (options, given) if part)
+        wh = connect(f"mapping://{mapping}" + (f"?{query}" if query else ""))
+        try:
+            got[options] = (
+                wh.execute(wh.projects.order_by("project_id")),
+                wh.execute(wh.agents.order_by("agent_id")),
+                wh.execute(wh.usage_requests.order_by("request_id")).set_index("request_id"),
+            )
+        finally:
+            wh.close()
+    projects, agents, requests = got[""]
+    assert list(projects["project_id"]) == ["etl", "web"] and projects["archived_at"].isna().all()
+    # b1 only calls from "web", which is an app: in_table keeps it out; b2's app "ghost" is not one
+    assert list(zip(agents["agent_id"], agents["name"])) == [("b2", "Bot b2")]
+    assert list(requests["model"].fillna("-")) == ["large", "large", "embed", "-", "large", "small"]
+    assert list(requests["conversation_id"].fillna("-")) == ["t1", "t1", "-", "-", "-", "-"]  # t2: one call
+    assert list(requests["service_type"]) == ["chosen", "chosen", "other", "other", "chosen", "chosen"]
+    assert set(requests["status"]) == {"unknown"}
+    _, agents, requests = got["kind=embed&bot_label=Agent%20"]
+    assert list(agents["name"]) == ["Agent b2"]
+    assert list(requests["service_type"]) == ["other", "other", "chosen", "other", "other", "other"]
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (('"${bot_label}"', '"${bot_name}"'), "agents.columns.name.concat[0].value: ${bot_name} names no option"),
+        (('kind = { default = "chat"', 'kind = { default = "talk"'), "options.kind.default: must be one of"),
+        (("optional = true", "optional = 1"), "projects[1].optional: write optional = true"),
+        (("optional = true\n", ""), "projects[1].from: no table 'retired_apps' in the source"),
+        (('strip_prefix = ["llm", "m-"]', 'strip_prefix = ["tokens_in", "m-"]'), "is int32, not text"),
+        (('"Apps", "app_key"', '"Apps", "app"'), "in_table[2]: no column 'app' in the source table"),
+    ],
+)
+def test_a_broken_language_mapping_is_one_line(run_cli, tmp_path, change, expected):
+    _native(tmp_path)
+    mapping = tmp_path / "language.toml"
+    assert change[0] in LANGUAGE
+    mapping.write_text(LANGUAGE.replace(change[0], change[1], 1))
+    code, out, err = run_cli(["report", "--warehouse", f"mapping://{mapping}", "--month", "2026-10"])
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert expected in err
+
+
 # --------------------------------------------------------------------------- broken mappings
 
 BROKEN = [
@@ -578,7 +681,8 @@ def test_a_broken_mapping_is_one_line(run_cli, custom, change, expected):
         ("mapping:litelm", "no packaged mapping 'litelm' (did you mean 'litellm'?)"),
         ("mapping:///nowhere/mine.toml", "no mapping file at /nowhere/mine.toml"),
         ("mapping:litellm", "names no source warehouse"),
-        ("mapping:litellm?src=duckdb:///x.duckdb", "the only option is ?source=URL"),
+        ("mapping:litellm?src=duckdb:///x.duckdb", "unknown option 'src' in the URL (did you mean 'source'?)"),
+        ("mapping:litellm?project&source=duckdb:///x.duckdb", "cannot read 'project' in the mapping URL"),
         ("mapping:litellm?source=mapping:litellm", "is itself a mapping"),
         ("mapping:litellm?source=mysql://u:secret@h/db", "unsupported source URL scheme 'mysql'"),
     ],

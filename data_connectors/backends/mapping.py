@@ -13,6 +13,9 @@ URL forms::
     mapping:litellm?source=duckdb:///x.duckdb any of the above with its source replaced (everything
                                               after ``source=`` is the source URL, taken literally;
                                               a relative path is relative to the working directory)
+    mapping:litellm?project=litellm_project&source=...
+                                              the file's options set (``name=value&``, before
+                                              ``source=``, which is always last)
 
 File layout::
 
@@ -36,6 +39,14 @@ File layout::
     [agents]
     empty = true                       # no rows
 
+    [options]                          # values the URL may set; ${name} in any string of the file
+    agent_key = "agent_id"             # is replaced by the value (a default, or a table giving
+    project = { default = "team", choices = ["team", "litellm_project"] }   # the allowed values)
+
+    [[projects]]
+    from = "deleted_teams"
+    optional = true                    # a source table that may be missing: then no rows
+
 Columns: a canonical column left out takes the source column of the same name when there is one,
 else null when the contract allows null, else it is an error. Each value is cast to the canonical
 kind (string, integer, number, timestamp); a value of a kind that cannot become it (a number as a
@@ -47,7 +58,9 @@ Expressions (a bare string is a column; numbers, booleans and dates are constant
 
     { column = "name" }          { value = "text" }        { null = true }
     { coalesce = [e, ...] }      { concat = [e, ...] }     { nullif = [e, e] }
+    { column = "name", missing = e }   the column, or e when the source table has none by that name
     { json = [e, "$.key.sub"] }  text at that JSON path (null when absent or not a string)
+    { strip_prefix = [e, "text"] }   the text after that prefix; null when e does not start with it
     { map = e, values = { "from" = "to", ... }, default = e }   constant lookup; default: null
     { if = cond, then = e, else = e }                            else: null
     { add = [e, ...] }  { sub = [e, e] }  { mul = [e, ...] }  { div = [e, e] } (null when divisor is 0)
@@ -55,6 +68,8 @@ Expressions (a bare string is a column; numbers, booleans and dates are constant
     { epoch_seconds = e }        Unix seconds (integer or fractional) -> timestamp (UTC)
     conditions: { eq|ne|gt|ge|lt|le = [e, e] }  { is_null = e }  { not_null = e }
                 { and = [c, ...] }  { or = [c, ...] }  { not = c }
+                { repeated = e }   e is not null and its value is on more than one row of the table
+                { in_table = [e, "source table", "column"] }   e's value is in that column (not null)
 """
 
 from __future__ import annotations
@@ -66,6 +81,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import unquote
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -93,8 +109,10 @@ _CASTS = {
     "date": "date",
     "boolean": "boolean",
 }
-_TOP_KEYS = ("source", "description", *TABLES)
-_SELECTION_KEYS = ("from", "mapped", "where", "unique", "columns", "empty")
+_TOP_KEYS = ("source", "description", "options", *TABLES)
+_SELECTION_KEYS = ("from", "mapped", "where", "unique", "columns", "empty", "optional")
+_OPTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OPTION_USE = re.compile(r"\$\{([^}]*)\}")
 _JSON_PATH = re.compile(r"""\.([A-Za-z_][A-Za-z0-9_-]*)|\["([^"]*)"\]|\[([0-9]+)\]""")
 _EPOCH = _dt.datetime(1970, 1, 1)
 
@@ -232,12 +250,13 @@ def _comparison(fn):
 class _Compiler:
     """Turns one selection's TOML expressions into Ibis expressions over ``table``."""
 
-    EXTRA_KEYS = {"map": ("values", "default"), "if": ("then", "else")}
+    EXTRA_KEYS = {"map": ("values", "default"), "if": ("then", "else"), "column": ("missing",)}
 
-    def __init__(self, table: ibis.Table, err: _Err, backend: str):
+    def __init__(self, table: ibis.Table, err: _Err, backend: str, source_table=None):
         self.table = table
         self.err = err
         self.backend = backend
+        self.source_table = source_table  # (name, where) -> another table of the source
 
     def has(self, name: str) -> bool:
         return any(c.lower() == name.lower() for c in self.table.columns)
@@ -315,7 +334,9 @@ class _Compiler:
         return functools.reduce(fn, self._list(arg, where, n=n, minimum=2))
 
     # one method per function, named _op_<function>
-    def _op_column(self, arg, where):
+    def _op_column(self, arg, where, node):
+        if "missing" in node and not self.has(arg if isinstance(arg, str) else ""):
+            return self(node["missing"], _sibling(where, "missing"))
         return self.column(arg, where)
 
     def _op_value(self, arg, where):
@@ -354,6 +375,18 @@ class _Compiler:
         for key, quoted, index in _JSON_PATH.findall(path[1:]):
             value = value[int(index)] if index else value[key or quoted]
         return value.str
+
+    def _text_and_constant(self, arg, where: str):
+        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], str)):
+            raise self.err(where, f'expects [expression, "text"], got {arg!r}')
+        value = self(arg[0], f"{where}[0]")
+        if not (value.type().is_string() or value.type().is_null()):
+            raise self.err(f"{where}[0]", f"is {value.type()}, not text")
+        return value.cast("string"), arg[1]
+
+    def _op_strip_prefix(self, arg, where):
+        value, prefix = self._text_and_constant(arg, where)
+        return ibis.ifelse(value.startswith(prefix), value.substr(len(prefix)), ibis.null("string"))
 
     def _op_map(self, arg, where, node):
         subject = self(arg, where)
@@ -430,6 +463,24 @@ class _Compiler:
     def _op_not(self, arg, where):
         return ~self(arg, where)
 
+    def _op_repeated(self, arg, where):
+        # a semi-join on an aggregate (IN (SELECT ... HAVING count > 1)): a filter on the table's
+        # other columns (a month's) still reaches their indexes, unlike a window over the table
+        value = self(arg, where)
+        keyed = self.table.mutate(oa_key_=value)
+        keyed = keyed.filter(keyed.oa_key_.notnull())
+        counts = keyed.group_by("oa_key_").aggregate(oa_rows_=keyed.count())
+        return value.notnull() & value.isin(counts.filter(counts.oa_rows_ > 1).oa_key_)
+
+    def _op_in_table(self, arg, where):
+        if not (isinstance(arg, list) and len(arg) == 3 and all(isinstance(a, str) for a in arg[1:])):
+            raise self.err(where, f'expects [expression, "source table", "column"], got {arg!r}')
+        value = self(arg[0], f"{where}[0]")
+        other = self.source_table(arg[1], f"{where}[1]")
+        name = _Compiler(other, self.err, self.backend).column(arg[2], f"{where}[2]").get_name()
+        kept = other.filter(other[name].notnull())
+        return value.notnull() & value.isin(kept.select(oa_key_=kept[name]).oa_key_)
+
     OPERATORS = tuple(name[4:] for name in list(locals()) if name.startswith("_op_"))
 
 
@@ -492,6 +543,9 @@ class _Mapping:
             ]
         finally:
             self._building.pop()
+        parts = [p for p in parts if p is not None]  # optional selections whose table is missing
+        if not parts:
+            parts = [self._no_rows(name, name)]
         self.built[name] = functools.reduce(lambda a, b: a.union(b, distinct=False), parts)
         return self.built[name]
 
@@ -504,7 +558,11 @@ class _Mapping:
                 )
         if "empty" in spec:
             return self._empty(name, spec, where)
+        if "optional" in spec and not isinstance(spec["optional"], bool):
+            raise self.err(f"{where}.optional", "write optional = true (or false)")
         base = self._base(spec, where)
+        if base is None:
+            return None
         if "where" in spec:
             condition = self._compiler(base)(spec["where"], f"{where}.where")
             if not condition.type().is_boolean():
@@ -516,11 +574,27 @@ class _Mapping:
         return self._unique(name, result, spec["unique"], where) if "unique" in spec else result
 
     def _compiler(self, table: ibis.Table) -> _Compiler:
-        return _Compiler(table, self.err, self.source.con.name)
+        return _Compiler(table, self.err, self.source.con.name, self._source_table)
+
+    def _source_table(self, wanted, where: str) -> ibis.Table:
+        actual = self.source.resolve(wanted) if isinstance(wanted, str) else None
+        if actual is None:
+            raise self.err(
+                where,
+                f"no table {wanted!r} in the source, {self.source.label}"
+                f"{self.source.unseen}{did_you_mean(str(wanted), self.source.names)}",
+            )
+        try:
+            return self.source.table(actual)
+        except Exception as exc:  # an unreadable Parquet file, a table the role may not read, ...
+            raise self.err(where, f"cannot read {actual!r}: {first_line(exc)}") from None
 
     def _empty(self, name: str, spec: dict, where: str) -> ibis.Table:
         if spec["empty"] is not True or len(spec) > 1:
             raise self.err(f"{where}.empty", "write empty = true alone for a table with no rows")
+        return self._no_rows(name, where)
+
+    def _no_rows(self, name: str, where: str) -> ibis.Table:
         if not self.source.names:
             raise self.err(where, "the source has no table to build an empty table from")
         anchor = self.source.table(self.source.names[0])  # any table: the engine needs a FROM
@@ -539,17 +613,9 @@ class _Mapping:
             if wanted not in TABLES:
                 raise self.err(f"{where}.mapped", f"no canonical table {wanted!r}{did_you_mean(wanted, TABLES)}")
             return self.table(wanted)
-        actual = self.source.resolve(wanted)
-        if actual is None:
-            raise self.err(
-                f"{where}.from",
-                f"no table {wanted!r} in the source, {self.source.label}"
-                f"{self.source.unseen}{did_you_mean(wanted, self.source.names)}",
-            )
-        try:
-            return self.source.table(actual)
-        except Exception as exc:  # an unreadable Parquet file, a table the role may not read, ...
-            raise self.err(f"{where}.from", f"cannot read {actual!r}: {first_line(exc)}") from None
+        if spec.get("optional") and self.source.resolve(wanted) is None:
+            return None
+        return self._source_table(wanted, f"{where}.from")
 
     def _columns(self, name: str, base: ibis.Table, columns, where: str) -> dict:
         if not isinstance(columns, dict):
@@ -596,15 +662,31 @@ class _Mapping:
 
 
 # -- opening -----------------------------------------------------------------------------------------
+def _url_options(url: WarehouseURL) -> tuple[dict[str, str], str | None]:
+    """``name=value&...`` options of a mapping URL, and the source URL after ``source=`` (always
+    last, taken literally; None when not given)."""
+    options: dict[str, str] = {}
+    rest = url.query or ""
+    while rest:
+        if rest.startswith("source="):
+            source = rest.removeprefix("source=")
+            if not source:
+                raise WarehouseError(f"empty ?source= in the mapping URL {url.redacted!r}")
+            return options, source
+        part, _, rest = rest.partition("&")
+        name, equals, value = part.partition("=")
+        if not equals or not _OPTION_NAME.match(name):
+            raise WarehouseError(
+                f"cannot read {part!r} in the mapping URL {url.redacted!r}: "
+                "write ?name=value&...&source=URL (source last)"
+            )
+        options[name] = unquote(value)
+    return options, None
+
+
 def _mapping_file(url: WarehouseURL) -> tuple[Path, str | None]:
     """The mapping file and the source URL given after ``?source=`` (None when not given)."""
-    source = None
-    if url.query:
-        if not url.query.startswith("source="):
-            raise WarehouseError(f"unknown option in the mapping URL {url.redacted!r}: the only option is ?source=URL")
-        source = url.query.removeprefix("source=")
-        if not source:
-            raise WarehouseError(f"empty ?source= in the mapping URL {url.redacted!r}")
+    source = _url_options(url)[1]
     location = url.location
     if not location:
         raise WarehouseError(f"the mapping URL {url.redacted!r} names no file: use mapping:///path/mapping.toml")
@@ -639,6 +721,67 @@ def load_mapping(path: Path) -> dict:
     return spec
 
 
+def _declared_options(spec: dict, err: _Err) -> dict[str, tuple[str, list[str] | None]]:
+    """``[options]``: name -> (default, allowed values or None for any)."""
+    declared = spec.get("options", {})
+    if not isinstance(declared, dict):
+        raise err("options", 'must be a table of name = "default value"')
+    out = {}
+    for name, value in declared.items():
+        where = f"options.{name}"
+        if not _OPTION_NAME.match(name):
+            raise err(where, "an option name is letters, digits and _")
+        if isinstance(value, dict):
+            extra = sorted(set(value) - {"default", "choices"})
+            if extra:
+                raise err(f"{where}.{extra[0]}", f"unknown key {extra[0]!r} (keys: default, choices)")
+            default, choices = value.get("default"), value.get("choices")
+            if not (isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices)):
+                raise err(f"{where}.choices", "must be a list of the allowed values (text)")
+            if default not in choices:
+                raise err(f"{where}.default", f"must be one of the choices ({', '.join(choices)})")
+        else:
+            default, choices = value, None
+        if not isinstance(default, str):
+            raise err(where, f"an option's value is text, got {default!r}")
+        out[name] = (default, choices)
+    return out
+
+
+def apply_options(spec: dict, given: dict[str, str], err: _Err) -> dict:
+    """The mapping with every ``${name}`` replaced by the option's value (given, else its default).
+    Values only ever become column names, JSON paths or constants of Ibis expressions, never SQL."""
+    declared = _declared_options(spec, err)
+    values = {name: default for name, (default, _) in declared.items()}
+    for name, value in given.items():
+        if name not in declared:
+            known = f": this mapping's options are {', '.join(declared)}" if declared else ": this mapping has none"
+            raise err(
+                "options", f"unknown option {name!r} in the URL{did_you_mean(name, [*declared, 'source'])}{known}"
+            )
+        choices = declared[name][1]
+        if choices is not None and value not in choices:
+            raise err(f"options.{name}", f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
+        values[name] = value
+
+    def fill(node, where: str):
+        if isinstance(node, str):
+
+            def one(match):
+                if match.group(1) not in values:
+                    raise err(where, f"${{{match.group(1)}}} names no option{did_you_mean(match.group(1), values)}")
+                return values[match.group(1)]
+
+            return _OPTION_USE.sub(one, node)
+        if isinstance(node, dict):
+            return {k: fill(v, f"{where}.{k}") for k, v in node.items()}
+        if isinstance(node, list):
+            return [fill(v, f"{where}[{i}]") for i, v in enumerate(node)]
+        return node
+
+    return {k: (v if k == "options" else fill(v, k)) for k, v in spec.items()}
+
+
 def _probe(con: ibis.BaseBackend, raw: dict[str, ibis.Table], err: _Err) -> None:
     """Have the engine compile and plan every table once (LIMIT 0: no row is read), so that what it
     rejects (a column the role may not read, a function it lacks) is reported now, naming the table."""
@@ -653,8 +796,8 @@ def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> 
     """Open the mapping's source read-only and expose the mapped canonical tables (validated).
     A DuckDB source (file or Parquet folder) is locked, writing only into ``writable_dirs``."""
     path, source_url = _mapping_file(url)
-    spec = load_mapping(path)
     err = _Err(path)
+    spec = apply_options(load_mapping(path), _url_options(url)[0], err)
     base = Path.cwd()  # a source given in the URL is relative to where the command runs
     if source_url is None:
         source_url, base = spec.get("source"), path.parent
