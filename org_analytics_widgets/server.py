@@ -368,7 +368,8 @@ class _Page(TornadoVoilaHandler):
     """Voilà's page, without ``?theme=`` and ``?template=``: they change the page shell (the first
     was a reflected XSS) and start a kernel outside the pool. The app has one shell, so a request
     that asks for another is refused before Voilà reads it. Each load counts against the client's
-    rate, and none is served when the live kernels are at the cap (each page holds a kernel)."""
+    rate (refused loads too: a client that keeps asking is slowed down), and none is served when
+    the live kernels are at the cap (each page holds a kernel)."""
 
     def prepare(self):
         if {"theme", "template"} & {name.lower() for name in self.request.query_arguments}:
@@ -379,16 +380,6 @@ class _Page(TornadoVoilaHandler):
                 "This dashboard has one look: remove ?theme= and ?template= from the address.",
             )
         limits: Limits = self.settings["org_analytics_limits"]
-        if Limits.live_kernels(self.kernel_manager) >= limits.max_kernels:
-            self.log.warning("page refused: %d live kernels, the cap", limits.max_kernels)
-            return answer_in_words(
-                self,
-                503,
-                "Busy: retry in a moment",
-                "The dashboard is serving as many viewers as this server allows. "
-                "Reload the page in a moment; it opens as soon as someone leaves.",
-                retry_after=10,
-            )
         client = self.application.gate.user(self.request) or self.request.remote_ip
         wait = limits.retry_after_rate(client)
         if wait is not None:
@@ -399,6 +390,16 @@ class _Page(TornadoVoilaHandler):
                 f"This address opened the dashboard more than {limits.page_loads_per_minute} times in a minute. "
                 f"Wait {wait} seconds, then reload.",
                 retry_after=wait,
+            )
+        if Limits.live_kernels(self.kernel_manager) >= limits.max_kernels:
+            self.log.warning("page refused: %d live kernels, the cap", limits.max_kernels)
+            return answer_in_words(
+                self,
+                503,
+                "Busy: retry in a moment",
+                "The dashboard is serving as many viewers as this server allows. "
+                "Reload the page in a moment; it opens as soon as someone leaves.",
+                retry_after=10,
             )
         return super().prepare()
 
