@@ -30,6 +30,7 @@ from .exports import Export, download_link_html, download_name
 from .metrics import tables as T
 from .period import Period, parse_now
 from .state import TABLES, DashboardState
+from .widgets.batch import held
 from .widgets.usage_table import UsageTable
 
 PAGE_SIZE = 50
@@ -153,8 +154,8 @@ class UsageTableController:
             return
         finally:
             self._refreshing = False
-        widget.message = ""
-        with widget.hold_trait_notifications():
+        with held(widget):  # drawn once, by the status: the page of rows is ~35 KB of HTML
+            widget.message = ""
             widget.total_rows = totals["rows"]
             widget.total_cost = totals["cost"]
             widget.rows = rows

@@ -29,6 +29,7 @@ from .agent import AgentPage
 from .organization import Dashboard
 
 MAX_NOTE = 160  # characters of one note on what a link held
+TABLES_CLASS = "oa-usage-tables"  # the usage tables' part of the page, filled when on screen
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -63,6 +64,8 @@ class App(w.VBox):
         self.state.observe(self._on_state, names=[*view_url.VIEW_TRAITS, *view_url.DASHBOARD_TRAITS])
         self.browser.on_address(lambda q: self._apply(q, notes_prefix="Ignored from the address"))
         self.browser.on_open(self.navigate)
+        self.browser.watch = [TABLES_CLASS]
+        self.browser.observe(self._on_in_view, names=["in_view"])
 
     # -- the view ---------------------------------------------------------------------------------
     def open_url(self, query: str, stale: bool = False) -> None:
@@ -142,6 +145,9 @@ class App(w.VBox):
             self.dashboard.show()
             title = month_label(self.state.month)
         self.browser.title = f"{title} — Organization Analytics"
+
+    def _on_in_view(self, change) -> None:
+        self.dashboard.tables_seen(TABLES_CLASS in (change["new"] or ()))
 
     def _show_note(self, notes: list[str], prefix: str) -> None:
         """What was dropped from a URL, in words; each note cut short (it quotes what the link said)."""

@@ -67,6 +67,7 @@ class Dashboard(w.VBox):
             self.state.first_month = first
         self.snapshot: Snapshot | None = None
         self.active = True  # a hidden dashboard (the app shows an agent) loads its month when shown again
+        self.tables_on_screen = True  # off screen (the app's page says so) the usage tables load when scrolled to
         self._stale = False
 
         self.month_selector = MonthSelector(self.state)
@@ -150,7 +151,15 @@ class Dashboard(w.VBox):
         else:
             self.state.message = ""
             self.state.status = "ready"
-        self.usage_tables.load_visible()  # last: the KPIs and charts reach the page first
+        if self.tables_on_screen:  # last: the KPIs and charts reach the page first
+            self.usage_tables.load_visible()
+
+    def tables_seen(self, on_screen: bool) -> None:
+        """The usage tables scrolled onto the screen (or off it): a month shown while they were off
+        screen fills them now. Their queries scan the raw usage, the slowest part of a month switch."""
+        self.tables_on_screen = on_screen
+        if on_screen and self.active and self.snapshot is not None:
+            self.usage_tables.load_visible()
 
     def _render_header(self) -> None:
         """Title, zone and freshness: the newest usage the warehouse holds and when this page loaded."""

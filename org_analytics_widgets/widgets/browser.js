@@ -106,12 +106,56 @@ function render({ model, el }) {
   }
   model.on("msg:custom", onMessage);
 
+  // which watched parts of the app are on screen (or within a screen's reach): a part off screen
+  // is filled by the kernel only when scrolled to (the usage tables' queries on a month switch)
+  const watched = new Map(); // class -> element observed
+  const seen = new Set();
+  const visibility = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const name = [...watched].find(([, e]) => e === entry.target);
+      if (!name) continue;
+      if (entry.isIntersecting) seen.add(name[0]);
+      else seen.delete(name[0]);
+    }
+    const now = [...seen].sort();
+    el.dataset.inView = now.join(" "); // what was reported (tests wait for it)
+    const before = model.get("in_view");
+    if (!before || before.length !== now.length || before.some((c, i) => c !== now[i])) {
+      model.set("in_view", now);
+      model.save_changes();
+    }
+  }, { rootMargin: "300px 0px" });
+  function findWatched() {
+    const app = el.closest(".oa-app");
+    if (!app) return;
+    for (const name of model.get("watch") || []) {
+      const known = watched.get(name);
+      if (known && known.isConnected) continue;
+      const found = app.querySelector("." + CSS.escape(name));
+      if (!found || found === known) continue;
+      if (known) visibility.unobserve(known);
+      watched.set(name, found);
+      visibility.observe(found);
+    }
+  }
+  const appearing = new MutationObserver(() => {
+    const names = model.get("watch") || [];
+    if (names.every((n) => watched.get(n) && watched.get(n).isConnected)) return;
+    findWatched();
+  });
+  appearing.observe(document.body, { childList: true, subtree: true }); // the app may not be drawn yet
+  model.on("change:watch", findWatched);
+  findWatched();
+
   if (voila && model.get("query") !== currentQuery()) follow();
   el.dataset.ready = "1";
   return () => {
     model.off("change:query", follow);
     model.off("change:title", retitle);
     model.off("msg:custom", onMessage);
+    model.off("change:watch", findWatched);
+    appearing.disconnect();
+    visibility.disconnect();
     window.removeEventListener("popstate", onPop);
     document.removeEventListener("click", onClick);
     document.removeEventListener("keydown", onKey);

@@ -3,7 +3,8 @@
 Python stays the source of truth: it sets ``query`` (with ``mode`` push or replace) and the page
 follows; what the viewer does in the browser comes back as messages (``address`` after
 Back/Forward, ``open`` for a click on an in-app link), handled by whoever registered ``on_address``
-and ``on_open``. ``host`` says where the page runs: ``voila`` (the served app) or ``notebook``
+and ``on_open``; which of the ``watch``ed parts of the page are on screen comes back as ``in_view``
+(a part off screen can wait: the usage tables at the bottom are filled when scrolled to). ``host`` says where the page runs: ``voila`` (the served app) or ``notebook``
 (JupyterLab, where the notebook's own URL is left alone and downloads travel as bytes; an export's
 link, whose href only Voilà serves, sends ``download`` to get the same bytes again).
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import anywidget
 from ipywidgets import CallbackDispatcher
-from traitlets import Enum, Unicode
+from traitlets import Enum, List, Unicode
 
 MAX_INLINE_DOWNLOAD = 64 * 2**20  # JupyterLab downloads travel through the kernel's websocket
 MAX_RESENDABLE = 16  # the latest exports sent as bytes, whose links may ask for them again
@@ -27,6 +28,13 @@ class Browser(anywidget.AnyWidget):
     mode = Enum(("push", "replace"), default_value="replace", help="how the next query enters history").tag(sync=True)
     title = Unicode("", help="the page's title (the browser tab), in the served app").tag(sync=True)
     host = Unicode("", help="voila or notebook, set by the page ('' until it is drawn)").tag(sync=True)
+    watch = List(Unicode(), help="CSS classes of parts of the app whose visibility the page reports").tag(sync=True)
+    in_view = List(
+        Unicode(),
+        default_value=None,
+        allow_none=True,
+        help="the watched classes whose part is on screen or near it, set by the page (None until it says)",
+    ).tag(sync=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

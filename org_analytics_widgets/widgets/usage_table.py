@@ -23,6 +23,7 @@ from ..formatting import money
 from ..state import STATUSES
 from ._chart import Frame, check_columns, day_title, known
 from ._html import view_attrs
+from .batch import renders
 
 NOUN = {"requests": "requests", "items": "items"}
 FILTER_LABELS = {
@@ -434,6 +435,7 @@ class UsageTable(widgets.VBox):
     def _render_options(self, _change=None) -> None:
         self._sync_controls()
 
+    @renders
     def _render_table(self, _change=None) -> None:
         f = self.filters
         noun = NOUN[self.kind]
