@@ -188,12 +188,14 @@ def test_a_preheated_app_shows_the_viewers_link_and_reads_again_when_it_waited_l
     engine = Engine.open(f"duckdb://{edge_warehouse}", timezone=ZONE, now=NOW, cache=False)
     built, snapshots = [], []
 
-    def build():
-        built.append(App(engine))
+    def build(opened):
+        assert opened is engine
+        built.append(App(opened))
         snapshots.append(built[0].dashboard.snapshot)
         assert built[0].dashboard.snapshot.period.month == "2026-11", "the current month, before any viewer"
         return built[0]
 
+    monkeypatch.setattr(app_request, "open_engine", lambda: engine)
     monkeypatch.setenv("QUERY_STRING", "month=2026-11&hide=agent")
     app = app_request.app_for_viewer(build, lambda e: e)
     first = app.dashboard.snapshot
@@ -206,4 +208,5 @@ def test_a_preheated_app_shows_the_viewers_link_and_reads_again_when_it_waited_l
     assert late is built[0] and late.dashboard.snapshot is not snapshots[-1], "the month was read again"
     assert late.dashboard.state.status == "ready"
 
-    assert app_request.app_for_viewer(lambda: 1 / 0, lambda e: f"error: {e}") == "error: division by zero"
+    failed = app_request.app_for_viewer(lambda _engine: 1 / 0, lambda e: f"error: {e}")
+    assert failed == "error: The dashboard cannot be drawn: division by zero"
