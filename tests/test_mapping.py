@@ -28,17 +28,28 @@ NOW = "2026-11-25T12:00:00Z"
 MONTHS = ("2026-10", "2026-11")
 MONEY = {"rel": 1e-9, "abs": 2e-10}  # the report rounds money to 10 decimals
 
-# LiteLLM call_type -> service type: what litellm.toml promises (other call types are kept as they are)
+# LiteLLM call_type -> service type: what litellm.toml promises for the sample's call types
 SERVICE_TYPES = {
     "completion": "text_generation",
     "acompletion": "text_generation",
     "aresponses": "text_generation",
+    "anthropic_messages": "text_generation",
     "embedding": "embedding",
     "aembedding": "embedding",
     "atranscription": "speech_to_text",
     "aspeech": "text_to_speech",
     "aimage_generation": "image_generation",
+    "arerank": "reranking",
+    "asend_message": "agent",
+    "pass_through_endpoint": "pass_through",
 }
+LITELLM_TABLES = (
+    "LiteLLM_SpendLogs",
+    "LiteLLM_TeamTable",
+    "LiteLLM_DeletedTeamTable",
+    "LiteLLM_AgentsTable",
+    "LiteLLM_ProjectTable",
+)
 
 
 # --------------------------------------------------------------------------- the LiteLLM sample
@@ -61,7 +72,7 @@ def litellm_postgres(postgres_server) -> str:
             con.execute(f"CREATE ROLE {READER[0]} LOGIN PASSWORD '{READER[1]}'")
     with postgres_server.admin("litellm_sample") as con:
         load_postgres(con)
-        con.execute(f'GRANT SELECT ON "LiteLLM_SpendLogs", "LiteLLM_TeamTable" TO {READER[0]}')
+        con.execute(f"GRANT SELECT ON {', '.join(f'{chr(34)}{t}{chr(34)}' for t in LITELLM_TABLES)} TO {READER[0]}")
     return postgres_server.url("litellm_sample")
 
 
@@ -84,22 +95,39 @@ def report(run_cli):
     return _get
 
 
-def _agent(metadata: str):
-    data = json.loads(metadata)
-    return (data.get("requester_metadata") or {}).get("agent_id") or data.get("agent_id")
-
-
-def _agent_name(metadata: str):
-    data = json.loads(metadata)
-    return (data.get("requester_metadata") or {}).get("agent_name") or data.get("agent_name")
+def _agent(row) -> tuple[str | None, str | None]:
+    """(agent id, name) in litellm.toml's order: the agent_id column (name: model after a2a_agent/),
+    spend_logs_metadata.agent_id (name: its agent_name), a key alias starting with agent-."""
+    data = json.loads(row["metadata"])
+    extra = data.get("spend_logs_metadata") or {}
+    alias = data.get("user_api_key_alias") or ""
+    if row["agent_id"]:
+        return row["agent_id"], row["model"].removeprefix("a2a_agent/")
+    if extra.get("agent_id"):
+        return extra["agent_id"], extra.get("agent_name") or extra["agent_id"]
+    if alias.startswith("agent-"):
+        return alias, alias.removeprefix("agent-")
+    return None, None
 
 
 @pytest.fixture(scope="module")
 def sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    logs = pd.read_csv(SAMPLE / "spend_logs.csv", parse_dates=["startTime"])
-    logs["project_id"] = logs["team_id"].fillna("no-team")
-    logs["service_type"] = logs["call_type"].map(SERVICE_TYPES)
-    logs["agent_id"] = logs["metadata"].map(_agent)
+    text = {c: str for c in ("cache_hit", "team_id", "agent_id", "session_id", "model", "model_group", "status")}
+    logs = pd.read_csv(SAMPLE / "spend_logs.csv", parse_dates=["startTime"], keep_default_na=False, dtype=text)
+    logs["project_id"] = logs["team_id"].replace("", "no-team")
+    logs["service_type"] = logs["call_type"].map(SERVICE_TYPES).fillna("other")
+    agents = logs.apply(_agent, axis=1)
+    logs["agent"] = agents.str[0]
+    logs["agent_name"] = agents.str[1]
+    extra = logs["metadata"].map(lambda m: json.loads(m).get("spend_logs_metadata") or {})
+    shared = logs["session_id"].map(logs["session_id"].value_counts()) > 1
+    logs["conversation"] = extra.map(lambda e: e.get("conversation_id")).where(
+        extra.map(lambda e: bool(e.get("conversation_id"))), logs["session_id"].where(shared)
+    )
+    logs["public_model"] = logs["model_group"].where(logs["model_group"] != "", logs["model"])
+    logs.loc[logs["public_model"].str.startswith("a2a_agent/") | (logs["public_model"] == ""), "public_model"] = None
+    logs["failed"] = logs["status"] == "failure"
+    logs["cached"] = logs["cache_hit"] == "True"
     logs["tokens"] = logs["prompt_tokens"] + logs["completion_tokens"]
     logs["date"] = logs["startTime"].dt.strftime("%Y-%m-%d")
     teams = pd.read_csv(SAMPLE / "teams.csv", parse_dates=["created_at"])
@@ -114,14 +142,26 @@ def month_rows(logs: pd.DataFrame, month: str) -> pd.DataFrame:
 
 def test_the_sample_is_small_and_varied(sample):
     logs, teams = sample
-    assert sum(p.stat().st_size for p in SAMPLE.iterdir() if p.is_file()) < 300_000
+    assert sum(p.stat().st_size for p in SAMPLE.iterdir() if p.is_file()) < 600_000
     assert 300 <= len(logs) and logs["startTime"].min() >= pd.Timestamp("2026-10-01")
     assert logs["startTime"].max() < pd.Timestamp("2026-11-25")
-    assert {"acompletion", "aembedding", "atranscription", "aspeech"} <= set(logs["call_type"])
-    assert (logs["status"] == "failure").any() and logs["team_id"].isna().any()
-    assert logs["agent_id"].notna().any() and logs["session_id"].notna().any()
+    assert {"acompletion", "aembedding", "atranscription", "aspeech", "asend_message"} <= set(logs["call_type"])
+    assert logs["failed"].any() and logs["cached"].any() and (logs["team_id"] == "").any()
+    assert logs.loc[logs["failed"], "spend"].eq(0).all() and (logs.loc[logs["failed"], "prompt_tokens"] > 0).any()
+    assert logs.loc[logs["cached"], "spend"].eq(0).all()
+    assert logs["agent"].notna().any() and logs["conversation"].notna().any()
+    assert logs.groupby("model_group")["model"].nunique().max() >= 3, "one public model, several deployments"
     assert teams["team_alias"].str.contains("<").any()
-    assert not set(logs["team_id"].dropna()) <= set(teams["team_id"]), "a deleted team keeps its logs"
+    deleted = pd.read_csv(SAMPLE / "deleted_teams.csv")
+    assert set(logs["team_id"]) - set(teams["team_id"]) - {""} <= set(deleted["team_id"])
+    assert set(deleted["team_id"]) & set(teams["team_id"]), "a team deleted and created again"
+
+
+def _names(teams: pd.DataFrame) -> dict:
+    deleted = pd.read_csv(SAMPLE / "deleted_teams.csv")
+    names = dict(zip(deleted["team_id"], deleted["team_alias"].fillna(deleted["team_id"])))
+    names |= dict(zip(teams["team_id"], teams["team_alias"].fillna(teams["team_id"])))
+    return names | {"no-team": "No team"}
 
 
 @pytest.mark.parametrize("month", MONTHS)
@@ -129,17 +169,24 @@ def test_litellm_report_matches_the_sample(report, litellm_duckdb, sample, month
     logs, teams = sample
     rows = month_rows(logs, month)
     got = report(litellm_url(f"duckdb:///{litellm_duckdb}"), month)
+    start = pd.Timestamp(got["period"]["start"]).tz_convert(None)
     end = pd.Timestamp(got["period"]["end"]).tz_convert(None)
 
+    deleted = pd.read_csv(SAMPLE / "deleted_teams.csv", parse_dates=["created_at", "deleted_at"])
+    deleted = deleted[~deleted["team_id"].isin(teams["team_id"])]
+    existing = set(teams.loc[teams["created_at"] < end, "team_id"])
+    existing |= set(deleted.loc[(deleted["created_at"] < end) & (deleted["deleted_at"] >= start), "team_id"])
+    if logs.loc[logs["project_id"] == "no-team", "startTime"].min() < end:
+        existing.add("no-team")
     active = set(rows["project_id"])
     assert got["kpis"] == pytest.approx(
         {
             "total_requests": len(rows),
             "total_tokens": int(rows["tokens"].sum()),
-            "unique_models": rows["model"].nunique(),
+            "unique_models": rows["public_model"].nunique(),
             "active_projects": len(active),
-            "total_projects": len(active | set(teams.loc[teams["created_at"] < end, "team_id"])),
-            "total_conversations": rows["session_id"].nunique(),
+            "total_projects": len(active | existing),
+            "total_conversations": rows["conversation"].nunique(),
             "total_cost": rows["spend"].sum(),
         },
         **MONEY,
@@ -149,42 +196,43 @@ def test_litellm_report_matches_the_sample(report, litellm_duckdb, sample, month
     assert {r["service_type"]: r["cost"] for r in got["cost_by_service_type"]} == pytest.approx(
         by_type.to_dict(), **MONEY
     )
-    assert [r["service_type"] for r in got["cost_by_service_type"]] == list(by_type.sort_values(ascending=False).index)
     daily = rows.groupby(["date", "service_type"])["spend"].sum()
     shown = {(r["date"], r["service_type"]): r["cost"] for r in got["daily_cost_by_service_type"] if r["cost"]}
     assert shown == pytest.approx(daily[daily != 0].to_dict(), **MONEY)
 
     by_project = rows.groupby("project_id")["spend"].sum().sort_values(ascending=False)
-    names = dict(zip(teams["team_id"], teams["team_alias"].fillna(teams["team_id"])))
+    names = _names(teams)
     expected = [{"project_id": p, "name": names.get(p, p), "cost": c} for p, c in by_project.iloc[:6].items()]
     if len(by_project) > 6:
         expected.append({"project_id": None, "name": "Others", "cost": by_project.iloc[6:].sum()})
     assert got["cost_by_project"]["slices"] == [dict(s, cost=pytest.approx(s["cost"], **MONEY)) for s in expected]
     assert got["cost_by_project"]["total"] == pytest.approx(rows["spend"].sum(), **MONEY)
-    assert '<b>Support</b> "Bot" & <Co>' in [s["name"] for s in got["cost_by_project"]["slices"]]
 
-    agents = rows[rows["agent_id"].notna()].groupby("agent_id")
+    agents = rows[rows["agent"].notna()].groupby("agent")
     assert {
         a["agent_id"]: (a["cost"], a["requests"], a["conversations"], a["project_id"]) for a in got["top_agents"]
     } == {
         agent: (
             pytest.approx(g["spend"].sum(), **MONEY),
             len(g),
-            g["session_id"].nunique(),
-            min(logs.loc[logs["agent_id"] == agent, "project_id"]),
+            g["conversation"].nunique(),
+            min(logs.loc[logs["agent"] == agent, "project_id"]),
         )
         for agent, g in agents
     }
 
     for card in got["service_types"]:
         of_type = rows[rows["service_type"] == card["service_type"]]
+        plain = of_type[~of_type["failed"] & ~of_type["cached"]]
         assert sum(r["requests"] for r in card["daily_requests"]) == len(of_type)
         usage = {}
         for r in card["daily_usage"]:
             usage[r["pricing_rule"], r["unit"]] = usage.get((r["pricing_rule"], r["unit"]), 0) + r["quantity"]
-        assert usage.get(("input_tokens", "token"), 0) == of_type["prompt_tokens"].sum()
-        assert usage.get(("output_tokens", "token"), 0) == of_type["completion_tokens"].sum()
-        assert usage.get(("requests", "request"), 0) == (of_type["tokens"] == 0).sum()
+        assert usage.get(("input_tokens", "token"), 0) == plain["prompt_tokens"].sum()
+        assert usage.get(("output_tokens", "token"), 0) == plain["completion_tokens"].sum()
+        assert usage.get(("requests", "request"), 0) == (plain["tokens"] == 0).sum()
+        assert usage.get(("failed_requests", "request"), 0) == of_type["failed"].sum()
+        assert usage.get(("cache_hits", "request"), 0) == of_type["cached"].sum()
 
 
 def test_litellm_items_add_up_to_spend(litellm_duckdb, sample):
@@ -203,10 +251,10 @@ def test_litellm_items_add_up_to_spend(litellm_duckdb, sample):
         assert cost == pytest.approx(spend[request_id], rel=1e-12, abs=1e-15), request_id
     assert items["item_id"].is_unique and requests["request_id"].is_unique
     assert (items["quantity"] > 0).all()
-    assert set(requests["status"]) == {"success", "error"}
-    assert requests.loc[requests["status"] == "error", "cost"].eq(0).all()
-    # an agent's name: the smallest agent_name logged with it (rows without one name no agent)
-    names = logs.assign(name=logs["metadata"].map(_agent_name)).groupby("agent_id")["name"].min()
+    assert set(requests["status"]) == {"success", "error", "cache_hit"}
+    assert requests.loc[requests["status"] != "success", "cost"].eq(0).all()
+    # an agent's name: the smallest name its calls give it
+    names = logs[logs["agent"].notna()].groupby("agent")["agent_name"].min()
     assert dict(zip(agents["agent_id"], agents["name"])) == names.to_dict()
 
 
@@ -271,8 +319,11 @@ ADAPTER_COLUMNS = [
     "startTime",
     "team_id",
     "model",
+    "model_group",
     "metadata",
     "session_id",
+    "agent_id",
+    "cache_hit",
     "prompt_tokens",
     "completion_tokens",
     "spend",
@@ -293,9 +344,10 @@ def test_the_role_may_read_only_the_columns_the_adapter_needs(
         for schema, columns in (("narrow", ADAPTER_COLUMNS), ("too_narrow", without_metadata)):
             con.execute(f"CREATE SCHEMA {schema}")
             con.execute(f"GRANT USAGE ON SCHEMA {schema} TO {READER[0]}")
-            for table in ("LiteLLM_SpendLogs", "LiteLLM_TeamTable"):
+            for table in LITELLM_TABLES:
                 con.execute(f'CREATE TABLE {schema}."{table}" AS TABLE public."{table}"')
-            con.execute(f'GRANT SELECT ON {schema}."LiteLLM_TeamTable" TO {READER[0]}')
+                if table != "LiteLLM_SpendLogs":
+                    con.execute(f'GRANT SELECT ON {schema}."{table}" TO {READER[0]}')
             granted = ", ".join(f'"{c}"' for c in columns)
             con.execute(f'GRANT SELECT ({granted}) ON {schema}."LiteLLM_SpendLogs" TO {READER[0]}')
     narrow = litellm_url(postgres_server.url("litellm_sample", schema="narrow"))
@@ -311,7 +363,8 @@ def test_the_role_may_read_only_the_columns_the_adapter_needs(
         ]
     )
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert "litellm.toml: agents: the source rejects its query: permission denied for table LiteLLM_SpendLogs" in err
+    # projects reads metadata too (a key's LiteLLM project): the first table planned names the table
+    assert "litellm.toml: projects: the source rejects its query: permission denied for table LiteLLM_SpendLogs" in err
 
 
 # --------------------------------------------------------------------------- a custom mapping
@@ -682,6 +735,7 @@ def test_a_broken_mapping_is_one_line(run_cli, custom, change, expected):
         ("mapping:///nowhere/mine.toml", "no mapping file at /nowhere/mine.toml"),
         ("mapping:litellm", "names no source warehouse"),
         ("mapping:litellm?src=duckdb:///x.duckdb", "unknown option 'src' in the URL (did you mean 'source'?)"),
+        ("mapping:litellm?project=teams&source=duckdb:///x.duckdb", "'teams' is not one of team, litellm_project"),
         ("mapping:litellm?project&source=duckdb:///x.duckdb", "cannot read 'project' in the mapping URL"),
         ("mapping:litellm?source=mapping:litellm", "is itself a mapping"),
         ("mapping:litellm?source=mysql://u:secret@h/db", "unsupported source URL scheme 'mysql'"),

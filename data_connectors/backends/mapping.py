@@ -467,7 +467,7 @@ class _Compiler:
         # a semi-join on an aggregate (IN (SELECT ... HAVING count > 1)): a filter on the table's
         # other columns (a month's) still reaches their indexes, unlike a window over the table
         value = self(arg, where)
-        keyed = self.table.mutate(oa_key_=value)
+        keyed = self.table.select(oa_key_=value)  # only the columns of e: a role may read no others
         keyed = keyed.filter(keyed.oa_key_.notnull())
         counts = keyed.group_by("oa_key_").aggregate(oa_rows_=keyed.count())
         return value.notnull() & value.isin(counts.filter(counts.oa_rows_ > 1).oa_key_)
