@@ -85,9 +85,17 @@ TOKEN_ENV_VAR = "ORG_ANALYTICS_TOKEN"
 
 
 class _SecurityHeaders(web.OutputTransform):
+    """``SECURITY_HEADERS`` on every response; a downloaded export is also sandboxed (a file opened
+    in the browser could never run script as the app)."""
+
+    def __init__(self, request: httputil.HTTPServerRequest):
+        self.download = "/voila/files/" in request.path
+
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
         for name, value in SECURITY_HEADERS.items():
             headers[name] = value
+        if self.download:
+            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + "; sandbox"
         return status_code, headers, chunk
 
 
@@ -127,7 +135,10 @@ class _TokenExchange(web.RequestHandler):
         self.cookie, self.token, self.location = cookie, token, location
 
     def prepare(self):
-        self.set_cookie(self.cookie, self.token, path="/", httponly=True, samesite="Strict")
+        # behind a TLS proxy (X-Forwarded-Proto: https) the cookie is for https only; a client that
+        # claims https over http only loses its own cookie
+        https = "https" in (self.request.protocol, self.request.headers.get("X-Forwarded-Proto", "").lower())
+        self.set_cookie(self.cookie, self.token, path="/", httponly=True, samesite="Strict", secure=https)
         self.set_header("Cache-Control", "no-store")
         self.redirect(self.location)
 

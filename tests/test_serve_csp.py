@@ -109,6 +109,7 @@ def test_every_response_carries_the_security_headers(server, path):
     assert directives.get("object-src") == "'none'", policy
     assert directives.get("base-uri") == "'self'", policy
     assert directives.get("frame-ancestors") == "'self'", policy
+    assert ("sandbox" in directives) == path.startswith("/voila/files/"), "a downloaded export is sandboxed"
     assert headers.get("x-content-type-options") == "nosniff"
     assert headers.get("referrer-policy") == "same-origin"
 

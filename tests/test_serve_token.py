@@ -84,6 +84,9 @@ def test_the_token_in_the_address_becomes_a_cookie_and_leaves_the_address(server
     assert cookie.startswith(f"{name}={TOKEN};"), cookie
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie
     assert request(server, f"{PAGE}?month={MONTH}", {"Cookie": f"{name}={TOKEN}"}).status == 200
+    assert "Secure" not in cookie, "served over http: a Secure cookie would never come back"
+    behind_tls = request(server, f"{PAGE}?token={TOKEN}", {"X-Forwarded-Proto": "https"})
+    assert "Secure" in behind_tls.getheader("Set-Cookie"), "behind a TLS proxy the cookie is https-only"
 
 
 def test_an_authorization_header_serves_every_route(server):
