@@ -89,7 +89,7 @@ import ibis.expr.datatypes as dt
 from ..errors import WarehouseError, did_you_mean, first_line
 from ..registry import GENERIC_PREFIX
 from ..schema import TABLES
-from ..url import WarehouseURL, parse_url
+from ..url import WarehouseURL, parse_url, redact
 from ..warehouse import Warehouse, configure_duckdb, from_tables, lock_duckdb, open_duckdb_file
 from .parquet import files_of, table_source
 
@@ -335,7 +335,7 @@ class _Compiler:
 
     # one method per function, named _op_<function>
     def _op_column(self, arg, where, node):
-        if "missing" in node and not self.has(arg if isinstance(arg, str) else ""):
+        if "missing" in node and isinstance(arg, str) and arg and not self.has(arg):
             return self(node["missing"], _sibling(where, "missing"))
         return self.column(arg, where)
 
@@ -677,7 +677,7 @@ def _url_options(url: WarehouseURL) -> tuple[dict[str, str], str | None]:
         name, equals, value = part.partition("=")
         if not equals or not _OPTION_NAME.match(name):
             raise WarehouseError(
-                f"cannot read {part!r} in the mapping URL {url.redacted!r}: "
+                f"cannot read the options of the mapping URL {url.redacted!r}: "
                 "write ?name=value&...&source=URL (source last)"
             )
         options[name] = unquote(value)
@@ -761,7 +761,8 @@ def apply_options(spec: dict, given: dict[str, str], err: _Err) -> dict:
             )
         choices = declared[name][1]
         if choices is not None and value not in choices:
-            raise err(f"options.{name}", f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
+            shown = redact(value)  # a URL pasted in the wrong place may hold a password
+            raise err(f"options.{name}", f"{shown!r} is not one of {', '.join(choices)}{did_you_mean(shown, choices)}")
         values[name] = value
 
     def fill(node, where: str):
