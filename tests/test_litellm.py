@@ -112,8 +112,9 @@ SPEND_LOGS = [
     _row("r5", "2026-10-12 09:00:00", "acompletion", GROWTH, "gpt-4o-mini", "gpt-4o-mini", 0.0, 40, failed=True),
     _row("r6", "2026-10-15 15:00:00", "acompletion", SUPPORT, "gpt-4o-mini", "gpt-4o-mini", 0.0, 20, 10,
          request_id="chatcmpl-r6_cache_hit1792076400.123", cache_hit="True", cache_key="ab12"),
-    _row("r7", "2026-10-20 08:00:00", "asend_message", SEARCH, "", "a2a_agent/Researcher", 0.05,
-         agent_id=RESEARCHER, custom_llm_provider="a2a_agent"),
+    # the sample's agent calls have model_group ""; here a router-filled one: neither is a model
+    _row("r7", "2026-10-20 08:00:00", "asend_message", SEARCH, "a2a_agent/Researcher", "a2a_agent/Researcher",
+         0.05, agent_id=RESEARCHER, custom_llm_provider="a2a_agent"),
     _row("r8", "2026-10-21 08:00:00", "completion", GROWTH, "claude-sonnet", "anthropic/claude-3-5-sonnet",
          0.3, 200, 100, key=_key("agent-sql", GROWTH), session_id="s-h"),
     _row("r9", "2026-10-31 23:30:00", "acompletion", GROWTH, "claude-sonnet",
