@@ -28,13 +28,12 @@ def duckdb_reports(run_report_on, edge_warehouse):
 @pytest.fixture(scope="module")
 def run_report_on():
     from org_analytics_widgets.period import Period
-    from org_analytics_widgets.report import to_report
     from org_analytics_widgets.engine import Engine
 
     def _run(url, month, timezone):
         warehouse = connect(url)
         try:
-            return to_report(Engine(warehouse, cache=False).snapshot(Period.for_month(month, timezone, DEFAULT_NOW)))
+            return Engine(warehouse, cache=False).report(Period.for_month(month, timezone, DEFAULT_NOW))
         finally:
             warehouse.close()
 

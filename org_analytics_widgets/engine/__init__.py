@@ -171,7 +171,37 @@ class Engine:
         """The contract's ``report`` JSON of a month (what ``org-analytics report`` prints)."""
         from ..report import to_report
 
-        return to_report(self.snapshot(month))
+        return {**to_report(self.snapshot(month)), "integrity": self.integrity(month)}
+
+    def integrity(self, month: str | Period | None = None) -> dict:
+        """What in the month cannot be trusted to add up (``metrics.integrity``): unpriced items,
+        orphan items, requests without items, and the models the unpriced usage comes from. Read
+        from the raw tables, apart from the snapshot, so the month switch does not wait for it."""
+        from ..metrics import integrity as checks
+
+        period = self.period(month)
+
+        def compute() -> dict:
+            wh = self.warehouse
+            row = wh.execute(checks.counts(wh, period)).iloc[0]
+            models = wh.execute(checks.unpriced_by_model(wh, period))
+            return {
+                **{
+                    key: shaping.count(row[key]) for key in ("unpriced_items", "orphan_items", "requests_without_items")
+                },
+                "unpriced_by_model": [
+                    {
+                        "model": shaping.text(r["model"]),
+                        "pricing_rule": shaping.text(r["pricing_rule"]),
+                        "unit": shaping.text(r["unit"]),
+                        "items": shaping.count(r["items"]),
+                        "quantity": shaping.money(r["quantity"]),
+                    }
+                    for r in models.to_dict("records")
+                ],
+            }
+
+        return self._cached(period, ("integrity",), compute)
 
     def kpis(self, month: str | Period) -> dict:
         """Only the KPIs of a period (what a month is compared with)."""

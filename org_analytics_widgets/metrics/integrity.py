@@ -1,0 +1,57 @@
+"""Integrity of the numbers: what in a period's usage cannot be trusted to add up, counted in the
+engine (data contract, "Integrity"). Peers silently show $0 for an unpriced model; the dashboard
+says how much usage has no price and which items or requests have no counterpart.
+
+* unpriced items: items of P with ``quantity > 0`` and a null or zero ``cost`` or ``unit_price``;
+* orphan items: items of P whose ``request_id`` is null or names no request created within a day
+  of P (``[start - 1 day, end + 1 day)``: a request's items are written with it, and the window keeps
+  the check to the month's part of the tables);
+* requests without items: requests of P with no item created within a day of P.
+
+Each is an Ibis expression (nothing runs here); ``unpriced_by_model`` names where the unpriced
+usage comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import ibis
+
+from ..period import Period
+from .time import in_period
+
+WINDOW = timedelta(days=1)
+
+
+def _around(table: ibis.Table, period: Period) -> ibis.Table:
+    start = ibis.literal(period.start_utc - WINDOW, type="timestamp")
+    end = ibis.literal(period.end_utc + WINDOW, type="timestamp")
+    return table.filter(table.created_at >= start, table.created_at < end)
+
+
+def _unpriced(items: ibis.Table) -> ibis.Table:
+    no_price = items.cost.isnull() | (items.cost == 0) | items.unit_price.isnull() | (items.unit_price == 0)
+    return items.filter(items.quantity > 0, no_price)
+
+
+def counts(tables, period: Period) -> ibis.Table:
+    """One row: unpriced_items, orphan_items, requests_without_items."""
+    items = in_period(tables.usage_items, period)
+    requests = in_period(tables.usage_requests, period)
+    near_requests = _around(tables.usage_requests, period).select("request_id").distinct()
+    near_items = _around(tables.usage_items, period).filter(lambda t: t.request_id.notnull())
+    near_items = near_items.select("request_id").distinct()
+    unpriced = _unpriced(items).aggregate(unpriced_items=ibis._.count())
+    orphans = items.anti_join(near_requests, "request_id").aggregate(orphan_items=ibis._.count())
+    bare = requests.anti_join(near_items, "request_id").aggregate(requests_without_items=ibis._.count())
+    return unpriced.cross_join(orphans).cross_join(bare)
+
+
+def unpriced_by_model(tables, period: Period, n: int = 5) -> ibis.Table:
+    """The ``n`` (model, pricing_rule, unit) with the most unpriced items: items, quantity."""
+    unpriced = _unpriced(in_period(tables.usage_items, period))
+    grouped = unpriced.group_by(["model", "pricing_rule", "unit"]).aggregate(
+        items=ibis._.count(), quantity=ibis._.quantity.sum()
+    )
+    return grouped.order_by([ibis.desc("items"), "model", "pricing_rule", "unit"]).limit(n)

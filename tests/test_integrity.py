@@ -1,0 +1,86 @@
+"""Integrity of the numbers (issue 15, item 4): unpriced usage, items that name no request,
+requests without items, counted by the engine and reported; expected values worked out by hand
+from the rows below (UTC, March 2026)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from conftest import duckdb_url
+
+ROWS = """
+CREATE TABLE projects (project_id VARCHAR, name VARCHAR, color VARCHAR, monthly_budget DOUBLE,
+                       created_at TIMESTAMP, archived_at TIMESTAMP);
+CREATE TABLE agents (agent_id VARCHAR, project_id VARCHAR, name VARCHAR);
+CREATE TABLE usage_requests (request_id VARCHAR, created_at TIMESTAMP, project_id VARCHAR, service_type VARCHAR,
+    model VARCHAR, agent_id VARCHAR, conversation_id VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+    cost DOUBLE, status VARCHAR);
+CREATE TABLE usage_items (item_id VARCHAR, request_id VARCHAR, created_at TIMESTAMP, project_id VARCHAR,
+    agent_id VARCHAR, service_type VARCHAR, model VARCHAR, pricing_rule VARCHAR, quantity DOUBLE, unit VARCHAR,
+    unit_price DOUBLE, cost DOUBLE);
+INSERT INTO projects VALUES ('p1', 'One', NULL, NULL, '2025-01-01', NULL);
+INSERT INTO usage_requests VALUES
+  ('r1', '2026-03-02 10:00', 'p1', 'text_generation', 'm1', NULL, NULL, 10, 0, 0.5, 'ok'),
+  ('r2', '2026-03-03 10:00', 'p1', 'text_generation', 'm1', NULL, NULL, 10, 0, 0, 'ok'),
+  ('r3', '2026-03-04 10:00', 'p1', 'text_generation', 'm2', NULL, NULL, 10, 0, 0, 'ok'),
+  ('r4', '2026-03-05 10:00', 'p1', 'text_generation', 'm1', NULL, NULL, 5, 0, 0.2, 'ok'),
+  ('r_bare', '2026-03-06 10:00', 'p1', 'text_generation', 'm1', NULL, NULL, 0, 0, 0, 'error'),
+  ('r_late', '2026-03-31 23:30', 'p1', 'text_generation', 'm1', NULL, NULL, 1, 0, 0.1, 'ok'),
+  ('r_feb28', '2026-02-28 23:00', 'p1', 'text_generation', 'm1', NULL, NULL, 1, 0, 0.1, 'ok'),
+  ('r_early', '2026-02-20 10:00', 'p1', 'text_generation', 'm1', NULL, NULL, 1, 0, 0.1, 'ok');
+INSERT INTO usage_items VALUES
+  ('i1', 'r1', '2026-03-02 10:00', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 10, 'token', 0.05, 0.5),
+  ('i2', 'r2', '2026-03-03 10:00', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 10, 'token', 0.05, NULL),
+  ('i3', 'r3', '2026-03-04 10:00', 'p1', NULL, 'text_generation', 'm2', 'output_tokens', 10, 'token', 0, 0),
+  ('i4', 'r4', '2026-03-05 10:00', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 5, 'token', NULL, 0.2),
+  ('i5', 'r4', '2026-03-05 10:00', 'p1', NULL, 'text_generation', 'm1', 'output_tokens', 0, 'token', 0, 0),
+  ('i6', NULL, '2026-03-07 10:00', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 1, 'token', 0.1, 0.1),
+  ('i7', 'r_missing', '2026-03-08 10:00', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 1, 'token', 0.1, 0.1),
+  ('i8', 'r_feb28', '2026-03-01 00:30', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 1, 'token', 0.1, 0.1),
+  ('i9', 'r_early', '2026-03-01 01:00', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 1, 'token', 0.1, 0.1),
+  ('i10', 'r_late', '2026-04-01 00:10', 'p1', NULL, 'text_generation', 'm1', 'input_tokens', 1, 'token', 0.1, 0.1);
+"""
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    path = tmp_path_factory.mktemp("integrity") / "integrity.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(ROWS)
+    con.close()
+    return path
+
+
+def test_what_cannot_be_trusted_is_counted(run_cli, warehouse):
+    code, out, err = run_cli(
+        ["report", "--warehouse", duckdb_url(warehouse), "--month", "2026-03", "--now", "2026-11-25T12:00:00Z"]
+    )
+    assert code == 0, err
+    integrity = json.loads(out)["integrity"]
+    # i2 (no cost), i3 (price and cost 0), i4 (no price); i5 has no quantity
+    assert integrity["unpriced_items"] == 3
+    # i6 (no request id), i7 (no such request), i9 (its request is 9 days away); i8's request is 1 h
+    # before March, i10 (April) is not an item of March
+    assert integrity["orphan_items"] == 3
+    # r_bare; r_late's item is 40 minutes into April, within the day
+    assert integrity["requests_without_items"] == 1
+    assert integrity["unpriced_by_model"] == [
+        {"model": "m1", "pricing_rule": "input_tokens", "unit": "token", "items": 2, "quantity": 15.0},
+        {"model": "m2", "pricing_rule": "output_tokens", "unit": "token", "items": 1, "quantity": 10.0},
+    ]
+
+
+def test_a_clean_month_has_nothing_to_say(run_cli, warehouse):
+    code, out, _ = run_cli(
+        ["report", "--warehouse", duckdb_url(warehouse), "--month", "2026-05", "--now", "2026-11-25T12:00:00Z"]
+    )
+    assert code == 0
+    assert json.loads(out)["integrity"] == {
+        "unpriced_items": 0,
+        "orphan_items": 0,
+        "requests_without_items": 0,
+        "unpriced_by_model": [],
+    }
