@@ -414,7 +414,17 @@ class _Page(TornadoVoilaHandler):
             )
         return super().prepare()
 
+    @web.authenticated
+    async def get(self, path=None):
+        """Voilà's streaming of the page, with its keep-alive (sent while a kernel started for this
+        request is slow, so that proxies do not time out) as a comment instead of an inline script."""
+        async for html in self.get_generator(path=path):
+            self.write(KEEP_ALIVE if html == VOILA_HEARTBEAT else html)
+            self.flush()
 
+
+VOILA_HEARTBEAT = "<script>window.voila_heartbeat()</script>\n"
+KEEP_ALIVE = "<!-- still rendering -->\n"
 #: Voilà's handlers replaced by the app's stricter ones
 _STRICTER = {VoilaKernelWebsocketHandler: _KernelChannels, TornadoVoilaHandler: _Page}
 TEMPLATE_DIR = Path(__file__).with_name("voila_template")

@@ -114,14 +114,37 @@ def test_every_response_carries_the_security_headers(server, path):
     assert headers.get("referrer-policy") == "same-origin"
 
 
-def test_the_page_shell_has_no_inline_script(server):
+def _page_html(server: str) -> str:
     parts = urlsplit(server)
     con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=90)
     con.request("GET", f"/voila/render/org_analytics.ipynb?month={MONTH}")
-    html = con.getresponse().read().decode()
+    return con.getresponse().read().decode()
+
+
+def test_the_page_shell_has_no_inline_script(server):
+    html = _page_html(server)
     inline = [
         tag
         for tag in re.findall(r"<script\b[^>]*>", html)
         if "src=" not in tag and "application/json" not in tag and "application/vnd.voila" not in tag
     ]
     assert inline == [], f"inline scripts would need 'unsafe-inline': {inline}"
+
+
+def test_the_keep_alive_of_a_slow_page_is_no_script(edge_warehouse):
+    """Without a preheated kernel, Voilà sends an inline ``<script>`` every keep-alive period while the
+    page renders (refused by the policy, an error in the console); the app sends a comment."""
+    import sys
+
+    from browser import free_port, listening
+
+    from org_analytics_widgets.server import voila_arguments
+
+    port = free_port()
+    arguments = [a for a in voila_arguments(port, False) if not a.startswith("--preheat_kernel")]
+    argv = [sys.executable, "-P", "-m", "org_analytics_widgets.server", *arguments]
+    argv += ["--preheat_kernel=False", "--VoilaConfiguration.http_keep_alive_timeout=1"]
+    with listening(argv, port, "server", env={"ORG_ANALYTICS_WAREHOUSE": duckdb_url(edge_warehouse)}):
+        html = _page_html(f"http://127.0.0.1:{port}")
+    assert "still rendering" in html, "the slow page was kept alive"
+    assert "voila_heartbeat()" not in html
