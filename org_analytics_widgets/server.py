@@ -156,7 +156,9 @@ class Gate:
     """Who may reach the server, asked for every request before it is routed (so it covers the page,
     static files, exports, the kernel websocket and the API alike).
 
-    >>> gate = Gate(port=8866, hosts=["dash.example.com"])          # doctest: +SKIP
+    >>> gate = Gate(port=8866, hosts=["dash.example.com"])
+    >>> gate.host_allowed("dash.example.com"), gate.host_allowed("localhost:8866"), gate.host_allowed("evil.example")
+    (True, True, False)
     """
 
     def __init__(
@@ -440,7 +442,7 @@ class OrgAnalyticsVoila(Voila):
     with the skeleton), its ``Gate`` in front of every route and its ``Limits``."""
 
     allowed_hosts = List(
-        Unicode(), help="Host names served besides localhost, 127.0.0.1 and ::1 on the server's port (any port)"
+        Unicode(), help="Host names answered on any port, besides localhost, 127.0.0.1 and ::1 on the server's port"
     ).tag(config=True)
     auth_header = Unicode(
         "", help="Header holding the user's name, set by the authenticating proxy; empty: no proxy"
