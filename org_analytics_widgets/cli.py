@@ -172,6 +172,9 @@ def _cmd_rollup(args) -> int:
             )
     finally:
         warehouse.close()
+    if summary.unchanged:
+        print(f"nothing new since the last build: {summary.path} unchanged ({summary.seconds:.1f} s)", file=sys.stderr)
+        return 0
     what = f"refreshed from {summary.since:%Y-%m-%d %H:%M} UTC" if summary.since else "built"
     rows = ", ".join(f"{n:,} {table.removeprefix('rollup_')}" for table, n in summary.rows.items())
     print(f"{what} {summary.path} in {summary.seconds:.1f} s: {rows}", file=sys.stderr)

@@ -5,7 +5,9 @@ The warehouse is only read: aggregates run in its engine and arrive here in batc
 
 A refresh re-aggregates only the buckets from ``watermark - late window`` on (the watermark is the
 latest ``created_at`` the previous build saw), so rows that arrive up to the late window behind
-the newest ones are counted; older late rows are not (run ``--full`` after a backfill). The file
+the newest ones are counted; older late rows are not (run ``--full`` after a backfill). A refresh
+that finds the same counts and latest times as the previous build (all rows, and the late
+window's) leaves the file as it is and returns at once. The file
 is rebuilt beside the old one and swapped in with a rename, so open dashboards keep reading a
 whole file.
 
@@ -82,6 +84,7 @@ class BuildSummary:
     since: datetime | None  # None: a full build
     rows: dict[str, int]
     seconds: float
+    unchanged: bool = False  # a refresh that found nothing new: the file was left as it was
 
 
 BUILD_MEMORY_SHARE = 0.5
@@ -122,6 +125,9 @@ def build(
     probe_from = R.floor_to_grain(latest - late_window) if latest else None
     probe = _stamp(warehouse.execute(R.watermark(warehouse, probe_from)))
 
+    if previous is not None and _nothing_new(previous, whole, probe_from, probe):
+        return BuildSummary(out, since, {}, time.perf_counter() - started, unchanged=True)
+
     tmp = out.with_name(out.name + ".building")
     tmp.unlink(missing_ok=True)
     if since is not None:
@@ -154,6 +160,7 @@ def build(
             "latest": latest.isoformat() if latest else None,
             "probe_from": probe_from.isoformat() if probe_from else None,
             "probe": probe,
+            "whole": whole,
         }
         con.execute("DELETE FROM rollup_meta")
         con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
@@ -168,6 +175,18 @@ def build(
     con.close()
     os.replace(tmp, out)
     return BuildSummary(out, since, rows, time.perf_counter() - started)
+
+
+def _nothing_new(previous: dict, whole: dict, probe_from: datetime | None, probe: dict) -> bool:
+    """True when the warehouse holds exactly what the previous build saw: the same count and latest
+    ``created_at`` of all rows and of the late window's rows. Then a refresh has nothing to do, and
+    answers from these two range queries alone instead of copying and re-aggregating the file.
+    (Rows changed in place without changing either are not seen: ``--full`` after such a backfill.)"""
+    return (
+        previous.get("whole") == whole
+        and previous.get("probe") == probe
+        and previous.get("probe_from") == (probe_from.isoformat() if probe_from else None)
+    )
 
 
 def _append(con, table: str, warehouse, expr) -> None:

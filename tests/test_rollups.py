@@ -203,6 +203,11 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
 
         refreshed = build(warehouse, rollups)
         build(warehouse, tmp_path / "full.duckdb")
+        before = rollups.stat()
+        again = build(warehouse, rollups)  # nothing new since: answered from the two range queries
+        assert again.unchanged and again.rows == {}
+        assert (rollups.stat().st_mtime_ns, rollups.stat().st_ino) == (before.st_mtime_ns, before.st_ino)
+        assert Rollups.open(rollups).close_and_meta()["whole"]["items"] > 0
     finally:
         warehouse.close()
     assert refreshed.since is not None and str(refreshed.since) < cut, refreshed.since
@@ -214,6 +219,12 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
     for case, raw, rolled, source in _reports(duckdb_url(path), rollups, cases):
         assert source == "rollups", case
         assert rolled == raw, case
+    _sql(path, "DELETE FROM usage_items WHERE item_id = 'late-item'")  # a row gone: not "nothing new"
+    warehouse = connect(duckdb_url(path))
+    try:
+        assert not build(warehouse, rollups).unchanged
+    finally:
+        warehouse.close()
 
 
 def test_every_backend_builds_rollups_that_give_the_duckdb_report(edge_warehouse, backend_url, tmp_path):
