@@ -1,7 +1,7 @@
 """Chart pieces shared by the widgets: the DataFrame trait, day labels, figures, doughnuts, stacked bars.
 
 Every chart here draws days on an ordinal axis (labels such as ``'Mar 1'``, so no browser time zone
-can shift a day), uses one figure style (no toolbar, 250 ms animation), and checks the indices a
+can shift a day), uses one figure style (no toolbar, no animation), and checks the indices a
 hover event brings from the browser before using them.
 """
 
@@ -86,12 +86,13 @@ def hovered(index: object, size: int) -> bool:
 
 
 def figure(marks: list, layout: dict, axes: Sequence[bq.Axis] = (), margin: dict = _NO_MARGIN) -> bq.Figure:
-    """A figure in the dashboard's style: no toolbar, 250 ms animation, ``layout`` as ipywidgets Layout keywords."""
+    """A figure in the dashboard's style: no toolbar, no animation (bqplot's tweens cost the page ~0.6 s
+    of drawing per month switch, for a dozen charts at once), ``layout`` as ipywidgets Layout keywords."""
     return bq.Figure(
         marks=marks,
         axes=list(axes),
         fig_margin=margin,
-        animation_duration=250,
+        animation_duration=0,
         display_toolbar=False,
         layout=widgets.Layout(**layout),
     )
