@@ -156,17 +156,21 @@ def test_agent_link_opens_the_agent_view_in_place_and_back_returns(server, page,
     assert page.evaluate("window.__same_page === true")
 
 
-def test_the_usage_tables_fill_when_scrolled_to_after_a_month_switch(server, page):
+def test_parts_below_the_fold_are_drawn_when_scrolled_to_after_a_month_switch(server, page):
+    """Off screen (the page reports it), the tables and the cards wait for the viewer to scroll."""
     page.goto(f"{server}/?month=2026-03")
     wait_ready(page, "2026-03")
     requests = ".oa-usage-requests .oa-table-body"
     page.wait_for_selector(f'{requests}[data-status="ready"]', state="attached")  # filled with the page
-    page.wait_for_selector('.oa-browser[data-in-view=""]', state="attached")  # below the fold: off screen
+    page.wait_for_selector('.oa-browser[data-in-view]:not([data-in-view~="oa-usage-tables"])', state="attached")
     march = page.inner_text(".oa-usage-requests .oa-pager-text")
     page.click("button.oa-month-previous")
     wait_ready(page, "2026-02")
     page.wait_for_timeout(500)
     assert page.locator(f'{requests}[data-status="loading"]').count() == 1, "off screen: not queried on the switch"
+    assert page.locator(".oa-service-types.oa-stale").count() == 1, "the cards wait too, faded till drawn"
+    page.locator(".oa-service-types").scroll_into_view_if_needed()
+    page.wait_for_selector(".oa-service-types:not(.oa-stale)", state="attached")
     page.locator(".oa-usage-requests").scroll_into_view_if_needed()
     page.wait_for_selector(f'{requests}[data-status="ready"]', state="attached")
     assert page.inner_text(".oa-usage-requests .oa-pager-text") != march, "February's requests once on screen"
@@ -181,6 +185,7 @@ def test_the_address_bar_follows_the_view_and_a_copied_link_opens_it(server, pag
     page.wait_for_url("**?month=2026-03")
     page.locator(".oa-legend-item", has_text="Agents").click()
     page.wait_for_url("**?month=2026-03&hide=agent")
+    page.locator(".oa-service-types").scroll_into_view_if_needed()  # drawn for March once on screen
     page.locator(".oa-service-card-speech_to_text .oa-card-view select").select_option(label="Usage")
     page.wait_for_url("**&card=speech_to_text:usage")
     page.locator(".oa-usage-requests").scroll_into_view_if_needed()  # the tables fill when on screen

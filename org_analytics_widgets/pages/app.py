@@ -26,10 +26,9 @@ from ..formatting import month_label
 from ..widgets.browser import Browser
 from ._layout import error_html
 from .agent import AgentPage
-from .organization import Dashboard
+from .organization import LAZY_PARTS, Dashboard
 
 MAX_NOTE = 160  # characters of one note on what a link held
-TABLES_CLASS = "oa-usage-tables"  # the usage tables' part of the page, filled when on screen
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -64,7 +63,7 @@ class App(w.VBox):
         self.state.observe(self._on_state, names=[*view_url.VIEW_TRAITS, *view_url.DASHBOARD_TRAITS])
         self.browser.on_address(lambda q: self._apply(q, notes_prefix="Ignored from the address"))
         self.browser.on_open(self.navigate)
-        self.browser.watch = [TABLES_CLASS]
+        self.browser.watch = list(LAZY_PARTS)
         self.browser.observe(self._on_in_view, names=["in_view"])
 
     # -- the view ---------------------------------------------------------------------------------
@@ -147,7 +146,7 @@ class App(w.VBox):
         self.browser.title = f"{title} — Organization Analytics"
 
     def _on_in_view(self, change) -> None:
-        self.dashboard.tables_seen(TABLES_CLASS in (change["new"] or ()))
+        self.dashboard.parts_on_screen(change["new"] or ())
 
     def _show_note(self, notes: list[str], prefix: str) -> None:
         """What was dropped from a URL, in words; each note cut short (it quotes what the link said)."""

@@ -25,6 +25,10 @@ from ..widgets.service_cards import ServiceTypeCards
 from ..widgets.top_agents import TopAgents
 from ._layout import STYLE, section
 
+#: parts of the page below its top (class names), drawn for a month when on screen: the app's page
+#: reports which are (``parts_on_screen``); the KPIs and the cost overview are always drawn at once
+LAZY_PARTS = ("oa-charts-row", "oa-top-agents-section", "oa-service-types", "oa-usage-tables")
+
 
 def comparison_label(period: Period, shown: Period) -> str:
     """``'Oct'`` (``'Dec 2025'`` across a year) for a whole month, ``'Oct 1–25'`` for a partial one,
@@ -67,7 +71,8 @@ class Dashboard(w.VBox):
             self.state.first_month = first
         self.snapshot: Snapshot | None = None
         self.active = True  # a hidden dashboard (the app shows an agent) loads its month when shown again
-        self.tables_on_screen = True  # off screen (the app's page says so) the usage tables load when scrolled to
+        self.off_screen: set[str] = set()  # LAZY_PARTS the page reported off screen: drawn when scrolled to
+        self._undrawn: set[str] = set()  # LAZY_PARTS not drawn yet for the month shown
         self._stale = False
 
         self.month_selector = MonthSelector(self.state)
@@ -99,6 +104,7 @@ class Dashboard(w.VBox):
             ]
         )
         self.charts.children[1].add_class("oa-charts-row")
+        self.parts = dict(zip(LAZY_PARTS, [*self.charts.children[1:4], self.usage_tables]))
         top = w.HBox(
             [header, self.month_selector],
             layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
@@ -151,15 +157,33 @@ class Dashboard(w.VBox):
         else:
             self.state.message = ""
             self.state.status = "ready"
-        if self.tables_on_screen:  # last: the KPIs and charts reach the page first
-            self.usage_tables.load_visible()
+        self._draw(["oa-usage-tables"])  # last: the KPIs and charts reach the page first
 
-    def tables_seen(self, on_screen: bool) -> None:
-        """The usage tables scrolled onto the screen (or off it): a month shown while they were off
-        screen fills them now. Their queries scan the raw usage, the slowest part of a month switch."""
-        self.tables_on_screen = on_screen
-        if on_screen and self.active and self.snapshot is not None:
-            self.usage_tables.load_visible()
+    def parts_on_screen(self, parts) -> None:
+        """The page says which LAZY_PARTS are on screen (or near it): those not drawn for the month
+        shown are drawn now. Off screen they wait: the usage tables' queries scan the raw usage, and
+        the charts below the top are most of what the page redraws on a month switch."""
+        self.off_screen = set(LAZY_PARTS) - set(parts)
+        if self.active and self.snapshot is not None:
+            self._draw([part for part in LAZY_PARTS if part in self._undrawn and part not in self.off_screen])
+
+    def _draw(self, parts: list[str]) -> None:
+        """Draw each of ``parts`` now if it is on screen, else when it is (shown faded till then)."""
+        for part in parts:
+            widget = self.parts[part]
+            if part in self.off_screen:
+                if part != "oa-usage-tables":  # a table says "Loading…" itself
+                    widget.add_class("oa-stale")
+                self._undrawn.add(part)
+                continue
+            self._undrawn.discard(part)
+            widget.remove_class("oa-stale")
+            {
+                "oa-charts-row": self._render_projects,
+                "oa-top-agents-section": self._render_top_agents,
+                "oa-service-types": self._render_cards,
+                "oa-usage-tables": self.usage_tables.load_visible,
+            }[part]()
 
     def _render_header(self) -> None:
         """Title, zone and freshness: the newest usage the warehouse holds and when this page loaded."""
@@ -206,7 +230,7 @@ class Dashboard(w.VBox):
 
     # -- rendering -----------------------------------------------------------------------
     def _render_snapshot(self) -> None:
-        """Every widget is given the month's data and drawn once."""
+        """Every widget is given the month's data and drawn once (those off screen when scrolled to)."""
         snap = self.snapshot
         with batch(self.kpis):
             self.kpis.values = snap.kpis
@@ -216,22 +240,30 @@ class Dashboard(w.VBox):
         with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = snap.cost_by_service_type
             self.cost_overview.daily = snap.daily_cost_by_service_type
+        types = list(snap.cost_by_service_type["service_type"])
+        if self.state.trend_service_type not in ("", *types):
+            self.state.trend_service_type = ""
+        self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None
+        self._draw(["oa-charts-row", "oa-top-agents-section", "oa-service-types"])
+
+    def _render_projects(self) -> None:
+        snap = self.snapshot
         with batch(self.project_costs):
             self.project_costs.slices = snap.cost_by_project
             self.project_costs.others = snap.others()
             self.project_costs.total = snap.kpis["total_cost"]
-        types = list(snap.cost_by_service_type["service_type"])
         with batch(self.project_trends):
-            if self.state.trend_service_type not in ("", *types):
-                self.state.trend_service_type = ""
             self.project_trends.projects = snap.projects
-            self.project_trends.service_types = types
+            self.project_trends.service_types = list(snap.cost_by_service_type["service_type"])
             self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
+
+    def _render_top_agents(self) -> None:
         with batch(self.top_agents):
-            self.top_agents.month = snap.period.month
-            self.top_agents.agents = snap.top_agents
-        self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None
-        self.service_cards.show(snap.service_types, snap.projects)
+            self.top_agents.month = self.snapshot.period.month
+            self.top_agents.agents = self.snapshot.top_agents
+
+    def _render_cards(self) -> None:
+        self.service_cards.show(self.snapshot.service_types, self.snapshot.projects)
 
     def _render_status(self, _change=None) -> None:
         status, message, month = self.state.status, self.state.message, self.state.month
