@@ -43,7 +43,7 @@ from urllib.parse import quote, unquote_plus, urlsplit
 
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
-from tornado import httputil, web
+from tornado import httputil, ioloop, web
 from traitlets import Int, List, Unicode, default
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
@@ -82,6 +82,7 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 #: the kernels' own request hand-off route (``/voila/query/<kernel>``) lives under this secret path
 KERNEL_PATH_PREFIX = "oa-kernel-"
 TOKEN_ENV_VAR = "ORG_ANALYTICS_TOKEN"
+TIDY_ENV_VAR = "ORG_ANALYTICS_EXPORTS_TIDY_SECONDS"  # how often the exports folder is pruned (default 60)
 
 
 class _SecurityHeaders(web.OutputTransform):
@@ -488,7 +489,28 @@ class OrgAnalyticsVoila(Voila):
         self.app = _GatedApplication(gate, **settings)
         self.app.settings.update(self.tornado_settings)
         self.app.add_handlers(".*$", self.init_handlers())
+        self._tidy_exports()
         self.listen()
+
+    def _tidy_exports(self) -> None:
+        """Prune the exports folder by age and quota on a timer (``exports.tidy``), not only when
+        a page exports: a file nobody fetched does not outlive its half hour on an idle server."""
+        from .exports import tidy
+
+        folder = Path(os.environ.get(RUNTIME_ENV_VAR) or self.root_dir) / EXPORTS_DIR
+
+        def run():
+            try:
+                removed = tidy(folder)
+            except OSError as exc:
+                self.log.warning("could not tidy %s: %s", folder, exc)
+                return
+            if removed:
+                self.log.info("pruned %d export(s)", len(removed))
+
+        every = float(os.environ.get(TIDY_ENV_VAR) or 60)
+        self.tidy_timer = ioloop.PeriodicCallback(run, every * 1000)
+        self.tidy_timer.start()
 
     def launch_browser(self):
         if not self.access_token:

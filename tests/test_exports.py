@@ -124,3 +124,24 @@ def test_every_csv_value_is_quoted(served):
     field = r'(?:"(?:[^"]|"")*"|)'  # quoted, or empty for NULL
     for line in lines:
         assert re.fullmatch(rf"{field}(?:,{field})*", line), line
+
+
+def test_the_server_prunes_old_exports_on_a_timer(edge_warehouse):
+    """Without any export from a page, an export past its half hour is gone within seconds."""
+    from browser import kernel_pids, serving
+
+    with serving("--warehouse", f"duckdb://{edge_warehouse}", env={"ORG_ANALYTICS_EXPORTS_TIDY_SECONDS": "1"}) as url:
+        deadline = time.monotonic() + 90
+        while not kernel_pids(url.pid) and time.monotonic() < deadline:  # the preheated kernel knows the folder
+            time.sleep(1)
+        environ = Path(f"/proc/{kernel_pids(url.pid)[0]}/environ").read_bytes().split(b"\0")
+        runtime = Path(
+            next(v.split(b"=", 1)[1].decode() for v in environ if v.startswith(RUNTIME_ENV_VAR.encode() + b"="))
+        )
+        old = _planted(runtime / "exports", "e" * 32 + ".csv", 10, 3600)
+        fresh = _planted(runtime / "exports", "f" * 32 + ".csv", 10, 5)
+        deadline = time.monotonic() + 30
+        while old.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not old.exists(), "an hour-old export is still there"
+        assert fresh.exists(), "a recent export stays"
