@@ -37,7 +37,7 @@ MONTHS = {
 
 
 def sample_files() -> list[str]:
-    return sorted(str(p) for p in SAMPLES.iterdir())
+    return sorted(str(p) for p in SAMPLES.glob("*.json*"))  # not line_items/ nor SOURCES.md
 
 
 def documents(path: Path) -> list[dict]:
@@ -61,7 +61,7 @@ def reference(month: str) -> dict:
         "seconds": Counter(),
         "characters": Counter(),
     }
-    for path in SAMPLES.iterdir():
+    for path in map(Path, sample_files()):
         for page in (d for d in documents(path) if d["object"] == "page"):
             for bucket in page["data"]:
                 when = dt.datetime.fromtimestamp(bucket["start_time"], UTC)
@@ -155,8 +155,11 @@ def test_service_type_cards_count_the_api_requests_and_quantities(run_cli, impor
     assert {r["date"]: r["quantity"] for r in usage if r["quantity"]} == {
         d: c for d, c in ref["characters"].items() if c
     }
-    other = cards["other"]  # the images and tool calls: billed, no usage behind them in these exports
-    assert other["cost"] > 0 and all(row["requests"] == 0 for row in other["daily_requests"])
+    # the images and tool calls: billed, no usage behind them in these exports, each its own type
+    for service in ("image_generation", "web_search"):
+        card = cards[service]
+        assert card["cost"] > 0 and all(row["requests"] == 0 for row in card["daily_requests"]), service
+    assert "other" not in cards
 
 
 def test_dashboard_builds_on_the_import(run_cli, imported):
@@ -307,8 +310,8 @@ def test_tokens_are_spread_exactly_over_the_requests(run_cli, tmp_path):
         ("text-embedding-3-small", ("text-embedding-3-small", "input_tokens", "embedding")),
         ("whisper-1", ("whisper-1", "transcription_seconds", "speech_to_text")),
         ("tts-1", ("tts-1", "characters", "text_to_speech")),
-        ("dall-e 3, standard, 1024x1024", ("dall-e 3", "charge", "other")),
-        ("Web search tool calls", (None, "charge", "other")),
+        ("dall-e 3, standard, 1024x1024", ("dall-e 3", "images", "image_generation")),
+        ("Web search tool calls", (None, "tool_calls", "web_search")),
         (None, (None, "charge", "other")),
     ],
 )

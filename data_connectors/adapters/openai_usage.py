@@ -24,24 +24,44 @@ What is written (the four canonical tables, ``<table>.parquet`` in ``--out``):
   ``request_id`` is ``req_`` + 20 hex digits of a hash of that group + a 12-digit ordinal: stable
   across imports of the same export. ``created_at`` is the bucket's ``start_time``. The group's
   tokens are spread evenly over its rows (the remainder one token each on the first rows), so
-  sums are exact: total_requests = sum of num_model_requests, total_tokens = input + output
-  tokens of completions plus input tokens of embeddings. Status, agent and conversation are null.
+  sums are exact. Input tokens are every input token: completions' ``input_tokens`` from
+  2026-07-15 00:00 UTC (``INPUT_TOKENS_CUTOVER``: from then on they count all modalities, cached
+  and cache-write included), ``input_tokens + input_audio_tokens`` before it (text only then,
+  audio apart); output tokens are ``output_tokens + output_audio_tokens``; embeddings' input
+  tokens. So total_tokens means the same on both sides of the date. Status, agent and
+  conversation are null.
 * usage_items: one item per synthetic request and pricing rule its group used, so that a
   service-type card's "requests" (distinct request ids among items) is num_model_requests again.
-  Rules: ``input_tokens`` (completions: input minus cached, as the API's input_tokens include the
-  cached ones), ``cached_input_tokens``, ``output_tokens``, ``transcription_seconds``,
+  Rules: ``input_tokens`` (uncached text input: the input tokens less cached, cache-write and
+  audio ones), ``cached_input_tokens``, ``cache_write_tokens`` (``input_cache_write_tokens``),
+  ``input_audio_tokens``, ``output_tokens``, ``output_audio_tokens``, ``transcription_seconds``,
   ``characters``. Quantities are spread like tokens.
-* Costs: a cost line item such as ``"gpt-4o-2024-08-06, cached input"`` is read as a model and a
-  pricing rule (see ``classify_line_item``). Cost results are summed per *line*: (UTC day of the
-  bucket, project, model, rule). A line's cost is spread over the usage of that line in
-  proportion to quantity (unit_price = cost / quantity), so the items of a line sum to it. Cost
-  results with no usage on their line (images, tools, line_item null, a model spelt differently)
-  become items with quantity 0, unit_price 0 and no request (``request_id`` null: no request of
-  the export made them). Usage with no cost line costs 0. Hence total cost = sum of the Costs
-  API's ``amount.value`` (within float rounding); all amounts must be in one currency.
+* Costs: each ``line_item`` is read apart by ``parse_line_item`` into model, tier, modality,
+  direction and detail, hence a pricing rule and a service type. Cost results are summed per
+  *line*: (UTC day of the bucket, project, model, rule); tiers and details (``priority | ...``,
+  ``long context``) have no usage of their own and add to the same line. A line's cost is spread
+  over the usage of that line in proportion to quantity (unit_price = cost / quantity), so the
+  items of a line sum to it; a model spelt otherwise in the two APIs (``whisper`` / ``whisper-1``,
+  ``ft-<base>`` / ``ft:<base>:org::id``, no model at all as in ``", cache writes"``) goes to the
+  lines of that day, project and rule whose model it names. Cost results that reach no usage
+  (images, fine-tuning training, tool calls, storage, a null line item) become items with
+  quantity 0, unit_price 0 and no request (``request_id`` null), under the service type and model
+  their line item names (``image_generation``, ``fine_tuning``, ``web_search``, ``file_search``,
+  ``code_interpreter``, ``storage``, ``tools``; ``other`` only for a line item that names
+  nothing known; the model as the usage spells it when the usage has it, null for tools and
+  storage, so unique_models counts models only). Usage with no cost line costs 0. Hence total
+  cost = sum of the Costs API's ``amount.value`` (numbers or decimal strings, within float
+  rounding); all amounts must be in one currency.
 * projects: the Projects API list, plus every project id seen in the exports (name = id, created
-  at its first bucket). Results without ``project_id`` (an export not grouped by project) go to a
-  project ``unassigned``. agents: empty (the exports have none).
+  at its first bucket with usage or cost, so it does not exist in the months before). A null
+  ``project_id`` is read per kind of result: where other results of that kind carry a project
+  (an export grouped by project) it is a charge of the organisation, project ``organisation``;
+  where none does (an export not grouped by project) it is the project ``unassigned``.
+  agents: empty (the exports have none).
+
+Memory: what is kept while reading is one entry per (bucket, kind, project, model) and per cost
+result, never per request; the fact tables are generated and written a chunk of buckets at a
+time (``CHUNK_REQUESTS`` requests at most), so memory stays bounded whatever the export's size.
 
 A result that appears twice (same kind, bucket and group values) is an error: the same export was
 passed twice or two exports overlap. Nothing user-supplied is ever formatted into SQL: the data
@@ -64,6 +84,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import WarehouseError
 from ..schema import TABLES
@@ -71,26 +92,69 @@ from ..warehouse import configure_duckdb
 
 UNASSIGNED = "unassigned"
 UNASSIGNED_NAME = "Unassigned (export not grouped by project)"
+ORGANISATION = "organisation"
+ORGANISATION_NAME = "Organisation (charges of no project)"
 CHARGE = "charge"  # the pricing rule (and unit) of a cost line item that names no known rule
 DAY = 86_400
+# From this instant on (2026-07-15 00:00 UTC) the completions ``input_tokens`` count every input
+# token (text, audio, image; cached and cache-write included); before it, text only (cached text
+# included) with ``input_audio_tokens`` reported apart.
+INPUT_TOKENS_CUTOVER = 1_784_073_600
+# synthetic requests written per DuckDB query: bounds the import's memory whatever the export's size
+CHUNK_REQUESTS = 250_000
 
 UNITS = {
     "input_tokens": "token",
     "cached_input_tokens": "token",
+    "cache_write_tokens": "token",
     "output_tokens": "token",
+    "input_audio_tokens": "token",
+    "output_audio_tokens": "token",
+    "input_image_tokens": "token",
+    "output_image_tokens": "token",
+    "training_tokens": "token",
     "transcription_seconds": "second",
     "characters": "character",
+    "images": "image",
+    "tool_calls": "call",
+    "sessions": "session",
+    "storage": "gb_day",
     CHARGE: CHARGE,
 }
-TOKEN_RULES = {"input_tokens", "cached_input_tokens", "output_tokens"}
-# the text after the model in a cost line item, e.g. "gpt-4o-2024-08-06, cached input"
-SUFFIX_RULES = {"input": "input_tokens", "cached input": "cached_input_tokens", "output": "output_tokens"}
-# model name fragments -> (service type, rule of a line item that names only the model)
+# (modality, direction) of a line item -> pricing rule
+TOKEN_RULES = {
+    ("text", "input"): "input_tokens",
+    ("text", "cached input"): "cached_input_tokens",
+    ("text", "cache writes"): "cache_write_tokens",
+    ("text", "cache write"): "cache_write_tokens",
+    ("text", "output"): "output_tokens",
+    ("audio", "input"): "input_audio_tokens",
+    ("audio", "cached input"): "input_audio_tokens",  # the usage's input_audio_tokens include cached ones
+    ("audio", "output"): "output_audio_tokens",
+    ("image", "input"): "input_image_tokens",
+    ("image", "cached input"): "input_image_tokens",
+    ("image", "output"): "output_image_tokens",
+    ("text", "training"): "training_tokens",
+}
+DIRECTIONS = {"input", "cached input", "cache writes", "cache write", "output", "training"}
+MODALITIES = {"text", "audio", "image"}
+TIERS = {"priority", "flex", "scale", "batch", "default"}
+# model name fragments -> (service type, the one pricing rule its usage is reported in)
 MODEL_FAMILIES = (
     ("embedding", "embedding", "input_tokens"),
     ("whisper", "speech_to_text", "transcription_seconds"),
     ("transcribe", "speech_to_text", "transcription_seconds"),
     ("tts", "text_to_speech", "characters"),
+)
+IMAGE_MODELS = ("dall-e", "gpt-image")
+# line items that are not a model's usage: (lower-cased text or its start) -> (service type, rule)
+NON_MODEL_LINES = (
+    ("web search tool calls", "web_search", "tool_calls"),
+    ("file search tool calls", "file_search", "tool_calls"),
+    ("file search storage", "storage", "storage"),
+    ("vector storage", "storage", "storage"),
+    ("code interpreter", "code_interpreter", "sessions"),
+    ("container", "code_interpreter", "sessions"),
 )
 COSTS = "organization.costs.result"
 PROJECT = "organization.project"
@@ -120,31 +184,63 @@ class Summary:
     notes: list[str]
 
 
+@dataclass(frozen=True)
+class LineItem:
+    """A Costs API ``line_item`` read apart: ``"priority | gpt-4o-2024-08-06, output, long context"``
+    is model ``gpt-4o-2024-08-06``, tier ``priority``, modality ``text``, direction ``output``,
+    detail ``long context``; its pricing rule ``output_tokens``, service type ``text_generation``."""
+
+    model: str | None
+    tier: str | None
+    modality: str | None
+    direction: str | None
+    detail: str | None
+    rule: str
+    service: str
+
+
 # --- the kinds of usage results --------------------------------------------------------------
 # each reader returns (the requests' input tokens, their output tokens, {pricing rule: quantity})
 Reading = tuple[int | None, int | None, dict[str, int]]
 
 
-def _completions(result: dict, where: str) -> Reading:
+def _completions(result: dict, where: str, start: int = INPUT_TOKENS_CUTOVER) -> Reading:
+    """Input tokens mean all modalities (cached and cache-write included) from 2026-07-15, text
+    only before (audio in ``input_audio_tokens``): the requests' input tokens are all of them
+    either way, and the uncached text rule is what is left once the other rules are taken out."""
     inputs, outputs = _count(result, "input_tokens", where), _count(result, "output_tokens", where)
     cached = _count(result, "input_cached_tokens", where, required=False)
+    writes = _count(result, "input_cache_write_tokens", where, required=False)
+    audio_in = _count(result, "input_audio_tokens", where, required=False)
+    audio_out = _count(result, "output_audio_tokens", where, required=False)
+    if start >= INPUT_TOKENS_CUTOVER:
+        all_inputs, text = inputs, inputs - cached - writes - audio_in
+    else:
+        all_inputs, text = inputs + audio_in, inputs - cached - writes
     return (
-        inputs,
-        outputs,
-        {"input_tokens": max(inputs - cached, 0), "cached_input_tokens": cached, "output_tokens": outputs},
+        all_inputs,
+        outputs + audio_out,
+        {
+            "input_tokens": max(text, 0),
+            "cached_input_tokens": cached,
+            "cache_write_tokens": writes,
+            "input_audio_tokens": audio_in,
+            "output_tokens": outputs,
+            "output_audio_tokens": audio_out,
+        },
     )
 
 
-def _embeddings(result: dict, where: str) -> Reading:
+def _embeddings(result: dict, where: str, start: int = 0) -> Reading:
     inputs = _count(result, "input_tokens", where)
     return inputs, None, {"input_tokens": inputs}
 
 
-def _transcriptions(result: dict, where: str) -> Reading:
+def _transcriptions(result: dict, where: str, start: int = 0) -> Reading:
     return None, None, {"transcription_seconds": _count(result, "seconds", where)}
 
 
-def _speeches(result: dict, where: str) -> Reading:
+def _speeches(result: dict, where: str, start: int = 0) -> Reading:
     return None, None, {"characters": _count(result, "characters", where)}
 
 
@@ -161,28 +257,58 @@ EXPECTED = (
 )
 
 
-def classify_line_item(line_item: str | None) -> tuple[str | None, str, str]:
-    """(model, pricing rule, service type) of a Costs API line item, approximately.
+def parse_line_item(line_item: str | None) -> LineItem:
+    """Read a Costs API line item (see LineItem). Forms: ``"<model>, <direction>[, <detail>]"``,
+    ``"<tier> | <model>, ..."``, ``"<model> <modality>, <direction>"`` (audio, image, text),
+    ``", cache writes"`` (no model), a bare model (``"whisper"``, ``"tts-1"``), fine-tuned models
+    (``"ft-<base model>..."``, ``"ft:..."``), and charges of no model (``"web search tool calls"``,
+    ``"Vector storage"``): those have their own service types. Anything else: model as written
+    when it has no space, pricing rule ``charge``, service type ``other``."""
+    if line_item is None or not line_item.strip():
+        return LineItem(None, None, None, None, None, CHARGE, "other")
+    text = line_item.strip()
+    tier = None
+    if "|" in text:
+        head, _, rest = text.partition("|")
+        if head.strip().lower() in TIERS:
+            tier, text = head.strip().lower(), rest.strip()
+    parts = [p.strip() for p in text.split(",")]
+    head, qualifiers = parts[0], [q.lower() for q in parts[1:] if q]
+    lower = head.lower()
+    for prefix, service, rule in NON_MODEL_LINES:
+        if lower.startswith(prefix):
+            return LineItem(None, tier, None, None, ", ".join(qualifiers) or None, rule, service)
+    if lower.endswith("tool calls"):
+        return LineItem(None, tier, None, None, None, "tool_calls", "tools")
+    direction = next((q for q in qualifiers if q in DIRECTIONS), None)
+    detail = ", ".join(q for q in qualifiers if q != direction) or None
+    modality = None
+    words = head.rsplit(" ", 1)
+    if len(words) == 2 and words[1].lower() in MODALITIES:
+        head, modality = words[0].strip(), words[1].lower()
+    model = head or None
+    if model and " " in model and not qualifiers and modality is None:  # prose, not a model
+        return LineItem(None, tier, None, None, None, CHARGE, "other")
+    name = (model or "").lower()
+    family = next((f for f in MODEL_FAMILIES if f[0] in name), None)
+    if family:  # their usage is reported in one unit whatever the line says
+        return LineItem(model, tier, modality or "text", direction, detail, family[2], family[1])
+    if direction == "training":
+        return LineItem(model, tier, "text", direction, detail, "training_tokens", "fine_tuning")
+    if modality == "image" or any(name.startswith(m) for m in IMAGE_MODELS):
+        rule = TOKEN_RULES.get((modality or "image", direction or ""), "images")
+        return LineItem(model, tier, modality or "image", direction, detail, rule, "image_generation")
+    if direction is None:
+        return LineItem(model, tier, modality, None, detail, CHARGE, "other")
+    modality = modality or "text"
+    rule = TOKEN_RULES.get((modality, direction), CHARGE)
+    return LineItem(model, tier, modality, direction, detail, rule, "text_generation")
 
-    ``"gpt-4o-2024-08-06, cached input"`` -> (gpt-4o-2024-08-06, cached_input_tokens,
-    text_generation); ``"whisper-1"`` -> (whisper-1, transcription_seconds, speech_to_text);
-    ``"dall-e 3, standard, 1024x1024"`` -> (dall-e 3, charge, other). Text without a comma is a
-    model only when it has no space (``"Web search tool calls"`` names none)."""
-    if line_item is None:
-        return None, CHARGE, "other"
-    head, comma, tail = line_item.partition(",")
-    model = head.strip()
-    family = next((f for f in MODEL_FAMILIES if f[0] in model.lower()), None)
-    if comma:
-        rule = SUFFIX_RULES.get(tail.strip().lower(), CHARGE)
-    else:
-        rule = family[2] if family else CHARGE
-        model = model if family or " " not in model else None
-    if family:
-        service = family[1]
-    else:
-        service = "text_generation" if rule in TOKEN_RULES else "other"
-    return model or None, rule, service
+
+def classify_line_item(line_item: str | None) -> tuple[str | None, str, str]:
+    """(model, pricing rule, service type) of a Costs API line item (see parse_line_item)."""
+    parsed = parse_line_item(line_item)
+    return parsed.model, parsed.rule, parsed.service
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -267,10 +393,13 @@ class Collector:
     """Reads documents into usage groups, cost results and projects, checking them as it goes."""
 
     def __init__(self) -> None:
+        # project None until ``finish`` (organisation or unassigned: see _project_of_null)
         self.groups: dict[tuple, Group] = defaultdict(Group)  # (service, start, project, model)
         self.charges: list[tuple] = []  # (start, project, line_item, amount, identity)
         self.projects: dict[str, dict] = {}
-        self.first_seen: dict[str, int] = {}
+        self.first_seen: dict[str | None, int] = {}
+        self.by_project: set[str] = set()  # the kinds of result some of which carry a project_id
+        self.null_kinds: set[str] = set()  # the kinds of result some of which have project_id null
         self.currencies: dict[str, Path] = {}
         self.seen: dict[tuple, Path] = {}
         self.complete: dict[str, bool] = {}  # kind -> some page of it says has_more: false
@@ -320,20 +449,28 @@ class Collector:
             raise ExportError(f"{where}: a result of kind {json.dumps(kind)} is not supported (supported: {known})")
         identity = self._check_once(path, where, kind, start, result)
         project = result.get("project_id") if isinstance(result.get("project_id"), str) else None
-        project = project or UNASSIGNED
-        self.first_seen[project] = min(start, self.first_seen.get(project, start))
+        project = project or None
+        if project:
+            self.by_project.add(kind)
+        else:
+            self.null_kinds.add(kind)
         if kind == COSTS:
             value, currency = _amount(result, where)
             self._check_currency(path, currency)
             line_item = result.get("line_item")
-            self.charges.append((start, project, line_item if isinstance(line_item, str) else None, value, identity))
+            self.charges.append(
+                (start, (kind, project), line_item if isinstance(line_item, str) else None, value, identity)
+            )
+            used = value != 0
         else:
-            self._add_usage(where, kind, start, project, result)
+            used = self._add_usage(where, kind, start, (kind, project), result)
+        if used:  # a project exists from its first bucket with usage or cost, not from empty results
+            self.first_seen[(kind, project)] = min(start, self.first_seen.get((kind, project), start))
         return kind
 
-    def _add_usage(self, where: str, kind: str, start: int, project: str, result: dict) -> None:
+    def _add_usage(self, where: str, kind: str, start: int, project: tuple, result: dict) -> bool:
         service, read = USAGE_KINDS[kind]
-        inputs, outputs, quantities = read(result, where)
+        inputs, outputs, quantities = read(result, where, start)
         requests = _count(result, "num_model_requests", where)
         if requests == 0 and (inputs or outputs or any(quantities.values())):
             raise ExportError(f"{where}: usage with num_model_requests 0; its tokens would belong to no request")
@@ -346,6 +483,35 @@ class Collector:
             group.output_tokens = (group.output_tokens or 0) + outputs
         for rule, quantity in quantities.items():
             group.quantities[rule] += quantity
+        return requests > 0
+
+    def _project_of_null(self, kind: str) -> str:
+        """A null project_id in an export grouped by project is a charge of the organisation (no
+        project); in an export not grouped by project, all of it is: ``unassigned``."""
+        return ORGANISATION if kind in self.by_project else UNASSIGNED
+
+    def finish(self) -> None:
+        """Name the project of every result without one (once every file is read)."""
+
+        def resolve(key: tuple) -> str:
+            kind, project = key
+            return project or self._project_of_null(kind)
+
+        groups: dict[tuple, Group] = defaultdict(Group)
+        for (service, start, project, model), group in self.groups.items():
+            merged = groups[(service, start, resolve(project), model)]
+            merged.requests += group.requests
+            for name in ("input_tokens", "output_tokens"):
+                if getattr(group, name) is not None:
+                    setattr(merged, name, (getattr(merged, name) or 0) + getattr(group, name))
+            for rule, quantity in group.quantities.items():
+                merged.quantities[rule] += quantity
+        self.groups = groups
+        self.charges = [(start, resolve(project), *rest) for start, project, *rest in self.charges]
+        first: dict[str, int] = {}
+        for key, start in self.first_seen.items():
+            first[resolve(key)] = min(start, first.get(resolve(key), start))
+        self.first_seen = first
 
     def _check_once(self, path: Path, where: str, kind: str, start: int, result: dict) -> str:
         """A result is identified by its kind, bucket and non-numeric fields (its group values);
@@ -378,6 +544,8 @@ class Collector:
         ]
         if UNASSIGNED in self.first_seen:
             notes.append(f"results without project_id are under the project '{UNASSIGNED}'")
+        if ORGANISATION in self.first_seen:
+            notes.append(f"charges of no project (project_id null in a per-project export) are under '{ORGANISATION}'")
         if not self.charges:
             notes.append("no Costs API pages: every cost is 0")
         return notes
@@ -400,26 +568,63 @@ def _line(start: int, project: str, model: str | None, rule: str) -> tuple:
     return start - start % DAY, project, model.strip().lower() if model else None, rule
 
 
+def _same_model(cost_model: str | None, usage_model: str | None) -> bool:
+    """Does a cost line's model name the usage's model? The Costs API may spell it shorter or
+    longer than the Usage API: ``whisper`` is ``whisper-1``, ``gpt-4o`` is ``gpt-4o-2024-08-06``
+    (and the other way round), ``ft-gpt-4o-mini-2024-07-18`` is ``ft:gpt-4o-mini-2024-07-18:org::id``.
+    A line of no model (``", cache writes"``) is every model's."""
+    if cost_model is None:
+        return True
+    if usage_model is None:
+        return False
+    if cost_model.startswith("ft-"):
+        cost_model = "ft:" + cost_model[3:]
+    return (
+        cost_model == usage_model
+        or usage_model.startswith(cost_model + "-")
+        or usage_model.startswith(cost_model + ":")
+        or cost_model.startswith(usage_model + "-")
+    )
+
+
 def price_lines(groups: dict[tuple, Group], charges: list[tuple]) -> tuple[dict[tuple, float], list[tuple]]:
     """Price per unit of each usage line with a cost, and the cost results no usage line takes.
 
-    A line's unit price is its summed cost over its summed quantity, so its items (quantity x
-    price) add up to that cost; lines without usage are returned as they are."""
+    A cost line goes to the usage line of its (UTC day, project, model, rule); when the model is
+    spelt otherwise (see _same_model) to the usage lines of that day, project and rule whose model
+    it names, in proportion to their quantities. Tiers (``priority | ...``) and details
+    (``long context``) are not in the usage: their cost adds to the same line. A line's unit price
+    is its summed cost over its summed quantity, so its items (quantity x price) add up to that
+    cost; cost lines that reach no usage are returned with the model they name (see _charges_table)."""
     usage: dict[tuple, int] = defaultdict(int)
     for (_, start, project, model), group in groups.items():
         for rule, quantity in group.quantities.items():
             if quantity > 0:
                 usage[_line(start, project, model, rule)] += quantity
+    by_rule: dict[tuple, list[tuple]] = defaultdict(list)  # (day, project, rule) -> its usage lines
+    for line in usage:
+        by_rule[(line[0], line[1], line[3])].append(line)
+    spelt: dict[str, dict[str, str]] = defaultdict(dict)  # project -> lower-cased model -> usage's spelling
+    for _, _, project, model in groups:
+        if model:
+            spelt[project][model.strip().lower()] = model
     costs: dict[tuple, float] = defaultdict(float)
     unpriced = []
     for charge in charges:
         start, project, line_item, value, _ = charge
-        model, rule, _ = classify_line_item(line_item)
-        line = _line(start, project, model, rule)
+        parsed = parse_line_item(line_item)
+        line = _line(start, project, parsed.model, parsed.rule)
         if line in usage:
             costs[line] += value
-        else:
-            unpriced.append(charge)
+            continue
+        lines = [u for u in by_rule.get((line[0], project, parsed.rule), ()) if _same_model(line[2], u[2])]
+        total = sum(usage[u] for u in lines)
+        if not total:  # named as the usage names the model when that is one model (ft-x -> ft:x:org::id)
+            names = {m for low, m in spelt[project].items() if line[2] and _same_model(line[2], low)}
+            unpriced.append((*charge, names.pop() if len(names) == 1 else parsed.model))
+            continue
+        for u in lines:
+            costs[u] += value * usage[u] / total
     return {line: cost / usage[line] for line, cost in costs.items()}, unpriced
 
 
@@ -477,19 +682,23 @@ def _groups_table(groups: dict[tuple, Group], prices: dict[tuple, float]) -> pa.
 
 
 def _charges_table(unpriced: list[tuple]) -> pa.Table:
+    """The cost lines no usage takes: items of quantity 0 and no request, under the service type
+    and model their line item names (see parse_line_item)."""
     rows = []
-    for start, project, line_item, value, identity in sorted(unpriced, key=lambda c: (c[0], c[1], c[2] or "", c[4])):
-        model, rule, service = classify_line_item(line_item)
+    for start, project, line_item, value, identity, model in sorted(
+        unpriced, key=lambda c: (c[0], c[1], c[2] or "", c[4])
+    ):
+        parsed = parse_line_item(line_item)
         item_id = "chg_" + hashlib.sha256(identity.encode()).hexdigest()[:32]
         rows.append(
             {
                 "item_id": item_id,
                 "start": start,
                 "project_id": project,
-                "service_type": service,
+                "service_type": parsed.service,
                 "model": model,
-                "rule": rule,
-                "unit": UNITS[rule],
+                "rule": parsed.rule,
+                "unit": UNITS[parsed.rule],
                 "cost": value,
             }
         )
@@ -509,10 +718,19 @@ def _charges_table(unpriced: list[tuple]) -> pa.Table:
 
 
 def _projects_table(collector: Collector) -> pa.Table:
+    """The Projects API list, plus each project the exports name: created at its first bucket with
+    usage or cost (so it does not exist in the months before), named by its id."""
     projects = dict(collector.projects)
-    for project_id, start in collector.first_seen.items():
-        name = UNASSIGNED_NAME if project_id == UNASSIGNED else project_id
-        projects.setdefault(project_id, {"name": name, "created_at": start, "archived_at": None})
+    named = {UNASSIGNED: UNASSIGNED_NAME, ORGANISATION: ORGANISATION_NAME}
+    first = dict(collector.first_seen)
+    for _, start, project, _ in collector.groups:
+        first.setdefault(project, start)  # only empty results name it: from its first one
+    for start, project, *_ in collector.charges:
+        first.setdefault(project, start)
+    for project_id, start in first.items():
+        projects.setdefault(
+            project_id, {"name": named.get(project_id, project_id), "created_at": start, "archived_at": None}
+        )
     rows = [{"project_id": pid, **values} for pid, values in sorted(projects.items())]
     schema = pa.schema(
         [("project_id", pa.string()), ("name", pa.string()), ("created_at", pa.int64()), ("archived_at", pa.int64())]
@@ -524,8 +742,9 @@ def _ts(column: str) -> str:
     return f"make_timestamp({column} * 1000000)"
 
 
-# one row per synthetic request: request ``i`` of the ``n`` of its group ``g``
-_EXPANDED = "groups_in g, range(g.n) AS t(i)"
+# one row per synthetic request: request ``i`` of the ``n`` of its group ``g``, for the groups of
+# the chunk of buckets [$lo, $hi)
+_EXPANDED = "(SELECT * FROM groups_in WHERE start >= $lo AND start < $hi) g, range(g.n) AS t(i)"
 _REQUEST_ID = "'req_' || g.prefix || lpad(t.i::VARCHAR, 12, '0')"
 # the share of a group's ``total`` that its request ``i`` (of ``n``) gets: even, the remainder one
 # each on the first requests, so the shares add up to ``total`` exactly
@@ -546,7 +765,7 @@ _SELECTS = {
                    ::DOUBLE AS cost,
                NULL::VARCHAR AS status
         FROM {_EXPANDED}
-        ORDER BY created_at""",
+        ORDER BY created_at, request_id""",
     "usage_items": f"""
         SELECT request_id || ':' || r.rule AS item_id, request_id, created_at, project_id,
                NULL::VARCHAR AS agent_id, service_type, model, r.rule AS pricing_rule,
@@ -560,21 +779,62 @@ _SELECTS = {
         UNION ALL
         SELECT item_id, NULL::VARCHAR, {_ts("start")}, project_id, NULL::VARCHAR, service_type, model,
                rule, 0::DOUBLE, unit, 0::DOUBLE, cost
-        FROM charges_in
-        ORDER BY created_at""",
+        FROM charges_in WHERE start >= $lo AND start < $hi
+        ORDER BY created_at, item_id""",
 }
+FACTS = ("usage_requests", "usage_items")
 
 
-def write_tables(folder: Path, tables: dict[str, pa.Table]) -> None:
-    """COPY each canonical table to ``folder/<table>.parquet``, DuckDB generating the rows. The
-    fact tables are sorted by created_at, so that a month's query skips the other months' row groups."""
+def _chunks(tables: dict[str, pa.Table], limit: int = CHUNK_REQUESTS) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of bucket starts, in order, each with at most ``limit`` requests (or one
+    bucket start): what one query generates, so memory does not grow with the export."""
+    per_start: dict[int, int] = defaultdict(int)
+    groups = tables["groups_in"]
+    for start, n in zip(groups.column("start").to_pylist(), groups.column("n").to_pylist(), strict=True):
+        per_start[start] += n
+    for start in tables["charges_in"].column("start").to_pylist():
+        per_start[start] += 0
+    chunks, lo, size = [], None, 0
+    for start in sorted(per_start):
+        if lo is not None and size + per_start[start] > limit:
+            chunks.append((lo, start))
+            lo, size = None, 0
+        lo = start if lo is None else lo
+        size += per_start[start]
+    if lo is not None:
+        chunks.append((lo, max(per_start) + 1))
+    return chunks
+
+
+def write_tables(folder: Path, tables: dict[str, pa.Table], chunk_requests: int = CHUNK_REQUESTS) -> None:
+    """Write each canonical table to ``folder/<table>.parquet``, DuckDB generating the rows. The
+    fact tables are generated a chunk of buckets at a time (at most ``chunk_requests`` requests)
+    and appended as row groups, in created_at order (so a month's query skips the other months'
+    row groups): the import's memory stays bounded whatever the size of the export."""
     con = duckdb.connect()
     try:
-        configure_duckdb(con)  # memory bounded and spilling: the sorts by created_at may outgrow RAM
+        configure_duckdb(con)
+        con.execute("SET preserve_insertion_order = true")
         for name, table in tables.items():
             con.register(name, table)
-        for name in TABLES:
+        for name in ("projects", "agents"):
             con.execute(f"COPY ({_SELECTS[name]}) TO $path (FORMAT parquet)", {"path": str(folder / f"{name}.parquet")})
+        chunks = _chunks(tables, chunk_requests)
+        for name in FACTS:
+            writer = None
+            try:
+                for lo, hi in chunks:
+                    reader = con.execute(_SELECTS[name], {"lo": lo, "hi": hi}).to_arrow_reader(100_000)
+                    for batch in reader:
+                        if writer is None:
+                            writer = pq.ParquetWriter(folder / f"{name}.parquet", batch.schema)
+                        writer.write_batch(batch, row_group_size=100_000)
+                if writer is None:  # no rows at all: an empty file with the table's columns
+                    empty = con.execute(_SELECTS[name], {"lo": 0, "hi": 0}).fetch_arrow_table()
+                    pq.write_table(empty, folder / f"{name}.parquet")
+            finally:
+                if writer is not None:
+                    writer.close()
     finally:
         con.close()
 
@@ -616,9 +876,10 @@ def import_openai(files: list[str | Path], out: str | Path, force: bool = False)
     out = Path(out).expanduser().absolute()
     _check_out(out, force)
     collector = Collector()
-    for file in map(Path, files):
+    for file in map(Path, files):  # one file at a time; what is kept is per bucket and group, not per request
         for doc in read_documents(file):
             collector.add(file, doc)
+    collector.finish()
     if not collector.groups and not collector.charges:
         raise ExportError(f"no Usage or Costs API results in {', '.join(map(str, files))}: nothing to import")
     prices, unpriced = price_lines(collector.groups, collector.charges)
