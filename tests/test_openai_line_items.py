@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data_connectors" / "adapters" / "samples" / "openai" / "line_items"
@@ -220,3 +221,19 @@ def test_line_items_are_read_apart(line_item, parsed):
 
     got = parse_line_item(line_item)
     assert (got.model, got.tier, got.modality, got.direction, got.detail, got.rule) == parsed
+
+
+def test_written_in_chunks_the_same_rows_in_created_at_order(warehouse, tmp_path, monkeypatch):
+    """Chunks of at most 3 requests (one group when bigger): the same rows as one chunk, each file
+    in created_at order, charges between the usage of their day."""
+    from data_connectors.adapters import openai_usage
+
+    monkeypatch.setattr(openai_usage, "CHUNK_REQUESTS", 3)
+    out = tmp_path / "chunked"
+    openai_usage.import_openai(sorted(SAMPLES.glob("*.json")), out)
+    for table in ("usage_requests", "usage_items"):
+        rows = {folder: _query(folder, table, "SELECT * FROM {t}") for folder in (warehouse, out)}
+        assert sorted(rows[out], key=str) == sorted(rows[warehouse], key=str)
+        times = [row[2] for row in rows[out]] if table == "usage_items" else [row[1] for row in rows[out]]
+        assert times == sorted(times), table
+    assert len(pq.ParquetFile(out / "usage_items.parquet").metadata.to_dict()["row_groups"]) > 1

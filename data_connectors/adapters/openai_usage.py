@@ -60,7 +60,7 @@ What is written (the four canonical tables, ``<table>.parquet`` in ``--out``):
   agents: empty (the exports have none).
 
 Memory: what is kept while reading is one entry per (bucket, kind, project, model) and per cost
-result, never per request; the fact tables are generated and written a chunk of buckets at a
+result, never per request; the fact tables are generated and written a chunk of groups at a
 time (``CHUNK_REQUESTS`` requests at most), so memory stays bounded whatever the export's size.
 
 A result that appears twice (same kind, bucket and group values) is an error: the same export was
@@ -101,7 +101,7 @@ DAY = 86_400
 # included) with ``input_audio_tokens`` reported apart.
 INPUT_TOKENS_CUTOVER = 1_784_073_600
 # synthetic requests written per DuckDB query: bounds the import's memory whatever the export's size
-CHUNK_REQUESTS = 250_000
+CHUNK_REQUESTS = 50_000
 
 UNITS = {
     "input_tokens": "token",
@@ -654,6 +654,7 @@ def _groups_table(groups: dict[tuple, Group], prices: dict[tuple, float]) -> pa.
         prefix = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
         rows.append(
             {
+                "k": len(rows),  # the groups' order: by bucket start
                 "prefix": prefix,
                 "service_type": service,
                 "start": start,
@@ -667,6 +668,7 @@ def _groups_table(groups: dict[tuple, Group], prices: dict[tuple, float]) -> pa.
         )
     schema = pa.schema(
         [
+            ("k", pa.int64()),
             ("prefix", pa.string()),
             ("service_type", pa.string()),
             ("start", pa.int64()),
@@ -743,8 +745,8 @@ def _ts(column: str) -> str:
 
 
 # one row per synthetic request: request ``i`` of the ``n`` of its group ``g``, for the groups of
-# the chunk of buckets [$lo, $hi)
-_EXPANDED = "(SELECT * FROM groups_in WHERE start >= $lo AND start < $hi) g, range(g.n) AS t(i)"
+# the groups [$k_lo, $k_hi) of a chunk (see _chunks)
+_EXPANDED = "(SELECT * FROM groups_in WHERE k >= $k_lo AND k < $k_hi) g, range(g.n) AS t(i)"
 _REQUEST_ID = "'req_' || g.prefix || lpad(t.i::VARCHAR, 12, '0')"
 # the share of a group's ``total`` that its request ``i`` (of ``n``) gets: even, the remainder one
 # each on the first requests, so the shares add up to ``total`` exactly
@@ -779,36 +781,34 @@ _SELECTS = {
         UNION ALL
         SELECT item_id, NULL::VARCHAR, {_ts("start")}, project_id, NULL::VARCHAR, service_type, model,
                rule, 0::DOUBLE, unit, 0::DOUBLE, cost
-        FROM charges_in WHERE start >= $lo AND start < $hi
+        FROM charges_in WHERE start > $after AND start <= $until
         ORDER BY created_at, item_id""",
 }
 FACTS = ("usage_requests", "usage_items")
 
 
-def _chunks(tables: dict[str, pa.Table], limit: int = CHUNK_REQUESTS) -> list[tuple[int, int]]:
-    """[lo, hi) ranges of bucket starts, in order, each with at most ``limit`` requests (or one
-    bucket start): what one query generates, so memory does not grow with the export."""
-    per_start: dict[int, int] = defaultdict(int)
-    groups = tables["groups_in"]
-    for start, n in zip(groups.column("start").to_pylist(), groups.column("n").to_pylist(), strict=True):
-        per_start[start] += n
-    for start in tables["charges_in"].column("start").to_pylist():
-        per_start[start] += 0
-    chunks, lo, size = [], None, 0
-    for start in sorted(per_start):
-        if lo is not None and size + per_start[start] > limit:
-            chunks.append((lo, start))
-            lo, size = None, 0
-        lo = start if lo is None else lo
-        size += per_start[start]
-    if lo is not None:
-        chunks.append((lo, max(per_start) + 1))
+def _chunks(tables: dict[str, pa.Table], limit: int = CHUNK_REQUESTS) -> list[dict[str, int]]:
+    """The fact tables' rows, in created_at order, cut into pieces one query each generates: groups
+    ``[k_lo, k_hi)`` (at most ``limit`` requests, or one group) and the charges of starts in
+    ``(after, until]``, so memory does not grow with the export (nor with a big bucket)."""
+    starts = tables["groups_in"].column("start").to_pylist()  # in k order, so sorted
+    sizes = tables["groups_in"].column("n").to_pylist()
+    charges = tables["charges_in"].column("start").to_pylist()
+    before = min([*starts, *charges], default=0) - 1
+    chunks, lo, size = [], 0, 0
+    for k, n in enumerate(sizes):
+        if k > lo and size + n > limit:
+            chunks.append({"k_lo": lo, "k_hi": k, "after": before, "until": starts[k - 1]})
+            before, lo, size = starts[k - 1], k, 0
+        size += n
+    last = max([*starts, *charges], default=0)
+    chunks.append({"k_lo": lo, "k_hi": len(sizes), "after": before, "until": last})
     return chunks
 
 
-def write_tables(folder: Path, tables: dict[str, pa.Table], chunk_requests: int = CHUNK_REQUESTS) -> None:
+def write_tables(folder: Path, tables: dict[str, pa.Table], chunk_requests: int | None = None) -> None:
     """Write each canonical table to ``folder/<table>.parquet``, DuckDB generating the rows. The
-    fact tables are generated a chunk of buckets at a time (at most ``chunk_requests`` requests)
+    fact tables are generated a chunk of groups at a time (at most ``chunk_requests`` requests)
     and appended as row groups, in created_at order (so a month's query skips the other months'
     row groups): the import's memory stays bounded whatever the size of the export."""
     con = duckdb.connect()
@@ -819,18 +819,21 @@ def write_tables(folder: Path, tables: dict[str, pa.Table], chunk_requests: int 
             con.register(name, table)
         for name in ("projects", "agents"):
             con.execute(f"COPY ({_SELECTS[name]}) TO $path (FORMAT parquet)", {"path": str(folder / f"{name}.parquet")})
-        chunks = _chunks(tables, chunk_requests)
+        chunks = _chunks(tables, chunk_requests or CHUNK_REQUESTS)
         for name in FACTS:
             writer = None
             try:
-                for lo, hi in chunks:
-                    reader = con.execute(_SELECTS[name], {"lo": lo, "hi": hi}).to_arrow_reader(100_000)
+                for chunk in chunks:
+                    params = {key: chunk[key] for key in chunk if f"${key}" in _SELECTS[name]}
+                    reader = con.execute(_SELECTS[name], params).to_arrow_reader(100_000)
                     for batch in reader:
                         if writer is None:
                             writer = pq.ParquetWriter(folder / f"{name}.parquet", batch.schema)
                         writer.write_batch(batch, row_group_size=100_000)
                 if writer is None:  # no rows at all: an empty file with the table's columns
-                    empty = con.execute(_SELECTS[name], {"lo": 0, "hi": 0}).fetch_arrow_table()
+                    none = {"k_lo": 0, "k_hi": 0, "after": 0, "until": 0}
+                    params = {key: none[key] for key in none if f"${key}" in _SELECTS[name]}
+                    empty = con.execute(_SELECTS[name], params).fetch_arrow_table()
                     pq.write_table(empty, folder / f"{name}.parquet")
             finally:
                 if writer is not None:
