@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -181,3 +182,28 @@ def test_a_voila_config_in_the_working_directory_is_ignored(edge_warehouse, tmp_
         status = get(f"http://127.0.0.1:{port}", "/voila/render/org_analytics.ipynb").status
     assert status == 200, "served on the port asked for (voila.json's port ignored)"
     assert not marker.exists(), f"ran code from the working directory: {marker.read_text()}"
+
+
+def test_the_kernels_hand_off_needs_the_secret_its_kernels_hold(server):
+    import asyncio
+
+    from tornado.httpclient import HTTPClientError
+    from tornado.websocket import websocket_connect
+
+    _folder, kernel = runtime_folder_of(server)
+    with open(f"/proc/{kernel}/environ", "rb") as f:
+        environment = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    secret_path = environment[b"VOILA_WS_BASE_URL"].decode()
+    assert re.fullmatch(r"/oa-kernel-[0-9a-f]{32}/", secret_path), secret_path
+
+    async def connect(path):
+        try:
+            ws = await websocket_connect(f"ws{server[4:]}{path}voila/query/00000000-0000-0000-0000-000000000000")
+        except HTTPClientError as exc:
+            return exc.code
+        ws.close()
+        return "open"
+
+    wrong = "/oa-kernel-" + ("0" if secret_path[11] != "0" else "1") + secret_path[12:]
+    assert asyncio.run(connect(wrong)) == 404, "a guessed secret path is not the hand-off"
+    assert asyncio.run(connect(secret_path)) == "open", "the kernels' own path is"
