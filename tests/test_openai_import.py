@@ -387,3 +387,25 @@ def test_existing_folder_needs_force_and_force_replaces_only_an_import(run_cli, 
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     (out / "notes.txt").unlink()
     assert run_cli(["import", "openai", usage, "--out", str(out)])[0] == 0  # an empty folder is fine
+
+
+def test_json_lines_are_read_a_page_at_a_time(tmp_path):
+    """JSON Lines: each line one page (blank lines skipped), a bad line named by its number; a
+    pretty-printed document is read whole."""
+    from data_connectors.adapters.openai_usage import ExportError, read_documents
+
+    one = page(bucket("2026-10-01", [completions(1, 1, 1, "proj_a", "gpt-4o")]))
+    lines = tmp_path / "pages.jsonl"
+    lines.write_text("\n" + json.dumps(one) + "\n\n" + json.dumps([one, one]) + "\n", encoding="utf-8")
+    documents = read_documents(lines)
+    assert next(documents) == one  # a generator: the rest of the file is not read yet
+    assert list(documents) == [one, one]
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(one, indent=2), encoding="utf-8")
+    assert list(read_documents(pretty)) == [one]
+    lines.write_text(json.dumps(one) + "\n\n{oops\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="on line 3"):
+        list(read_documents(lines))
+    (tmp_path / "blank.json").write_text("\n \n", encoding="utf-8")
+    with pytest.raises(ExportError, match="empty"):
+        list(read_documents(tmp_path / "blank.json"))

@@ -59,8 +59,9 @@ What is written (the four canonical tables, ``<table>.parquet`` in ``--out``):
   where none does (an export not grouped by project) it is the project ``unassigned``.
   agents: empty (the exports have none).
 
-Memory: what is kept while reading is one entry per (bucket, kind, project, model) and per cost
-result, never per request; the fact tables are generated and written a chunk of groups at a
+Memory: files are read one after the other, JSON Lines a page (line) at a time; what is kept
+while reading is one entry per (bucket, kind, project, model) and per cost result, never per
+request; the fact tables are generated and written a chunk of groups at a
 time (``CHUNK_REQUESTS`` requests at most), so memory stays bounded whatever the export's size.
 
 A result that appears twice (same kind, bucket and group values) is an error: the same export was
@@ -79,6 +80,7 @@ import secrets
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -314,41 +316,53 @@ def classify_line_item(line_item: str | None) -> tuple[str | None, str, str]:
 # --- reading files ---------------------------------------------------------------------------
 
 
-def read_documents(path: Path) -> list[dict]:
-    """The JSON objects of ``path``: one document, a JSON list of them, or JSON Lines."""
+def read_documents(path: Path) -> Iterator[dict]:
+    """The JSON objects of ``path``: one document, a JSON list of them, or JSON Lines. JSON Lines
+    are read a line at a time (a page at a time, as saved), never the whole file at once."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as f:
+            number, first = 1, f.readline()
+            while first and not first.strip():  # blank lines before the first value
+                number, first = number + 1, f.readline()
+            if not first:
+                raise ExportError(f"{path}: the file is empty; {EXPECTED}")
+            try:
+                value = json.loads(first)
+            except json.JSONDecodeError:
+                value = None  # not a whole value on one line: one (multi-line) JSON document
+            if value is None:
+                yield from _documents(path, [_whole(path, first + f.read())])
+                return
+            yield from _documents(path, [value])
+            for n, line in enumerate(f, number + 1):
+                if line.strip():
+                    yield from _documents(path, [_line_value(path, line, n)])
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ExportError(f"{path}: cannot read: {exc}") from None
-    if not text.strip():
-        raise ExportError(f"{path}: the file is empty; {EXPECTED}")
+
+
+def _whole(path: Path, text: str):
     try:
-        parsed = [json.loads(text)]
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        if not exc.msg.startswith("Extra data"):  # JSON Lines fail as JSON only there
-            raise ExportError(
-                f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {EXPECTED}"
-            ) from None
-        parsed = _json_lines(path, text)
-    documents = []
-    for value in parsed:
+        raise ExportError(f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {EXPECTED}") from None
+
+
+def _line_value(path: Path, line: str, n: int):
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"{path}: neither JSON nor JSON Lines ({exc.msg} on line {n}); {EXPECTED}") from None
+
+
+def _documents(path: Path, values: list) -> Iterator[dict]:
+    for value in values:
         for doc in value if isinstance(value, list) else [value]:
             if not isinstance(doc, dict):
                 raise ExportError(f"{path}: found {_describe(doc)}; {EXPECTED}")
-            documents.append(doc)
-    return documents
-
-
-def _json_lines(path: Path, text: str) -> list:
-    values = []
-    for n, line in enumerate(text.splitlines(), 1):
-        try:
-            values.append(json.loads(line)) if line.strip() else None
-        except json.JSONDecodeError as exc:
-            raise ExportError(f"{path}: neither JSON nor JSON Lines ({exc.msg} on line {n}); {EXPECTED}") from None
-    return values
+            yield doc
 
 
 def _describe(value) -> str:
