@@ -79,6 +79,13 @@ def _proxy_address(text: str) -> str:
     return text
 
 
+def _max_kernels(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2 (the preheated kernel and one page), got {text!r}")
+    return value
+
+
 def _header_name(text: str) -> str:
     if not text or not all(c.isalnum() or c == "-" for c in text):
         raise argparse.ArgumentTypeError(f"a header name has letters, digits and '-' only, got {text!r}")
@@ -411,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     access.add_argument(
         "--max-kernels",
-        type=_positive_int,
+        type=_max_kernels,
         metavar="N",
         help="live kernels at most, one per open page plus the preheated one; further pages are asked to "
         "retry (default: 2 x cores + 2)",

@@ -206,3 +206,12 @@ def test_the_rate_window_slides():
     assert limits.retry_after_rate("a", now=20) == 41
     assert limits.retry_after_rate("b", now=20) is None, "per client"
     assert limits.retry_after_rate("a", now=60.5) is None, "the first load left the window"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--max-kernels", "1"], "at least 2"), (["--page-loads-per-minute", "0"], "must be positive")],
+)
+def test_limits_that_could_serve_no_page_fail_in_one_line(run_cli, argv, message):
+    code, _out, err = run_cli(["serve", "--no-browser", *argv])
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
