@@ -48,9 +48,21 @@ def documents(path: Path) -> list[dict]:
     return doc if isinstance(doc, list) else [doc]
 
 
-def reference(month: str) -> dict:
+def bounds(month: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The month in ``zone`` as UTC instants (the current month ends at NOW)."""
+    from zoneinfo import ZoneInfo
+
+    year, number = map(int, month.split("-"))
+    tz = ZoneInfo(zone)
+    start = dt.datetime(year, number, 1, tzinfo=tz)
+    end = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=tz)
+    now = dt.datetime.fromisoformat(NOW.replace("Z", "+00:00"))
+    return start.astimezone(UTC), min(end, now).astimezone(UTC)
+
+
+def reference(month: str, zone: str = "UTC") -> dict:
     """The month's numbers, from the JSON files alone."""
-    start, end = MONTHS[month]
+    start, end = bounds(month, zone)
     ref = {
         "requests": 0,
         "tokens": 0,
@@ -96,9 +108,9 @@ def imported(tmp_path_factory) -> Path:
     return out
 
 
-def report(run_cli, out: Path, month: str) -> dict:
+def report(run_cli, out: Path, month: str, zone: str = "UTC") -> dict:
     code, stdout, stderr = run_cli(
-        ["report", "--warehouse", f"parquet://{out}", "--month", month, "--timezone", "UTC", "--now", NOW]
+        ["report", "--warehouse", f"parquet://{out}", "--month", month, "--timezone", zone, "--now", NOW]
     )
     assert code == 0, stderr
     return json.loads(stdout)
@@ -124,9 +136,12 @@ def test_import_writes_the_four_canonical_tables(run_cli, tmp_path):
     wh.close()
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
 @pytest.mark.parametrize("month", MONTHS)
-def test_report_numbers_are_the_exports_numbers(run_cli, imported, month):
-    ref, got = reference(month), report(run_cli, imported, month)
+def test_report_numbers_are_the_exports_numbers(run_cli, imported, month, zone):
+    """In New York each UTC-midnight bucket falls on the day before: Oct 1 goes to September,
+    Nov 1 to October."""
+    ref, got = reference(month, zone), report(run_cli, imported, month, zone)
     kpis = got["kpis"]
     assert kpis["total_requests"] == ref["requests"]
     assert kpis["total_tokens"] == ref["tokens"]
