@@ -237,3 +237,22 @@ def test_written_in_chunks_the_same_rows_in_created_at_order(warehouse, tmp_path
         times = [row[2] for row in rows[out]] if table == "usage_items" else [row[1] for row in rows[out]]
         assert times == sorted(times), table
     assert len(pq.ParquetFile(out / "usage_items.parquet").metadata.to_dict()["row_groups"]) > 1
+
+
+@pytest.mark.parametrize(
+    "cost_model, usage_model, same",
+    [
+        ("whisper", "whisper-1", True),
+        ("gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-12-17", True),
+        ("gpt-4o-2024-08-06", "gpt-4o", True),
+        ("ft-gpt-4o-mini-2024-07-18", "ft:gpt-4o-mini-2024-07-18:acme::b7xq2klm", True),
+        (None, "gpt-4o-2024-08-06", True),  # ", cache writes": every model's
+        ("gpt-4o", "gpt-4o-mini-2024-07-18", False),  # another model, not a version of it
+        ("gpt-4o-mini-2024-07-18", "gpt-4o", False),
+        ("gpt-4o-2024-08-06", "gpt-4o-2024-11-20", False),
+    ],
+)
+def test_a_cost_line_names_a_usage_model_only_up_to_a_version(cost_model, usage_model, same):
+    from data_connectors.adapters.openai_usage import _same_model
+
+    assert _same_model(cost_model, usage_model) is same

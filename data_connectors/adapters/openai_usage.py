@@ -76,6 +76,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -159,6 +160,7 @@ NON_MODEL_LINES = (
     ("container", "code_interpreter", "sessions"),
 )
 COSTS = "organization.costs.result"
+VERSION = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d+)")  # what a dated or numbered model adds to its name
 PROJECT = "organization.project"
 
 
@@ -583,22 +585,22 @@ def _line(start: int, project: str, model: str | None, rule: str) -> tuple:
 
 
 def _same_model(cost_model: str | None, usage_model: str | None) -> bool:
-    """Does a cost line's model name the usage's model? The Costs API may spell it shorter or
-    longer than the Usage API: ``whisper`` is ``whisper-1``, ``gpt-4o`` is ``gpt-4o-2024-08-06``
-    (and the other way round), ``ft-gpt-4o-mini-2024-07-18`` is ``ft:gpt-4o-mini-2024-07-18:org::id``.
-    A line of no model (``", cache writes"``) is every model's."""
+    """Does a cost line's model name the usage's model? The Costs API may spell it without or with
+    a version: ``whisper`` is ``whisper-1``, ``gpt-4o-audio-preview`` is
+    ``gpt-4o-audio-preview-2024-12-17`` (and the other way round), ``ft-gpt-4o-mini-2024-07-18`` is
+    ``ft:gpt-4o-mini-2024-07-18:org::id``; but ``gpt-4o`` is not ``gpt-4o-mini-2024-07-18`` (what
+    follows must be a version: a date or a number). A line of no model (``", cache writes"``) is
+    every model's."""
     if cost_model is None:
         return True
     if usage_model is None:
         return False
     if cost_model.startswith("ft-"):
         cost_model = "ft:" + cost_model[3:]
-    return (
-        cost_model == usage_model
-        or usage_model.startswith(cost_model + "-")
-        or usage_model.startswith(cost_model + ":")
-        or cost_model.startswith(usage_model + "-")
-    )
+    if usage_model.startswith(cost_model + ":"):
+        return True
+    short, long = sorted((cost_model, usage_model), key=len)
+    return long == short or (long.startswith(short) and VERSION.fullmatch(long[len(short) :]) is not None)
 
 
 def price_lines(groups: dict[tuple, Group], charges: list[tuple]) -> tuple[dict[tuple, float], list[tuple]]:
