@@ -58,8 +58,8 @@ def test_viewers_at_once_under_attack_switch_months_without_errors_and_leave_not
         # loads meets the rate limit (429) and the cap (503)
         "--max-kernels",
         str(1 + VIEWERS + ATTACKERS + 1),
-        "--page-loads-per-minute",
-        "6",
+        "--page-loads-per-minute",  # per address: the viewers share 127.0.0.1, the attackers 127.0.0.2
+        str(VIEWERS + 2),
         env={"ORG_ANALYTICS_NOW": NOW},
     ) as url:
         baseline_mb = _settled_rss(url.pid)  # preheated kernels ready: that is the baseline
