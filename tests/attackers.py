@@ -23,13 +23,14 @@ ATTACKER_ADDRESS = "127.0.0.2"
 XSS = '"><img src=x onerror=window.__xss=1>'
 
 
-def _message(msg_type: str, content: dict, msg_id: str | None = None) -> dict:
+def message(msg_type: str, content: dict, msg_id: str | None = None, username: str = "attacker") -> dict:
+    """A Jupyter message as a browser (or an attacker) sends it over the kernel websocket."""
     return {
         "header": {
             "msg_id": msg_id or uuid.uuid4().hex,
             "msg_type": msg_type,
             "session": uuid.uuid4().hex,
-            "username": "attacker",
+            "username": username,
             "version": "5.3",
             "date": datetime.now(timezone.utc).isoformat(),
         },
@@ -105,11 +106,11 @@ class Attacker:
         except HTTPClientError as exc:
             return f"refused {exc.code}"
         comm = uuid.uuid4().hex
-        for message in (
-            _message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}),
-            _message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}),
+        for sent in (
+            message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}),
+            message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}),
         ):
-            ws.write_message(json.dumps({**message, "channel": "shell", "buffers": []}))
+            ws.write_message(json.dumps({**sent, "channel": "shell", "buffers": []}))
         await asyncio.sleep(1)
         ws.close()
         return "accepted"
@@ -130,7 +131,7 @@ class Attacker:
         msg_id = uuid.uuid4().hex
         code = f"open({self.marker!r}, 'w').write('ran')"
         content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}}
-        ws.write_message(v1_frame(_message("execute_request", {**content, "allow_stdin": False}, msg_id)), binary=True)
+        ws.write_message(v1_frame(message("execute_request", {**content, "allow_stdin": False}, msg_id)), binary=True)
         replies = []
         deadline = time.monotonic() + 2
         try:
@@ -166,7 +167,7 @@ class Attacker:
         ws = await websocket_connect(self._ws_url(), subprotocols=[V1], max_message_size=16 * 1024 * 1024)
         state = {"_model_name": "TextModel", "_model_module": "@jupyter-widgets/controls", "value": "x" * 200_000}
         opened = {"comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget", "data": {"state": state}}
-        ws.write_message(v1_frame(_message("comm_open", opened)), binary=True)
+        ws.write_message(v1_frame(message("comm_open", opened)), binary=True)
         await asyncio.sleep(0.5)
         try:
             await ws.write_message(b"\0" * (5 * 1024 * 1024), binary=True)

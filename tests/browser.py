@@ -115,6 +115,19 @@ def serving(*args: str, env: dict | None = None, timeout: float = 90):
 
 
 @contextlib.contextmanager
+def chromium_browser():
+    """Headless Chromium for a test module (pages and contexts are the tests' own)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
 def browser_page(width: int = 1280, height: int = 900):
     from playwright.sync_api import sync_playwright
 

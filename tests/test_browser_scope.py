@@ -6,7 +6,7 @@ plays the proxy (it connects from 127.0.0.1, the trusted address, and sends the 
 from __future__ import annotations
 
 import pytest
-from browser import CHROMIUM_ARGS, chromium_path, serving, wait_ready
+from browser import chromium_browser, serving, wait_ready
 from test_access import POLICY
 from test_browser_labels import ITEMS
 
@@ -31,12 +31,8 @@ def served(edge_warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def _open_as(chromium, url: str, user: str):

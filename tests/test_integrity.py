@@ -10,17 +10,9 @@ import duckdb
 import pytest
 
 from conftest import duckdb_url
+from edge_fixture import SCHEMA
 
 ROWS = """
-CREATE TABLE projects (project_id VARCHAR, name VARCHAR, color VARCHAR, monthly_budget DOUBLE,
-                       created_at TIMESTAMP, archived_at TIMESTAMP);
-CREATE TABLE agents (agent_id VARCHAR, project_id VARCHAR, name VARCHAR);
-CREATE TABLE usage_requests (request_id VARCHAR, created_at TIMESTAMP, project_id VARCHAR, service_type VARCHAR,
-    model VARCHAR, agent_id VARCHAR, conversation_id VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
-    cost DOUBLE, status VARCHAR);
-CREATE TABLE usage_items (item_id VARCHAR, request_id VARCHAR, created_at TIMESTAMP, project_id VARCHAR,
-    agent_id VARCHAR, service_type VARCHAR, model VARCHAR, pricing_rule VARCHAR, quantity DOUBLE, unit VARCHAR,
-    unit_price DOUBLE, cost DOUBLE);
 INSERT INTO projects VALUES ('p1', 'One', NULL, NULL, '2025-01-01', NULL);
 INSERT INTO usage_requests VALUES
   ('r1', '2026-03-02 10:00', 'p1', 'text_generation', 'm1', NULL, NULL, 10, 0, 0.5, 'ok'),
@@ -49,6 +41,7 @@ INSERT INTO usage_items VALUES
 def warehouse(tmp_path_factory):
     path = tmp_path_factory.mktemp("integrity") / "integrity.duckdb"
     con = duckdb.connect(str(path))
+    con.execute(SCHEMA)
     con.execute(ROWS)
     con.close()
     return path

@@ -8,12 +8,13 @@ import os
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.request import urlopen
 
 import duckdb
 import pytest
 
+from attackers import V1, message, v1_frame
 from browser import browser_page, serving, wait_ready
 
 XSS = [
@@ -98,31 +99,6 @@ def test_hostile_names_render_as_text_and_run_nothing(hostile_warehouse):
         assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
 
 
-V1 = "v1.kernel.websocket.jupyter.org"
-
-
-def _message(msg_type: str, content: dict, msg_id: str | None = None) -> dict:
-    return {
-        "header": {
-            "msg_id": msg_id or uuid.uuid4().hex,
-            "msg_type": msg_type,
-            "session": uuid.uuid4().hex,
-            "username": "viewer",
-            "version": "5.3",
-            "date": datetime.now(timezone.utc).isoformat(),
-        },
-        "parent_header": {},
-        "metadata": {},
-        "content": content,
-    }
-
-
-def _v1(message: dict, channel: str = "shell") -> bytes:
-    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
-
-    return serialize_msg_to_ws_v1(message, channel, lambda part: json.dumps(part).encode())
-
-
 async def _try_execute(ws_url: str, marker: str) -> list[str]:
     """Send an execute_request over the page's own (v1) protocol; the msg_types of the replies to it."""
     from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
@@ -132,7 +108,7 @@ async def _try_execute(ws_url: str, marker: str) -> list[str]:
     msg_id = uuid.uuid4().hex
     code = f"open({marker!r}, 'w').write('ran')"
     execute = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
-    ws.write_message(_v1(_message("execute_request", {**execute, "stop_on_error": True}, msg_id)), binary=True)
+    ws.write_message(v1_frame(message("execute_request", {**execute, "stop_on_error": True}, msg_id)), binary=True)
     replies = []
     try:
         while True:
@@ -159,10 +135,10 @@ async def _legacy_widget_state_request(ws_url: str) -> str:
     except HTTPClientError as exc:
         return f"refused {exc.code}"
     comm = uuid.uuid4().hex
-    opened = _message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}})
-    ask = _message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}})
-    for message in (opened, ask):
-        ws.write_message(json.dumps({**message, "channel": "shell", "buffers": []}))
+    opened = message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}})
+    ask = message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}})
+    for sent in (opened, ask):
+        ws.write_message(json.dumps({**sent, "channel": "shell", "buffers": []}))
     await asyncio.sleep(3)
     ws.close()
     return "accepted"

@@ -15,17 +15,16 @@ import json
 import re
 import time
 import uuid
-from datetime import datetime, timezone
 from itertools import count
 from urllib.parse import urlsplit
 
 import pytest
+from attackers import V1, message, v1_frame
 from browser import kernel_pids, serving
 
 from conftest import DEFAULT_NOW, duckdb_url
 
 PAGE = "/voila/render/org_analytics.ipynb?month=2026-03"
-V1 = "v1.kernel.websocket.jupyter.org"
 PAGE_LOADS_PER_MINUTE = 6
 _clients = count(2)
 
@@ -104,28 +103,6 @@ def test_page_loads_over_the_rate_are_refused_per_client(server):
     leave(server, kernel_of(other))
 
 
-def _message(msg_type: str, content: dict) -> dict:
-    return {
-        "header": {
-            "msg_id": uuid.uuid4().hex,
-            "msg_type": msg_type,
-            "session": uuid.uuid4().hex,
-            "username": "viewer",
-            "version": "5.3",
-            "date": datetime.now(timezone.utc).isoformat(),
-        },
-        "parent_header": {},
-        "metadata": {},
-        "content": content,
-    }
-
-
-def _v1(message: dict, channel: str = "shell") -> bytes:
-    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
-
-    return serialize_msg_to_ws_v1(message, channel, lambda part: json.dumps(part).encode())
-
-
 async def _reply(ws, msg_id: str, timeout: float = 15) -> dict | None:
     from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 
@@ -143,8 +120,8 @@ async def _reply(ws, msg_id: str, timeout: float = 15) -> dict | None:
 
 
 async def _widget_comms(ws) -> int:
-    ask = _message("comm_info_request", {"target_name": "jupyter.widget"})
-    ws.write_message(_v1(ask), binary=True)
+    ask = message("comm_info_request", {"target_name": "jupyter.widget"})
+    ws.write_message(v1_frame(ask), binary=True)
     reply = await _reply(ws, ask["header"]["msg_id"])
     return len(reply["comms"])
 
@@ -163,12 +140,12 @@ async def _open_a_widget_and_send_a_huge_frame(ws_url: str) -> tuple[int, int, f
         "_view_module_version": "2.0.0",
         "value": "x" * 900_000,
     }
-    opened = _message(
+    opened = message(
         "comm_open",
         {"comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget", "data": {"state": state, "buffer_paths": []}},
     )
     opened["metadata"] = {"version": "2.1.0"}  # ipywidgets 8's protocol, else the kernel ignores it
-    ws.write_message(_v1(opened), binary=True)
+    ws.write_message(v1_frame(opened), binary=True)
     await asyncio.sleep(2)
     after = await _widget_comms(ws)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser import CHROMIUM_ARGS, chromium_path
+from browser import chromium_browser, chromium_path
 
 from conftest import DEFAULT_NOW, duckdb_url
 from org_analytics_widgets.colors import service_label
@@ -18,12 +18,8 @@ ZONE = "America/New_York"
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def _args(edge_warehouse, month: str, *more: str) -> list[str]:
