@@ -212,6 +212,18 @@ def _cmd_import_openai(args) -> int:
     return 0
 
 
+def _cmd_import_anthropic(args) -> int:
+    from data_connectors.adapters.anthropic_usage import import_anthropic
+
+    summary = import_anthropic(args.files, args.out, force=args.force)
+    written = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())
+    currency = f"; costs in {summary.currency}" if summary.currency else ""
+    print(f"wrote {summary.out}: {written}{currency} (open it as parquet://{summary.out})", file=sys.stderr)
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 # read by the kernels (access.py): the header that names the viewer, the policy file that scopes them
 AUTH_HEADER_ENV_VAR = "ORG_ANALYTICS_AUTH_HEADER"
 POLICY_ENV_VAR = "ORG_ANALYTICS_POLICY"
@@ -444,6 +456,18 @@ def build_parser() -> argparse.ArgumentParser:
     openai.add_argument("--out", required=True, metavar="DIR", help="folder to create (open it as parquet:///DIR)")
     openai.add_argument("--force", action="store_true", help="replace an earlier import in DIR")
     openai.set_defaults(run=_cmd_import_openai)
+    anthropic = sources.add_parser(
+        "anthropic", help="Anthropic Admin API usage report and cost report pages (and Workspaces lists)"
+    )
+    anthropic.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="JSON pages, JSON lists of pages or JSON Lines, as the Admin API returns them",
+    )
+    anthropic.add_argument("--out", required=True, metavar="DIR", help="folder to create (open it as parquet:///DIR)")
+    anthropic.add_argument("--force", action="store_true", help="replace an earlier import in DIR")
+    anthropic.set_defaults(run=_cmd_import_anthropic)
     return parser
 
 

@@ -1,0 +1,264 @@
+"""`org-analytics import anthropic`: Anthropic Admin API usage and cost reports -> a Parquet warehouse.
+
+The expected reports below are computed by hand from the sample files
+(data_connectors/adapters/samples/anthropic/), not through the importer:
+
+* usage (tokens; one request row per bucket, workspace and model, tiers merged):
+  Oct 10: Support bot sonnet standard 1000 uncached + 4000 read + 500 write-5m + 800 out = 6300,
+  batch 2000 + 1000 out = 3000 (same row); default workspace haiku 3000 + 1000 write-1h + 500 out
+  = 4500. Oct 31: Research sonnet 10000 + 2000 = 12000. Nov 1: Research sonnet 4000 + 1000 read +
+  1000 out = 6000. Nov 20: Support bot haiku 500 + 100 = 600.
+* costs (cents in the report, dollars here): Oct 10 Support bot 0.3 + 0.3 + 1.2 + 0.75 + 0.12 +
+  0.1875 tokens + 2.0 web search = 4.8575 c = $0.048575; default 0.3 + 0.2 + 0.25 = 0.75 c;
+  Oct 31 Research 3.0 + 3.0 = 6 c; Nov 1 Research 1.2 + 0.03 + 1.5 = 2.73 c; Nov 20 Support bot
+  0.05 + 0.05 tokens + 5.0 code execution = 5.1 c.
+* In New York (UTC-4 until Nov 1 02:00) a UTC-midnight bucket falls on the day before: Nov 1 goes
+  to October 31, Nov 20 to Nov 19.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_cli_errors import assert_clean_error
+from test_connectors import SCHEMA
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data_connectors" / "adapters" / "samples" / "anthropic"
+NOW = "2026-11-25T12:00:00Z"
+A, B, D = "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ", "wrkspc_01Kq8Tn3VbR5mWc2XyZaP7Ld", "default"
+NAMES = {A: "Support bot", B: "Research", D: "Default workspace"}
+
+EXPECTED = {
+    ("2026-10", "UTC"): {
+        "kpis": {
+            "total_requests": 3,
+            "total_tokens": 25800,
+            "unique_models": 2,
+            "active_projects": 3,
+            "total_projects": 3,
+            "total_conversations": 0,
+            "total_cost": 0.116075,
+        },
+        "services": [("text_generation", 0.096075), ("web_search", 0.02)],
+        "projects": [(B, 0.06), (A, 0.048575), (D, 0.0075)],
+        "daily": [
+            ("2026-10-10", "text_generation", 0.036075),
+            ("2026-10-10", "web_search", 0.02),
+            ("2026-10-31", "text_generation", 0.06),
+        ],
+    },
+    ("2026-10", "America/New_York"): {
+        "kpis": {
+            "total_requests": 4,
+            "total_tokens": 31800,
+            "unique_models": 2,
+            "active_projects": 3,
+            "total_projects": 3,
+            "total_conversations": 0,
+            "total_cost": 0.143375,
+        },
+        "services": [("text_generation", 0.123375), ("web_search", 0.02)],
+        "projects": [(B, 0.0873), (A, 0.048575), (D, 0.0075)],
+        "daily": [
+            ("2026-10-09", "text_generation", 0.036075),
+            ("2026-10-09", "web_search", 0.02),
+            ("2026-10-30", "text_generation", 0.06),
+            ("2026-10-31", "text_generation", 0.0273),
+        ],
+    },
+    ("2026-11", "UTC"): {
+        "kpis": {
+            "total_requests": 2,
+            "total_tokens": 6600,
+            "unique_models": 2,
+            "active_projects": 2,
+            "total_projects": 3,
+            "total_conversations": 0,
+            "total_cost": 0.0783,
+        },
+        "services": [("code_execution", 0.05), ("text_generation", 0.0283)],
+        "projects": [(A, 0.051), (B, 0.0273)],
+        "daily": [
+            ("2026-11-01", "text_generation", 0.0273),
+            ("2026-11-20", "code_execution", 0.05),
+            ("2026-11-20", "text_generation", 0.001),
+        ],
+    },
+    ("2026-11", "America/New_York"): {
+        "kpis": {
+            "total_requests": 1,
+            "total_tokens": 600,
+            "unique_models": 1,
+            "active_projects": 1,
+            "total_projects": 3,
+            "total_conversations": 0,
+            "total_cost": 0.051,
+        },
+        "services": [("code_execution", 0.05), ("text_generation", 0.001)],
+        "projects": [(A, 0.051)],
+        "daily": [("2026-11-19", "code_execution", 0.05), ("2026-11-19", "text_generation", 0.001)],
+    },
+}
+
+
+def rounded(rows: list[tuple]) -> list[tuple]:
+    """Money to 9 decimals: the report's sums of floats may differ from the hand sums in the 10th."""
+    return [tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows]
+
+
+def sample_files() -> list[str]:
+    return sorted(str(p) for p in SAMPLES.glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory) -> Path:
+    from org_analytics_widgets.cli import main
+
+    out = tmp_path_factory.mktemp("anthropic") / "warehouse"
+    assert main(["import", "anthropic", *sample_files(), "--out", str(out)]) == 0
+    return out
+
+
+def report(run_cli, out: Path, month: str, zone: str = "UTC") -> dict:
+    code, stdout, stderr = run_cli(
+        ["report", "--warehouse", f"parquet://{out}", "--month", month, "--timezone", zone, "--now", NOW]
+    )
+    assert code == 0, stderr
+    return json.loads(stdout)
+
+
+def test_import_writes_the_four_canonical_tables(run_cli, tmp_path):
+    out = tmp_path / "new" / "warehouse"
+    code, stdout, stderr = run_cli(["import", "anthropic", *sample_files(), "--out", str(out)])
+    assert code == 0, stderr
+    assert stdout == "" and "Traceback" not in stderr
+    assert f"wrote {out}: 3 projects, 0 agents, 5 usage_requests, 16 usage_items; costs in USD" in stderr
+    assert "default workspace" in stderr and "counts no requests" in stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in SCHEMA)
+    con = duckdb.connect()
+    for table, columns in SCHEMA.items():
+        described = con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($f))",
+            {"f": str(out / f"{table}.parquet")},
+        ).fetchall()
+        assert ", ".join(f"{name} {kind}" for name, kind in described) == columns
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+@pytest.mark.parametrize("month", ["2026-10", "2026-11"])
+def test_report_is_the_hand_computed_report(run_cli, imported, month, zone):
+    want, got = EXPECTED[(month, zone)], report(run_cli, imported, month, zone)
+    assert got["kpis"] == pytest.approx(want["kpis"], abs=1e-9)
+    assert rounded([(r["service_type"], r["cost"]) for r in got["cost_by_service_type"]]) == want["services"]
+    slices = got["cost_by_project"]["slices"]
+    assert rounded([(s["project_id"], s["cost"]) for s in slices]) == want["projects"]
+    assert [s["name"] for s in slices] == [NAMES[p] for p, _ in want["projects"]]
+    daily = [(r["date"], r["service_type"], r["cost"]) for r in got["daily_cost_by_service_type"] if r["cost"]]
+    assert rounded(daily) == want["daily"]
+    assert got["top_agents"] == []
+
+
+def test_tokens_and_costs_land_on_their_pricing_rules(imported):
+    """October 10, Support bot, sonnet: the standard and batch tiers are one line per rule; each
+    line's items add up to its cost; the web search is a charge of no request."""
+    rows = duckdb.execute(
+        """SELECT service_type, model, pricing_rule, sum(quantity), round(sum(cost) * 100, 8),
+                  count(request_id)
+           FROM read_parquet($f) WHERE project_id = $p AND created_at < '2026-10-11'
+           GROUP BY ALL ORDER BY ALL""",
+        {"f": str(imported / "usage_items.parquet"), "p": A},
+    ).fetchall()
+    sonnet = "claude-sonnet-4-5-20250929"
+    assert rows == [
+        ("text_generation", sonnet, "cache_write_tokens", 500.0, 0.1875, 1),
+        ("text_generation", sonnet, "cached_input_tokens", 4000.0, 0.12, 1),
+        ("text_generation", sonnet, "input_tokens", 3000.0, 0.6, 1),
+        ("text_generation", sonnet, "output_tokens", 1800.0, 1.95, 1),
+        ("web_search", None, "tool_calls", 0.0, 2.0, 0),
+    ]
+
+
+def test_import_again_gives_the_same_stable_ids(run_cli, imported, tmp_path):
+    out = tmp_path / "again"
+    assert run_cli(["import", "anthropic", *sample_files(), "--out", str(out)])[0] == 0
+    assert run_cli(["import", "anthropic", *sample_files(), "--out", str(out), "--force"])[0] == 0
+    for table, key in (("usage_requests", "request_id"), ("usage_items", "item_id")):
+        query = f"SELECT {key}, cost FROM read_parquet($f) ORDER BY {key}"
+        ids = [duckdb.execute(query, {"f": str(folder / f"{table}.parquet")}).fetchall() for folder in (imported, out)]
+        assert ids[0] == ids[1]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+
+
+def test_a_report_without_workspaces_list_names_workspaces_by_id(run_cli, tmp_path):
+    files = [f for f in sample_files() if "workspaces" not in f]
+    out = tmp_path / "w"
+    assert run_cli(["import", "anthropic", *files, "--out", str(out)])[0] == 0
+    got = report(run_cli, out, "2026-10")
+    assert {s["project_id"]: s["name"] for s in got["cost_by_project"]["slices"]} == {A: A, B: B, D: NAMES[D]}
+    assert got["kpis"]["total_projects"] == 3
+
+
+def write_json(path: Path, value) -> str:
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return str(path)
+
+
+def test_costs_not_grouped_by_description_are_other(run_cli, tmp_path):
+    page = {
+        "data": [
+            {
+                "starting_at": "2026-10-05T00:00:00Z",
+                "ending_at": "2026-10-06T00:00:00Z",
+                "results": [
+                    {
+                        "currency": "USD",
+                        "amount": "1234.5",
+                        "workspace_id": None,
+                        "description": None,
+                        "cost_type": None,
+                        "context_window": None,
+                        "model": None,
+                        "service_tier": None,
+                        "token_type": None,
+                    }
+                ],
+            }
+        ],
+        "has_more": False,
+        "next_page": None,
+    }
+    out = tmp_path / "w"
+    code, _, stderr = run_cli(["import", "anthropic", write_json(tmp_path / "c.json", page), "--out", str(out)])
+    assert code == 0, stderr
+    assert "group_by[]=description" in stderr
+    got = report(run_cli, out, "2026-10")
+    assert got["cost_by_service_type"] == [{"service_type": "other", "cost": 12.345}]
+    assert got["kpis"]["total_requests"] == 0
+
+
+@pytest.mark.parametrize(
+    "content, needles",
+    [
+        ("", ["empty", "Anthropic"]),
+        ('{"object": "page", "data": []}', ["Anthropic"]),
+        ('{"data": [{"starting_at": "yesterday", "results": []}]}', ["starting_at", "RFC 3339"]),
+        ('{"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": [{"amount": "x"}]}]}', ["amount", "cents"]),
+        ('{"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": [{"foo": 1}]}]}', ["neither usage"]),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(run_cli, tmp_path, content, needles):
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    assert_clean_error(run_cli(["import", "anthropic", str(path), "--out", str(tmp_path / "w")]), *needles)
+
+
+def test_the_same_report_twice_is_refused(run_cli, tmp_path):
+    usage = str(SAMPLES / "usage_messages_page1.json")
+    copy = tmp_path / "copy.json"
+    copy.write_text(Path(usage).read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli(["import", "anthropic", usage, str(copy), "--out", str(tmp_path / "w")])
+    assert_clean_error(result, "pass each report once")
+    assert not (tmp_path / "w").exists()
