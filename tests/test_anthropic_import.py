@@ -262,3 +262,87 @@ def test_the_same_report_twice_is_refused(run_cli, tmp_path):
     result = run_cli(["import", "anthropic", usage, str(copy), "--out", str(tmp_path / "w")])
     assert_clean_error(result, "pass each report once")
     assert not (tmp_path / "w").exists()
+
+
+def usage_result(uncached: int, output: int, workspace=None, model=None) -> dict:
+    return {
+        "uncached_input_tokens": uncached,
+        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+        "cache_read_input_tokens": 0,
+        "output_tokens": output,
+        "server_tool_use": {"web_search_requests": 0},
+        "api_key_id": None,
+        "workspace_id": workspace,
+        "model": model,
+        "service_tier": None,
+        "context_window": None,
+    }
+
+
+def token_cost(amount: str, token_type: str, model: str, workspace=None) -> dict:
+    return {
+        "currency": "USD",
+        "amount": amount,
+        "workspace_id": workspace,
+        "description": "Claude Sonnet 4.5 Usage - Input Tokens",
+        "cost_type": "tokens",
+        "context_window": "0-200k",
+        "model": model,
+        "service_tier": "standard",
+        "token_type": token_type,
+    }
+
+
+def pages(buckets: list[tuple[str, str, list[dict]]]) -> dict:
+    data = [{"starting_at": s, "ending_at": e, "results": r} for s, e, r in buckets]
+    return {"data": data, "has_more": False, "next_page": None}
+
+
+def test_hourly_usage_takes_the_daily_cost_in_proportion(run_cli, tmp_path):
+    """Usage in 1h buckets, costs in 1d buckets (the only width of the cost report): the day's cost
+    of a rule is spread over that day's hours by tokens; hours are placed on their own local day."""
+    sonnet = "claude-sonnet-4-5-20250929"
+    usage = pages(
+        [
+            ("2026-10-05T02:00:00Z", "2026-10-05T03:00:00Z", [usage_result(1000, 100, model=sonnet)]),
+            ("2026-10-05T20:00:00Z", "2026-10-05T21:00:00Z", [usage_result(3000, 300, model=sonnet)]),
+        ]
+    )
+    costs = pages(
+        [
+            (
+                "2026-10-05T00:00:00Z",
+                "2026-10-06T00:00:00Z",
+                [token_cost("1.2", "uncached_input_tokens", sonnet), token_cost("0.6", "output_tokens", sonnet)],
+            )
+        ]
+    )
+    out = tmp_path / "w"
+    files = [write_json(tmp_path / "u.json", usage), write_json(tmp_path / "c.json", costs)]
+    assert run_cli(["import", "anthropic", *files, "--out", str(out)])[0] == 0
+    got = report(run_cli, out, "2026-10", "Asia/Tokyo")  # UTC+9: 02:00 is Oct 5, 20:00 is Oct 6
+    assert got["kpis"]["total_requests"] == 2 and got["kpis"]["total_tokens"] == 4400
+    daily = [(r["date"], r["cost"]) for r in got["daily_cost_by_service_type"] if r["cost"]]
+    # 1.2 c over 4000 input tokens, 0.6 c over 400 output tokens: a quarter, then three quarters
+    assert rounded(daily) == [("2026-10-05", 0.0045), ("2026-10-06", 0.0135)]
+
+
+def test_a_usage_report_not_grouped_by_model_still_takes_the_token_costs(run_cli, tmp_path):
+    usage = pages([("2026-10-05T00:00:00Z", "2026-10-06T00:00:00Z", [usage_result(1000, 100, workspace=A)])])
+    costs = pages(
+        [
+            (
+                "2026-10-05T00:00:00Z",
+                "2026-10-06T00:00:00Z",
+                [token_cost("0.3", "uncached_input_tokens", "claude-sonnet-4-5-20250929", workspace=A)],
+            )
+        ]
+    )
+    out = tmp_path / "w"
+    files = [write_json(tmp_path / "u.json", usage), write_json(tmp_path / "c.json", costs)]
+    assert run_cli(["import", "anthropic", *files, "--out", str(out)])[0] == 0
+    rows = duckdb.execute(
+        "SELECT pricing_rule, quantity, cost, request_id IS NULL FROM read_parquet($f) ORDER BY ALL",
+        {"f": str(out / "usage_items.parquet")},
+    ).fetchall()
+    assert rows == [("input_tokens", 1000.0, pytest.approx(0.003), False), ("output_tokens", 100.0, 0.0, False)]

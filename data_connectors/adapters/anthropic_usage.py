@@ -35,7 +35,8 @@ and publishing (``_check_out``, ``_publish``: ``--out`` is never half-written):
   ``cached_input_tokens`` (cache read), ``cache_write_tokens`` (cache creation, 5m and 1h
   together), ``output_tokens``; service type ``text_generation``.
 * Costs: a cost result of ``cost_type`` ``tokens`` goes to the usage of its (UTC day, workspace,
-  model, pricing rule from ``token_type``); tiers and context windows add to the same line, and
+  model, pricing rule from ``token_type``), or of no model when the usage report was not grouped
+  by model; tiers and context windows add to the same line, and
   the line's unit price is its cost over its quantity, so its items add up to it. Cost results
   that reach no usage (web search, code execution, session usage, token costs of a model or day
   with no usage, results of a report not grouped by description) become items with quantity 0 and
@@ -118,7 +119,8 @@ class Collector:
 
     def __init__(self) -> None:
         self.groups: dict[tuple, Group] = defaultdict(Group)  # (service, start, workspace, model)
-        self.costs: list[tuple] = []  # (start, workspace, result, cents, identity)
+        # (start, workspace, (cost_type, token_type, model, description), cents, identity)
+        self.costs: list[tuple] = []
         self.charges: list[tuple] = []  # the costs no usage takes, (start, workspace, ...)
         self.projects: dict[str, dict] = {}
         self.first_seen: dict[str, int] = {}
@@ -183,7 +185,11 @@ class Collector:
             if len(self.currencies) > 1:
                 found = ", ".join(f"{c} ({p})" for c, p in self.currencies.items())
                 raise ExportError(f"{path}: costs in several currencies ({found}): import one currency at a time")
-            self.costs.append((start, workspace, result, cents, identity))
+            fields = tuple(
+                result.get(k) if isinstance(result.get(k), str) else None
+                for k in ("cost_type", "token_type", "model", "description")
+            )
+            self.costs.append((start, workspace, fields, cents, identity))
             used = cents != 0
         else:
             used = self._add_usage(where, start, workspace, result)
@@ -253,25 +259,21 @@ def price(collector: Collector) -> dict[tuple, float]:
     """The price per unit of each usage line with a cost; the costs no usage takes go to
     ``collector.charges`` as (start, workspace, item id, service, model, rule, dollars)."""
     usage: dict[tuple, int] = defaultdict(int)
-    spelt: dict[tuple, str] = {}
     for (_, start, workspace, model), group in collector.groups.items():
         for rule, quantity in group.quantities.items():
             if quantity > 0:
-                line = _line(start, workspace, model, rule)
-                usage[line] += quantity
-                spelt[line] = model
+                usage[_line(start, workspace, model, rule)] += quantity
     costs: dict[tuple, float] = defaultdict(float)
-    for start, workspace, result, cents, identity in collector.costs:
+    for start, workspace, (cost_type, token_type, model, description), cents, identity in collector.costs:
         dollars = cents / 100
-        model = result.get("model") if isinstance(result.get("model"), str) else None
-        cost_type = result.get("cost_type")
-        rule = TOKEN_RULES.get(result.get("token_type"))
-        if cost_type == "tokens" and rule:
-            line = _line(start, workspace, model, rule)
-            if line in usage:
-                costs[line] += dollars
-                continue
-        if cost_type is None and result.get("description") is None:
+        rule = TOKEN_RULES.get(token_type)
+        # its model's usage; in a usage report not grouped by model, the usage of no model
+        lines = (_line(start, workspace, model, rule), _line(start, workspace, None, rule))
+        line = next((line for line in lines if line in usage), None) if cost_type == "tokens" and rule else None
+        if line is not None:
+            costs[line] += dollars
+            continue
+        if cost_type is None and description is None:
             collector.ungrouped = True
         service, charge_rule = COST_TYPES.get(cost_type, ("other", CHARGE))
         if cost_type == "tokens" and rule:
