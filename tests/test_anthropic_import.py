@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from reports import assert_same_report
 from test_cli_errors import assert_clean_error
 from test_connectors import SCHEMA
 
@@ -346,3 +347,29 @@ def test_a_usage_report_not_grouped_by_model_still_takes_the_token_costs(run_cli
         {"f": str(out / "usage_items.parquet")},
     ).fetchall()
     assert rows == [("input_tokens", 1000.0, pytest.approx(0.003), False), ("output_tokens", 100.0, 0.0, False)]
+
+
+def test_rollups_of_the_import_give_its_report(run_cli, imported, tmp_path):
+    """The import has items of no request (web search, code execution): rollups must not count them."""
+    rollups = tmp_path / "rollups.duckdb"
+    code, _, stderr = run_cli(["rollup", "--warehouse", f"parquet://{imported}", "--out", str(rollups)])
+    assert code == 0, stderr
+    for month, zone in EXPECTED:
+        argv = ["report", "--warehouse", f"parquet://{imported}", "--rollups", str(rollups), "--month", month]
+        code, stdout, stderr = run_cli([*argv, "--timezone", zone, "--now", NOW])
+        assert code == 0, stderr
+        assert_same_report(json.loads(stdout), report(run_cli, imported, month, zone))
+
+
+def test_dashboard_builds_on_the_import(run_cli, imported):
+    from data_connectors import connect
+    from org_analytics_widgets.pages.organization import Dashboard
+
+    wh = connect(f"parquet://{imported}")
+    try:
+        d = Dashboard(wh, timezone="UTC", month="2026-10", now=NOW)
+        assert d.state.status == "ready"
+        assert dict(d.kpis.values) == report(run_cli, imported, "2026-10")["kpis"]
+        assert set(d.project_costs.slices["name"]) == set(NAMES.values())
+    finally:
+        wh.close()

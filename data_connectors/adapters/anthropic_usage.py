@@ -119,13 +119,13 @@ class Collector:
 
     def __init__(self) -> None:
         self.groups: dict[tuple, Group] = defaultdict(Group)  # (service, start, workspace, model)
-        # (start, workspace, (cost_type, token_type, model, description), cents, identity)
+        # (start, workspace, (cost_type, token_type, model, description), cents, item id)
         self.costs: list[tuple] = []
         self.charges: list[tuple] = []  # the costs no usage takes, (start, workspace, ...)
         self.projects: dict[str, dict] = {}
         self.first_seen: dict[str, int] = {}
         self.currencies: dict[str, Path] = {}
-        self.seen: dict[tuple, Path] = {}
+        self.seen: dict[bytes, Path] = {}  # a digest of each result's identity
         self.complete: dict[str, bool] = {}
         self.ungrouped = False  # a cost result of a report not grouped by description
 
@@ -189,7 +189,8 @@ class Collector:
                 result.get(k) if isinstance(result.get(k), str) else None
                 for k in ("cost_type", "token_type", "model", "description")
             )
-            self.costs.append((start, workspace, fields, cents, identity))
+            item_id = "chg_" + hashlib.sha256(identity.encode()).hexdigest()[:32]  # stable across imports
+            self.costs.append((start, workspace, fields, cents, item_id))
             used = cents != 0
         else:
             used = self._add_usage(where, start, workspace, result)
@@ -228,14 +229,15 @@ class Collector:
         values = {k: v for k, v in result.items() if isinstance(v, str) or v is None}
         if kind == "cost":
             values.pop("amount", None)
-        key = (kind, start, json.dumps(values, sort_keys=True))
+        identity = json.dumps([kind, start, values], sort_keys=True)
+        key = hashlib.sha256(identity.encode()).digest()[:16]  # kept per result: 16 bytes, not the text
         if key in self.seen:
             raise ExportError(
                 f"{where}: the same {kind} result is also in {self.seen[key]}: "
                 "pass each report once (overlapping reports would be counted twice)"
             )
         self.seen[key] = path
-        return json.dumps([kind, start, values], sort_keys=True)
+        return identity
 
     def notes(self) -> list[str]:
         notes = [
@@ -264,7 +266,7 @@ def price(collector: Collector) -> dict[tuple, float]:
             if quantity > 0:
                 usage[_line(start, workspace, model, rule)] += quantity
     costs: dict[tuple, float] = defaultdict(float)
-    for start, workspace, (cost_type, token_type, model, description), cents, identity in collector.costs:
+    for start, workspace, (cost_type, token_type, model, description), cents, item_id in collector.costs:
         dollars = cents / 100
         rule = TOKEN_RULES.get(token_type)
         # its model's usage; in a usage report not grouped by model, the usage of no model
@@ -278,7 +280,6 @@ def price(collector: Collector) -> dict[tuple, float]:
         service, charge_rule = COST_TYPES.get(cost_type, ("other", CHARGE))
         if cost_type == "tokens" and rule:
             charge_rule = rule
-        item_id = "chg_" + hashlib.sha256(identity.encode()).hexdigest()[:32]
         collector.charges.append((start, workspace, item_id, service, model, charge_rule, dollars))
     return {line: cost / usage[line] for line, cost in costs.items()}
 
