@@ -373,3 +373,15 @@ def test_dashboard_builds_on_the_import(run_cli, imported):
         assert set(d.project_costs.slices["name"]) == set(NAMES.values())
     finally:
         wh.close()
+
+
+def test_flattened_cache_creation_fields_are_read_too(run_cli, tmp_path):
+    """The reference nests them (cache_creation.ephemeral_5m_input_tokens); a derived schema
+    flattens them (cache_creation_5m_input_tokens): either way they are tokens."""
+    result = usage_result(1000, 100, workspace=A, model="claude-haiku-4-5-20251001")
+    del result["cache_creation"]
+    result.update(cache_creation_5m_input_tokens=200, cache_creation_1h_input_tokens=30)
+    usage = pages([("2026-10-05T00:00:00Z", "2026-10-06T00:00:00Z", [result])])
+    out = tmp_path / "w"
+    assert run_cli(["import", "anthropic", write_json(tmp_path / "u.json", usage), "--out", str(out)])[0] == 0
+    assert report(run_cli, out, "2026-10")["kpis"]["total_tokens"] == 1330

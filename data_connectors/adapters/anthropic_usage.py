@@ -205,8 +205,10 @@ class Collector:
         creation = result.get("cache_creation") or {}
         if not isinstance(creation, dict):
             raise ExportError(f"{where}: 'cache_creation' is {json.dumps(creation)}, expected an object")
-        writes = count(creation, "ephemeral_5m_input_tokens", where, required=False) + count(
-            creation, "ephemeral_1h_input_tokens", where, required=False
+        writes = sum(count(creation, f"ephemeral_{ttl}_input_tokens", where, required=False) for ttl in ("5m", "1h"))
+        # the same counts flattened, as some descriptions of the report spell them
+        writes += sum(
+            count(result, f"cache_creation_{ttl}_input_tokens", where, required=False) for ttl in ("5m", "1h")
         )
         output = count(result, "output_tokens", where)
         if not (uncached or read or writes or output):
