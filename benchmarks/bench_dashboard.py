@@ -59,6 +59,7 @@ from org_analytics_widgets.period import shift_month  # noqa: E402
 
 CURRENT = NOW[:7]  # the month `/` opens (ORG_ANALYTICS_NOW is in it)
 TICK = os.sysconf("SC_CLK_TCK")
+MAX_KERNELS = 16  # live kernels a served checkout may hold: 8 viewers and the preheated pool
 BARS = ".oa-cost-overview rect.bar"
 AGENT_READY = ".oa-agent-page .oa-status-box [data-status=ready]:not([data-bench-old])"
 
@@ -120,6 +121,8 @@ def served(checkout: Path, items: int, rollups: bool, timeout: float = 180):
     warehouse = ensure_warehouse(items)
     with tempfile.TemporaryDirectory(prefix="oa-bench-") as scratch, contextlib.ExitStack() as stack:
         source = ["--warehouse", f"duckdb://{warehouse}"]
+        if "--max-kernels" in (checkout / "org_analytics_widgets" / "cli.py").read_text():
+            source += ["--max-kernels", str(MAX_KERNELS)]  # its default cap (2 x cores + 2) refuses an 8th viewer
         if rollups:
             copy = Path(scratch) / rollups_of(warehouse).name
             shutil.copyfile(rollups_of(warehouse), copy)
