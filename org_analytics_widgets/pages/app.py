@@ -27,6 +27,7 @@ from ..widgets.browser import Browser
 from ._layout import error_html
 from .agent import AgentPage
 from .organization import LAZY_PARTS, Dashboard
+from .read_ahead import ReadAhead
 
 MAX_NOTE = 160  # characters of one note on what a link held
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
@@ -58,6 +59,9 @@ class App(w.VBox):
         super().__init__([self.browser, self.note, self.dashboard], **kwargs)
         self.add_class("oa-app")
         self.dashboard.usage_tables.deliver = self._deliver
+        self.read_ahead = ReadAhead(
+            engine, self.state, lambda: self.state.view == "dashboard" and self.dashboard.active
+        )
 
         self._apply(query, notes_prefix="Ignored from the link")
         self.state.observe(self._on_state, names=[*view_url.VIEW_TRAITS, *view_url.DASHBOARD_TRAITS])
@@ -109,6 +113,7 @@ class App(w.VBox):
             self._show_view()
         finally:
             self._applying = False
+        self._idle_soon()
 
     def _on_state(self, change) -> None:
         if self._applying:
@@ -116,6 +121,7 @@ class App(w.VBox):
         if change["name"] in ("view", "agent_id") or (change["name"] == "month" and self.state.view == "agent"):
             self._show_view()
         self._publish()
+        self._idle_soon()
 
     def _publish(self, push: bool | None = None) -> None:
         """The state into the address bar: a new history entry when the view or month changed since
@@ -147,6 +153,13 @@ class App(w.VBox):
 
     def _on_in_view(self, change) -> None:
         self.dashboard.parts_on_screen(change["new"] or ())
+        self._idle_soon()
+
+    def _idle_soon(self) -> None:
+        """The viewer acted or the page drew: read ahead after a pause, once the page has been drawn
+        (before that, the kernel's time goes to sending the page its widgets)."""
+        if self.browser.in_view is not None:
+            self.read_ahead.poke()
 
     def _show_note(self, notes: list[str], prefix: str) -> None:
         """What was dropped from a URL, in words; each note cut short (it quotes what the link said)."""
