@@ -39,9 +39,16 @@ EQUALITY_FILTERS = {
     "requests": ("project_id", "service_type", "model", "agent_id", "status"),
     "items": ("project_id", "service_type", "model", "agent_id", "request_id"),
 }
+#: the integrity checks (data contract, "Integrity") a table's ``integrity`` filter narrows it to:
+#: value -> what a person reads; the same rows the dashboard's integrity badge counts
+INTEGRITY_CHECKS = {
+    "requests": {"no_items": "Without items"},
+    "items": {"unpriced": "Unpriced (counted as $0)", "orphan": "Naming no request"},
+}
 #: every key a filters dict may hold; anything else is dropped by clean_filters
 FILTER_KEYS = {
-    kind: ("date_from", "date_to", *EQUALITY_FILTERS[kind], "search", "sort", "descending", "page") for kind in KINDS
+    kind: ("date_from", "date_to", *EQUALITY_FILTERS[kind], "search", "integrity", "sort", "descending", "page")
+    for kind in KINDS
 }
 #: the dropdowns filled by ``metrics.tables.option_values`` (filter key -> option kind)
 OPTION_FILTERS = {
@@ -59,6 +66,7 @@ FILTER_WORDS = {
     "status": "Status",
     "search": "The request-id search",
     "request_id": "Request",
+    "integrity": "Integrity",
     "sort": "Sort",
     "descending": "The order",
     "page": "The page",
@@ -118,7 +126,8 @@ def clean_filters(kind: str, value, month: str | None = None) -> dict:
     """Validate a filters dict that may come from a viewer's browser; returns a normalised copy.
 
     Unknown keys are dropped, empty values mean "no filter"; a date outside ``month``, a sort column
-    not in :data:`SORTABLE`, a negative page or a value of the wrong type raises FilterError.
+    not in :data:`SORTABLE`, an integrity check not in :data:`INTEGRITY_CHECKS`, a negative page or
+    a value of the wrong type raises FilterError.
 
     >>> clean_filters("requests", {"status": "error", "colour": "red", "page": "2"}, "2026-03")
     {'status': 'error', 'page': 2, 'sort': 'time', 'descending': True}
@@ -142,6 +151,14 @@ def clean_filters(kind: str, value, month: str | None = None) -> dict:
                 continue
             if raw not in SORTABLE[kind]:
                 raise FilterError(f"cannot sort the {kind} table by {raw!r}: use one of {', '.join(SORTABLE[kind])}")
+            out[key] = raw
+        elif key == "integrity":
+            if raw in (None, ""):
+                continue
+            checks = INTEGRITY_CHECKS[kind]
+            if not isinstance(raw, str) or raw not in checks:
+                said = " or ".join(checks)
+                raise FilterError(f"The integrity filter of the {kind} table must be {said}, got {raw!r}")
             out[key] = raw
         elif key == "descending":
             if not isinstance(raw, bool):

@@ -77,3 +77,50 @@ def test_a_clean_month_has_nothing_to_say(run_cli, warehouse):
         "requests_without_items": 0,
         "unpriced_by_model": [],
     }
+
+
+# -- the usage tables' integrity filter: the rows the badge counts ---------------------------------
+@pytest.fixture(scope="module")
+def engine(warehouse):
+    from org_analytics_widgets.engine import Engine
+
+    with Engine.open(duckdb_url(warehouse), timezone="UTC", now="2026-11-25T12:00:00Z", cache=False) as engine:
+        yield engine
+
+
+def filtered_ids(engine, kind: str, check: str, month: str = "2026-03", **more) -> list[str]:
+    from org_analytics_widgets.filters import ID_COLUMN, clean_filters
+
+    filters = clean_filters(kind, {"integrity": check, **more}, month)
+    page = engine.table_page(kind, engine.period(month), filters, 50)
+    return sorted(str(v) for v in page[ID_COLUMN[kind]])
+
+
+@pytest.mark.parametrize(
+    "kind, check, expected",
+    [
+        ("items", "unpriced", ["i2", "i3", "i4"]),
+        ("items", "orphan", ["i6", "i7", "i9"]),
+        ("requests", "no_items", ["r_bare"]),
+    ],
+)
+def test_the_integrity_filter_shows_the_rows_counted(engine, kind, check, expected):
+    assert filtered_ids(engine, kind, check) == expected
+
+
+def test_each_filtered_table_counts_what_the_engine_reports(engine):
+    period = engine.period("2026-03")
+    counts = engine.integrity(period)
+    for key, kind, check in (
+        ("unpriced_items", "items", "unpriced"),
+        ("orphan_items", "items", "orphan"),
+        ("requests_without_items", "requests", "no_items"),
+    ):
+        summary = engine.table_summary(kind, period, {"integrity": check})
+        assert summary["rows"] == counts[key], f"the {check} table must count the report's {key}"
+
+
+def test_the_integrity_filter_combines_with_the_others(engine):
+    assert filtered_ids(engine, "items", "unpriced", model="m2") == ["i3"]
+    assert filtered_ids(engine, "items", "orphan", date_from="2026-03-07", date_to="2026-03-07") == ["i6"]
+    assert filtered_ids(engine, "items", "unpriced", month="2026-05") == []

@@ -9,7 +9,9 @@ says how much usage has no price and which items or requests have no counterpart
 * requests without items: requests of P with no item created within a day of P.
 
 Each is an Ibis expression (nothing runs here); ``unpriced_by_model`` names where the unpriced
-usage comes from.
+usage comes from. The usage tables' ``integrity`` filter (``metrics.tables``) selects the same rows
+with the same functions (:func:`unpriced`, :func:`orphans`, :func:`without_items`), so a filtered
+table counts what the dashboard's badge says.
 """
 
 from __future__ import annotations
@@ -30,28 +32,41 @@ def _around(table: ibis.Table, period: Period) -> ibis.Table:
     return table.filter(table.created_at >= start, table.created_at < end)
 
 
-def _unpriced(items: ibis.Table) -> ibis.Table:
+def unpriced(items: ibis.Table) -> ibis.Table:
+    """The rows of ``items`` with ``quantity > 0`` and a null or zero ``cost`` or ``unit_price``."""
     no_price = items.cost.isnull() | (items.cost == 0) | items.unit_price.isnull() | (items.unit_price == 0)
     return items.filter(items.quantity > 0, no_price)
+
+
+def orphans(tables, items: ibis.Table, period: Period) -> ibis.Table:
+    """The rows of ``items`` (items of P) whose ``request_id`` is null or names no request created
+    within a day of P; the same columns as ``items``."""
+    near_requests = _around(tables.usage_requests, period).select("request_id").distinct()
+    return items.anti_join(near_requests, "request_id").select(*items.columns)
+
+
+def without_items(tables, requests: ibis.Table, period: Period) -> ibis.Table:
+    """The rows of ``requests`` (requests of P) with no item created within a day of P; the same
+    columns as ``requests``."""
+    near_items = _around(tables.usage_items, period).filter(lambda t: t.request_id.notnull())
+    near_items = near_items.select("request_id").distinct()
+    return requests.anti_join(near_items, "request_id").select(*requests.columns)
 
 
 def counts(tables, period: Period) -> ibis.Table:
     """One row: unpriced_items, orphan_items, requests_without_items."""
     items = in_period(tables.usage_items, period)
     requests = in_period(tables.usage_requests, period)
-    near_requests = _around(tables.usage_requests, period).select("request_id").distinct()
-    near_items = _around(tables.usage_items, period).filter(lambda t: t.request_id.notnull())
-    near_items = near_items.select("request_id").distinct()
-    unpriced = _unpriced(items).aggregate(unpriced_items=ibis._.count())
-    orphans = items.anti_join(near_requests, "request_id").aggregate(orphan_items=ibis._.count())
-    bare = requests.anti_join(near_items, "request_id").aggregate(requests_without_items=ibis._.count())
-    return unpriced.cross_join(orphans).cross_join(bare)
+    unpriced_count = unpriced(items).aggregate(unpriced_items=ibis._.count())
+    orphan_count = orphans(tables, items, period).aggregate(orphan_items=ibis._.count())
+    bare = without_items(tables, requests, period).aggregate(requests_without_items=ibis._.count())
+    return unpriced_count.cross_join(orphan_count).cross_join(bare)
 
 
 def unpriced_by_model(tables, period: Period, n: int = 5) -> ibis.Table:
     """The ``n`` (model, pricing_rule, unit) with the most unpriced items: items, quantity."""
-    unpriced = _unpriced(in_period(tables.usage_items, period))
-    grouped = unpriced.group_by(["model", "pricing_rule", "unit"]).aggregate(
+    rows = unpriced(in_period(tables.usage_items, period))
+    grouped = rows.group_by(["model", "pricing_rule", "unit"]).aggregate(
         items=ibis._.count(), quantity=ibis._.quantity.sum()
     )
     return grouped.order_by([ibis.desc("items"), "model", "pricing_rule", "unit"]).limit(n)

@@ -34,6 +34,7 @@ from ..filters import (  # re-exported (redundant aliases) for the callers of me
     row_filters as row_filters,
 )
 from ..period import Period
+from . import integrity
 from .time import in_period, local_timestamp
 
 _CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,7 +55,9 @@ def month_rows(tables, period: Period, kind: str) -> ibis.Table:
 def filtered(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
     """The rows of the kind in the period that match ``filters`` (raw canonical columns, unsorted).
 
-    Days are local dates in the period's zone, turned into a UTC range so the engine can prune.
+    Days are local dates in the period's zone, turned into a UTC range so the engine can prune. The
+    ``integrity`` filter keeps the rows :mod:`.integrity` counts for the period (unpriced items,
+    items naming no request, requests without items).
     """
     t = _source(tables, kind)
     lo, hi = day_bounds(period, filters)
@@ -64,7 +67,17 @@ def filtered(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
             preds.append(t[key] == ibis.literal(filters[key], type="string"))
     if filters.get("search"):
         preds.append(t.request_id.contains(ibis.literal(filters["search"], type="string")))
-    return t.filter(*preds)
+    rows = t.filter(*preds)
+    check = filters.get("integrity")
+    if check == "unpriced":
+        return integrity.unpriced(rows)
+    if check == "orphan":
+        return integrity.orphans(tables, rows, period)
+    if check == "no_items":
+        return integrity.without_items(tables, rows, period)
+    if check:
+        raise FilterError(f"unknown integrity check {check!r}")
+    return rows
 
 
 def _with_names(tables, t: ibis.Table, kind: str) -> ibis.Table:
