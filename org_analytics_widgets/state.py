@@ -45,12 +45,12 @@ class DashboardState(HasTraits):
     message = Unicode("", help="what the status means for a person (error text, empty month)")
     requests_filters = Dict(
         help="Usage Requests table: date_from/date_to (local days of the month), project_id, "
-        "service_type, model, agent_id, status, search (request-id substring), sort, "
-        "descending, page; validated by filters.clean_filters"
+        "service_type, model, agent_id, status, search (request-id substring), integrity "
+        "(no_items), sort, descending, page; validated by filters.clean_filters"
     )
     items_filters = Dict(
         help="Usage Items table: like requests_filters without status, plus request_id "
-        "(exact: the items of one request)"
+        "(exact: the items of one request); integrity is unpriced or orphan"
     )
 
     @validate("month", "latest_month", "first_month")

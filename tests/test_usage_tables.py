@@ -205,6 +205,31 @@ def test_dropdown_writes_the_filter_into_the_state(wh, state):
     assert twins == ["Helper (a_help1)", "Helper (a_help2)"], "two agents with one name stay distinguishable"
 
 
+def test_integrity_dropdown_shows_its_checks_in_words_and_filters_the_items(wh, state, sql):
+    c = controller(wh, state, "items")
+    assert [label for label, _ in c.widget.integrity.options] == [
+        "All items",
+        "Unpriced (counted as $0)",
+        "Naming no request",
+    ]
+    c.widget.integrity.value = "unpriced"
+    assert state.items_filters["integrity"] == "unpriced"
+    unpriced = sql(
+        f"SELECT item_id FROM usage_items WHERE {MARCH} AND quantity > 0 "
+        "AND (cost IS NULL OR cost = 0 OR unit_price IS NULL OR unit_price = 0)"
+    )
+    assert ids(c.widget.rows, "item_id") == [i for (i,) in unpriced] and c.widget.total_rows == len(unpriced)
+    state.items_filters = {}
+    assert c.widget.integrity.value == "", "the dropdown follows the state"
+
+
+def test_requests_without_items_are_a_requests_filter(wh, state):
+    c = controller(wh, state, "requests", integrity="no_items")
+    assert [label for label, _ in c.widget.integrity.options] == ["All requests", "Without items"]
+    assert sorted(ids(c.widget.rows, "request_id")) == ["req_ia1", "req_ib1", "req_ic1", "req_lg1"]
+    assert "integrity" not in c.widget.carry.value, "'without items' means nothing on the items table"
+
+
 # -- validation of values a viewer's browser can send --------------------------------------------
 def test_unknown_filter_keys_are_dropped(state):
     state.requests_filters = {"status": "error", "__class__": "x", "sql": "DROP TABLE"}
@@ -227,6 +252,8 @@ def test_unknown_filter_keys_are_dropped(state):
         ({"project_id": ["p_support"]}, "must be text"),
         ({"search": "x" * 1000}, "longer than"),
         ({"descending": "yes"}, "true or false"),
+        ({"integrity": "no_items"}, "The integrity filter of the items table must be unpriced or orphan"),
+        ({"integrity": ["unpriced"]}, "must be unpriced or orphan"),
         ("status=error", "expected a dict"),
     ],
 )

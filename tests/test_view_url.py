@@ -38,6 +38,18 @@ def test_every_choice_round_trips():
     assert view_url.encode(fresh) == query
 
 
+def test_the_integrity_filters_round_trip():
+    s = state("2026-03")
+    s.table = "items"
+    s.items_filters = {"integrity": "orphan", "project_id": "p1"}
+    s.requests_filters = {"integrity": "no_items"}
+    query = view_url.encode(s)
+    assert query == "month=2026-03&table=items&requests.integrity=no_items&items.project_id=p1&items.integrity=orphan"
+    fresh = state()
+    assert view_url.apply(fresh, query) == []
+    assert (fresh.items_filters, fresh.requests_filters) == (s.items_filters, s.requests_filters)
+
+
 def test_the_agent_view_is_its_agent_and_month_only():
     s = state("2026-03")
     s.hidden_service_types = ("agent",)
@@ -75,6 +87,11 @@ def test_the_agent_view_is_its_agent_and_month_only():
         ("agent=&month=2026-03", "no agent given", {"view": "dashboard"}),
         ("colour=red&month=2026-03", "unknown parameter 'colour'", {"month": "2026-03"}),
         ("month=2026-03&items.status=error", "unknown items filter 'status'", {"month": "2026-03"}),
+        (
+            "month=2026-03&items.integrity=no_items&items.model=m",
+            "integrity filter of the items table must be unpriced or orphan",
+            {"items_filters": {"model": "m", "sort": "time", "descending": True, "page": 0}},
+        ),
         (f"agent={'x' * 201}", "agent id is longer than 200", {"view": "dashboard"}),
         ("hide=" + "a" * 9000, "longer than 8,000 characters", {"month": "2026-11"}),
     ],

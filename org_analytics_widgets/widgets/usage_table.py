@@ -17,7 +17,16 @@ import pandas as pd
 from ipywidgets import CallbackDispatcher
 from traitlets import Dict, Enum, Float, Int, TraitError, Tuple, Unicode, validate
 
-from ..filters import COLUMNS, FILTER_KEYS, KINDS, OPTION_FILTERS, SORTABLE, default_filters, row_filters
+from ..filters import (
+    COLUMNS,
+    FILTER_KEYS,
+    INTEGRITY_CHECKS,
+    KINDS,
+    OPTION_FILTERS,
+    SORTABLE,
+    default_filters,
+    row_filters,
+)
 from ..colors import rule_label, service_label
 from ..formatting import money
 from ..state import STATUSES
@@ -190,8 +199,9 @@ def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> st
 
 def carry_html(filters: dict) -> str:
     """For filtered requests: a control that shows the items of the same selection (every items
-    filter set from the requests', the others cleared; the status has no items column)."""
-    chosen = {k: v for k, v in row_filters(filters).items() if k in FILTER_KEYS["items"]}
+    filter set from the requests', the others cleared; the status has no items column, and an
+    integrity check means another thing for items)."""
+    chosen = {k: v for k, v in row_filters(filters).items() if k in FILTER_KEYS["items"] and k != "integrity"}
     if not chosen:
         return ""
     query = {
@@ -254,6 +264,8 @@ class UsageTable(widgets.VBox):
         self.date_from = _dropdown("oa-filter-date-from", "From")
         self.date_to = _dropdown("oa-filter-date-to", "To")
         self.filter_controls = {key: _dropdown(FILTER_LABELS[key][2]) for key in OPTION_FILTERS[kind]}
+        self.integrity = _dropdown("oa-filter-integrity", "Integrity")
+        self.integrity.options = [(f"All {noun}", "")] + [(w, v) for v, w in INTEGRITY_CHECKS[kind].items()]
         self.search = widgets.Text(placeholder="Search request id", continuous_update=False)
         self.search.add_class("oa-filter-search")
         self.reset_button = _button("Reset filters", "oa-reset-filters")
@@ -282,7 +294,14 @@ class UsageTable(widgets.VBox):
         self.carry = widgets.HTML()  # requests: the same filters on the items table, on demand
         self.carry.add_class("oa-carry-area")
 
-        filters_row = [self.date_from, self.date_to, *self.filter_controls.values(), self.search, self.reset_button]
+        filters_row = [
+            self.date_from,
+            self.date_to,
+            *self.filter_controls.values(),
+            self.integrity,
+            self.search,
+            self.reset_button,
+        ]
         filters = widgets.HBox(filters_row, layout=widgets.Layout(flex_flow="row wrap"))
         filters.add_class("oa-filters")
         request_row = widgets.HBox([self.request_chip, self.clear_request])
@@ -315,7 +334,7 @@ class UsageTable(widgets.VBox):
         self.add_class("oa-usage-table")
         self.add_class(f"oa-usage-{kind}")
 
-        for control in (self.date_from, self.date_to, *self.filter_controls.values()):
+        for control in (self.date_from, self.date_to, *self.filter_controls.values(), self.integrity):
             control.observe(self._on_control, names="value")
         self.search.observe(self._on_control, names="value")
         self.sort.observe(self._on_sort, names="value")
@@ -371,6 +390,8 @@ class UsageTable(widgets.VBox):
             self._write({"date_to": change["new"]})
         elif owner is self.search:
             self._write({"search": str(change["new"]).strip()})
+        elif owner is self.integrity:
+            self._write({"integrity": change["new"]})
         else:
             key = next(k for k, c in self.filter_controls.items() if c is owner)
             self._write({key: change["new"]})
@@ -414,6 +435,7 @@ class UsageTable(widgets.VBox):
                 opts = [(f"{all_label}", "")] + _labelled(_in_words(key, self.options.get(key, [])))
                 self._set_dropdown(control, opts, f.get(key, ""))
                 control.description = label
+            self.integrity.value = f.get("integrity", "")
             self.search.value = f.get("search", "")
             self.sort.value = f.get("sort", "time")
             descending = f.get("descending", True)
