@@ -17,6 +17,7 @@ from ..state import DashboardState
 from ..usage_tables import UsageTables
 from ..widgets.batch import batch
 from ..widgets.cost_overview import CostOverview
+from ..widgets.integrity_badge import IntegrityBadge
 from ..widgets.kpi_cards import KpiCards
 from ..widgets.month_selector import MonthSelector
 from ..widgets.project_costs import ProjectCostDoughnut
@@ -77,6 +78,7 @@ class Dashboard(w.VBox):
 
         self.month_selector = MonthSelector(self.state)
         self.kpis = KpiCards()
+        self.integrity = IntegrityBadge(self.state)
         self.cost_overview = CostOverview(self.state)
         self.project_costs = ProjectCostDoughnut()
         self.project_trends = ProjectTrends(self.state)
@@ -109,7 +111,7 @@ class Dashboard(w.VBox):
             [header, self.month_selector],
             layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
         )
-        super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.charts], **kwargs)
+        super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.integrity, self.charts], **kwargs)
         self.add_class("oa-page")
 
         self.state.observe(self._on_month, names=["month", "refresh_count"])
@@ -158,6 +160,7 @@ class Dashboard(w.VBox):
             self.state.message = ""
             self.state.status = "ready"
         self._draw(["oa-usage-tables"])  # last: the KPIs and charts reach the page first
+        self._render_integrity()  # after all that: its checks read the raw tables
 
     def parts_on_screen(self, parts) -> None:
         """The page says which LAZY_PARTS are on screen (or near it): those not drawn for the month
@@ -261,6 +264,22 @@ class Dashboard(w.VBox):
         with batch(self.top_agents):
             self.top_agents.month = self.snapshot.period.month
             self.top_agents.agents = self.snapshot.top_agents
+
+    def _render_integrity(self) -> None:
+        """The integrity badge of the month shown (``Engine.integrity``: a closed month's from the
+        month cache). Asked after the rest of the page is drawn, so a month switch does not wait for
+        its anti-joins over the raw tables; a failure leaves the page as it is, with a small note."""
+        period = self.snapshot.period
+        counts, error = {}, ""
+        if not self.snapshot.is_empty:  # an empty month has nothing to check
+            try:
+                counts = self.engine.integrity(period)
+            except Exception as exc:  # a hint beside the numbers, not the numbers: the page stays
+                error = first_line(exc).rstrip(".")
+        with batch(self.integrity):
+            self.integrity.month = period.month
+            self.integrity.counts = counts
+            self.integrity.error = error
 
     def _render_cards(self) -> None:
         self.service_cards.show(self.snapshot.service_types, self.snapshot.projects)

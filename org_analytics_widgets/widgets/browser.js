@@ -71,6 +71,9 @@ function render({ model, el }) {
     if (!app || !app.contains(target)) return;
     if (target.dataset.oaView !== undefined) {
       model.send({ kind: "open", query: target.dataset.oaView });
+      // a control far from what it opens (the integrity badge -> the usage tables) scrolls there
+      const goal = target.dataset.oaScroll ? app.querySelector("." + CSS.escape(target.dataset.oaScroll)) : null;
+      if (goal) goal.scrollIntoView({ block: "start" });
       return;
     }
     if (target.matches("a.oa-export-link")) {
