@@ -265,6 +265,16 @@ def test_the_same_report_twice_is_refused(run_cli, tmp_path):
     assert not (tmp_path / "w").exists()
 
 
+def test_costs_in_another_currency_are_refused(run_cli, tmp_path):
+    """The warehouse holds US dollars (the canonical tables carry no currency): a report in euros
+    would be shown with a $, so it is refused, in words."""
+    cost = {**token_cost("123.45", "input_tokens", "claude-sonnet-4-5"), "currency": "EUR"}
+    path = write_json(tmp_path / "eur.json", pages([("2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z", [cost])]))
+    result = run_cli(["import", "anthropic", path, "--out", str(tmp_path / "w")])
+    assert_clean_error(result, "eur.json", "costs in EUR", "convert", "USD")
+    assert not (tmp_path / "w").exists()
+
+
 def usage_result(uncached: int, output: int, workspace=None, model=None) -> dict:
     return {
         "uncached_input_tokens": uncached,

@@ -367,6 +367,10 @@ def bad_file(tmp_path: Path, name: str) -> list[str]:
                 tmp_path / "a.json", page(bucket("2026-10-01", [cost(1.0), cost(2.0, "gpt-4o, input", currency="eur")]))
             )
         ]
+    if name == "another currency":
+        return [
+            write_json(tmp_path / "a.json", page(bucket("2026-10-01", [cost(2.0, "gpt-4o, input", currency="eur")])))
+        ]
     if name == "same export twice":
         return [write_json(tmp_path / "a.json", usage), write_json(tmp_path / "b.json", usage)]
     if name == "missing file":
@@ -382,6 +386,7 @@ def bad_file(tmp_path: Path, name: str) -> list[str]:
         ("unknown result", ["a.json", "organization.usage.images.result", "not supported"]),
         ("missing field", ["a.json", "num_model_requests", "missing"]),
         ("two currencies", ["a.json", "usd", "eur"]),
+        ("another currency", ["a.json", "costs in EUR", "convert", "USD"]),
         ("same export twice", ["b.json", "a.json", "once"]),
         ("missing file", ["nowhere.json", "no such file"]),
     ],

@@ -185,6 +185,7 @@ class Collector:
             if len(self.currencies) > 1:
                 found = ", ".join(f"{c} ({p})" for c, p in self.currencies.items())
                 raise ExportError(f"{path}: costs in several currencies ({found}): import one currency at a time")
+            shared.refuse_other_currency(path, currency)
             fields = tuple(
                 result.get(k) if isinstance(result.get(k), str) else None
                 for k in ("cost_type", "token_type", "model", "description")

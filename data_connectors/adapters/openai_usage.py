@@ -387,6 +387,16 @@ def _count(result: dict, name: str, where: str, required: bool = True) -> int:
     return value
 
 
+def refuse_other_currency(path: Path, currency: str) -> None:
+    """Costs are US dollars in the warehouse (docs/data-contract.md, "Integrity": the canonical
+    tables carry no currency): an export in another one is refused, not shown with a $."""
+    if currency.upper() != "USD":
+        raise ExportError(
+            f"{path}: costs in {currency.upper()}: the warehouse holds US dollars; "
+            "convert the export's amounts to USD first"
+        )
+
+
 def _amount(result: dict, where: str) -> tuple[float, str]:
     amount = result.get("amount")
     value = amount.get("value") if isinstance(amount, dict) else None
@@ -551,6 +561,7 @@ class Collector:
         if len(self.currencies) > 1:
             found = ", ".join(f"{c} ({p})" for c, p in self.currencies.items())
             raise ExportError(f"{path}: costs in several currencies ({found}): import one currency at a time")
+        refuse_other_currency(path, currency)
 
     def notes(self) -> list[str]:
         notes = [
