@@ -16,11 +16,13 @@ per-service-type project trends, against the same reference.
 Money is compared within 1e-9 relative plus 5e-9 absolute (the report rounds every amount to 10
 decimals and the Others slice is a sum of rounded amounts). Every ordering is the contract's, so
 lists are compared in order: ties are fully broken by the contract (name, then id). A null or
-empty name counts as "unnamed" (shown as the id), as the Snapshot and the agent page do.
+empty name counts as "unnamed" (shown as the id), as the Snapshot and the agent page do. A third
+property checks that every split of the cost the page draws adds up to the total, from the raw
+tables and from rollups built of the generated rows.
 
 Run alone: ``.venv/bin/python -m pytest tests/test_properties.py -q -p no:cacheprovider``.
-``PROPERTY_EXAMPLES=500 PROPERTY_METRIC_EXAMPLES=100`` run more examples (the defaults, 25 and 5,
-keep the file around 35 s on two idle cores).
+``PROPERTY_EXAMPLES=500 PROPERTY_METRIC_EXAMPLES=100 PROPERTY_SUM_EXAMPLES=100`` run more examples
+(the defaults, 25, 5 and 5, keep the file around 45 s on two idle cores).
 """
 
 from __future__ import annotations
@@ -985,3 +987,67 @@ def test_metric_expressions_equal_reference(sc: Scenario, agent_id: str):
                 assert all(money_close(g[2], w[2]) for g, w in zip(got, want)), f"Snapshot.project_trends({t!r})"
         finally:
             wh.close()
+
+
+SUM_EXAMPLES = int(os.environ.get("PROPERTY_SUM_EXAMPLES", "5"))
+
+
+@settings(max_examples=SUM_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+@example(EMPTY_NAMES)
+def test_parts_add_up_to_the_total_from_raw_tables_and_rollups(sc: Scenario):
+    """Every split of the month's cost the page draws adds up to the Total Cost card (issue 15,
+    item 4), from the raw tables and from rollups built of the same rows: the project doughnut's
+    slices with Others (and Others' own list), the cost overview's daily bars and its service-type
+    doughnut, the service cards and each card's projects, the project trends; the top agents' cost
+    plus every other item's is the total, and without negative costs the top agents never exceed it.
+    """
+    from data_connectors import connect
+    from org_analytics_widgets.engine import Engine
+    from org_analytics_widgets.metrics.rollup import aligned_period
+    from org_analytics_widgets.period import Period
+    from org_analytics_widgets.rollups import Rollups, build
+
+    ref = Reference(sc)
+    period = Period.for_month(sc.month, sc.timezone, sc.now)
+    with tempfile.TemporaryDirectory(prefix="org-analytics-prop-") as tmp:
+        path, rollups_path = Path(tmp) / "warehouse.duckdb", Path(tmp) / "rollups.duckdb"
+        write_duckdb(sc.warehouse, path)
+        wh = connect(f"duckdb:///{path}")
+        try:
+            build(wh, rollups_path)
+            rollups = Rollups.open(rollups_path)
+            try:
+                raw = Engine(wh, cache=False).snapshot(period)
+                rolled = Engine(wh, rollups, cache=False).snapshot(period)
+            finally:
+                rollups.close()
+        finally:
+            wh.close()
+    assert raw.source == "raw"
+    if aligned_period(period):
+        assert rolled.source == "rollups", "an aligned period is read from fresh rollups"
+    n = len(ref.items) + 1  # float sums of up to n amounts, each possibly rounded to 10 decimals
+
+    def near(part: float, whole: float, what: str) -> None:
+        assert math.isclose(part, whole, rel_tol=MONEY_REL, abs_tol=MONEY_ABS + n * 6e-11), (
+            f"{what} from the {snap.source} tables: {part!r} != {whole!r}"
+        )
+
+    for snap in (raw, rolled):
+        total = snap.kpis["total_cost"]
+        near(total, sum((_cost(i) for i in ref.items), 0.0), "total cost vs the items")
+        near(float(snap.cost_by_project["cost"].sum()), total, "cost by project, Others included")
+        others = snap.cost_by_project[snap.cost_by_project["project_id"].isna()]
+        near(float(snap.others()["cost"].sum()), float(others["cost"].sum()), "the projects in Others")
+        near(float(snap.cost_by_service_type["cost"].sum()), total, "the service-type doughnut")
+        near(float(snap.daily_cost_by_service_type["cost"].sum()), total, "daily cost by service type")
+        near(float(snap.trends["cost"].sum()), total, "project trends")
+        near(sum(card.cost for card in snap.service_types), total, "the service cards")
+        for card in snap.service_types:
+            near(float(card.daily_cost_by_project["cost"].sum()), card.cost, f"{card.service_type!r} card")
+        top = set(snap.top_agents["agent_id"])
+        rest = sum((_cost(i) for i in ref.items if i["agent_id"] not in top), 0.0)
+        near(float(snap.top_agents["cost"].sum()) + rest, total, "top agents + every other item")
+        if all(_cost(i) >= 0 for i in ref.items):
+            assert float(snap.top_agents["cost"].sum()) <= total + MONEY_ABS + n * 6e-11, "top agents > total"
