@@ -113,10 +113,10 @@ def test_requests_page_is_newest_first_with_the_total(wh, march):
 def test_agent_missing_from_agents_falls_back_to_id_and_smallest_project(wh, march):
     # a_ghost is not in `agents`; in NY March it has rows in p_voice (req_g01, i_g01a) and p_docs
     # (req_g02, i_g02a) -> p_docs. Its February row in p_arch_before (smaller id) must not count.
-    info = one_row(wh, A.agent_info(wh, march, "a_ghost"))
-    assert not info["listed"] and pd.isna(info["name"])
-    assert (info["project_id"], info["project_name"], info["usage_rows"]) == ("p_docs", "docs QA", 4)
+    assert wh.execute(A.agent_listing(wh, "a_ghost")).empty
     agent = page(wh, "a_ghost")
+    assert agent.status == "ready" and not agent.info["listed"]
+    assert (agent.info["project_id"], agent.info["project_name"]) == ("p_docs", "docs QA")
     assert agent.info["name"] == "a_ghost", "a name missing from agents falls back to the id"
     assert '<h1 class="oa-agent-name">a_ghost</h1>' in agent.header.value and "docs QA" in agent.header.value
     # requests req_g01 + req_g02 (one conversation conv_g1), items 0.5 + 0.5, no item models
@@ -124,8 +124,8 @@ def test_agent_missing_from_agents_falls_back_to_id_and_smallest_project(wh, mar
 
 
 def test_agent_id_is_a_value_never_sql(wh, march):
-    info = one_row(wh, A.agent_info(wh, march, SQL_INJECTION))
-    assert not info["listed"] and info["usage_rows"] == 0
+    assert wh.execute(A.agent_listing(wh, SQL_INJECTION)).empty
+    assert Engine(wh, cache=False).agent_month(SQL_INJECTION, march).status == "unknown"
     row = one_row(wh, A.agent_kpis(wh, march, SQL_INJECTION))
     assert row == {"conversations": 0, "requests": 0, "tokens": 0, "cost": 0.0, "models": 0}
 

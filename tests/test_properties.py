@@ -43,7 +43,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -290,7 +289,8 @@ def scenarios(draw) -> Scenario:
             "input_tokens": draw(st.one_of(st.none(), st.integers(0, 1_000_000))),
             "output_tokens": draw(st.one_of(st.none(), st.integers(0, 1_000_000))),
             "cost": draw(st.one_of(st.none(), money_values)),
-            "status": draw(st.sampled_from([None, "success", "error"])),
+            # the contract's three, null, and words it does not know ("failure" is not "error")
+            "status": draw(st.sampled_from([None, "success", "error", "cache_hit", "failure", "Error"])),
         }
         requests.append(request)
         for j in range(draw(st.integers(0, 3))):
@@ -433,6 +433,16 @@ def _cost(row) -> float:
     return row["cost"] if row["cost"] is not None else 0.0
 
 
+def _failed(request) -> bool:
+    """The contract's failure: status exactly ``error`` (null and every other value did not fail)."""
+    return request["status"] == "error"
+
+
+def _tokens(request) -> int:
+    """A request's tokens in total_tokens: in + out, null as 0; none for a failed request."""
+    return 0 if _failed(request) else (request["input_tokens"] or 0) + (request["output_tokens"] or 0)
+
+
 def _sums(rows, key, value=_cost) -> dict:
     out = defaultdict(float)
     for row in rows:
@@ -485,12 +495,13 @@ class Reference:
         active = {r["project_id"] for r in self.reqs}
         return {
             "total_requests": len(self.reqs),
-            "total_tokens": sum((r["input_tokens"] or 0) + (r["output_tokens"] or 0) for r in self.reqs),
+            "total_tokens": sum(_tokens(r) for r in self.reqs),
             "unique_models": len({i["model"] for i in self.items if i["model"] is not None}),
             "active_projects": len(active),
             "total_projects": len(existed | active),
             "total_conversations": len({r["conversation_id"] for r in self.reqs if r["conversation_id"] is not None}),
             "total_cost": sum((_cost(i) for i in self.items), 0.0),
+            "failed_requests": sum(1 for r in self.reqs if _failed(r)),
         }
 
     def daily(self, rows, key, value=_cost) -> dict:
@@ -519,7 +530,7 @@ class Reference:
             "project_id": pid,
             "conversations": len({r["conversation_id"] for r in a_reqs if r["conversation_id"] is not None}),
             "requests": len(a_reqs),
-            "tokens": sum((r["input_tokens"] or 0) + (r["output_tokens"] or 0) for r in a_reqs),
+            "tokens": sum(_tokens(r) for r in a_reqs),
             "cost": sum((_cost(i) for i in a_items), 0.0),
             "models": len({i["model"] for i in a_items if i["model"] is not None}),
             "usage_rows": len(rows),
@@ -663,6 +674,7 @@ def check_invariants(rep: dict, days: list[str]) -> None:
     k = rep["kpis"]
     total = k["total_cost"]
     assert k["active_projects"] <= k["total_projects"]
+    assert k["failed_requests"] <= k["total_requests"]
     for name in COUNT_KPIS:
         assert isinstance(k[name], int) and k[name] >= 0, name
 
@@ -941,22 +953,22 @@ def test_metric_expressions_equal_reference(sc: Scenario, agent_id: str):
 
             # one agent's page (any id of the pool: listed or not, with or without rows in P)
             a = ref.agent(agent_id)
-            info = run(A.agent_info(wh, period, agent_id)).to_dict("records")[0]
+            month = Engine(wh, None, sc.timezone, sc.now, cache=False).agent_month(agent_id, period)
             pid = a["project_id"]
-            assert_same_map(
-                {
-                    k: _frame_map(pd.DataFrame([info]), ["agent_id"], [k])[agent_id]
-                    for k in ("name", "listed", "usage_rows", "project_id", "project_name")
-                },
-                {
-                    "name": a["name"],
-                    "listed": agent_id in ref.agents,
-                    "usage_rows": a["usage_rows"],
-                    "project_id": pid,
-                    "project_name": ref.projects[pid]["name"] if pid in ref.projects else None,
-                },
-                f"agent_info({agent_id!r})",
-            )
+            listed = agent_id in ref.agents
+            assert month.status == ("ready" if a["usage_rows"] else "empty" if listed else "unknown"), agent_id
+            if month.status != "unknown":
+                assert_same_map(
+                    {k: month.info[k] for k in ("name", "listed", "project_id", "project_name")},
+                    {
+                        "name": a["name"] or agent_id,
+                        "listed": listed,
+                        "project_id": pid,
+                        "project_name": (ref.projects.get(pid) or {}).get("name") or pid,
+                    },
+                    f"agent_month({agent_id!r}).info",
+                )
+                assert month.requests_total == a["requests"], agent_id
             akpis = run(A.agent_kpis(wh, period, agent_id)).to_dict("records")[0]
             assert_same_map(
                 {

@@ -43,7 +43,7 @@ MEMORY_MONTHS = 24  # closed months kept in memory too: a snapshot is kilobytes 
 REQUESTS_SHOWN = 50  # an agent's latest requests on its page
 MONTH_FACTS = ("items", "item_requests", "totals", "by_project", "agent_items", "agent_requests")
 KPI_FACTS = ("items", "totals", "by_project")
-AGENT_FACTS = ("items", "totals")
+AGENT_FACTS = ("items", "totals", "by_project")
 
 
 def default_cache_dir(rollups=None) -> Path:
@@ -379,13 +379,35 @@ class Engine:
         return derive.kpis(facts, self._names(period, facts))
 
     def _agent_month(self, period: Period, agent_id: str) -> AgentMonth:
+        """The agent's listing (tiny), its facts from the source (rollups when they fit) and, when it
+        has usage, its latest requests: the raw usage is scanned for the page of requests only."""
         wh = self.warehouse
-        info = wh.execute(agent_metrics.agent_info(wh, period, agent_id)).iloc[0].to_dict()
-        if not bool(info["listed"]) and shaping.count(info["usage_rows"]) == 0:
-            return AgentMonth(period=period, agent_id=agent_id, status="unknown")
+        listing = wh.execute(agent_metrics.agent_listing(wh, agent_id)).to_dict("records")
         source = self.source(period)
         facts = source.facts(period, AGENT_FACTS, agent_id)
-        page = wh.execute(agent_metrics.agent_requests_page(wh, period, agent_id, limit=REQUESTS_SHOWN))
+        requests = sum(shaping.count(n) for n in facts["totals"].column("total_requests").to_pylist())
+        used = facts["items"].num_rows > 0 or requests > 0
+        if not listing and not used:
+            return AgentMonth(period=period, agent_id=agent_id, status="unknown")
+        info = {"agent_id": agent_id, "listed": bool(listing), "usage_rows": int(used), **(listing or [{}])[0]}
+        if shaping.text(info.get("project_id")) is None:  # not listed, or listed without a project
+            rows = [
+                *facts["items"].column("project_id").to_pylist(),
+                *facts["by_project"].column("project_id").to_pylist(),
+            ]
+            info["project_id"] = min((p for p in rows if shaping.text(p) is not None), default=None)
+            project = (
+                wh.execute(agent_metrics.agent_project(wh, info["project_id"])).to_dict("records")
+                if info["project_id"] is not None
+                else []
+            )
+            info.update((project or [{"project_name": None, "project_color": None}])[0])
+        info.setdefault("name", None)
+        page = (
+            wh.execute(agent_metrics.agent_requests_page(wh, period, agent_id, limit=REQUESTS_SHOWN))
+            if requests
+            else pd.DataFrame(columns=list(agent_metrics.REQUEST_PAGE_COLUMNS))
+        )
         return derive.agent_month(period, agent_id, info, facts, page, source.name)
 
 

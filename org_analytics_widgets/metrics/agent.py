@@ -35,32 +35,27 @@ def agent_requests(tables, period: Period, agent_id: str) -> ibis.Table:
     return only_agent(in_period(tables.usage_requests, period), agent_id)
 
 
-def agent_info(tables, period: Period, agent_id: str) -> ibis.Table:
-    """One row: agent_id, name (null when missing from ``agents``), listed (in ``agents``),
-    usage_rows (its items + requests in P), project_id, project_name, project_color.
+def agent_listing(tables, agent_id: str) -> ibis.Table:
+    """The agent's row in ``agents`` (none when it is not listed): name, project_id, project_name,
+    project_color (the project's, null when it has none or is not in ``projects``).
 
-    The project is ``agents.project_id``, else the smallest project_id among its rows in P
-    (null when it has none); name fallbacks to ids are the caller's (shaping).
-
-    >>> agent_info(wh, Period.for_month("2026-03"), "a_ghost")             # doctest: +SKIP
+    >>> agent_listing(wh, "a_conc")                                         # doctest: +SKIP
     """
-    items = agent_items(tables, period, agent_id).select("project_id")
-    reqs = agent_requests(tables, period, agent_id).select("project_id")
-    rows = items.union(reqs, distinct=False)
-    usage = rows.aggregate(row_project=rows.project_id.min(), usage_rows=rows.count())
-    a = tables.agents.filter(tables.agents.agent_id == _id(agent_id))
-    listed = a.aggregate(name=a.name.max(), agent_project=a.project_id.max(), listed=a.count() > 0)
-    both = listed.cross_join(usage)
-    info = both.select(
-        agent_id=_id(agent_id),
-        name=both.name,
-        listed=both.listed,
-        usage_rows=both.usage_rows,
-        project_id=ibis.coalesce(both.agent_project, both.row_project),
-    ).view()
-    projects = tables.projects.select(p_id="project_id", project_name="name", project_color="color")
-    named = info.left_join(projects, info.project_id == projects.p_id)
-    return named.select("agent_id", "name", "listed", "usage_rows", "project_id", "project_name", "project_color")
+    a = tables.agents.filter(tables.agents.agent_id == _id(agent_id)).select("name", "project_id")
+    p = project_of(tables)
+    return a.left_join(p, a.project_id == p.p_id).select("name", "project_id", "project_name", "project_color")
+
+
+def project_of(tables) -> ibis.Table:
+    """``projects`` as p_id, project_name, project_color (to name an agent's project)."""
+    return tables.projects.select(p_id="project_id", project_name="name", project_color="color")
+
+
+def agent_project(tables, project_id: str) -> ibis.Table:
+    """project_name, project_color of one project (no row when it is not in ``projects``): an
+    unlisted agent's project, the smallest project_id among its rows in P."""
+    p = project_of(tables)
+    return p.filter(p.p_id == ibis.literal(str(project_id), type="string")).select("project_name", "project_color")
 
 
 def agent_kpis(tables, period: Period, agent_id: str) -> ibis.Table:
@@ -80,6 +75,20 @@ def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> i
     >>> agent_daily_cost_by_service_type(wh, Period.for_month("2026-03"), "a_voice")  # doctest: +SKIP
     """
     return sections.derive_daily_cost_by_service_type(scan(ITEMS, tables, period, agent_id))
+
+
+REQUEST_PAGE_COLUMNS = (
+    "request_id",
+    "created_at",
+    "service_type",
+    "model",
+    "status",
+    "input_tokens",
+    "output_tokens",
+    "tokens",
+    "cost",
+    "total",
+)
 
 
 def agent_requests_page(tables, period: Period, agent_id: str, limit: int = 50, offset: int = 0) -> ibis.Table:
@@ -110,10 +119,12 @@ def agent_requests_page(tables, period: Period, agent_id: str, limit: int = 50, 
 
 
 __all__ = [
-    "agent_info",
+    "agent_listing",
+    "agent_project",
     "agent_kpis",
     "agent_daily_cost_by_service_type",
     "agent_requests_page",
+    "REQUEST_PAGE_COLUMNS",
     "agent_items",
     "agent_requests",
 ]
