@@ -53,6 +53,14 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+#: ``usage_requests.status`` values the contract knows (docs/data-contract.md, "Request status"):
+#: null counts as success; only ``error`` is a failure (counted in failed_requests, its tokens left
+#: out of total_tokens); any other value is a request that did not fail
+STATUS_SUCCESS = "success"
+STATUS_CACHE_HIT = "cache_hit"
+STATUS_ERROR = "error"
+STATUSES = (STATUS_SUCCESS, STATUS_CACHE_HIT, STATUS_ERROR)
+
 _KIND_NAMES = {
     "string": "a string",
     "number": "a number (decimal, float or integer)",

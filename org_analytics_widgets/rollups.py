@@ -41,7 +41,10 @@ from .metrics.facts import FACTS, abstract_tables
 from .period import Period
 
 ENV_VAR = "ORG_ANALYTICS_ROLLUPS"
-FORMAT = 2  # 2: tables derived from the facts' declarations (metrics.facts)
+# 2: tables derived from the facts' declarations (metrics.facts); 3: rollup_requests keeps `failed`,
+# and its `tokens` leave failed requests out (data contract, "Request status"). A file of another
+# format is never read (its numbers would be wrong): a build replaces it whole.
+FORMAT = 3
 DEFAULT_LATE_WINDOW = timedelta(hours=48)
 
 
@@ -107,7 +110,8 @@ def build(
     started = time.perf_counter()
     say = progress or (lambda step, done, total: None)
     out = Path(out)
-    previous = Rollups.open(out).close_and_meta() if out.exists() else None  # never replace other files
+    # never replace other files
+    previous = Rollups.open(out, any_format=True).close_and_meta() if out.exists() else None
     if full:
         previous = None
     if previous is not None and previous.get("source") != _public(warehouse.url):
@@ -115,6 +119,8 @@ def build(
             f"{out} holds rollups of {previous.get('source')}, not of {_public(warehouse.url)}: "
             "choose another --out, or rebuild it with --full"
         )
+    if previous is not None and previous.get("format") != FORMAT:
+        previous = None  # rollups of another format are rebuilt whole: their tables differ
     since = None
     if previous is not None and previous["latest"]:
         since = R.floor_to_grain(datetime.fromisoformat(previous["latest"]) - late_window)
@@ -239,7 +245,9 @@ class Rollups:
         self._fresh_for: tuple | None = None  # the warehouse version the last positive check was for
 
     @classmethod
-    def open(cls, path: Path) -> "Rollups":
+    def open(cls, path: Path, any_format: bool = False) -> "Rollups":
+        """The rollups file at ``path``; WarehouseError when it holds none, or rollups of another
+        format (unless ``any_format``: a build reads its meta to replace it)."""
         path = Path(path)
         if not path.is_file():
             raise WarehouseError(f"no rollups at {path}: build them with 'org-analytics rollup --out {path}'")
@@ -247,17 +255,18 @@ class Rollups:
         try:
             lock_duckdb(con, [path])  # only this file: a view in it cannot read the host's files
             present = set(con.list_tables())
-            missing = [t for t in (*R.ROLLUP_TABLES, "rollup_meta") if t not in present]
+            wanted = ("rollup_meta",) if any_format else (*R.ROLLUP_TABLES, "rollup_meta")
+            missing = [t for t in wanted if t not in present]
             if missing:
                 raise WarehouseError(
                     f"{path} holds no rollups (no table {missing[0]}): use a file written by "
                     "'org-analytics rollup --out FILE'"
                 )
             meta = {k: json.loads(v) for k, v in con.raw_sql("SELECT key, value FROM rollup_meta").fetchall()}
-            if meta.get("format") != FORMAT:
+            if meta.get("format") != FORMAT and not any_format:
                 raise WarehouseError(
-                    f"{path} holds rollups of another format ({meta.get('format')}): "
-                    "rebuild them with 'org-analytics rollup --full'"
+                    f"{path} holds rollups of another format ({meta.get('format')}, this version reads "
+                    f"{FORMAT}): rebuild them with 'org-analytics rollup --out {path}'"
                 )
         except BaseException:
             con.disconnect()

@@ -133,8 +133,12 @@ def test_march_ny_kpis(report):
             "total_requests": 36,
             # in+out, null as 0: s01 150 + s02 10 + s04 1000 + s05 2000 + s06 300 + s07 300 + s08 100
             # + s09 10 = 3870; + c01 200 + v01 110 + q01 4000 + d01 1500 + o01 200 + zu1 30 + zr1 50
-            # + lg1 10 + e07 1 + e08 1 = 9972 (everything else is null/0).
-            "total_tokens": 9972,
+            # + e07 1 + e08 1 = 9962 (everything else is null/0). Not lg1's 10: it failed (status
+            # error), and a failed request's tokens are left out.
+            "total_tokens": 9962,
+            # status 'error': ia1, ib1, ic1 (idle agents, 03-15..17) and lg1 (03-02) = 4; t01's null
+            # status is a success.
+            "failed_requests": 4,
             # non-null item models in P: gpt-x, gpt-y, emb-1, whisper-1, tts-1, img-1 = 6
             # (gpt-z only on an April item, gpt-old only on a request, agent items have null model).
             "unique_models": 6,
@@ -689,6 +693,9 @@ def test_march_utc(report):
             "total_cost": 24.09,
             "active_projects": 11,  # same project set as NY
             "total_conversations": 10,  # NY's 9 + conv_late (l01 is in UTC March)
+            "failed_requests": 4,  # NY's four, all mid-March
+            # NY's 9962 - s07 300 - s08 100 + l01 7 + e05 1 + e03 1 = 9571 (lg1's 10 still left out)
+            "total_tokens": 9571,
             # 9 live + p_old_active + p_orphan + p_arch_utc (archived == 03-01 00:00Z)
             # + p_arch_before (04:59:59Z >= start) + p_arch_start + p_arch_within + p_arch_after = 16
             # (p_new_in, created 04-01 03:59:59Z, is after the UTC end)
@@ -738,6 +745,9 @@ def test_march_kolkata(report):
             # NY's 24.91 - (0.5 + 0.64 + 0.75 + 0.25 = 2.14) + (0.08 + 0.01 + 0.02 + 0.16 = 0.27) = 23.04
             "total_cost": 23.04,
             "total_conversations": 10,  # + conv_late
+            "failed_requests": 4,  # NY's four, all mid-March
+            # NY's 9962 - s06 300 - e08 1 - s07 300 - s08 100 + l01 7 + e01 1 + e06 1 + e05 1 + e03 1 = 9272
+            "total_tokens": 9272,
             # the UTC set (16) + p_arch_ist (archived 02-28 20:00Z >= IST start) = 17
             "total_projects": 17,
         },
@@ -777,6 +787,7 @@ def test_november_kpis(report):
             "total_requests": 6,
             # n2 30 + n3 30 + n5 200 + n6 200 = 460
             "total_tokens": 460,
+            "failed_requests": 0,  # every November request is a success
             # gpt-x (n2, n3), whisper-1 (n4), gpt-y (n5, n6); not gpt-now / gpt-future
             "unique_models": 3,
             # p_support, p_voice, p_twin_b, p_twin_a
@@ -912,6 +923,7 @@ def test_month_wholly_after_now(report):
             "active_projects": 0,
             "total_conversations": 0,
             "total_cost": 0.0,
+            "failed_requests": 0,
         },
     )
     assert rep["cost_by_service_type"] == []
@@ -937,6 +949,7 @@ def test_empty_past_month(report):
             "active_projects": 0,
             "total_conversations": 0,
             "total_cost": 0.0,
+            "failed_requests": 0,
             # by the contract's formula projects still *exist* in an empty month: the 9 live ones
             # + p_new_in + p_new_out (created April) = 11; p_arch_after was archived 05-01.
             "total_projects": 11,
@@ -1000,12 +1013,13 @@ def test_march_havana_missing_midnight(report):
         rep["kpis"],
         {
             "total_requests": 36,
-            "total_tokens": 9972,
+            "total_tokens": 9962,
             "unique_models": 6,
             "active_projects": 11,
             "total_projects": 15,
             "total_conversations": 9,
             "total_cost": 24.91,
+            "failed_requests": 4,
         },
     )
     assert_dense(
@@ -1037,12 +1051,13 @@ def test_parquet_warehouse_gives_the_same_numbers(run_report, edge_warehouse, tm
         rep["kpis"],
         {
             "total_requests": 36,
-            "total_tokens": 9972,
+            "total_tokens": 9962,
             "unique_models": 6,
             "active_projects": 11,
             "total_projects": 15,
             "total_conversations": 9,
             "total_cost": 24.91,
+            "failed_requests": 4,
         },
     )
     assert [s["cost"] for s in rep["cost_by_project"]["slices"]] == [11.71, 4.2, 3.0, 3.0, 2.0, 1.0, 0.0]

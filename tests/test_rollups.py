@@ -285,6 +285,28 @@ def test_rollup_errors_are_one_line(run_cli, edge_warehouse, edge_rollups, tmp_p
     )
 
 
+def test_rollups_of_an_older_format_are_never_read_and_a_build_replaces_them(
+    run_cli, edge_warehouse, edge_rollups, tmp_path
+):
+    """Format 2 kept tokens of failed requests and no failed count: read, it would give wrong
+    numbers. `report` stops with one line saying what to run; that command (no --full) rebuilds it."""
+    url = duckdb_url(edge_warehouse)
+    old = _writable_copy(edge_rollups, tmp_path, "old-rollups.duckdb")
+    _sql(
+        old,
+        "ALTER TABLE rollup_requests DROP COLUMN failed",
+        "UPDATE rollup_meta SET value = '2' WHERE key = 'format'",
+    )
+    report = ["report", "--warehouse", url, "--rollups", str(old), "--month", "2026-03", "--now", DEFAULT_NOW]
+    assert_clean_error(run_cli(report), "another format (2", f"org-analytics rollup --out {old}")
+    code, _, err = run_cli(["rollup", "--warehouse", url, "--out", str(old)])
+    assert code == 0, err
+    assert Rollups.open(old).close_and_meta()["format"] == Rollups.open(edge_rollups).close_and_meta()["format"]
+    code, out, err = run_cli(report)
+    assert code == 0, err
+    assert json.loads(out)["kpis"]["failed_requests"] == 4, "ia1, ib1, ic1, lg1: status error in March"
+
+
 def test_a_build_gets_half_the_memory_unless_told(monkeypatch):
     monkeypatch.setenv(MEMORY_ENV_VAR, "")  # recorded first, so that the test leaves it as it was
     monkeypatch.delenv(MEMORY_ENV_VAR)

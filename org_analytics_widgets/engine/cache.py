@@ -25,7 +25,7 @@ import pickle
 import tempfile
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2  # part of every entry's name: 2 when the KPIs gained failed_requests (older entries lack it)
 DEFAULT_MAX_BYTES = 256 * 2**20
 
 

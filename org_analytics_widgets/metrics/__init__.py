@@ -20,7 +20,7 @@ from . import sections as S
 
 
 def kpis(tables, period: Period) -> ibis.Table:
-    """One row: total_requests, total_tokens, total_conversations, unique_models,
+    """One row: total_requests, total_tokens, total_conversations, failed_requests, unique_models,
     active_projects, total_projects, total_cost."""
     return S.derive_kpis(
         F.request_totals(tables, period),

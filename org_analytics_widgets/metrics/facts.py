@@ -20,10 +20,17 @@ from types import SimpleNamespace
 
 import ibis
 
-from data_connectors.schema import TABLES
+from data_connectors.schema import STATUS_ERROR, TABLES
 
 from ..period import Period
 from .time import in_period, local_date
+
+
+def failed(t: ibis.Table) -> ibis.Value:
+    """True for a request whose status is the contract's failure (``error``), false for any other
+    status and for null (data contract, "Request status")."""
+    return ibis.coalesce(t.status == STATUS_ERROR, False)
+
 
 # row values a measure may sum, per canonical table (any other name is the column itself)
 VALUES = {
@@ -32,7 +39,11 @@ VALUES = {
         "quantity": lambda t: t.quantity.cast("float64"),
     },
     "usage_requests": {
-        "tokens": lambda t: (ibis.coalesce(t.input_tokens, 0) + ibis.coalesce(t.output_tokens, 0)).cast("int64"),
+        # a failed request's tokens are left out (an estimate of the prompt, no answer)
+        "tokens": lambda t: (
+            failed(t).ifelse(0, ibis.coalesce(t.input_tokens, 0) + ibis.coalesce(t.output_tokens, 0)).cast("int64")
+        ),
+        "failed": lambda t: failed(t).ifelse(1, 0).cast("int64"),
     },
 }
 HOWS = ("sum", "count", "min", "distinct")
@@ -112,6 +123,7 @@ REQUEST_TOTALS = Fact(
     (),
     (
         Count("total_requests"),
+        Sum("failed_requests", "failed", "int64"),
         Sum("total_tokens", "tokens", "int64"),
         Distinct("total_conversations", "conversation_id"),
     ),
@@ -187,7 +199,8 @@ def item_requests(tables, period: Period) -> ibis.Table:
 
 
 def request_totals(tables, period: Period) -> ibis.Table:
-    """One row: requests, tokens and distinct conversations of usage_requests in P."""
+    """One row: requests, failed requests, tokens (failed ones' left out) and distinct conversations
+    of usage_requests in P."""
     return scan(REQUEST_TOTALS, tables, period)
 
 

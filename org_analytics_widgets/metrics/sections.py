@@ -18,6 +18,7 @@ def derive_kpis(totals: ibis.Table, by_project: ibis.Table, facts: ibis.Table, e
         "total_requests",
         "total_tokens",
         "total_conversations",
+        "failed_requests",
         unique_models=facts.model.nunique().as_scalar(),
         active_projects=by_project.count().as_scalar(),
         total_projects=all_projects.count().as_scalar(),
