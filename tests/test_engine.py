@@ -337,3 +337,44 @@ def test_the_first_day_of_a_month_is_compared_with_one_day(edge_warehouse, tmp_p
     assert comparison_label(comparison_period(period), period) == "Oct 1", "not 'Oct 1–1'"
     later = Engine(engine.warehouse, timezone=ZONE, now=DEFAULT_NOW, cache=False).period("2026-11")
     assert comparison_label(comparison_period(later), later) == "Oct 1–25"
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "Asia/Kathmandu"])
+def test_the_engine_in_a_viewers_zone_shares_the_connection_and_gives_that_zones_report(
+    edge_warehouse, tmp_path, run_report, zone
+):
+    """A viewer's zone (issue 16): ``in_zone`` answers from the same connection, rollups and cache,
+    with the numbers ``report --timezone`` gives for that zone."""
+    wh = connect(f"duckdb://{edge_warehouse}")
+    build(wh, tmp_path / "rollups.duckdb")
+    rollups = Rollups.open(tmp_path / "rollups.duckdb")
+    try:
+        engine = Engine(wh, rollups, ZONE, DEFAULT_NOW, cache=MonthCache(tmp_path / "months"))
+        other = engine.in_zone(zone)
+        assert other is engine.in_zone(zone) and engine.in_zone(ZONE) is engine and other.in_zone(ZONE) is engine
+        assert (other.warehouse, other.rollups, other.cache) == (wh, rollups, engine.cache)
+        assert (engine.timezone, other.timezone) == (ZONE, zone)
+        for month in (CLOSED, "2026-11"):
+            assert other.report(month) == run_report(month=month, timezone=zone, now=DEFAULT_NOW), month
+        assert other.month(CLOSED).source == "rollups", "rollups' 15-minute buckets serve any zone"
+        asked = count_queries(wh)
+        engine.in_zone(zone).month(CLOSED)
+        assert asked == [], "a closed month in that zone, seen before, comes from the shared memory"
+        assert engine.month(CLOSED).period.timezone == ZONE and asked, "the org zone's month is its own"
+    finally:
+        rollups.close()
+        wh.close()
+
+
+def test_the_current_month_and_the_kept_engines_are_the_zones(edge_warehouse):
+    from org_analytics_widgets.engine import MAX_ZONES
+
+    engine = Engine(connect(f"duckdb://{edge_warehouse}"), None, ZONE, "2026-11-30T20:00:00Z", cache=False)
+    tokyo = engine.in_zone("Asia/Tokyo")
+    assert (engine.latest_month, tokyo.latest_month) == ("2026-11", "2026-12"), "05:00 on 1 Dec in Tokyo"
+    assert tokyo.is_closed(tokyo.period("2026-11")) and not engine.is_closed(engine.period("2026-11"))
+    zones = ["UTC", "Europe/Paris", "Asia/Kolkata", "Australia/Sydney", "America/Chicago", "Africa/Cairo"]
+    for name in zones + ["Pacific/Auckland", "America/Denver", "Europe/Berlin"]:
+        engine.in_zone(name)
+    assert len(engine._zones) == MAX_ZONES, "the engines of the zones used last are kept, no more"
+    engine.close()

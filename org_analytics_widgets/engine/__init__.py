@@ -14,7 +14,9 @@ the kernel, and answers a closed month from the cache (memory, then disk, shared
 
 from __future__ import annotations
 
+import copy
 import os
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
@@ -40,6 +42,7 @@ from .sources import RawSource, RollupSource
 
 CACHE_ENV_VAR = "ORG_ANALYTICS_CACHE_DIR"
 MEMORY_MONTHS = 24  # closed months kept in memory too: a snapshot is kilobytes to a few MB
+MAX_ZONES = 8  # engines in other zones kept per warehouse (Engine.in_zone): each holds no connection
 REQUESTS_SHOWN = 50  # an agent's latest requests on its page
 MONTH_FACTS = ("items", "item_requests", "totals", "by_project", "agent_items", "agent_requests")
 KPI_FACTS = ("items", "totals", "by_project")
@@ -57,6 +60,17 @@ def default_cache_dir(rollups=None) -> Path:
     if os.environ.get(RUNTIME_ENV_VAR):
         return Path(os.environ[RUNTIME_ENV_VAR]) / "months"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "org-analytics" / "months"
+
+
+class _Shared:
+    """What the engines of one warehouse in several zones (``Engine.in_zone``) hold in common
+    besides the warehouse, the rollups and the month cache: the months in memory (MEMORY_MONTHS in
+    all), the data span and whether the warehouse failed."""
+
+    def __init__(self) -> None:
+        self.memory: OrderedDict[tuple, object] = OrderedDict()
+        self.span: tuple | None = None
+        self.failed = False
 
 
 class Engine:
@@ -81,9 +95,9 @@ class Engine:
         if cache is None:
             cache = MonthCache(default_cache_dir(rollups))
         self.cache: MonthCache | None = cache or None
-        self._memory: OrderedDict[tuple, object] = OrderedDict()
-        self._span: tuple | None = None
-        self._failed = False
+        self._shared = _Shared()
+        self._zones: OrderedDict[str, Engine] = OrderedDict()  # in_zone's engines, made from this one
+        self._origin: weakref.ref[Engine] | None = None  # the engine this one was made from (weak: no cycle)
 
     @classmethod
     def open(
@@ -119,6 +133,31 @@ class Engine:
 
         return Engine(restrict(self.warehouse, project_ids), None, self.timezone, self.now, cache=False)
 
+    def in_zone(self, timezone: str) -> "Engine":
+        """This engine in another IANA zone (a viewer's choice on the page): its periods, current
+        month and first month are that zone's; the warehouse connection, rollups, month cache and
+        months in memory are this engine's (closing one closes both). The same zone gives the same
+        engine back; the MAX_ZONES zones used last are kept. Raises PeriodError for an unknown zone.
+
+        >>> engine.in_zone("Asia/Tokyo").report("2026-10")["period"]["start"]   # doctest: +SKIP
+        '2026-10-01T00:00:00+09:00'
+        """
+        origin = self._origin() if self._origin is not None else None
+        if origin is not None:
+            return origin.in_zone(timezone)
+        zone = parse_zone(timezone).key
+        if zone == self.timezone:
+            return self
+        zones = self._zones
+        if zone not in zones:
+            sibling = copy.copy(self)
+            sibling.timezone, sibling._zones, sibling._origin = zone, OrderedDict(), weakref.ref(self)
+            zones[zone] = sibling
+            while len(zones) > MAX_ZONES:
+                zones.popitem(last=False)
+        zones.move_to_end(zone)
+        return zones[zone]
+
     def __repr__(self) -> str:
         rollups = f", rollups {self.rollups.path}" if self.rollups is not None else ""
         return f"<Engine {redact(self.warehouse.url)} in {self.timezone}{rollups}>"
@@ -147,7 +186,8 @@ class Engine:
         return Period.for_month(month or self.latest_month, self.timezone, self.now)
 
     def is_closed(self, period: Period) -> bool:
-        return period.month < self.latest_month
+        """True for a month before the current one in the period's own zone (cached: it is whole)."""
+        return period.month < current_month(period.timezone, self.now)
 
     # -- answers -------------------------------------------------------------------------------
     def month(self, month: str | Period | None = None) -> Snapshot:
@@ -249,7 +289,7 @@ class Engine:
     def data_span(self) -> tuple[datetime | None, datetime | None]:
         """The first and the latest ``created_at`` of the usage (naive UTC; None when there is none),
         asked of the warehouse once until a refresh."""
-        if self._span is None:
+        if self._shared.span is None:
 
             def ask():  # per table: DuckDB answers a bare min/max from its statistics (a union scans every row)
                 rows = [
@@ -262,11 +302,11 @@ class Engine:
                 }
                 return min(ends["first"], default=None), max(ends["latest"], default=None)
 
-            self._span = self._asked(ask)
-        return self._span
+            self._shared.span = self._asked(ask)
+        return self._shared.span
 
     def first_month(self) -> Month | None:
-        """The month of the first usage in the org zone (None for an empty warehouse)."""
+        """The month of the first usage in the engine's zone (None for an empty warehouse)."""
         first = self.data_span()[0]
         if first is None:
             return None
@@ -275,17 +315,17 @@ class Engine:
     def forget_months(self) -> None:
         """Forget the months kept in this process's memory (the disk cache stays): what a benchmark
         of computing months does between switches."""
-        self._memory.clear()
+        self._shared.memory.clear()
 
     def forget_latest(self) -> None:
         """Read the newest data again at the next request (the data span); cached closed months stay:
         what a page built ahead of its viewer (a preheated kernel) does when the viewer arrives late."""
-        self._span = None
+        self._shared.span = None
 
     def refresh(self) -> None:
         """Forget cached months (here and, for this warehouse, on disk) and read the warehouse again."""
         self.forget_months()
-        self._span = None
+        self._shared.span = None
         if self.cache is not None:
             self.cache.clear(self._owner())
         if self.warehouse.changed():
@@ -302,25 +342,27 @@ class Engine:
         self._prepare()
         rollups = (str(self.rollups.path), self.rollups.meta.get("built_at")) if self.rollups is not None else None
         key = (self.warehouse.opened_version, rollups, period.timezone, period.month, period.end.isoformat(), *what)
-        if key in self._memory:
-            self._memory.move_to_end(key)
-            return self._memory[key]
+        memory = self._shared.memory
+        if key in memory:
+            memory.move_to_end(key)
+            return memory[key]
         if self.cache is not None:
             value = self.cache.get_or_compute(self._owner(), key, lambda: self._run(compute))
         else:
             value = self._run(compute)
-        self._memory[key] = value
-        while len(self._memory) > MEMORY_MONTHS:
-            self._memory.popitem(last=False)
+        memory[key] = value
+        while len(memory) > MEMORY_MONTHS:
+            memory.popitem(last=False)
         return value
 
     def _prepare(self) -> None:
         """Open the warehouse again when it failed last time or its files were replaced."""
-        if self._failed or self.warehouse.changed():
+        shared = self._shared
+        if shared.failed or self.warehouse.changed():
             self.warehouse.reconnect()
-            self._memory.clear()
-            self._span = None
-        self._failed = False
+            shared.memory.clear()
+            shared.span = None
+        shared.failed = False
 
     def _asked(self, compute):
         """``compute()`` under the deadline, after reopening a failed or replaced warehouse."""
@@ -332,7 +374,7 @@ class Engine:
             with self.warehouse.deadline():
                 return compute()
         except Exception:
-            self._failed = True
+            self._shared.failed = True
             raise
 
     def source(self, period: Period) -> RawSource | RollupSource:
