@@ -270,6 +270,33 @@ def test_filter_items_by_project_and_download_the_csv(server, page, edge_warehou
     page.wait_for_selector(".oa-usage-items a.oa-export-link", state="detached")  # the link was for one project
 
 
+def test_the_integrity_badge_says_what_is_unpriced_and_a_click_lists_it(server, page, run_report):
+    """Under the KPIs a manager reads what cannot be trusted; a click shows those items, scrolled to."""
+    integrity = run_report(month="2026-03", timezone=ZONE, now=NOW)["integrity"]
+    assert (integrity["unpriced_items"], integrity["orphan_items"], integrity["requests_without_items"]) == (1, 0, 4)
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    app_ready(page)
+    badge = page.locator(".oa-integrity-badge[data-month='2026-03']")
+    badge.wait_for()
+    assert badge.inner_text().strip() == "⚠ 1 unpriced item · 4 requests without items"
+    assert "the totals count them as $0" in badge.locator("[data-check=unpriced]").get_attribute("title")
+
+    badge.locator("[data-check=unpriced]").click()
+    page.wait_for_url("**table=items&**items.integrity=unpriced**")
+    page.wait_for_selector('.oa-browser[data-in-view~="oa-usage-tables"]', state="attached")  # scrolled there
+    total = f'.oa-usage-items .oa-table-total[data-rows="{integrity["unpriced_items"]}"]'
+    page.wait_for_selector(total)
+    assert page.locator(".oa-usage-items .oa-table-row").count() == integrity["unpriced_items"]
+    chosen = page.locator(".oa-usage-items .oa-filter-integrity select")
+    shown = chosen.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")  # ipywidgets' spaces
+    assert shown == "Unpriced (counted as $0)", "the filter says its check in words"
+
+    page.click("button.oa-month-previous")  # February is clean: no badge
+    wait_ready(page, "2026-02")
+    page.wait_for_selector(".oa-integrity-badge", state="detached")
+
+
 def test_the_page_shell_asks_no_other_host_and_shows_a_skeleton_first(server, page):
     """Voilà's lab template fetched Font Awesome from a CDN (render-blocking, failing offline) and
     showed a spinner; the app's shell asks only its own server and draws the page's skeleton."""

@@ -68,9 +68,8 @@ PARTS = (
     ),
 )
 STYLE = (
-    "<style>.oa-integrity-badge { display: inline-flex; flex-wrap: wrap; gap: 4px; align-items: center;"
-    " margin: 8px 0 0 0; padding: 4px 10px; border-radius: 6px; background: #fff8e1; color: #6d4c00;"
-    " font-size: 13px; }"
+    "<style>.oa-integrity-badge { display: inline-block; margin: 8px 0 0 0; padding: 4px 10px;"
+    " border-radius: 6px; background: #fff8e1; color: #6d4c00; font-size: 13px; line-height: 1.6; }"
     " .oa-integrity-part { text-decoration: underline; cursor: pointer; }"
     " .oa-integrity-error { color: #666; font-size: 12px; margin-top: 8px; }</style>"
 )
