@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traitlets import Dict, Enum, HasTraits, Int, TraitError, Tuple, Unicode, validate
+from traitlets import Dict, Enum, HasTraits, Int, TraitError, Tuple, Unicode, default, validate
 
 from .filters import FilterError, clean_filters
 from .period import PeriodError, parse_month, parse_zone
@@ -34,7 +34,8 @@ class DashboardState(HasTraits):
     month = Unicode(help="the month shown, YYYY-MM")
     latest_month = Unicode(help="the current month in the org time zone: navigation stops here")
     first_month = Unicode("", help="the first month with data: navigation back stops here ('': not known)")
-    timezone = Unicode("UTC", help="IANA time zone of the organisation")
+    timezone = Unicode("UTC", help="IANA time zone of the page's days and times: the org's or the viewer's choice")
+    org_timezone = Unicode(help="IANA time zone of the organisation (the default zone); unset: timezone")
     hidden_service_types = Tuple(help="service types hidden from the cost overview (legend clicks)")
     hidden_projects = Tuple(help="projects hidden from the project trends (legend clicks)")
     trend_service_type = Unicode("", help="service type shown by the project trends; '' means all")
@@ -68,7 +69,31 @@ class DashboardState(HasTraits):
             raise TraitError(f"month {value} is before the first month with data, {self.first_month}")
         return value
 
-    @validate("timezone")
+    @default("org_timezone")
+    def _org_timezone_default(self):
+        return self.timezone
+
+    def set_range(self, first_month: str, latest_month: str) -> None:
+        """Move the navigation range (``first_month`` may be '': not known) and the month into it:
+        what another time zone does, whose current and first months may be others.
+
+        >>> state = DashboardState(month="2026-12", latest_month="2026-12")
+        >>> state.set_range("2026-02", "2026-11")
+        >>> state.month, state.latest_month
+        ('2026-11', '2026-11')
+        """
+        month = min(self.month or latest_month, latest_month)
+        month = max(month, first_month) if first_month else month
+        self.first_month = ""
+        if latest_month >= (self.latest_month or latest_month):
+            self.latest_month = latest_month
+            self.month = month
+        else:
+            self.month = month
+            self.latest_month = latest_month
+        self.first_month = first_month
+
+    @validate("timezone", "org_timezone")
     def _valid_zone(self, proposal):
         try:
             return parse_zone(proposal["value"]).key

@@ -1,8 +1,9 @@
 """The view in the address bar: a dashboard state as a query string, and back.
 
 A copied URL opens the same view, so everything a viewer chooses is in it: the view (dashboard or
-one agent), the month, hidden service types, the trends filter, the cards' views, the usage table
-shown and both tables' filters, sort and page. Only what differs from the defaults is written.
+one agent), the month, the time zone (``tz``, when not the organisation's), hidden service types,
+the trends filter, the cards' views, the usage table shown and both tables' filters, sort and page.
+Only what differs from the defaults is written.
 
 >>> state = DashboardState(month="2026-03", latest_month="2026-11")
 >>> state.hidden_service_types = ("embedding",)
@@ -35,7 +36,7 @@ from .state import TABLES, DashboardState
 
 MAX_QUERY_LENGTH = 8_000  # a longer query is not a link this app wrote
 #: single-valued parameter -> its trait
-_SINGLE = {"month": "month", "trend": "trend_service_type", "table": "table"}
+_SINGLE = {"month": "month", "tz": "timezone", "trend": "trend_service_type", "table": "table"}
 #: legacy agent page links (``agent_analytics.ipynb?agent_id=…``) name the agent ``agent_id``
 _AGENT_KEYS = ("agent", "agent_id")
 
@@ -46,6 +47,8 @@ def encode(state: DashboardState) -> str:
     if state.view == "agent":
         pairs.append(("agent", state.agent_id))
     pairs.append(("month", state.month))
+    if state.timezone != state.org_timezone:
+        pairs.append(("tz", state.timezone))
     if state.view == "dashboard":
         pairs += [("hide", t) for t in state.hidden_service_types]
         if state.trend_service_type:
@@ -56,7 +59,7 @@ def encode(state: DashboardState) -> str:
             pairs.append(("table", state.table))
         for kind in TABLES:
             pairs += _filter_pairs(kind, getattr(state, f"{kind}_filters"))
-    return urlencode([(k, v) for k, v in pairs if v != ""], safe=":")
+    return urlencode([(k, v) for k, v in pairs if v != ""], safe=":/")
 
 
 def _filter_pairs(kind: str, filters: dict) -> list[tuple[str, str]]:
@@ -132,9 +135,10 @@ def _read_filter(kind: str, name: str, value: str, filters: dict, notes: list[st
         notes.append(f"unknown {kind} filter {name!r}")
 
 
-#: what a URL's view is made of, in the order it is applied: the month first (dates in filters are
-#: checked against it) and the view (month, agent) before the dashboard's choices
-VIEW_TRAITS = ("month", "agent_id", "view")
+#: what a URL's view is made of, in the order it is applied: the time zone first (the current month
+#: is the zone's), then the month (dates in filters are checked against it) and the view (zone,
+#: month, agent) before the dashboard's choices
+VIEW_TRAITS = ("timezone", "month", "agent_id", "view")
 DASHBOARD_TRAITS = (
     "hidden_service_types",
     "trend_service_type",
@@ -172,7 +176,12 @@ def assign(state: DashboardState, wanted: dict, traits: tuple[str, ...]) -> list
     if wanted.get("view") == "agent":
         traits = tuple(t for t in traits if t in VIEW_TRAITS)
     for trait in traits:
-        default = state.latest_month or state.month if trait == "month" else _DEFAULTS[trait]
+        if trait == "month":
+            default = state.latest_month or state.month
+        elif trait == "timezone":
+            default = state.org_timezone
+        else:
+            default = _DEFAULTS[trait]
         value = wanted.get(trait, default)
         if trait == "month" and state.latest_month:  # parsed once; out of range becomes the nearest month
             value, problem = month_of(value, state.latest_month, state.first_month)

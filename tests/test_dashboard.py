@@ -196,3 +196,72 @@ def test_a_month_switch_draws_each_widget_once(dashboard):
     twice = sorted({name for name in drawn if drawn.count(name) > 1})
     assert twice == [], f"drawn more than once: {twice}"
     assert {"cost overview bars", "cost by project", "project trends", "top agents"} <= set(drawn)
+
+
+def daily(frame, value: str = "cost") -> dict:
+    """A daily frame as {(date, key): value} with the report's rounding."""
+    key = [c for c in frame.columns if c not in ("date", value)][0]
+    return {(str(r["date"]), r[key]): round(float(r[value]), 10) for r in frame.to_dict("records")}
+
+
+def test_a_zone_chosen_on_the_page_shows_that_zones_report(dashboard, run_report):
+    """Every day and number of the page follows the viewer's zone as ``report --timezone`` does
+    (issue 16): KPIs, the cost overview's days, trends, top agents, service cards, usage tables."""
+    assert "America/New_York (organization)" in dashboard.zone_selector.combo.options
+    assert dashboard.zone_selector.combo.value == "America/New_York (organization)"
+    dashboard.zone_selector.combo.value = "Asia/Kolkata"
+    report = run_report(month="2026-03", timezone="Asia/Kolkata", now=NOW)
+    shown = widget_numbers(dashboard)
+    assert dashboard.state.status == "ready" and dashboard.snapshot.period.timezone == "Asia/Kolkata"
+    assert shown["kpis"] == report["kpis"]
+    assert shown["slices"] == [row["name"] for row in report["cost_by_project"]["slices"]]
+    assert daily(dashboard.cost_overview.daily) == {
+        (r["date"], r["service_type"]): r["cost"] for r in report["daily_cost_by_service_type"]
+    }
+    assert daily(dashboard.project_trends.trends) == {
+        (r["date"], r["project_id"]): r["cost"] for r in report["project_trends"]
+    }
+    assert list(dashboard.top_agents.agents["agent_id"]) == [r["agent_id"] for r in report["top_agents"]]
+    assert list(dashboard.top_agents.agents["cost"]) == [r["cost"] for r in report["top_agents"]]
+    cards = {card.service_type: card for card in dashboard.service_cards.cards}
+    for expected in report["service_types"]:
+        requests = cards[expected["service_type"]].daily_requests
+        assert dict(zip(requests["date"].astype(str), requests["requests"])) == {
+            r["date"]: r["requests"] for r in expected["daily_requests"]
+        }, expected["service_type"]
+    tables = dashboard.usage_tables
+    assert tables.requests.period.timezone == "Asia/Kolkata" and tables.requests.widget.status == "ready"
+    assert "Times in Asia/Kolkata" in dashboard.header.value
+
+    dashboard.zone_selector.combo.value = "America/New_York (organization)"
+    assert widget_numbers(dashboard)["kpis"] == run_report(month="2026-03", timezone=ZONE, now=NOW)["kpis"]
+    assert dashboard.state.timezone == ZONE
+
+
+def test_a_name_that_is_not_a_zone_is_refused_with_a_sentence(dashboard):
+    snapshot = dashboard.snapshot
+    dashboard.zone_selector.combo.value = "Mars/Olympus_Mons"
+    note = dashboard.zone_selector.note.value
+    assert "Unknown time zone &#x27;Mars/Olympus_Mons&#x27;: use an IANA name" in note, note
+    assert dashboard.state.timezone == ZONE and dashboard.snapshot is snapshot, "the page stays as it was"
+    assert dashboard.zone_selector.combo.value == "America/New_York (organization)"
+    dashboard.zone_selector.combo.value = "Europe/Paris"
+    assert dashboard.zone_selector.note.value == "" and dashboard.snapshot.period.timezone == "Europe/Paris"
+
+
+def test_the_navigators_latest_month_is_the_current_month_in_the_zone_shown(edge_warehouse, run_report):
+    now = "2026-11-30T20:00:00Z"  # 15:00 on 30 Nov in New York, 05:00 on 1 Dec in Tokyo
+    d = Dashboard(connect(f"duckdb://{edge_warehouse}"), timezone=ZONE, now=now)
+    assert (d.state.month, d.month_selector.next_button.disabled) == ("2026-11", True)
+    d.zone_selector.combo.value = "Asia/Tokyo"
+    assert (d.state.latest_month, d.state.month) == ("2026-12", "2026-11")
+    assert d.kpis.values == run_report(month="2026-11", timezone="Asia/Tokyo", now=now)["kpis"]
+    d.month_selector.next_button.click()
+    assert (d.snapshot.period.month, d.snapshot.period.timezone) == ("2026-12", "Asia/Tokyo")
+    assert d.kpis.values == run_report(month="2026-12", timezone="Asia/Tokyo", now=now)["kpis"]
+    assert d.month_selector.next_button.disabled, "December is Tokyo's current month"
+    d.zone_selector.combo.value = "UTC"
+    assert (d.state.latest_month, d.state.month, d.snapshot.period.month) == ("2026-11", "2026-11", "2026-11"), (
+        "December has not begun in UTC: the month shown becomes UTC's current one"
+    )
+    assert d.kpis.values == run_report(month="2026-11", timezone="UTC", now=now)["kpis"]

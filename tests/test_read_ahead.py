@@ -94,3 +94,23 @@ def test_the_current_month_reads_only_its_previous(engine):
         assert engine.computed == ["2026-11", "2026-10"]
 
     run(steps)
+
+
+def test_the_neighbours_are_read_in_the_zone_shown(engine):
+    """Read ahead asks the page's engine: in the viewer's zone, the months a click would show there."""
+
+    async def steps(pause):
+        app = App(engine, "month=2026-05")
+        app.browser.in_view = ["oa-charts-row"]
+        await until(engine, 3)
+        app.dashboard.zone_selector.combo.value = "Asia/Tokyo"
+        assert engine.computed == ["2026-05", "2026-04", "2026-06", "2026-05"], "the month, again in Tokyo"
+        app.browser.in_view = ["oa-charts-row", "oa-top-agents-section"]
+        await until(engine, 6)
+        assert engine.computed[4:] == ["2026-04", "2026-06"], "its neighbours in Tokyo"
+        app.browser._receive(app.browser, {"kind": "open", "query": "month=2026-04"}, [])
+        assert app.dashboard.snapshot.period.timezone == "Asia/Tokyo" and len(engine.computed) == 6, (
+            "the click was answered from memory"
+        )
+
+    run(steps)

@@ -93,6 +93,11 @@ def test_the_agent_view_is_its_agent_and_month_only():
             {"items_filters": {"model": "m", "sort": "time", "descending": True, "page": 0}},
         ),
         (f"agent={'x' * 201}", "agent id is longer than 200", {"view": "dashboard"}),
+        (
+            "tz=Mars/Base&month=2026-03&hide=agent",
+            "unknown time zone 'Mars/Base': use an IANA name",
+            {"timezone": "UTC", "month": "2026-03", "hidden_service_types": ("agent",)},
+        ),
         ("hide=" + "a" * 9000, "longer than 8,000 characters", {"month": "2026-11"}),
     ],
 )
@@ -102,6 +107,18 @@ def test_invalid_values_are_dropped_one_by_one_with_a_note(query, note, kept):
     assert any(note in n for n in notes), notes
     for trait, value in kept.items():
         assert getattr(s, trait) == value, trait
+
+
+def test_the_zone_round_trips_and_the_organisations_is_not_written():
+    s = DashboardState(month="2026-03", latest_month="2026-11", timezone=ZONE, org_timezone=ZONE)
+    assert view_url.encode(s) == "month=2026-03", "the org zone is the default: not in the URL"
+    s.timezone = "Asia/Kolkata"
+    query = view_url.encode(s)
+    assert query == "month=2026-03&tz=Asia/Kolkata"
+    fresh = DashboardState(month="2026-11", latest_month="2026-11", timezone=ZONE, org_timezone=ZONE)
+    assert view_url.apply(fresh, query) == [] and (fresh.timezone, fresh.month) == ("Asia/Kolkata", "2026-03")
+    assert view_url.encode(fresh) == query
+    assert view_url.apply(fresh, "month=2026-03") == [] and fresh.timezone == ZONE, "no tz: the org zone"
 
 
 def test_the_first_of_repeated_single_values_counts():
@@ -227,3 +244,26 @@ def test_a_preheated_app_shows_the_viewers_link_and_reads_again_when_it_waited_l
 
     failed = app_request.app_for_viewer(lambda _engine: 1 / 0, lambda e: f"error: {e}")
     assert failed == "error: The dashboard cannot be drawn: division by zero"
+
+
+def test_a_link_with_a_zone_opens_the_page_and_the_agent_view_in_it(edge_warehouse, run_report):
+    engine = Engine.open(f"duckdb://{edge_warehouse}", timezone=ZONE, now=NOW, cache=False)
+    app = App(engine, "month=2026-03&tz=Asia/Kolkata")
+    d = app.dashboard
+    report = run_report(month="2026-03", timezone="Asia/Kolkata", now=NOW)
+    assert (d.snapshot.period.timezone, d.kpis.values) == ("Asia/Kolkata", report["kpis"])
+    assert app.browser.query == "month=2026-03&tz=Asia/Kolkata" and app.note.value == ""
+    assert d.zone_selector.combo.value == "Asia/Kolkata"
+
+    top = report["top_agents"][0]
+    app.navigate(f"agent={top['agent_id']}&month=2026-03")  # a Top agents link: the zone stays
+    assert (app.agent.period.timezone, app.agent.kpi_values["cost"]) == ("Asia/Kolkata", top["cost"])
+    assert "Times in Asia/Kolkata" in app.agent.header.value
+    assert app.browser.query == f"agent={top['agent_id']}&month=2026-03&tz=Asia/Kolkata"
+
+    app.browser._receive(app.browser, {"kind": "address", "query": "month=2026-03"}, [])  # Back, before the zone
+    assert (app.state.view, d.snapshot.period.timezone) == ("dashboard", ZONE)
+    assert d.kpis.values == run_report(month="2026-03", timezone=ZONE, now=NOW)["kpis"]
+    d.zone_selector.combo.value = "Europe/Paris"
+    assert (app.browser.query, app.browser.mode) == ("month=2026-03&tz=Europe/Paris", "push")
+    engine.close()

@@ -159,8 +159,11 @@ class AgentPage(w.VBox):
         self.add_class("oa-agent-page")
         self.load()
 
-    def show(self, agent_id: str, month: str | None) -> None:
-        """Show another agent or month in the same widgets (the app's agent view is one page)."""
+    def show(self, agent_id: str, month: str | None, engine: Engine | None = None) -> None:
+        """Show another agent or month in the same widgets (the app's agent view is one page);
+        ``engine``: another zone's (``Engine.in_zone``)."""
+        if engine is not None:
+            self.engine, self.timezone = engine, engine.timezone
         self.agent_id, self.month = str(agent_id or ""), month or ""
         self.period, self.result, self.status, self.message = None, None, "loading", ""
         self.status_box.value = _status_html("loading", "Loading…")

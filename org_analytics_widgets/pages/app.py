@@ -55,7 +55,7 @@ class App(w.VBox):
         self.state = self.dashboard.state
         self.agent: AgentPage | None = None
         self._applying = False
-        self._entry: tuple[str, str, str] = ("", "", "")  # view, agent and month of the address bar's entry
+        self._entry: tuple[str, ...] = ()  # view, agent, month and zone of the address bar's entry
         super().__init__([self.browser, self.note, self.dashboard], **kwargs)
         self.add_class("oa-app")
         self.dashboard.usage_tables.deliver = self._deliver
@@ -98,6 +98,7 @@ class App(w.VBox):
             return
         wanted, _ = view_url.decode(query)
         wanted.setdefault("month", self.state.month)
+        wanted.setdefault("timezone", self.state.timezone)
         notes: list[str] = []
         self._change(lambda: notes.extend(view_url.assign(self.state, wanted, view_url.VIEW_TRAITS)))
         self._show_note(notes, "Ignored from the link")
@@ -118,15 +119,17 @@ class App(w.VBox):
     def _on_state(self, change) -> None:
         if self._applying:
             return
-        if change["name"] in ("view", "agent_id") or (change["name"] == "month" and self.state.view == "agent"):
+        if change["name"] in ("view", "agent_id") or (
+            change["name"] in ("month", "timezone") and self.state.view == "agent"
+        ):
             self._show_view()
         self._publish()
         self._idle_soon()
 
     def _publish(self, push: bool | None = None) -> None:
-        """The state into the address bar: a new history entry when the view or month changed since
-        the last entry (whatever the order the widgets' observers ran in), else in place."""
-        entry = (self.state.view, self.state.agent_id, self.state.month)
+        """The state into the address bar: a new history entry when the view, month or zone changed
+        since the last entry (whatever the order the widgets' observers ran in), else in place."""
+        entry = (self.state.view, self.state.agent_id, self.state.month, self.state.timezone)
         if push is None:
             push = entry != self._entry
         self._entry = entry
@@ -135,11 +138,16 @@ class App(w.VBox):
     def _show_view(self) -> None:
         if self.state.view == "agent":
             self.dashboard.hide()
+            engine = self.dashboard.engine  # the zone shown
             if self.agent is None:
-                self.agent = AgentPage(self.engine, self.state.agent_id, self.state.month)
+                self.agent = AgentPage(engine, self.state.agent_id, self.state.month)
                 self.children = [*self.children, self.agent]
-            elif (self.agent.agent_id, self.agent.month) != (self.state.agent_id, self.state.month):
-                self.agent.show(self.state.agent_id, self.state.month)
+            elif (self.agent.agent_id, self.agent.month, self.agent.engine) != (
+                self.state.agent_id,
+                self.state.month,
+                engine,
+            ):
+                self.agent.show(self.state.agent_id, self.state.month, engine)
             self.agent.layout.display = None
             self.dashboard.layout.display = "none"
             title = f"{self.agent.info.get('name') or self.state.agent_id} · {month_label(self.state.month)}"

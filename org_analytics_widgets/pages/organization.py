@@ -24,6 +24,7 @@ from ..widgets.project_costs import ProjectCostDoughnut
 from ..widgets.project_trends import ProjectTrends
 from ..widgets.service_cards import ServiceTypeCards
 from ..widgets.top_agents import TopAgents
+from ..widgets.zone_selector import ZoneSelector
 from ._layout import STYLE, section
 
 #: parts of the page below its top (class names), drawn for a month when on screen: the app's page
@@ -43,7 +44,8 @@ def comparison_label(period: Period, shown: Period) -> str:
 
 
 class Dashboard(w.VBox):
-    """The whole page for one warehouse.
+    """The whole page for one warehouse, in the organisation's time zone or the one the viewer
+    chose (``state.timezone``: the engine asked is ``engine.in_zone`` of it).
 
     >>> Dashboard(connect(), timezone="Europe/Paris")          # doctest: +SKIP
     """
@@ -61,13 +63,15 @@ class Dashboard(w.VBox):
     ):
         if not isinstance(engine, Engine):  # a Warehouse: the analyst's Dashboard(connect())
             engine = Engine(engine, rollups, timezone or "UTC", now)
-        self.engine = engine
+        self.org_engine = engine
         self.warehouse = engine.warehouse
         latest = engine.latest_month
         if state is None:
-            state = DashboardState(timezone=engine.timezone, latest_month=latest, month=month or latest)
+            state = DashboardState(
+                timezone=engine.timezone, org_timezone=engine.timezone, latest_month=latest, month=month or latest
+            )
         self.state = state
-        first = first_month(engine)
+        first = first_month(self.engine)
         if first and first <= latest:
             self.state.first_month = first
         self.snapshot: Snapshot | None = None
@@ -75,8 +79,10 @@ class Dashboard(w.VBox):
         self.off_screen: set[str] = set()  # LAZY_PARTS the page reported off screen: drawn when scrolled to
         self._undrawn: set[str] = set()  # LAZY_PARTS not drawn yet for the month shown
         self._stale = False
+        self._zoning = False  # the zone is changing: its month is loaded once, after
 
         self.month_selector = MonthSelector(self.state)
+        self.zone_selector = ZoneSelector(self.state)
         self.kpis = KpiCards()
         self.integrity = IntegrityBadge(self.state)
         self.cost_overview = CostOverview(self.state)
@@ -108,13 +114,14 @@ class Dashboard(w.VBox):
         self.charts.children[1].add_class("oa-charts-row")
         self.parts = dict(zip(LAZY_PARTS, [*self.charts.children[1:4], self.usage_tables]))
         top = w.HBox(
-            [header, self.month_selector],
+            [header, w.HBox([self.zone_selector, self.month_selector], layout=w.Layout(flex_flow="row wrap"))],
             layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
         )
         super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.integrity, self.charts], **kwargs)
         self.add_class("oa-page")
 
         self.state.observe(self._on_month, names=["month", "refresh_count"])
+        self.state.observe(self._on_zone, names=["timezone"])
         self.state.observe(self._on_trend_type, names=["trend_service_type"])
         self.state.observe(self._render_status, names=["status", "message"])
         if load:
@@ -123,6 +130,12 @@ class Dashboard(w.VBox):
             self._stale = True
 
     # -- loading -------------------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        """The engine of the zone shown: the organisation's engine itself, or its sibling in the
+        viewer's zone (same connection, rollups and cache)."""
+        return self.org_engine.in_zone(self.state.timezone)
+
     def period(self) -> Period:
         return self.engine.period(self.state.month)
 
@@ -205,7 +218,26 @@ class Dashboard(w.VBox):
             f"{html.escape(data + loaded)}</div></div>"
         )
 
+    def _on_zone(self, _change=None) -> None:
+        """Another zone: the navigator's range is that zone's (its current month may be another),
+        and the month is drawn again in it, once."""
+        engine = self.engine
+        latest = engine.latest_month
+        first = first_month(engine)
+        self._zoning = True
+        try:
+            self.state.set_range(first if first and first <= latest else "", latest)
+        finally:
+            self._zoning = False
+        self._render_header()
+        if self.active:
+            self.load()
+        else:
+            self._stale = True
+
     def _on_month(self, change) -> None:
+        if self._zoning:
+            return
         if change["name"] == "refresh_count":  # Refresh means: read the warehouse again
             self.engine.refresh()
         if self.active:
@@ -216,7 +248,8 @@ class Dashboard(w.VBox):
     def show(self) -> None:
         """Become the visible view again: as it was, or with the month chosen meanwhile."""
         self.active = True
-        if self._stale or self.snapshot is None or self.snapshot.period.month != self.state.month:
+        shown = self.snapshot.period if self.snapshot is not None else None
+        if self._stale or shown is None or (shown.month, shown.timezone) != (self.state.month, self.state.timezone):
             self._stale = False
             self.load()
 

@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class ReadAhead:
-    """Reads ahead for one page: ``engine.month`` of the neighbours of ``state.month``, while
-    ``showing()`` says the dashboard is the view on screen and its month is ready."""
+    """Reads ahead for one page: ``engine.month`` of the neighbours of ``state.month`` in the
+    state's zone (the page's engine: ``engine.in_zone(state.timezone)``), while ``showing()`` says
+    the dashboard is the view on screen and its month is ready."""
 
     def __init__(self, engine, state, showing: Callable[[], bool]):
         self.engine, self.state, self.showing = engine, state, showing
         self._handle: asyncio.TimerHandle | None = None
-        self._done: set[str] = set()  # months this page read (or tried to) since the last refresh
+        self._done: set[tuple[str, str]] = set()  # (zone, month) read (or tried) since the last refresh
         state.observe(self._forget, names=["refresh_count"])
 
     def wanted(self) -> list[str]:
@@ -42,7 +43,7 @@ class ReadAhead:
             out.append(previous)
         if following < state.latest_month:
             out.append(following)
-        return [m for m in out if m not in self._done]
+        return [m for m in out if (state.timezone, m) not in self._done]
 
     def poke(self) -> None:
         """The viewer did something (or the page finished drawing): wait IDLE_DELAY again."""
@@ -66,9 +67,9 @@ class ReadAhead:
         if not wanted:
             return
         month = wanted[0]
-        self._done.add(month)
+        self._done.add((self.state.timezone, month))
         try:
-            self.engine.month(month)
+            self.engine.in_zone(self.state.timezone).month(month)
         except Exception:  # the viewer's own click will say what broke
             log.debug("reading %s ahead failed", month, exc_info=True)
         self.poke()
