@@ -15,14 +15,17 @@ EXPORTS_DIR = "exports"  # in the server's runtime folder, the kernels' working 
 VIEW_LINK = "oa-view-link"
 
 
-def dashboard_url(month: str | None = None) -> str:
-    """``org_analytics.ipynb?month=2026-03``"""
-    return DASHBOARD_NOTEBOOK + (f"?{urlencode({'month': month})}" if month else "")
+def dashboard_url(month: str | None = None, tz: str = "") -> str:
+    """``org_analytics.ipynb?month=2026-03`` (``&tz=Asia/Tokyo``: a zone other than the org's)"""
+    pairs = {"month": month} if month else {}
+    query = urlencode(pairs | ({"tz": tz} if tz else {}), safe="/")
+    return DASHBOARD_NOTEBOOK + (f"?{query}" if query else "")
 
 
-def agent_url(agent_id: str, month: str) -> str:
-    """``org_analytics.ipynb?agent=...&month=2026-03``"""
-    return f"{DASHBOARD_NOTEBOOK}?{urlencode({'agent': agent_id, 'month': month})}"
+def agent_url(agent_id: str, month: str, tz: str = "") -> str:
+    """``org_analytics.ipynb?agent=...&month=2026-03`` (``&tz=Asia/Tokyo``: a zone other than the org's)"""
+    pairs = {"agent": agent_id, "month": month} | ({"tz": tz} if tz else {})
+    return f"{DASHBOARD_NOTEBOOK}?{urlencode(pairs, safe='/')}"
 
 
 def export_url(filename: str) -> str:

@@ -254,12 +254,14 @@ def test_a_link_with_a_zone_opens_the_page_and_the_agent_view_in_it(edge_warehou
     assert (d.snapshot.period.timezone, d.kpis.values) == ("Asia/Kolkata", report["kpis"])
     assert app.browser.query == "month=2026-03&tz=Asia/Kolkata" and app.note.value == ""
     assert d.zone_selector.combo.value == "Asia/Kolkata"
+    assert "month=2026-03&amp;tz=Asia/Kolkata" in d.top_agents.table.value, "an agent opened in a new tab keeps it"
 
     top = report["top_agents"][0]
     app.navigate(f"agent={top['agent_id']}&month=2026-03")  # a Top agents link: the zone stays
     assert (app.agent.period.timezone, app.agent.kpi_values["cost"]) == ("Asia/Kolkata", top["cost"])
     assert "Times in Asia/Kolkata" in app.agent.header.value
     assert app.browser.query == f"agent={top['agent_id']}&month=2026-03&tz=Asia/Kolkata"
+    assert "month=2026-02&amp;tz=Asia/Kolkata" in app.agent.nav.value, "its month links keep the zone"
 
     app.browser._receive(app.browser, {"kind": "address", "query": "month=2026-03"}, [])  # Back, before the zone
     assert (app.state.view, d.snapshot.period.timezone) == ("dashboard", ZONE)

@@ -64,10 +64,10 @@ def _status_html(status: str, message: str) -> str:
     )
 
 
-def _back_link(month: str | None) -> str:
+def _back_link(month: str | None, tz: str = "") -> str:
     shown = f" · {html.escape(month_label(month))}" if month else ""
     return (
-        f'<a class="oa-back-link {VIEW_LINK}" href="{html.escape(dashboard_url(month or None))}" target="_self">'
+        f'<a class="oa-back-link {VIEW_LINK}" href="{html.escape(dashboard_url(month or None, tz))}" target="_self">'
         f"← Organization Analytics{shown}</a>"
     )
 
@@ -114,6 +114,8 @@ class AgentPage(w.VBox):
     ``status`` is ``ready``, ``empty`` (no usage by the agent in the month), ``unknown`` (no such
     agent), ``invalid`` (bad month) or ``error`` (the warehouse failed); ``message`` says it in words.
 
+    ``link_zone``: the viewer's zone when it is not the organisation's, carried by the page's links.
+
     >>> AgentPage(connect(), "a_conc", "2026-03", timezone="America/New_York")   # doctest: +SKIP
     """
 
@@ -124,6 +126,7 @@ class AgentPage(w.VBox):
         month: str | None = None,
         timezone: str | None = None,
         now: datetime | str | None = None,
+        link_zone: str = "",
         **kwargs,
     ):
         if not isinstance(engine, Engine):  # a Warehouse: the analyst's AgentPage(connect(), ...)
@@ -131,6 +134,7 @@ class AgentPage(w.VBox):
         self.engine = engine
         self.agent_id = "" if agent_id is None else str(agent_id)
         self.timezone = engine.timezone
+        self.link_zone = link_zone
         self.month = month or ""
         self._latest = ""
         self.period: Period | None = None
@@ -159,11 +163,12 @@ class AgentPage(w.VBox):
         self.add_class("oa-agent-page")
         self.load()
 
-    def show(self, agent_id: str, month: str | None, engine: Engine | None = None) -> None:
+    def show(self, agent_id: str, month: str | None, engine: Engine | None = None, link_zone: str = "") -> None:
         """Show another agent or month in the same widgets (the app's agent view is one page);
         ``engine``: another zone's (``Engine.in_zone``)."""
         if engine is not None:
             self.engine, self.timezone = engine, engine.timezone
+        self.link_zone = link_zone
         self.agent_id, self.month = str(agent_id or ""), month or ""
         self.period, self.result, self.status, self.message = None, None, "loading", ""
         self.status_box.value = _status_html("loading", "Loading…")
@@ -243,11 +248,11 @@ class AgentPage(w.VBox):
             before = shift_month(month, -1)
             after = shift_month(month, 1)
             prev_link = (
-                f'<a class="oa-month-prev {VIEW_LINK}" href="{html.escape(agent_url(self.agent_id, before))}" '
+                f'<a class="oa-month-prev {VIEW_LINK}" href="{html.escape(agent_url(self.agent_id, before, self.link_zone))}" '
                 f'target="_self">‹ {html.escape(month_short(before))}</a>'
             )
             next_link = (
-                f'<a class="oa-month-next {VIEW_LINK}" href="{html.escape(agent_url(self.agent_id, after))}" '
+                f'<a class="oa-month-next {VIEW_LINK}" href="{html.escape(agent_url(self.agent_id, after, self.link_zone))}" '
                 f'target="_self">{html.escape(month_short(after))} ›</a>'
                 if after <= self._latest
                 else f'<span class="oa-disabled">{html.escape(month_short(after))} ›</span>'
@@ -255,7 +260,7 @@ class AgentPage(w.VBox):
             links = (
                 f'<span class="oa-month-links">{prev_link}<b>{html.escape(month_label(month))}</b>{next_link}</span>'
             )
-        self.nav.value = f'<div class="oa-agent-nav">{_back_link(month)}{links}</div>'
+        self.nav.value = f'<div class="oa-agent-nav">{_back_link(month, self.link_zone)}{links}</div>'
         self.status_box.value = _status_html(self.status, self.message)
         if self.status not in ("ready", "empty"):
             self.header.value = ""

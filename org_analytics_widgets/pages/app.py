@@ -139,15 +139,16 @@ class App(w.VBox):
         if self.state.view == "agent":
             self.dashboard.hide()
             engine = self.dashboard.engine  # the zone shown
+            zone = "" if self.state.timezone == self.state.org_timezone else self.state.timezone
             if self.agent is None:
-                self.agent = AgentPage(engine, self.state.agent_id, self.state.month)
+                self.agent = AgentPage(engine, self.state.agent_id, self.state.month, link_zone=zone)
                 self.children = [*self.children, self.agent]
             elif (self.agent.agent_id, self.agent.month, self.agent.engine) != (
                 self.state.agent_id,
                 self.state.month,
                 engine,
             ):
-                self.agent.show(self.state.agent_id, self.state.month, engine)
+                self.agent.show(self.state.agent_id, self.state.month, engine, zone)
             self.agent.layout.display = None
             self.dashboard.layout.display = "none"
             title = f"{self.agent.info.get('name') or self.state.agent_id} · {month_label(self.state.month)}"

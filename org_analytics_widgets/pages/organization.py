@@ -296,6 +296,7 @@ class Dashboard(w.VBox):
     def _render_top_agents(self) -> None:
         with batch(self.top_agents):
             self.top_agents.month = self.snapshot.period.month
+            self.top_agents.tz = "" if self.state.timezone == self.state.org_timezone else self.state.timezone
             self.top_agents.agents = self.snapshot.top_agents
 
     def _render_integrity(self) -> None:

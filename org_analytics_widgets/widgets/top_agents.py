@@ -33,7 +33,7 @@ def _int(value) -> int:
     return 0 if known(value) is None else int(value)
 
 
-def agent_row_html(rank: int, row: dict, month: str) -> str:
+def agent_row_html(rank: int, row: dict, month: str, tz: str = "") -> str:
     """One ``<tr class="oa-agent-row">``; every text and the link are HTML-escaped (names are data)."""
     agent_id = str(row["agent_id"])
     name = str(known(row.get("name")) or agent_id)
@@ -42,7 +42,7 @@ def agent_row_html(rank: int, row: dict, month: str) -> str:
     color = project_color(project_id, known(row.get("project_color")))
     cost = float(known(row.get("cost")) or 0.0)
     conversations, requests = _int(row.get("conversations")), _int(row.get("requests"))
-    href = html.escape(agent_url(agent_id, month))
+    href = html.escape(agent_url(agent_id, month, tz))
     title = html.escape(f"{name} ({agent_id})")
     return (
         f'<tr class="oa-agent-row" data-agent-id="{html.escape(agent_id)}">'
@@ -72,13 +72,14 @@ class TopAgents(widgets.VBox):
 
     agents = Frame(columns=COLUMNS, help="ranked, at most 10 rows")
     month = Unicode("", help="YYYY-MM of the agents' numbers: the agent links open that month")
+    tz = Unicode("", help="the viewer's zone when not the organisation's: the agent links open in it")
 
     def __init__(self, **kwargs):
         self.table = widgets.HTML(layout=widgets.Layout(width="100%", overflow="auto"))
         self.table.add_class("oa-top-agents-table")
         super().__init__([self.table], **kwargs)
         self.add_class("oa-top-agents")
-        self.observe(self._render, names=["agents", "month"])
+        self.observe(self._render, names=["agents", "month", "tz"])
         self._render()
 
     @validate("month")
@@ -98,7 +99,7 @@ class TopAgents(widgets.VBox):
             self.table.value = ""
             self.layout.display = "none"
             return
-        body = "".join(agent_row_html(rank, row, self.month) for rank, row in enumerate(rows, start=1))
+        body = "".join(agent_row_html(rank, row, self.month, self.tz) for rank, row in enumerate(rows, start=1))
         self.table.value = (
             TABLE_STYLE + "<table><thead><tr>"
             '<th class="oa-rank">#</th><th>Agent</th><th>Project</th>'
