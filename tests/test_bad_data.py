@@ -42,6 +42,7 @@ def test_an_empty_warehouse_is_an_empty_month(tmp_path, run_report):
         "total_projects": 0,
         "total_conversations": 0,
         "total_cost": 0.0,
+        "failed_requests": 0,
     }
     assert report["cost_by_project"]["slices"] == [] and report["top_agents"] == []
     d = Dashboard(connect(f"duckdb://{path}"), timezone="UTC", now=DEFAULT_NOW)

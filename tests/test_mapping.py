@@ -182,12 +182,13 @@ def test_litellm_report_matches_the_sample(report, litellm_duckdb, sample, month
     assert got["kpis"] == pytest.approx(
         {
             "total_requests": len(rows),
-            "total_tokens": int(rows["tokens"].sum()),
+            "total_tokens": int(rows.loc[~rows["failed"], "tokens"].sum()),  # a failure's tokens left out
             "unique_models": rows["public_model"].nunique(),
             "active_projects": len(active),
             "total_projects": len(active | existing),
             "total_conversations": rows["conversation"].nunique(),
             "total_cost": rows["spend"].sum(),
+            "failed_requests": int(rows["failed"].sum()),
         },
         **MONEY,
     )
@@ -509,6 +510,7 @@ def test_a_custom_mapping(request, run_cli, custom, tmp_path, monkeypatch, sourc
         "total_projects": 3,  # etl opened Oct 15 still existed in October
         "total_conversations": 2,  # t1, t2
         "total_cost": 2.875,
+        "failed_requests": 1,  # c4 (ok false: status error; it logged no tokens)
     }
     assert got["cost_by_service_type"] == [
         {"service_type": "other", "cost": 2.0},
