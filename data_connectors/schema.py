@@ -61,6 +61,16 @@ STATUS_CACHE_HIT = "cache_hit"
 STATUS_ERROR = "error"
 STATUSES = (STATUS_SUCCESS, STATUS_CACHE_HIT, STATUS_ERROR)
 
+#: what a KPI means where a source gives it a meaning of its own, shown on the KPI card's tooltip:
+#: a canonical warehouse's here; a mapping file's ``[kpi_notes]`` (same keys) say it for its source.
+#: docs/warehouses.md says the same texts, per source (tests/test_kpi_notes.py)
+KPI_NOTES = {
+    "total_conversations": (
+        "Distinct conversation ids (usage_requests.conversation_id) among the month's requests: "
+        "requests that share one are one conversation; a request without one is in none."
+    ),
+}
+
 _KIND_NAMES = {
     "string": "a string",
     "number": "a number (decimal, float or integer)",

@@ -16,7 +16,7 @@ from pathlib import Path
 import ibis
 
 from .errors import QueryTimeout, WarehouseError, first_line
-from .schema import TABLES, validate_table
+from .schema import KPI_NOTES, TABLES, validate_table
 from .url import redact, url_scheme  # noqa: F401  (url_scheme: public here since before the url module)
 
 MEMORY_ENV_VAR = "ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT"
@@ -46,6 +46,8 @@ class Warehouse:
     fingerprint: Callable[[], tuple | None] | None = None
     # opens the same warehouse again, as ``connect`` did (set by ``connect``; see ``reconnect``)
     reopen: Callable[[], Warehouse] | None = field(default=None, compare=False)
+    # what a KPI means for this warehouse's source (schema.KPI_NOTES; a mapping file's [kpi_notes])
+    kpi_notes: dict[str, str] = field(default_factory=lambda: dict(KPI_NOTES), compare=False)
 
     def __repr__(self) -> str:
         return f"<Warehouse {redact(self.url)} ({len(TABLES)} tables)>"
@@ -179,15 +181,21 @@ def missing_table(present: Iterable[str]) -> str | None:
 
 
 def from_tables(
-    con: ibis.BaseBackend, url: str, raw: dict[str, ibis.Table], fingerprint: Callable[[], tuple | None] | None = None
+    con: ibis.BaseBackend,
+    url: str,
+    raw: dict[str, ibis.Table],
+    fingerprint: Callable[[], tuple | None] | None = None,
+    kpi_notes: dict[str, str] | None = None,
 ) -> Warehouse:
     """A Warehouse over ``raw`` (one Ibis table per canonical name), validated and normalised.
     Backend modules (``postgres``, ``spark``, ``mapping``) end with this. ``fingerprint`` tells,
-    without a query, whether the data changed since (see ``Warehouse.version``)."""
+    without a query, whether the data changed since (see ``Warehouse.version``); ``kpi_notes``, what
+    a KPI means for the source where it says so (the others keep the canonical ``KPI_NOTES``)."""
     tables = {name: _canonical(raw[name], name) for name in TABLES}
     for name in ("projects", "agents"):
         tables[name] = _one_row_per_id(tables[name], name)
-    warehouse = Warehouse(url=url, con=con, fingerprint=fingerprint, **tables)
+    notes = KPI_NOTES | (kpi_notes or {})
+    warehouse = Warehouse(url=url, con=con, fingerprint=fingerprint, kpi_notes=notes, **tables)
     warehouse.opened_version = warehouse.version()
     return warehouse
 
@@ -212,6 +220,7 @@ def restrict(warehouse: Warehouse, project_ids: Iterable[str]) -> Warehouse:
         opened_version=warehouse.opened_version,
         fingerprint=warehouse.fingerprint,
         reopen=(lambda: restrict(reopen(), ids)) if reopen is not None else None,
+        kpi_notes=warehouse.kpi_notes,
         **narrow(warehouse),
     )
 

@@ -49,6 +49,12 @@ RULE_LABELS = {
     "refund": "Refund",
     "rounding": "Rounding",
 }
+#: request statuses in words (data contract, "Request status": data_connectors.schema.STATUSES)
+STATUS_LABELS = {
+    "success": "Succeeded",
+    "cache_hit": "Cache hit",
+    "error": "Failed",
+}
 OTHERS_COLOR = "#9E9E9E"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -90,6 +96,15 @@ def rule_label(pricing_rule: str) -> str:
     ('Cached input tokens', 'Video frames')
     """
     return RULE_LABELS.get(pricing_rule) or _words(pricing_rule)
+
+
+def status_label(status: str) -> str:
+    """A request status in words: the contract's by name, others with underscores as spaces.
+
+    >>> status_label("error"), status_label("cache_hit"), status_label("rate_limited")
+    ('Failed', 'Cache hit', 'Rate limited')
+    """
+    return STATUS_LABELS.get(status) or _words(status)
 
 
 HIDDEN_SWATCH = "#CCCCCC"  # a legend entry whose series is hidden

@@ -16,6 +16,10 @@ from data_connectors.adapters.samples.litellm.load import build_duckdb
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data_connectors" / "adapters" / "samples"
 MONTH = "2026-10"
+NOTES = {  # the start of each source's note: litellm.toml's [kpi_notes], else the canonical one
+    "litellm": "Calls that share a conversation id the client set: metadata.spend_logs_metadata.conversation_id",
+    "openai": "Distinct conversation ids (usage_requests.conversation_id)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,5 +39,7 @@ def test_the_sample_is_a_working_dashboard(adapter, adapter_urls, run_cli):
         page.goto(f"{served}/?month={MONTH}")
         wait_ready(page, MONTH)
         assert shown_kpis(page) == {key: report["kpis"][key] for key in KPI_KEYS}
+        note = page.get_attribute(".oa-kpi-total-conversations .oa-kpi-card", "title")
+        assert NOTES[adapter] in note, "the Conversations card says what a conversation is for this source"
         assert page.locator(".oa-top-agents-section").count() == 1
         assert "Traceback" not in page.inner_text("body")

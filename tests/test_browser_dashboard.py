@@ -39,6 +39,7 @@ def expected_kpis(run_report, month: str) -> dict:
 
 def shown_kpis(page) -> dict:
     shown = kpis_on_page(page)
+    failed = page.locator(".oa-kpi-aside[data-key=failed_requests]")  # "N failed", only when N > 0
     return {
         **{key: (float(shown[key]) if key == "total_cost" else int(shown[key])) for key in KPI_KEYS if key in shown},
         "total_projects": int(
@@ -46,6 +47,7 @@ def shown_kpis(page) -> dict:
                 ".oa-kpi-value[data-key=active_projects]", "e => e.innerText.split('/')[1].trim().replace(/,/g, '')"
             )
         ),
+        "failed_requests": int(failed.get_attribute("data-exact")) if failed.count() else 0,
     }
 
 
@@ -53,6 +55,9 @@ def test_kpis_match_the_report_and_follow_previous_month(server, page, run_repor
     page.goto(f"{server}/?month=2026-03")
     wait_ready(page, "2026-03")
     assert shown_kpis(page) == expected_kpis(run_report, "2026-03"), "March KPIs on the page differ from the report"
+    assert page.inner_text(".oa-kpi-total-requests .oa-kpi-aside") == "4 failed", "ia1, ib1, ic1, lg1 failed"
+    note = page.get_attribute(".oa-kpi-total-conversations .oa-kpi-card", "title")
+    assert "Distinct conversation ids (usage_requests.conversation_id)" in note, "what a conversation is, on hover"
 
     page.click("button.oa-month-previous")
     wait_ready(page, "2026-02")
@@ -189,7 +194,7 @@ def test_the_address_bar_follows_the_view_and_a_copied_link_opens_it(server, pag
     page.locator(".oa-service-card-speech_to_text .oa-card-view select").select_option(label="Usage")
     page.wait_for_url("**&card=speech_to_text:usage")
     page.locator(".oa-usage-requests").scroll_into_view_if_needed()  # the tables fill when on screen
-    page.locator(".oa-usage-requests .oa-filter-status select").select_option(label="error")
+    page.locator(".oa-usage-requests .oa-filter-status select").select_option(label="Failed")  # error
     page.wait_for_url("**&requests.status=error")
     copied = page.url
 

@@ -47,6 +47,9 @@ File layout::
     from = "deleted_teams"
     optional = true                    # a source table that may be missing: then no rows
 
+    [kpi_notes]                        # what a KPI means for this source: the KPI card's tooltip
+    total_conversations = "Calls that share the thread id the client set."
+
 Columns: a canonical column left out takes the source column of the same name when there is one,
 else null when the contract allows null, else it is an error. Each value is cast to the canonical
 kind (string, integer, number, timestamp); a value of a kind that cannot become it (a number as a
@@ -88,7 +91,7 @@ import ibis.expr.datatypes as dt
 
 from ..errors import WarehouseError, did_you_mean, first_line
 from ..registry import GENERIC_PREFIX
-from ..schema import TABLES
+from ..schema import KPI_NOTES, TABLES
 from ..url import WarehouseURL, parse_url, redact
 from ..warehouse import Warehouse, configure_duckdb, from_tables, lock_duckdb, open_duckdb_file
 from .parquet import files_of, table_source
@@ -109,7 +112,7 @@ _CASTS = {
     "date": "date",
     "boolean": "boolean",
 }
-_TOP_KEYS = ("source", "description", "options", *TABLES)
+_TOP_KEYS = ("source", "description", "options", "kpi_notes", *TABLES)
 _SELECTION_KEYS = ("from", "mapped", "where", "unique", "columns", "empty", "optional")
 _OPTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _OPTION_USE = re.compile(r"\$\{([^}]*)\}")
@@ -783,6 +786,19 @@ def apply_options(spec: dict, given: dict[str, str], err: _Err) -> dict:
     return {k: (v if k == "options" else fill(v, k)) for k, v in spec.items()}
 
 
+def _kpi_notes(spec: dict, err: _Err) -> dict[str, str]:
+    """``[kpi_notes]``: what a KPI means for this source (the KPI card's tooltip), options filled in."""
+    notes = spec.get("kpi_notes", {})
+    if not isinstance(notes, dict):
+        raise err("kpi_notes", 'must be a table of KPI = "what it means for this source"')
+    for key, text in notes.items():
+        if key not in KPI_NOTES:
+            raise err(f"kpi_notes.{key}", f"no KPI card has a note {key!r} (notes: {', '.join(KPI_NOTES)})")
+        if not isinstance(text, str) or not text.strip():
+            raise err(f"kpi_notes.{key}", f"a note is text, got {text!r}")
+    return {key: " ".join(text.split()) for key, text in notes.items()}
+
+
 def _probe(con: ibis.BaseBackend, raw: dict[str, ibis.Table], err: _Err) -> None:
     """Have the engine compile and plan every table once (LIMIT 0: no row is read), so that what it
     rejects (a column the role may not read, a function it lacks) is reported now, naming the table."""
@@ -813,7 +829,7 @@ def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> 
         mapping = _Mapping(spec, source, err)
         raw = {name: mapping.table(name) for name in TABLES}
         _probe(source.con, raw, err)
-        return from_tables(source.con, url.text, raw)
+        return from_tables(source.con, url.text, raw, kpi_notes=_kpi_notes(spec, err))
     except BaseException:
         source.con.disconnect()
         raise

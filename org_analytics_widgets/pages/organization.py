@@ -83,7 +83,7 @@ class Dashboard(w.VBox):
 
         self.month_selector = MonthSelector(self.state)
         self.zone_selector = ZoneSelector(self.state)
-        self.kpis = KpiCards()
+        self.kpis = KpiCards(notes=self.warehouse.kpi_notes)  # what a conversation is for this source
         self.integrity = IntegrityBadge(self.state)
         self.cost_overview = CostOverview(self.state)
         self.project_costs = ProjectCostDoughnut()

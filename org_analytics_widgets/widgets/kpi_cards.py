@@ -1,4 +1,6 @@
-"""The KPI cards: value for people, exact value on hover, change against the previous month."""
+"""The KPI cards: value for people, exact value on hover, change against the previous month; the
+requests card says how many failed, and a card whose KPI the warehouse's source explains (what a
+conversation is) carries that note on hover."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ from .batch import renders
 
 
 class Card(NamedTuple):
-    """One card: its key in ``values``, its label, and how to show it (big and on hover)."""
+    """One card: its key in ``values``, its label, how to show it (big and on hover), and the key of
+    a count shown under the value when not 0 (``aside``: key, words after the number)."""
 
     key: str
     label: str
     show: Callable[[dict], str]
     hover: Callable[[dict], str]
+    aside: tuple[str, str] | None = None
 
 
 def number_card(key: str, label: str) -> Card:
@@ -30,7 +34,7 @@ def money_card(key: str, label: str) -> Card:
 
 
 CARDS = (
-    number_card("total_requests", "Total Requests"),
+    number_card("total_requests", "Total Requests")._replace(aside=("failed_requests", "failed")),
     number_card("total_tokens", "Total Tokens"),
     number_card("unique_models", "Unique Models"),
     Card(
@@ -49,6 +53,7 @@ class KpiCards(widgets.HBox):
     (the same numbers for the comparison period)."""
 
     values = Dict()
+    notes = Dict(help="what a KPI means for the warehouse's source, by key: shown on its card's hover")
     previous = Dict(allow_none=True, default_value=None)
     previous_label = Unicode("", help="what ``previous`` covers, e.g. 'Oct 2026' or 'Oct 1–25'")
     stale = Bool(False, help="the values belong to another month than the one selected")
@@ -61,19 +66,31 @@ class KpiCards(widgets.HBox):
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
         super().__init__(list(self.cards.values()), layout=widgets.Layout(flex_flow="row wrap"), **kwargs)
         self.add_class("oa-kpis")
-        self.observe(self._render, names=["values", "previous", "previous_label", "stale"])
+        self.observe(self._render, names=["values", "notes", "previous", "previous_label", "stale"])
         self._render()
 
     @renders
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
         versus = f"vs {self.previous_label}" if self.previous_label else "vs previous month"
-        for key, label, show, hover_of in self.spec:
+        for key, label, show, hover_of, aside in self.spec:
             if values.get(key) is None:
                 body, hover, delta = "–", "", ("", "flat")
             else:
                 body, hover = show(values), hover_of(values)
                 delta = change(values[key], previous.get(key) if previous else None)
+            aside_html = ""
+            if aside is not None and values.get(aside[0]):
+                count, words = values[aside[0]], aside[1]
+                hover = f"{hover} ({exact(count)} {words})"
+                aside_html = (
+                    f'<div class="oa-kpi-aside" data-key="{aside[0]}" data-exact="{count}" '
+                    f'style="font-size:12px;color:#b3261e">{html.escape(f"{count:,} {words}")}</div>'
+                )
+            note, info = self.notes.get(key), ""
+            if note:
+                hover = f"{hover}\n\n{note}" if hover else note
+                info = ' <span class="oa-kpi-info" aria-hidden="true">ⓘ</span>'  # "hover me"
             exact_value = "" if values.get(key) is None else str(values[key])
             text, direction = delta
             delta_html = (
@@ -84,7 +101,7 @@ class KpiCards(widgets.HBox):
             )
             self.cards[key].value = (
                 f'<div class="oa-kpi-card{" oa-stale" if self.stale else ""}" title="{html.escape(hover)}">'
-                f'<div class="oa-kpi-label">{html.escape(label)}</div>'
+                f'<div class="oa-kpi-label">{html.escape(label)}{info}</div>'
                 f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(exact_value)}">'
-                f"{html.escape(body)}</div>{delta_html}</div>"
+                f"{html.escape(body)}</div>{aside_html}{delta_html}</div>"
             )

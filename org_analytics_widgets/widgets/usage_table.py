@@ -27,7 +27,7 @@ from ..filters import (
     default_filters,
     row_filters,
 )
-from ..colors import rule_label, service_label
+from ..colors import rule_label, service_label, status_label
 from ..formatting import money
 from ..state import STATUSES
 from ._chart import Frame, check_columns, day_title, known
@@ -120,6 +120,8 @@ def cell_text(column: str, value, row: dict | None = None) -> str:
         return service_label(str(value))
     if column == "pricing_rule":
         return rule_label(str(value))
+    if column == "status":
+        return status_label(str(value))
     if column == "cost":
         return money(float(value))
     if column == "unit_price":
@@ -509,10 +511,12 @@ class UsageTable(widgets.VBox):
 
 
 def _in_words(key: str, pairs) -> list[tuple[str, str]]:
-    """A service type's option shows its words (the value stays the key), unless the engine named it."""
-    if key != "service_type":
+    """A service type's or a status's option shows its words (the value stays the key: "Failed" for
+    ``error``), unless the engine named it."""
+    words = {"service_type": service_label, "status": status_label}.get(key)
+    if words is None:
         return list(pairs)
-    return [(service_label(str(value)) if str(label) == str(value) else label, value) for label, value in pairs]
+    return [(words(str(value)) if str(label) == str(value) else label, value) for label, value in pairs]
 
 
 def _labelled(pairs) -> list[tuple[str, str]]:
