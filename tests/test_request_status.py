@@ -1,8 +1,8 @@
 """Request status (docs/data-contract.md, "Request status"): failed requests are counted as
 requests and apart, their tokens are left out of total tokens and of an agent's tokens; cache hits
 count with their tokens; null is a success and a word the contract does not know is no failure.
-The same numbers from the raw tables and from rollups; on the page, statuses in words and the
-requests card's "N failed".
+The same numbers from the raw tables and from rollups; on the page, statuses in words, the
+requests card's "N failed", and only a failure marked as one in an agent's requests.
 
 The small warehouse below (October 2026, UTC; every number worked out by hand):
 
@@ -17,7 +17,10 @@ The small warehouse below (October 2026, UTC; every number worked out by hand):
 
 from __future__ import annotations
 
+import re
+
 import duckdb
+import pandas as pd
 import pytest
 from conftest import DEFAULT_NOW, duckdb_url, report_runner
 from edge_fixture import SCHEMA
@@ -25,6 +28,7 @@ from edge_fixture import SCHEMA
 from data_connectors import connect
 from org_analytics_widgets.colors import status_label
 from org_analytics_widgets.engine import Engine
+from org_analytics_widgets.pages.agent import requests_table_html
 from org_analytics_widgets.rollups import Rollups, build
 from org_analytics_widgets.widgets.kpi_cards import KpiCards
 from org_analytics_widgets.widgets.usage_table import _in_words, cell_text
@@ -117,3 +121,22 @@ def test_the_requests_card_says_how_many_failed_only_when_some_did():
     assert 'title="1,234 (12 failed)"' in card
     cards.values = cards.values | {"failed_requests": 0}
     assert "failed" not in cards.cards["total_requests"].value
+
+
+def test_the_agent_view_marks_only_failures():
+    at = pd.Timestamp("2026-10-02 10:00:00")
+    page = pd.DataFrame(
+        {
+            "request_id": ["r1", "r2", "r3"],
+            "created_at": [at, at, at],
+            "service_type": ["text_generation"] * 3,
+            "model": ["m1"] * 3,
+            "status": ["success", "error", "cache_hit"],
+            "tokens": [150, 0, 30],
+            "cost": [0.3, 0.0, 0.0],
+        }
+    )
+    cells = re.findall(
+        r'<td class="([^"]*)" title="[^"]*">([^<]*)</td>', requests_table_html(page, 3, "UTC", "2026-10")
+    )
+    assert cells == [("", "Succeeded"), ("oa-request-error", "Failed"), ("", "Cache hit")]

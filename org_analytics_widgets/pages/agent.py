@@ -15,7 +15,7 @@ import pandas as pd
 
 from data_connectors.errors import first_line
 
-from ..colors import service_label
+from ..colors import service_label, status_label
 from ..engine import Engine
 from ..formatting import money, month_label, month_short
 from ..links import VIEW_LINK, agent_url, dashboard_url
@@ -95,8 +95,8 @@ def requests_table_html(page: pd.DataFrame, total: int, timezone: str, month: st
             f"<td><code>{html.escape(str(r['request_id']))}</code></td>"
             f'<td title="{html.escape(str(r["service_type"]))}">{html.escape(service_label(r["service_type"]))}</td>'
             f"<td>{html.escape(text(r['model']) or '–')}</td>"
-            f'<td class="{"oa-request-error" if status and status != "success" else ""}">'
-            f"{html.escape(status or '–')}</td>"
+            f'<td class="{"oa-request-error" if status == "error" else ""}" title="{html.escape(status or "")}">'
+            f"{html.escape(status_label(status) if status else '–')}</td>"
             f'<td class="oa-num">{count(r["tokens"]):,}</td>'
             f'<td class="oa-num">{html.escape(cost_text)}</td></tr>'
         )
