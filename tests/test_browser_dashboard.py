@@ -399,3 +399,46 @@ def test_switching_months_logs_no_error_in_the_browser(server, page):
     finally:
         page.remove_listener("console", console)
     assert errors == []
+
+
+BARS_PER_DAY = """() => [...document.querySelectorAll('.oa-cost-overview g.bargroup')].map(
+    g => [...g.querySelectorAll('rect.bar')].filter(r => parseFloat(r.getAttribute('height')) > 0).length)"""
+
+
+def test_a_zone_chosen_on_the_page_moves_its_days_and_a_copied_link_opens_in_it(server, page, run_report):
+    """Issue 16: the zone selector gives the KPIs and the daily chart's days of ``report --timezone``
+    (each day's bars: the service types with a cost that day), the address bar gets ``tz=``, and a
+    copied link opens in that zone."""
+    zone = "Asia/Tokyo"
+    report = run_report(month="2026-03", timezone=zone, now=NOW)
+    kpis = {key: report["kpis"][key] for key in KPI_KEYS}
+    days = [
+        sum(1 for r in report["daily_cost_by_service_type"] if r["date"] == f"2026-03-{day:02d}" and r["cost"])
+        for day in range(1, 32)
+    ]
+    tokyo_shown = "([days, cost]) => JSON.stringify((" + BARS_PER_DAY + ")()) === JSON.stringify(days)"
+    tokyo_shown += " && +document.querySelector('.oa-kpi-value[data-key=total_cost]').dataset.exact === cost"
+
+    page.goto(f"{server}/?month=2026-03")
+    wait_ready(page, "2026-03")
+    app_ready(page)
+    field = page.locator(".oa-zone-input input")
+    assert field.input_value() == f"{ZONE} (organization)", "the org zone is the default, and says so"
+    assert page.evaluate(BARS_PER_DAY) != days, "the test needs a zone whose days differ from the org's"
+    field.fill(zone)
+    field.press("Enter")
+    page.wait_for_url("**?month=2026-03&tz=Asia/Tokyo")
+    page.wait_for_function(tokyo_shown, arg=[days, kpis["total_cost"]])
+    wait_ready(page, "2026-03")
+    shown = shown_kpis(page)
+    assert {"total_cost", "total_requests"} <= shown.keys() and shown == {key: kpis[key] for key in shown}, (
+        "the KPIs of report --timezone Asia/Tokyo"
+    )
+    assert page.inner_text(".oa-freshness").startswith(f"Times in {zone}")
+
+    copied = page.url
+    page.goto("about:blank")
+    page.goto(copied)  # a copied link, in a fresh page
+    wait_ready(page, "2026-03")
+    page.wait_for_function(tokyo_shown, arg=[days, kpis["total_cost"]])
+    assert shown_kpis(page) == shown and page.locator(".oa-zone-input input").input_value() == zone
