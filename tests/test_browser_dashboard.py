@@ -207,7 +207,7 @@ def test_the_address_bar_follows_the_view_and_a_copied_link_opens_it(server, pag
     page.wait_for_selector(".oa-usage-requests .oa-table-total[data-rows]", state="attached")
     assert page.locator(".oa-legend-item.oa-legend-hidden", has_text="Agents").count() == 1, "the legend as it was"
     assert page.locator(".oa-service-card-speech_to_text .oa-card-view select").input_value() == "Usage"
-    assert page.locator(".oa-usage-requests .oa-filter-status select").input_value() == "error"
+    assert page.locator(".oa-usage-requests .oa-filter-status select").input_value() == "Failed"
     assert page.url == copied
 
 
