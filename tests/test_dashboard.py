@@ -245,6 +245,9 @@ def test_a_name_that_is_not_a_zone_is_refused_with_a_sentence(dashboard):
     assert "Unknown time zone &#x27;Mars/Olympus_Mons&#x27;: use an IANA name" in note, note
     assert dashboard.state.timezone == ZONE and dashboard.snapshot is snapshot, "the page stays as it was"
     assert dashboard.zone_selector.combo.value == "America/New_York (organization)"
+    dashboard.zone_selector.combo.value = "<b>" * 5000  # a viewer can send anything: not echoed whole
+    assert "at most 64 characters" in dashboard.zone_selector.note.value
+    assert len(dashboard.zone_selector.note.value) < 200 and dashboard.state.timezone == ZONE
     dashboard.zone_selector.combo.value = "Europe/Paris"
     assert dashboard.zone_selector.note.value == "" and dashboard.snapshot.period.timezone == "Europe/Paris"
 

@@ -34,7 +34,7 @@ MAX_ZONE_NAME = 64  # IANA names are at most ~32 characters; a longer text is no
 
 
 class ZoneSelector(widgets.HBox):
-    """``Times in [Europe/Paris (organization) ▾]``: a combobox with the organisation's zone and
+    """``Time zone [Europe/Paris (organization) ▾]``: a combobox with the organisation's zone and
     common ones that also takes any IANA name; Enter (or leaving the field) sets the state's
     ``timezone``. A name that is not a zone is refused with a sentence and the zone stays.
 
@@ -59,7 +59,7 @@ class ZoneSelector(widgets.HBox):
         self.note.add_class("oa-zone-note")
         self._rendering = False
         super().__init__(
-            [widgets.HTML('<span class="oa-zone-label">Times in</span>'), self.combo, self.note],
+            [widgets.HTML('<span class="oa-zone-label">Time zone</span>'), self.combo, self.note],
             layout=widgets.Layout(align_items="center", flex_flow="row wrap"),
             **kwargs,
         )
@@ -90,7 +90,8 @@ class ZoneSelector(widgets.HBox):
                 problem = str(exc)
         self._render()
         if problem:
-            self.note.value = f'<span class="oa-zone-error">{html.escape(problem[0].upper() + problem[1:])}.</span>'
+            text = html.escape(problem[0].upper() + problem[1:])
+            self.note.value = f'<span class="oa-zone-error" style="color:#b3261e;font-size:13px">{text}.</span>'
 
     def _render(self, _change=None) -> None:
         state = self.state
