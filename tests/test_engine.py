@@ -103,7 +103,8 @@ def test_a_new_warehouse_version_is_never_answered_from_the_cache(warehouse_copy
     import duckdb
 
     cache = tmp_path / "months"
-    before = _engine(warehouse_copy, cache).month(CLOSED).kpis["total_requests"]
+    with _engine(warehouse_copy, cache) as engine:  # closed: DuckDB lets one process attach a file once
+        before = engine.month(CLOSED).kpis["total_requests"]
     con = duckdb.connect(str(warehouse_copy))
     con.execute("DELETE FROM usage_requests WHERE created_at >= '2026-03-10' AND created_at < '2026-03-20'")
     con.close()
