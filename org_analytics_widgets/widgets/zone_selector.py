@@ -50,6 +50,7 @@ class ZoneSelector(widgets.HBox):
         self.state = state
         self.combo = widgets.Combobox(
             placeholder="Any IANA zone, e.g. Asia/Tokyo",
+            tooltip="The zone of every day and time on the page: pick or type one, then press Enter",
             ensure_option=False,
             continuous_update=False,  # a half-typed name is not a choice
             layout=widgets.Layout(width="250px"),
