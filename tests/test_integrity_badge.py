@@ -144,3 +144,64 @@ def test_the_badge_follows_a_month_switch(edge_warehouse):
     app.dashboard.month_selector.next_button.click()
     assert badge.text == "1 unpriced item · 4 requests without items"
     engine.close()
+
+
+def test_in_a_kernel_the_check_runs_beside_the_page_and_a_click_does_not_wait_for_it(edge_warehouse):
+    """In a running event loop (a kernel) on DuckDB the badge's check runs on a thread of its own
+    on a connection of its own: a month switch is drawn while a slow check still runs, a check of
+    a month no longer shown is skipped, and the badge of the month shown arrives after."""
+    import asyncio
+    import threading
+
+    engine = Engine.open(f"duckdb://{edge_warehouse}", timezone=ZONE, now=NOW, cache=False)
+    check, events, release = engine.integrity, [], threading.Event()
+
+    def slow_integrity(period, apart=False):
+        assert apart and threading.current_thread() is not threading.main_thread()
+        events.append(f"check {period.month}")
+        release.wait(30)  # a slow check: runs until the test says so
+        return check(period, apart=True)
+
+    engine.integrity = slow_integrity
+
+    async def steps():
+        app = App(engine, "month=2026-03")
+        badge = app.dashboard.integrity
+        assert badge.text == "" and badge.month == "2026-03", "nothing said before the check"
+        await asyncio.sleep(0.2)
+        app.dashboard.month_selector.previous_button.click()  # while March's check runs
+        app.dashboard.month_selector.next_button.click()
+        assert app.state.status == "ready" and events == ["check 2026-03"], "drawn without waiting"
+        release.set()
+        for _ in range(600):
+            await asyncio.sleep(0.05)
+            if badge.text:
+                break
+        assert badge.text == "1 unpriced item · 4 requests without items" and badge.month == "2026-03", (
+            badge.error,
+            events,
+        )
+        assert events == ["check 2026-03", "check 2026-03"], "February's check was skipped: not shown any more"
+
+    asyncio.run(steps())
+    engine.close()
+
+
+def test_a_query_apart_gives_the_same_rows_and_keeps_the_deadline(edge_warehouse):
+    from data_connectors import connect
+    from data_connectors.errors import QueryTimeout
+    from org_analytics_widgets.metrics import integrity as checks
+    from org_analytics_widgets.period import Period
+
+    wh = connect(f"duckdb://{edge_warehouse}")
+    period = Period.for_month("2026-03", ZONE, NOW)
+    expr = checks.counts(wh, period)
+    assert wh.runs_apart
+    assert wh.execute_apart(expr).to_dict("records") == wh.execute(expr).to_dict("records")
+    parts = [wh.usage_items.select(**{f"q{i}": "quantity"}) for i in range(6)]  # rows^6: seconds of work
+    slow = parts[0]
+    for part in parts[1:]:
+        slow = slow.cross_join(part)
+    with pytest.raises(QueryTimeout, match="did not answer within"):
+        wh.execute_apart(slow.aggregate(n=slow.q0.count()), seconds=0.05)
+    wh.close()

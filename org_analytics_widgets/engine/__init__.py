@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -69,6 +70,7 @@ class _Shared:
 
     def __init__(self) -> None:
         self.memory: OrderedDict[tuple, object] = OrderedDict()
+        self.lock = threading.Lock()  # the memory is also written by a page's checks run apart
         self.span: tuple | None = None
         self.failed = False
 
@@ -213,18 +215,24 @@ class Engine:
 
         return {**to_report(self.snapshot(month)), "integrity": self.integrity(month)}
 
-    def integrity(self, month: str | Period | None = None) -> dict:
+    def integrity(self, month: str | Period | None = None, apart: bool = False) -> dict:
         """What in the month cannot be trusted to add up (``metrics.integrity``): unpriced items,
         orphan items, requests without items, and the models the unpriced usage comes from. Read
-        from the raw tables, apart from the snapshot, so the month switch does not wait for it."""
+        from the raw tables, apart from the snapshot, so the month switch does not wait for it.
+
+        ``apart``: called from another thread, on a connection of its own
+        (``Warehouse.execute_apart``; only where ``warehouse.runs_apart``): its anti-joins over a
+        month of raw usage take seconds at 100M items, and the page's kernel keeps answering the
+        viewer meanwhile."""
         from ..metrics import integrity as checks
 
         period = self.period(month)
+        wh = self.warehouse
+        run = wh.execute_apart if apart else wh.execute
 
         def compute() -> dict:
-            wh = self.warehouse
-            row = wh.execute(checks.counts(wh, period)).iloc[0]
-            models = wh.execute(checks.unpriced_by_model(wh, period))
+            row = run(checks.counts(wh, period)).iloc[0]
+            models = run(checks.unpriced_by_model(wh, period))
             return {
                 **{
                     key: shaping.count(row[key]) for key in ("unpriced_items", "orphan_items", "requests_without_items")
@@ -241,7 +249,7 @@ class Engine:
                 ],
             }
 
-        return self._cached(period, ("integrity",), compute)
+        return self._cached(period, ("integrity",), compute, guarded=not apart)
 
     def kpis(self, month: str | Period) -> dict:
         """Only the KPIs of a period (what a month is compared with)."""
@@ -335,24 +343,30 @@ class Engine:
     def _owner(self) -> tuple:
         return (redact(self.warehouse.url),)
 
-    def _cached(self, period: Period, what: tuple, compute):
-        """``compute()`` under the deadline; a closed month's answer from memory, then disk."""
+    def _cached(self, period: Period, what: tuple, compute, guarded: bool = True):
+        """``compute()`` under the deadline; a closed month's answer from memory, then disk.
+        ``guarded=False``: ``compute`` keeps its own deadline and the warehouse is not reopened
+        here (it runs on another thread, beside the connection's owner)."""
+        run = self._run if guarded else (lambda f: f())
         if not self.is_closed(period):
-            return self._asked(compute)
-        self._prepare()
+            return self._asked(compute) if guarded else compute()
+        if guarded:
+            self._prepare()
         rollups = (str(self.rollups.path), self.rollups.meta.get("built_at")) if self.rollups is not None else None
         key = (self.warehouse.opened_version, rollups, period.timezone, period.month, period.end.isoformat(), *what)
-        memory = self._shared.memory
-        if key in memory:
-            memory.move_to_end(key)
-            return memory[key]
+        shared = self._shared
+        with shared.lock:
+            if key in shared.memory:
+                shared.memory.move_to_end(key)
+                return shared.memory[key]
         if self.cache is not None:
-            value = self.cache.get_or_compute(self._owner(), key, lambda: self._run(compute))
+            value = self.cache.get_or_compute(self._owner(), key, lambda: run(compute))
         else:
-            value = self._run(compute)
-        memory[key] = value
-        while len(memory) > MEMORY_MONTHS:
-            memory.popitem(last=False)
+            value = run(compute)
+        with shared.lock:
+            shared.memory[key] = value
+            while len(shared.memory) > MEMORY_MONTHS:
+                shared.memory.popitem(last=False)
         return value
 
     def _prepare(self) -> None:
