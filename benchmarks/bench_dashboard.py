@@ -97,9 +97,11 @@ def checkout_env(checkout: Path) -> dict:
     return env
 
 
-def rollups_of(warehouse: Path) -> Path:
-    """demo-N.rollups.duckdb beside the warehouse, built (by this checkout's CLI) if missing."""
-    rollups = warehouse.with_name(warehouse.stem + ".rollups.duckdb")
+def rollups_of(warehouse: Path, checkout: Path = REPO) -> Path:
+    """demo-N.rollups-f<format>.duckdb beside the warehouse, in the rollups format of ``checkout``
+    (a baseline may read an older one), built by that checkout's CLI if missing."""
+    found = re.search(r"^FORMAT = (\d+)", (checkout / "org_analytics_widgets" / "rollups.py").read_text(), re.M)
+    rollups = warehouse.with_name(f"{warehouse.stem}.rollups-f{found.group(1) if found else 1}.duckdb")
     if not rollups.exists():
         if rollups.with_name(rollups.name + ".building").exists():
             raise SystemExit(f"{rollups.name} is being built (a .building file is there): wait for it")
@@ -107,7 +109,8 @@ def rollups_of(warehouse: Path) -> Path:
             [sys.executable, "-m", "org_analytics_widgets", "rollup", "--warehouse", f"duckdb://{warehouse}"]
             + ["--out", str(rollups)],
             check=True,
-            env={**os.environ, "ORG_ANALYTICS_NOW": NOW + "Z"},
+            cwd=checkout,
+            env={**os.environ, **checkout_env(checkout)},
         )
     return rollups
 
@@ -124,8 +127,9 @@ def served(checkout: Path, items: int, rollups: bool, timeout: float = 180):
         if "--max-kernels" in (checkout / "org_analytics_widgets" / "cli.py").read_text():
             source += ["--max-kernels", str(MAX_KERNELS)]  # its default cap (2 x cores + 2) refuses an 8th viewer
         if rollups:
-            copy = Path(scratch) / rollups_of(warehouse).name
-            shutil.copyfile(rollups_of(warehouse), copy)
+            built = rollups_of(warehouse, checkout)
+            copy = Path(scratch) / built.name
+            shutil.copyfile(built, copy)
             source += ["--rollups", str(copy)]
         with contextlib.chdir(checkout):  # `python -m` imports from the working directory first
             url = stack.enter_context(serving(*source, env=env, timeout=timeout))
