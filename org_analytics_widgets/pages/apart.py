@@ -19,6 +19,15 @@ from data_connectors.errors import first_line
 _worker: ThreadPoolExecutor | None = None  # one per kernel: checks queue behind each other, never pile up
 
 
+def in_event_loop() -> bool:
+    """Whether this runs inside a running event loop (a kernel handling a message or a cell)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def check_apart(
     check: Callable[[], dict],
     show: Callable[[dict, str], None],

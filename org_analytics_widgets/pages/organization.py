@@ -18,7 +18,7 @@ from ..usage_tables import UsageTables
 from ..widgets.batch import batch
 from ..widgets.cost_overview import CostOverview
 from ..widgets.integrity_badge import IntegrityBadge
-from .apart import check_apart
+from .apart import check_apart, in_event_loop
 from ..widgets.kpi_cards import KpiCards
 from ..widgets.month_selector import MonthSelector
 from ..widgets.project_costs import ProjectCostDoughnut
@@ -80,6 +80,10 @@ class Dashboard(w.VBox):
         self.off_screen: set[str] = set()  # LAZY_PARTS the page reported off screen: drawn when scrolled to
         self._undrawn: set[str] = set()  # LAZY_PARTS not drawn yet for the month shown
         self._stale = False
+        #: in a kernel, leave the integrity checks (seconds of raw scans at 100M items) to the app's
+        #: idle time (``run_pending_checks``) instead of running them as soon as a month is drawn
+        self.checks_when_idle = False
+        self._checks_pending = False
         self._zoning = False  # the zone is changing: its month is loaded once, after
 
         self.month_selector = MonthSelector(self.state)
@@ -174,7 +178,11 @@ class Dashboard(w.VBox):
             self.state.message = ""
             self.state.status = "ready"
         self._draw(["oa-usage-tables"])  # last: the KPIs and charts reach the page first
-        self._render_integrity()  # after all that: its checks read the raw tables
+        if self.checks_when_idle and in_event_loop():
+            self._checks_pending = True  # the app runs them when the viewer pauses (run_pending_checks)
+            self._show_integrity(snapshot.period, {}, "")
+        else:
+            self._render_integrity()  # after all that: its checks read the raw tables
 
     def parts_on_screen(self, parts) -> None:
         """The page says which LAZY_PARTS are on screen (or near it): those not drawn for the month
@@ -326,6 +334,14 @@ class Dashboard(w.VBox):
         except Exception as exc:  # a hint beside the numbers, not the numbers: the page stays
             counts, error = {}, first_line(exc).rstrip(".")
         self._show_integrity(period, counts, error)
+
+    def run_pending_checks(self) -> bool:
+        """Start the checks a load left for idle time (``checks_when_idle``); False if none were."""
+        if not self._checks_pending or self.snapshot is None:
+            return False
+        self._checks_pending = False
+        self._render_integrity()
+        return True
 
     def _show_integrity(self, period: Period, counts: dict, error: str) -> None:
         if self.snapshot is None or self.snapshot.period != period:

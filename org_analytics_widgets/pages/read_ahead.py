@@ -25,10 +25,11 @@ log = logging.getLogger(__name__)
 class ReadAhead:
     """Reads ahead for one page: ``engine.month`` of the neighbours of ``state.month`` in the
     state's zone (the page's engine: ``engine.in_zone(state.timezone)``), while ``showing()`` says
-    the dashboard is the view on screen and its month is ready."""
+    the dashboard is the view on screen and its month is ready. ``first()``, when given, is the
+    page's own idle work, asked at each step before the neighbours (True: it did some)."""
 
-    def __init__(self, engine, state, showing: Callable[[], bool]):
-        self.engine, self.state, self.showing = engine, state, showing
+    def __init__(self, engine, state, showing: Callable[[], bool], first: Callable[[], bool] | None = None):
+        self.engine, self.state, self.showing, self.first = engine, state, showing, first
         self._handle: asyncio.TimerHandle | None = None
         self._done: set[tuple[str, str]] = set()  # (zone, month) read (or tried) since the last refresh
         state.observe(self._forget, names=["refresh_count"])
@@ -62,6 +63,9 @@ class ReadAhead:
     def _step(self) -> None:
         self._handle = None
         if not self.showing() or self.state.status not in ("ready", "empty"):
+            return
+        if self.first is not None and self.first():  # the page's own pending work comes first
+            self.poke()
             return
         wanted = self.wanted()
         if not wanted:
