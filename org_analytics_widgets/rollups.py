@@ -305,7 +305,11 @@ class Rollups:
             )
         try:
             return {
-                name: con.execute(_read_sql(name) if agent_id is None else _compile(name, agent_id)).to_arrow_table()
+                name: (
+                    con.execute(_read_sql(name))
+                    if agent_id is None
+                    else con.execute(_agent_read_sql(name), {"agent_id": str(agent_id)})
+                ).to_arrow_table()
                 for name in names
             }
         finally:
@@ -377,6 +381,20 @@ def _compile(name: str, agent_id: str | None = None) -> str:
 def _read_sql(name: str) -> str:
     """``_compile`` of the whole organisation's facts, once per process."""
     return _compile(name)
+
+
+_AGENT_SLOT = "oa_agent_id_slot_5d1c"  # compiled in as a literal, then made the bound parameter $agent_id
+
+
+@functools.cache
+def _agent_read_sql(name: str) -> str:
+    """``_compile`` of one agent's facts, once per process, with the agent id a bound parameter
+    (``$agent_id``): compiling took ~50 ms a fact on every agent view; binding keeps any id a value."""
+    sql = _compile(name, _AGENT_SLOT)
+    literal = f"'{_AGENT_SLOT}'"
+    if literal not in sql or sql.count(_AGENT_SLOT) != sql.count(literal):
+        raise RuntimeError(f"the agent's read of {name} does not name the agent as one literal")
+    return sql.replace(literal, "$agent_id")
 
 
 def _file_state(path: Path) -> tuple | None:

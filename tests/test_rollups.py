@@ -314,3 +314,31 @@ def test_a_build_gets_half_the_memory_unless_told(monkeypatch):
     assert abs(int(use_build_memory().removesuffix("MB")) - half) < 2
     monkeypatch.setenv(MEMORY_ENV_VAR, "3GB")
     assert use_build_memory() == "3GB"
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kathmandu"])
+def test_an_agents_month_from_rollups_is_the_raw_one_and_its_id_a_bound_value(edge_warehouse, edge_rollups, zone):
+    """Every agent of the month (listed, unlisted, and ids that look like SQL), its page from the
+    rollups (the id bound as a parameter of SQL compiled once) equals the one from the raw tables."""
+    warehouse = connect(duckdb_url(edge_warehouse))
+    rollups = Rollups.open(edge_rollups)
+    try:
+        raw, rolled = Engine(warehouse, None, zone, DEFAULT_NOW, cache=False), None
+        rolled = Engine(warehouse, rollups, zone, DEFAULT_NOW, cache=False)
+        period = raw.period("2026-03")
+        ids = list(raw.snapshot(period).top_agents["agent_id"]) + ["' OR 1=1 --", "a_conc'; SELECT 1; --", "$agent_id"]
+        assert rolled.source(period).name == "rollups" and len(ids) > 3
+        for agent_id in ids:
+            want, got = raw.agent_month(agent_id, period), rolled.agent_month(agent_id, period)
+            assert (got.status, got.info, got.kpis, got.requests_total) == (
+                want.status,
+                want.info,
+                want.kpis,
+                want.requests_total,
+            ), agent_id
+            if want.status != "unknown":
+                pd.testing.assert_frame_equal(got.daily, want.daily)
+        assert rolled.agent_month("' OR 1=1 --", period).status == "unknown"
+    finally:
+        rollups.close()
+        warehouse.close()
