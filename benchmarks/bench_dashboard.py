@@ -263,7 +263,11 @@ def measure(checkout: Path, items: int, rollups: bool, loads: int, switches: int
 
             agent_id = link.evaluate("a => a.closest('.oa-agent-row').dataset.agentId")
             out["agent_open"].append(timed(link.click, agent_shown))
-            assert f"={agent_id}&" in page.url + "&", f"the view shown is not agent {agent_id}'s: {page.url}"
+            page.wait_for_function(  # the address bar follows the view just after it is drawn
+                "id => (location.search + '&').includes('=' + encodeURIComponent(id) + '&')",
+                arg=agent_id,
+                timeout=10_000,
+            )
             settle(url.pid, busy)
             back = page.locator("a.oa-back-link").first
             out["agent_back"].append(timed(back.click, lambda: dashboard_shown(page, MONTH)))
