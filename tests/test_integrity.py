@@ -124,3 +124,31 @@ def test_the_integrity_filter_combines_with_the_others(engine):
     assert filtered_ids(engine, "items", "unpriced", model="m2") == ["i3"]
     assert filtered_ids(engine, "items", "orphan", date_from="2026-03-07", date_to="2026-03-07") == ["i6"]
     assert filtered_ids(engine, "items", "unpriced", month="2026-05") == []
+
+
+def test_a_failed_call_or_a_cache_hit_at_no_cost_is_not_unpriced(run_cli, tmp_path):
+    """LiteLLM logs a failed call's estimated tokens and a cache hit's tokens at spend 0: that $0 is
+    their price. The same zero-cost item of a request that succeeded (or says nothing) is unpriced."""
+    path = tmp_path / "statuses.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA)
+    con.execute("INSERT INTO projects VALUES ('p1', 'One', NULL, NULL, '2025-01-01', NULL)")
+    for n, status in enumerate(["success", None, "error", "cache_hit", "failure"]):
+        request = f"r{n}"
+        con.execute(
+            "INSERT INTO usage_requests VALUES (?, '2026-03-02 10:00', 'p1', 'text_generation', 'm1', NULL, NULL,"
+            " 10, 0, 0, ?)",
+            [request, status],
+        )
+        con.execute(
+            "INSERT INTO usage_items VALUES (?, ?, '2026-03-02 10:00', 'p1', NULL, 'text_generation', 'm1',"
+            " 'input_tokens', 10, 'token', 0, 0)",
+            [f"i{n}", request],
+        )
+    con.close()
+    code, out, err = run_cli(
+        ["report", "--warehouse", duckdb_url(path), "--month", "2026-03", "--now", "2026-11-25T12:00:00Z"]
+    )
+    assert code == 0, err
+    # r0 (success), r1 (null) and r4 ('failure' is not the contract's error) are unpriced; r2, r3 not
+    assert json.loads(out)["integrity"]["unpriced_items"] == 3

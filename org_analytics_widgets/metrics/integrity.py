@@ -2,7 +2,8 @@
 engine (data contract, "Integrity"). Peers silently show $0 for an unpriced model; the dashboard
 says how much usage has no price and which items or requests have no counterpart.
 
-* unpriced items: items of P with ``quantity > 0`` and a null or zero ``cost`` or ``unit_price``;
+* unpriced items: items of P with ``quantity > 0`` and a null or zero ``cost`` or ``unit_price``,
+  but for those of a failed request or a cache hit (their $0 is what the source charged);
 * orphan items: items of P whose ``request_id`` is null or names no request created within a day
   of P (``[start - 1 day, end + 1 day)``: a request's items are written with it, and the window keeps
   the check to the month's part of the tables);
@@ -32,10 +33,17 @@ def _around(table: ibis.Table, period: Period) -> ibis.Table:
     return table.filter(table.created_at >= start, table.created_at < end)
 
 
-def unpriced(items: ibis.Table) -> ibis.Table:
-    """The rows of ``items`` with ``quantity > 0`` and a null or zero ``cost`` or ``unit_price``."""
+NOT_CHARGED = ("error", "cache_hit")  # request statuses whose $0 is the source's charge, not a missing price
+
+
+def unpriced(tables, items: ibis.Table, period: Period) -> ibis.Table:
+    """The rows of ``items`` (items of P) with ``quantity > 0`` and a null or zero ``cost`` or
+    ``unit_price``, except the items of a request that failed or was a cache hit (created within a
+    day of P): LiteLLM logs those with their tokens at no cost, which is their price."""
     no_price = items.cost.isnull() | (items.cost == 0) | items.unit_price.isnull() | (items.unit_price == 0)
-    return items.filter(items.quantity > 0, no_price)
+    requests = _around(tables.usage_requests, period)
+    free = requests.filter(requests.status.isin(NOT_CHARGED)).select("request_id").distinct()
+    return items.filter(items.quantity > 0, no_price).anti_join(free, "request_id").select(*items.columns)
 
 
 def orphans(tables, items: ibis.Table, period: Period) -> ibis.Table:
@@ -57,7 +65,7 @@ def counts(tables, period: Period) -> ibis.Table:
     """One row: unpriced_items, orphan_items, requests_without_items."""
     items = in_period(tables.usage_items, period)
     requests = in_period(tables.usage_requests, period)
-    unpriced_count = unpriced(items).aggregate(unpriced_items=ibis._.count())
+    unpriced_count = unpriced(tables, items, period).aggregate(unpriced_items=ibis._.count())
     orphan_count = orphans(tables, items, period).aggregate(orphan_items=ibis._.count())
     bare = without_items(tables, requests, period).aggregate(requests_without_items=ibis._.count())
     return unpriced_count.cross_join(orphan_count).cross_join(bare)
@@ -65,7 +73,7 @@ def counts(tables, period: Period) -> ibis.Table:
 
 def unpriced_by_model(tables, period: Period, n: int = 5) -> ibis.Table:
     """The ``n`` (model, pricing_rule, unit) with the most unpriced items: items, quantity."""
-    rows = unpriced(in_period(tables.usage_items, period))
+    rows = unpriced(tables, in_period(tables.usage_items, period), period)
     grouped = rows.group_by(["model", "pricing_rule", "unit"]).aggregate(
         items=ibis._.count(), quantity=ibis._.quantity.sum()
     )

@@ -70,7 +70,7 @@ def filtered(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
     rows = t.filter(*preds)
     check = filters.get("integrity")
     if check == "unpriced":
-        return integrity.unpriced(rows)
+        return integrity.unpriced(tables, rows, period)
     if check == "orphan":
         return integrity.orphans(tables, rows, period)
     if check == "no_items":
