@@ -103,5 +103,5 @@ def test_the_card_carries_the_note_on_hover_escaped():
     card = cards.cards["total_conversations"].value
     title = re.search(r'title="([^"]*)"', card).group(1)
     assert title == "3\n\nThreads &lt;b&gt;&quot;set&quot;&lt;/b&gt; by the client.", "exact value, then the note"
-    assert '<span class="oa-kpi-info" aria-hidden="true">ⓘ</span>' in card, "the label says there is more on hover"
+    assert '<span class="oa-kpi-info" aria-hidden="true">i</span>' in card, "the label says there is more on hover"
     assert "oa-kpi-info" not in cards.cards["total_requests"].value, "no note, no mark"

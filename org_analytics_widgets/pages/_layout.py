@@ -17,6 +17,9 @@ STYLE = """<style>
 .oa-kpi-card { height: 100%; box-sizing: border-box; }
 .oa-kpi-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; background: #fff; }
 .oa-kpi-label { color: #666; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.oa-kpi-info { display: inline-block; width: 11px; height: 11px; margin-left: 4px; border: 1px solid #999;
+               border-radius: 50%; font-size: 9px; line-height: 11px; text-align: center; text-transform: none;
+               font-style: normal; letter-spacing: 0; color: #777; vertical-align: 1px; cursor: help; }
 .oa-kpi-value { font-size: 26px; font-weight: 600; margin: 2px 0; }
 .oa-kpi-delta { font-size: 12px; color: #666; }
 .oa-kpi-delta.oa-up { color: #1b7f3b; } .oa-kpi-delta.oa-down { color: #b3261e; } .oa-kpi-delta.oa-new { color: #2e86ab; }

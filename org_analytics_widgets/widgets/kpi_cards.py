@@ -90,7 +90,7 @@ class KpiCards(widgets.HBox):
             note, info = self.notes.get(key), ""
             if note:
                 hover = f"{hover}\n\n{note}" if hover else note
-                info = ' <span class="oa-kpi-info" aria-hidden="true">ⓘ</span>'  # "hover me"
+                info = '<span class="oa-kpi-info" aria-hidden="true">i</span>'  # "hover me" (a CSS circle: fonts lack ⓘ)
             exact_value = "" if values.get(key) is None else str(values[key])
             text, direction = delta
             delta_html = (
