@@ -75,25 +75,8 @@ class Warehouse:
         ...     Snapshot.compute(wh, period)
         """
         seconds = query_timeout() if seconds is None else seconds
-        fired = threading.Event()
-
-        def cancel():
-            fired.set()
-            _cancel(self.con)
-
-        timer = threading.Timer(seconds, cancel)
-        timer.daemon = True
-        timer.start()
-        try:
+        with _cancelled_after(seconds, lambda: _cancel(self.con)):
             yield
-        except Exception as exc:
-            if fired.is_set():
-                raise QueryTimeout(
-                    f"the warehouse did not answer within {seconds:g} s (set {TIMEOUT_ENV_VAR} to wait longer)"
-                ) from exc
-            raise
-        finally:
-            timer.cancel()
 
     @property
     def runs_apart(self) -> bool:
@@ -111,27 +94,12 @@ class Warehouse:
         seconds = query_timeout() if seconds is None else seconds
         sql = str(self.con.compile(expr))
         cursor = self.con.con.cursor()
-        if self.duckdb_schema is not None:
-            cursor.execute("USE " + ".".join('"' + part.replace('"', '""') + '"' for part in self.duckdb_schema))
-        fired = threading.Event()
-
-        def cancel():
-            fired.set()
-            cursor.interrupt()
-
-        timer = threading.Timer(seconds, cancel)
-        timer.daemon = True
-        timer.start()
         try:
-            return cursor.execute(sql).fetch_arrow_table().to_pandas()
-        except Exception as exc:
-            if fired.is_set():
-                raise QueryTimeout(
-                    f"the warehouse did not answer within {seconds:g} s (set {TIMEOUT_ENV_VAR} to wait longer)"
-                ) from exc
-            raise
+            if self.duckdb_schema is not None:  # a cursor starts in the default database
+                cursor.execute("USE " + ".".join('"' + part.replace('"', '""') + '"' for part in self.duckdb_schema))
+            with _cancelled_after(seconds, cursor.interrupt):
+                return cursor.execute(sql).fetch_arrow_table().to_pandas()
         finally:
-            timer.cancel()
             cursor.close()
 
     def version(self) -> tuple | None:
@@ -170,6 +138,31 @@ def query_timeout() -> float:
     if value <= 0:
         raise WarehouseError(f"{TIMEOUT_ENV_VAR} must be positive, got {text!r}")
     return value
+
+
+@contextlib.contextmanager
+def _cancelled_after(seconds: float, cancel: Callable[[], None]):
+    """Call ``cancel()`` from a timer thread once ``seconds`` have passed; a query that fails after
+    that raises QueryTimeout (saying how to wait longer) instead of the engine's own error."""
+    fired = threading.Event()
+
+    def fire():
+        fired.set()
+        cancel()
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except Exception as exc:
+        if fired.is_set():
+            raise QueryTimeout(
+                f"the warehouse did not answer within {seconds:g} s (set {TIMEOUT_ENV_VAR} to wait longer)"
+            ) from exc
+        raise
+    finally:
+        timer.cancel()
 
 
 def _cancel(con) -> None:

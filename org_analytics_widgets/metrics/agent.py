@@ -77,7 +77,7 @@ def agent_daily_cost_by_service_type(tables, period: Period, agent_id: str) -> i
     return sections.derive_daily_cost_by_service_type(scan(ITEMS, tables, period, agent_id))
 
 
-REQUEST_PAGE_COLUMNS = (
+REQUEST_PAGE_COLUMNS = (  # agent_requests_page's columns: the table's seven, then what it derives
     "request_id",
     "created_at",
     "service_type",
@@ -104,13 +104,7 @@ def agent_requests_page(tables, period: Period, agent_id: str, limit: int = 50, 
         raise ValueError(f"limit and offset must be >= 0, got limit={limit} offset={offset}")
     r = agent_requests(tables, period, agent_id)
     page = r.select(
-        "request_id",
-        "created_at",
-        "service_type",
-        "model",
-        "status",
-        "input_tokens",
-        "output_tokens",
+        *REQUEST_PAGE_COLUMNS[:7],
         tokens=ibis.coalesce(r.input_tokens, 0) + ibis.coalesce(r.output_tokens, 0),
         cost=r.cost.cast("float64"),
         total=r.count().as_scalar(),

@@ -90,7 +90,8 @@ class KpiCards(widgets.HBox):
             note, info = self.notes.get(key), ""
             if note:
                 hover = f"{hover}\n\n{note}" if hover else note
-                info = '<span class="oa-kpi-info" aria-hidden="true">i</span>'  # "hover me" (a CSS circle: fonts lack ⓘ)
+                # "hover me": a CSS circle with an i (fonts lack U+24D8)
+                info = '<span class="oa-kpi-info" aria-hidden="true">i</span>'
             exact_value = "" if values.get(key) is None else str(values[key])
             text, direction = delta
             delta_html = (
