@@ -40,7 +40,7 @@ h1 { font-size: 22px; margin: 0; } h2 { font-size: 16px; margin: 22px 0 8px; }
 .kpis { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
 .kpi { border: 1px solid #d1d9e0; border-radius: 8px; padding: 8px 12px; break-inside: avoid; }
 .kpi .label { color: #59636e; font-size: 12px; } .kpi .value { font-size: 20px; font-weight: 600; }
-.kpi .change { font-size: 12px; color: #59636e; }
+.kpi .change { font-size: 12px; color: #59636e; } .kpi .failed { font-size: 12px; color: #b3261e; }
 .row { display: flex; gap: 16px; align-items: flex-start; break-inside: avoid; }
 .row > svg { flex: 1 1 auto; min-width: 0; }
 svg { width: 100%; height: auto; display: block; } svg text { font: 10px sans-serif; fill: #59636e; }
@@ -89,9 +89,11 @@ def _kpis(snap: Snapshot) -> str:
     for key, label, shown, value in cards:
         text, _direction = change(value, before.get(key)) if before else ("", "flat")
         extra = f' data-total="{k["total_projects"]}"' if key == "active_projects" else ""
+        failed = k.get("failed_requests") or 0 if key == "total_requests" else 0
+        aside = f'<div class="failed" data-exact="{failed}">{failed:,} failed</div>' if failed else ""
         out.append(
             f'<div class="kpi"><div class="label">{_e(label)}</div>'
-            f'<div class="value" data-key="{key}" data-exact="{_e(exact(value))}"{extra}>{_e(shown)}</div>'
+            f'<div class="value" data-key="{key}" data-exact="{_e(exact(value))}"{extra}>{_e(shown)}</div>{aside}'
             f'<div class="change">{_e(text + versus) if text else ""}</div></div>'
         )
     return f'<section class="kpis">{"".join(out)}</section>'

@@ -23,9 +23,11 @@ def summary_text(snap: Snapshot) -> str:
     if snap.previous_kpis is not None and snap.comparison is not None:
         text, _ = change(k["total_cost"], snap.previous_kpis.get("total_cost"))
         versus = f" ({text} vs {month_label(snap.comparison.month).split()[0]})" if text else ""
+    failed = f" ({k['failed_requests']:,} failed)" if k.get("failed_requests") else ""
     lines = [
         f"{heading}: {money(k['total_cost'])}{versus}",
-        f"{k['total_requests']:,} requests · {compact(k['total_tokens'])} tokens · {k['unique_models']:,} models · "
+        f"{k['total_requests']:,} requests{failed} · {compact(k['total_tokens'])} tokens · "
+        f"{k['unique_models']:,} models · "
         f"{k['active_projects']}/{k['total_projects']} active projects · {k['total_conversations']:,} conversations",
     ]
     if snap.is_empty:

@@ -91,6 +91,8 @@ def test_the_html_report_opens_offline_and_shows_the_reports_numbers(
         assert int(_exact(shown["kpis"][key])) == kpis[key], key
     assert _exact(shown["kpis"]["total_cost"]) == pytest.approx(kpis["total_cost"], abs=1e-9)
     assert int(shown["total_projects"]) == kpis["total_projects"]
+    if kpis["failed_requests"]:
+        assert f"{kpis['failed_requests']:,} failed" in shown["text"], "failed calls apart, as on the page"
     expected_types = [(r["service_type"], r["cost"]) for r in report["cost_by_service_type"]]
     assert [k for k, _ in shown["service_types"]] == [k for k, _ in expected_types]
     assert [_exact(v) for _, v in shown["service_types"]] == pytest.approx([c for _, c in expected_types], abs=1e-9)
@@ -155,6 +157,7 @@ def test_the_summary_reads_as_a_message(run_cli, edge_warehouse):
     assert 2 <= len(lines) <= 4 and lines[0].startswith("Organization Analytics, March 2026 (America/New_York): ")
     k = report["kpis"]
     assert money(k["total_cost"]) in lines[0] and "vs February" in lines[0]
+    assert k["failed_requests"] and f"{k['total_requests']:,} requests ({k['failed_requests']:,} failed)" in out
     assert (
         f"{k['total_requests']:,} requests" in out
         and f"{k['active_projects']}/{k['total_projects']} active projects" in out
