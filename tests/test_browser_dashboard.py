@@ -268,7 +268,11 @@ def test_filter_items_by_project_and_download_the_csv(server, page, edge_warehou
     assert abs(sum(float(r["cost"] or 0) for r in records) - cost) < 1e-9
     assert {r["project"] for r in records} == {top["name"]}
     done = page.locator(".oa-usage-items .oa-export-area")
-    assert done.inner_text().startswith(f"Downloaded {download.value.suggested_filename}")
+    page.wait_for_function(  # the line under the button follows the download (its message comes next)
+        "([sel, text]) => (document.querySelector(sel)?.innerText || '').startsWith(text)",
+        arg=[".oa-usage-items .oa-export-area", f"Downloaded {download.value.suggested_filename}"],
+        timeout=15_000,
+    )
     assert done.locator("a.oa-export-link").evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
 
     page.locator(".oa-usage-items .oa-filter-project select").select_option(index=0)  # all projects again
