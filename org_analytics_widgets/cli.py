@@ -203,19 +203,17 @@ def _cmd_demo_data(args) -> int:
 def _cmd_import_openai(args) -> int:
     from data_connectors.adapters.openai_usage import import_openai
 
-    summary = import_openai(args.files, args.out, force=args.force)
-    written = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())
-    currency = f"; costs in {summary.currency}" if summary.currency else ""
-    print(f"wrote {summary.out}: {written}{currency} (open it as parquet://{summary.out})", file=sys.stderr)
-    for note in summary.notes:
-        print(f"note: {note}", file=sys.stderr)
-    return 0
+    return _imported(import_openai(args.files, args.out, force=args.force))
 
 
 def _cmd_import_anthropic(args) -> int:
     from data_connectors.adapters.anthropic_usage import import_anthropic
 
-    summary = import_anthropic(args.files, args.out, force=args.force)
+    return _imported(import_anthropic(args.files, args.out, force=args.force))
+
+
+def _imported(summary) -> int:
+    """What an import wrote, its currency and its notes, on stderr."""
     written = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())
     currency = f"; costs in {summary.currency}" if summary.currency else ""
     print(f"wrote {summary.out}: {written}{currency} (open it as parquet://{summary.out})", file=sys.stderr)

@@ -301,19 +301,7 @@ def _charges_table(charges: list[tuple]) -> pa.Table:
         }
         for start, workspace, item_id, service, model, rule, dollars in sorted(charges, key=lambda c: (c[0], c[2]))
     ]
-    schema = pa.schema(
-        [
-            ("item_id", pa.string()),
-            ("start", pa.int64()),
-            ("project_id", pa.string()),
-            ("service_type", pa.string()),
-            ("model", pa.string()),
-            ("rule", pa.string()),
-            ("unit", pa.string()),
-            ("cost", pa.float64()),
-        ]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=shared.CHARGES_SCHEMA)
 
 
 def import_anthropic(files: list[str | Path], out: str | Path, force: bool = False) -> Summary:

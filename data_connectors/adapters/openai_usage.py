@@ -208,6 +208,21 @@ class LineItem:
 Reading = tuple[int | None, int | None, dict[str, int]]
 
 
+#: the cost lines a report's buckets yield, one row per charge (OpenAI's and Anthropic's importers)
+CHARGES_SCHEMA = pa.schema(
+    [
+        ("item_id", pa.string()),
+        ("start", pa.int64()),
+        ("project_id", pa.string()),
+        ("service_type", pa.string()),
+        ("model", pa.string()),
+        ("rule", pa.string()),
+        ("unit", pa.string()),
+        ("cost", pa.float64()),
+    ]
+)
+
+
 def _completions(result: dict, where: str, start: int = INPUT_TOKENS_CUTOVER) -> Reading:
     """Input tokens mean all modalities (cached and cache-write included) from 2026-07-15, text
     only before (audio in ``input_audio_tokens``): the requests' input tokens are all of them
@@ -731,19 +746,7 @@ def _charges_table(unpriced: list[tuple]) -> pa.Table:
                 "cost": value,
             }
         )
-    schema = pa.schema(
-        [
-            ("item_id", pa.string()),
-            ("start", pa.int64()),
-            ("project_id", pa.string()),
-            ("service_type", pa.string()),
-            ("model", pa.string()),
-            ("rule", pa.string()),
-            ("unit", pa.string()),
-            ("cost", pa.float64()),
-        ]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=CHARGES_SCHEMA)
 
 
 def _projects_table(collector: Collector) -> pa.Table:
