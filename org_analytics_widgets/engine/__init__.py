@@ -213,7 +213,27 @@ class Engine:
         """The contract's ``report`` JSON of a month (what ``org-analytics report`` prints)."""
         from ..report import to_report
 
-        return {**to_report(self.snapshot(month)), "integrity": self.integrity(month)}
+        snap = self.snapshot(month)
+        forecast = self.forecast(snap.period, snap)
+        return {
+            **to_report(snap),
+            "integrity": self.integrity(month),
+            "forecast": forecast.to_report() if forecast is not None else None,
+        }
+
+    def forecast(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
+        """The current month's month-end forecast and budgets (``forecast.MonthForecast``: the total,
+        each project against its budget, the budgeted projects together); None for a closed month.
+        ``snapshot``: the month's, when the caller has it (the current month is never cached).
+
+        >>> engine.forecast().total.forecast                              # doctest: +SKIP
+        """
+        from .forecast import forecast
+
+        period = self.period(month)
+        if self.is_closed(period) or not period.days:
+            return None
+        return forecast(self, period, snapshot)
 
     def integrity(self, month: str | Period | None = None, apart: bool = False) -> dict:
         """What in the month cannot be trusted to add up (``metrics.integrity``): unpriced items,
