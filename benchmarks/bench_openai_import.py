@@ -12,8 +12,10 @@ pages them (7 daily buckets per page, ``has_more``/``next_page``), costs grouped
 line item with the line items the Costs API spells (tiers, long context, audio, images, tools,
 storage, org-level charges with a null project).
 
-Each import runs in a fresh process (``import_openai`` only); peak RSS is that process's
-``ru_maxrss``. Writes benchmarks/RESULTS-openai-import.md (appends one table per run).
+Each import is the command ``org-analytics import openai FILES --out DIR`` in a fresh process;
+time is its wall time (interpreter start included, ~1 s), peak RSS its ``ru_maxrss``. Writes
+benchmarks/RESULTS-openai-import.md (appends one table per run). ``measure`` and ``main`` are shared
+with the other importers' benchmarks (``bench_anthropic_import.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,17 +39,6 @@ PROJECTS = [f"proj_bench{n:02d}" for n in range(12)]
 CHAT = ["gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18", "o3-mini-2025-01-31", "gpt-4.1-2025-04-14"]
 AUDIO = "gpt-4o-audio-preview-2024-12-17"
 PER_DAY = 12_000  # requests a day at scale 1
-
-_CHILD = """
-import json, resource, sys, time
-from data_connectors.adapters.openai_usage import import_openai
-files, out = json.loads(sys.argv[1]), sys.argv[2]
-started = time.perf_counter()
-summary = import_openai(files, out)
-elapsed = time.perf_counter() - started
-print(json.dumps({"seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "counts": summary.counts}))
-"""
 
 
 def _completions(n, project, model, day_rng, audio=False) -> dict:
@@ -173,30 +165,45 @@ def _cost(value, line_item: str, project: str | None) -> dict:
     }
 
 
-def run(scale: int, keep: Path | None, root: Path = HERE.parent) -> dict:
-    with tempfile.TemporaryDirectory(prefix="bench-openai-") as tmp:
+def measure(source: str, files: list[str], out: Path, root: Path) -> dict:
+    """Run ``org-analytics import SOURCE FILES --out OUT`` from the checkout ``root`` in a fresh
+    process: its wall time, its own peak RSS (``wait4``'s rusage, not this process's) and the row
+    counts it printed; or the last error line when it failed."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "org_analytics_widgets", "import", source, *files, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=root,  # ``-m`` imports the package of the working directory first: that checkout's code
+    )
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    wrote = re.search(r"^wrote .*?: (.*?)(;| \(open it)", stderr, re.MULTILINE)
+    if child.returncode or wrote is None:
+        lines = stderr.strip().splitlines()
+        error = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "?")
+        return {"error": error[:200]}
+    counts = {table: int(n.replace(",", "")) for n, table in re.findall(r"(\d[\d,]*) (\w+)", wrote.group(1))}
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "counts": counts}
+
+
+def run(source: str, generate, scale: int, keep: Path | None, root: Path) -> dict:
+    """Generate the export at ``scale`` into a temporary folder and measure its import."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{source}-") as tmp:
         folder = Path(tmp)
         files = generate(folder, scale)
         size = sum(os.path.getsize(f) for f in files)
-        out = (keep or folder) / f"warehouse-x{scale}"
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, json.dumps(files), str(out)],
-            capture_output=True,
-            text=True,
-            cwd=root,
-            check=False,
-        )
-        if proc.returncode:
-            lines = proc.stderr.strip().splitlines()
-            error = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "?")
-            return {"scale": scale, "error": error[:200], "export_mb": size / 2**20}
-        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        got = measure(source, files, (keep or folder) / f"warehouse-x{scale}", root)
         got.update(scale=scale, export_mb=size / 2**20)
         return got
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(source: str = "openai", generate=generate, results: Path = HERE / "RESULTS-openai-import.md") -> None:
+    """Measure each ``--scales`` import and append one table to ``results``."""
+    parser = argparse.ArgumentParser(description=f"org-analytics import {source} at scale: time and peak RSS")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--keep", type=Path, help="write the warehouses here instead of a temp folder")
     parser.add_argument("--root", type=Path, default=HERE.parent, help="import the code from this checkout")
@@ -205,7 +212,7 @@ def main() -> None:
     rows = []
     for scale in args.scales:
         began = time.perf_counter()
-        row = run(scale, args.keep, args.root)
+        row = run(source, generate, scale, args.keep, args.root.resolve())
         row["wall"] = time.perf_counter() - began
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -223,10 +230,9 @@ def main() -> None:
             f"| {row['scale']}x | {row['export_mb']:.1f} MB | {c['usage_requests']:,} | {c['usage_items']:,} "
             f"| {row['seconds']:.1f} s | {row['peak_rss_mb']:.0f} MB |"
         )
-    results = HERE / "RESULTS-openai-import.md"
     if not results.exists():
         results.write_text(
-            "# `import openai` at scale\n\nWritten by `benchmarks/bench_openai_import.py` (see its docstring for"
+            f"# `import {source}` at scale\n\nWritten by `benchmarks/bench_{source}_import.py` (see its docstring for"
             " the synthetic export). 2-core machine shared with other work: times are indicative.\n",
             encoding="utf-8",
         )

@@ -70,6 +70,9 @@ KPI_NOTES = {
         "requests that share one are one conversation; a request without one is in none."
     ),
 }
+#: the key of a Parquet file's key-value metadata under which an import (``import openai``,
+#: ``import anthropic``) writes its KPI notes as JSON, read back by the parquet backend
+KPI_NOTES_KEY = "org_analytics.kpi_notes"
 
 _KIND_NAMES = {
     "string": "a string",

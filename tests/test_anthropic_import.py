@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from reports import assert_same_report
 from test_cli_errors import assert_clean_error
@@ -399,3 +400,90 @@ def test_flattened_cache_creation_fields_are_read_too(run_cli, tmp_path):
     out = tmp_path / "w"
     assert run_cli(["import", "anthropic", write_json(tmp_path / "u.json", usage), "--out", str(out)])[0] == 0
     assert report(run_cli, out, "2026-10")["kpis"]["total_tokens"] == 1330
+
+
+def _rows(folder: Path, table: str) -> list[tuple]:
+    """A table's rows in file order (the import writes them in created_at order)."""
+    return duckdb.execute("SELECT * FROM read_parquet($f)", {"f": str(folder / f"{table}.parquet")}).fetchall()
+
+
+def busy_reports(folder: Path) -> list[str]:
+    """Three days of hourly usage (5 workspaces and the default one, 3 models, a batch tier on some
+    hours) and their daily token costs, web searches and a day without usage: 400-odd groups."""
+    models = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "Claude-Opus-4-1")
+    usage, costs = [], []
+    for day in range(3):
+        spent: dict[tuple, int] = {}
+        for hour in range(24):
+            results = []
+            for w, workspace in enumerate([None, *(f"wrkspc_{n}" for n in range(5))]):
+                for m, model in enumerate(models):
+                    if (day + hour + w + m) % 4 == 0:
+                        continue
+                    tiers = ("standard", "batch") if (hour + w) % 5 == 0 else ("standard",)
+                    for tier in tiers:
+                        result = usage_result(100 * (hour + 1) + w, 10 * (m + 1), workspace, model)
+                        result["service_tier"] = tier
+                        result["cache_read_input_tokens"] = 7 * hour
+                        results.append(result)
+                        for token_type, n in (("uncached_input_tokens", 100 * (hour + 1) + w),
+                                              ("cache_read_input_tokens", 7 * hour),
+                                              ("output_tokens", 10 * (m + 1))):  # fmt: skip
+                            key = (workspace, model, tier, token_type)
+                            spent[key] = spent.get(key, 0) + n
+            usage.append(
+                (f"2026-10-{day + 1:02d}T{hour:02d}:00:00Z", f"2026-10-{day + 1:02d}T{hour:02d}:59:59Z", results)
+            )
+        day_costs = []
+        for (workspace, model, tier, token_type), n in spent.items():
+            cost = token_cost(f"{n * 0.0003:.6f}", token_type, model.lower(), workspace)  # costs spell models lower
+            cost.update(service_tier=tier, description=f"{model} {tier} {token_type}")
+            day_costs.append(cost)
+        day_costs.append({**token_cost("250", "", None), "cost_type": "web_search", "description": "Web search"})
+        costs.append((f"2026-10-{day + 1:02d}T00:00:00Z", f"2026-10-{day + 2:02d}T00:00:00Z", day_costs))
+    costs.append(("2026-10-20T00:00:00Z", "2026-10-21T00:00:00Z", [token_cost("99", "output_tokens", models[0])]))
+    return [write_json(folder / "usage.json", pages(usage)), write_json(folder / "costs.json", pages(costs))]
+
+
+@pytest.mark.parametrize("source", ["samples", "busy"])
+def test_read_and_written_in_small_pieces_gives_the_all_at_once_warehouse(run_cli, tmp_path, monkeypatch, source):
+    """Memory is bounded by reading a few results at a time into the work database and writing a few
+    requests at a time: here 3 results and 2 requests, far fewer than the reports hold, against the
+    defaults (every result and request of these reports in one piece). The same rows, in
+    created_at order, and the same report in two zones."""
+    from data_connectors.adapters import anthropic_usage, openai_usage
+
+    files = sample_files() if source == "samples" else busy_reports(tmp_path)
+    whole, pieces = tmp_path / "whole", tmp_path / "pieces"
+    anthropic_usage.import_anthropic(files, whole)
+    results = sum(len(b.get("results", [])) for f in files for b in json.loads(Path(f).read_text())["data"])
+    requests = len(_rows(whole, "usage_requests"))
+    assert results < anthropic_usage.READ_BATCH and requests < openai_usage.CHUNK_REQUESTS, "the defaults: one piece"
+    assert requests > 100 or source == "samples"
+    monkeypatch.setattr(anthropic_usage, "READ_BATCH", 3)
+    monkeypatch.setattr(openai_usage, "CHUNK_REQUESTS", 2)
+    anthropic_usage.import_anthropic(files, pieces)
+    for table, time in (("projects", None), ("usage_requests", 1), ("usage_items", 2)):
+        rows = _rows(pieces, table)
+        assert sorted(rows, key=str) == sorted(_rows(whole, table), key=str), table
+        if time is not None:
+            assert [row[time] for row in rows] == sorted(row[time] for row in rows), f"{table} in created_at order"
+    assert len(pq.ParquetFile(pieces / "usage_items.parquet").metadata.to_dict()["row_groups"]) > 1, "in pieces"
+    for zone in ("UTC", "America/New_York"):
+        assert_same_report(report(run_cli, pieces, "2026-10", zone), report(run_cli, whole, "2026-10", zone))
+    if source == "samples":
+        assert report(run_cli, pieces, "2026-10")["kpis"] == pytest.approx(EXPECTED[("2026-10", "UTC")]["kpis"])
+
+
+def test_a_result_given_twice_is_found_across_pieces(run_cli, tmp_path, monkeypatch):
+    from data_connectors.adapters import anthropic_usage
+
+    monkeypatch.setattr(anthropic_usage, "READ_BATCH", 2)
+    usage = str(SAMPLES / "usage_messages_page1.json")
+    copy = tmp_path / "copy.json"
+    copy.write_text(Path(usage).read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli(
+        ["import", "anthropic", usage, str(SAMPLES / "cost_report.json"), str(copy), "--out", str(tmp_path / "w")]
+    )
+    assert_clean_error(result, f"{copy}: bucket 2026-10-10 00:00 UTC: the same usage result is also in {usage}")
+    assert not (tmp_path / "w").exists()

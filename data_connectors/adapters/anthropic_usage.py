@@ -19,8 +19,8 @@ Inputs (each file one JSON document, a JSON list of documents, or JSON Lines of 
   "name", "created_at", "archived_at", ...}], "has_more", "first_id", "last_id"}``, for names.
 
 What is written (the four canonical tables, ``<table>.parquet`` in ``--out``), with the OpenAI
-importer's writer (``openai_usage.write_tables``: chunked, in created_at order, bounded memory)
-and publishing (``_check_out``, ``_publish``: ``--out`` is never half-written):
+importer's writer (``openai_usage.write_warehouse``: chunked, in created_at order, bounded memory)
+and publishing (``_check_out``, ``openai_usage.written``: ``--out`` is never half-written):
 
 * projects: one per workspace. A null ``workspace_id`` is the default workspace, project
   ``default`` ("Default workspace"); a report not grouped by workspace puts everything there too.
@@ -44,6 +44,15 @@ and publishing (``_check_out``, ``_publish``: ``--out`` is never half-written):
   ``code_execution``, ``agent_sessions``; ``text_generation`` for tokens; ``other`` when not
   grouped by description). Total cost = the sum of ``amount`` / 100.
   agents: empty.
+
+Memory is bounded whatever the reports' size. Here a (bucket, workspace, model) group is a request
+row, so the groups grow with the export: nothing per result or per group stays in Python. Files are
+read one after the other (JSON Lines a page at a time); each result is checked as it is read and
+appended, ``READ_BATCH`` results at a time, to tables of a DuckDB database in a private folder of
+the staging folder (on disk, its memory capped by ``ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT``, spilling
+beyond). DuckDB then finds results given twice, merges the groups, prices the lines and writes
+the warehouse a chunk at a time (``openai_usage.write_warehouse``). What Python keeps is per
+workspace (names, first bucket) and per file.
 """
 
 from __future__ import annotations
@@ -52,19 +61,25 @@ import datetime as dt
 import hashlib
 import json
 import math
-import secrets
-import shutil
-from collections import defaultdict
+import tempfile
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
+from ..warehouse import configure_duckdb
 from . import openai_usage as shared
-from .openai_usage import CHARGE, ExportError, Group, Summary, _check_out, _line, _publish, write_tables
+from .openai_usage import CHARGE, ExportError, Summary, _check_out, _projects_table, write_warehouse, written
 
 DEFAULT = "default"
 DEFAULT_NAME = "Default workspace"
 SERVICE = "text_generation"
+#: what a KPI means for a warehouse of this import (the card's hover; docs/warehouses.md, "Anthropic")
+KPI_NOTES = {
+    "total_conversations": "None: Anthropic's usage and cost reports carry no conversations, so this count is 0.",
+}
+# results checked in Python before they are appended to the work database: bounds the reading's memory
+READ_BATCH = 50_000
 # token_type of a cost result -> pricing rule of the usage it prices
 TOKEN_RULES = {
     "uncached_input_tokens": "input_tokens",
@@ -88,6 +103,39 @@ EXPECTED = (
     'expected pages of the Anthropic usage or cost report ({"data": [{"starting_at": ..., "results": [...]}], '
     '"has_more": ...}) or a Workspaces list ({"data": [{"type": "workspace", ...}]})'
 )
+# the work database's tables, as the reading appends to them: every result (for the check that none
+# is given twice), the usage results with tokens, the cost results
+_RESULTS = pa.schema([("seq", pa.int64()), ("file", pa.int32()), ("start", pa.int64()), ("kind", pa.string()),
+                      ("digest", pa.binary(16))])  # fmt: skip
+_USAGE = pa.schema(
+    [
+        ("start", pa.int64()),
+        ("workspace", pa.string()),
+        ("model", pa.string()),
+        ("model_key", pa.string()),  # the model as costs meet usage (openai_usage._line)
+        ("prefix", pa.string()),  # its group's request id prefix (openai_usage._groups_table)
+        ("uncached", pa.int64()),
+        ("cache_read", pa.int64()),
+        ("cache_write", pa.int64()),
+        ("output", pa.int64()),
+    ]
+)
+_COSTS = pa.schema(
+    [
+        ("start", pa.int64()),
+        ("workspace", pa.string()),
+        ("model", pa.string()),
+        ("model_key", pa.string()),
+        ("cost_type", pa.string()),
+        ("rule", pa.string()),  # the usage rule a token cost prices, else null
+        ("service_type", pa.string()),  # where it goes when no usage takes it
+        ("charge_rule", pa.string()),
+        ("unit", pa.string()),
+        ("dollars", pa.float64()),
+        ("item_id", pa.string()),
+    ]
+)
+_SCHEMAS = {"results": _RESULTS, "usage": _USAGE, "costs": _COSTS}
 
 
 def _instant(value, where: str, name: str) -> int:
@@ -112,22 +160,38 @@ def _cents(result: dict, where: str) -> float:
     return number
 
 
-class Collector:
-    """Reads documents into usage groups, cost results and workspaces, checking them as it goes.
-    Its ``groups``, ``charges``, ``projects`` and ``first_seen`` are shaped as the OpenAI
-    importer's, for ``openai_usage._projects_table``."""
+def _model_key(model: str | None) -> str | None:
+    """The model as a cost line meets the usage (the model part of ``openai_usage._line``)."""
+    return shared._line(0, "", model, "")[2]
 
-    def __init__(self) -> None:
-        self.groups: dict[tuple, Group] = defaultdict(Group)  # (service, start, workspace, model)
-        # (start, workspace, (cost_type, token_type, model, description), cents, item id)
-        self.costs: list[tuple] = []
-        self.charges: list[tuple] = []  # the costs no usage takes, (start, workspace, ...)
+
+class Collector:
+    """Reads documents, checking each result as it goes, and appends the results ``READ_BATCH`` at a
+    time to the tables ``results``, ``usage`` and ``costs`` of the DuckDB connection ``con``. What
+    it keeps itself is per workspace (``projects``: the Workspaces lists; ``first_seen``) and per
+    file, never per result."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        for name, schema in _SCHEMAS.items():
+            con.register("_empty", schema.empty_table())
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _empty")
+            con.unregister("_empty")
+        self.pending: dict[str, dict[str, list]] = {name: _columns(schema) for name, schema in _SCHEMAS.items()}
+        self.files: list[Path] = []
+        self.seq = 0
+        self.usage_rows = self.cost_results = 0
         self.projects: dict[str, dict] = {}
         self.first_seen: dict[str, int] = {}
         self.currencies: dict[str, Path] = {}
-        self.seen: dict[bytes, Path] = {}  # a digest of each result's identity
         self.complete: dict[str, bool] = {}
         self.ungrouped = False  # a cost result of a report not grouped by description
+
+    def read(self, path: Path) -> None:
+        """Every document of ``path``."""
+        self.files.append(path)
+        for doc in shared.read_documents(path):
+            self.add(path, doc)
 
     def add(self, path: Path, doc: dict) -> None:
         data = doc.get("data")
@@ -147,8 +211,9 @@ class Collector:
                 )
             start = _instant(bucket.get("starting_at"), f"{path}: bucket {index}", "starting_at")
             where = f"{path}: bucket {shared._day(start)}"
+            prefixes: dict[tuple, str] = {}  # the bucket's groups' request id prefixes
             for result in results:
-                kinds.add(self._add_result(path, where, start, result))
+                kinds.add(self._add_result(path, where, start, result, prefixes))
         for kind in kinds:
             self.complete[kind] = self.complete.get(kind, False) or not doc.get("has_more", False)
 
@@ -166,40 +231,61 @@ class Collector:
             "archived_at": archived,
         }
 
-    def _add_result(self, path: Path, where: str, start: int, result) -> str:
+    def _add_result(self, path: Path, where: str, start: int, result, prefixes: dict) -> str:
         if not isinstance(result, dict) or ("amount" not in result and "uncached_input_tokens" not in result):
             raise ExportError(
                 f"{where}: a result {shared._describe(result)} is neither usage (uncached_input_tokens, ...) "
                 "nor cost (amount, currency, ...)"
             )
         kind = "cost" if "amount" in result else "usage"
-        identity = self._check_once(path, where, kind, start, result)
+        digest = self._identity(kind, start, result)
+        self._append("results", seq=self.seq, file=len(self.files) - 1, start=start, kind=kind, digest=digest)
+        self.seq += 1
         workspace = result.get("workspace_id") if isinstance(result.get("workspace_id"), str) else None
         workspace = workspace or DEFAULT
         if kind == "cost":
-            cents = _cents(result, where)
-            currency = result.get("currency")
-            if not isinstance(currency, str) or not currency:
-                raise ExportError(f"{where}: 'currency' is {json.dumps(currency)}, expected a currency code")
-            self.currencies.setdefault(currency.upper(), path)
-            if len(self.currencies) > 1:
-                found = ", ".join(f"{c} ({p})" for c, p in self.currencies.items())
-                raise ExportError(f"{path}: costs in several currencies ({found}): import one currency at a time")
-            shared.refuse_other_currency(path, currency)
-            fields = tuple(
-                result.get(k) if isinstance(result.get(k), str) else None
-                for k in ("cost_type", "token_type", "model", "description")
-            )
-            item_id = "chg_" + hashlib.sha256(identity.encode()).hexdigest()[:32]  # stable across imports
-            self.costs.append((start, workspace, fields, cents, item_id))
-            used = cents != 0
+            used = self._add_cost(path, where, start, workspace, result, digest)
         else:
-            used = self._add_usage(where, start, workspace, result)
+            used = self._add_usage(where, start, workspace, result, prefixes)
         if used:
             self.first_seen[workspace] = min(start, self.first_seen.get(workspace, start))
         return kind
 
-    def _add_usage(self, where: str, start: int, workspace: str, result: dict) -> bool:
+    def _add_cost(self, path: Path, where: str, start: int, workspace: str, result: dict, digest: bytes) -> bool:
+        cents = _cents(result, where)
+        currency = result.get("currency")
+        if not isinstance(currency, str) or not currency:
+            raise ExportError(f"{where}: 'currency' is {json.dumps(currency)}, expected a currency code")
+        self.currencies.setdefault(currency.upper(), path)
+        if len(self.currencies) > 1:
+            found = ", ".join(f"{c} ({p})" for c, p in self.currencies.items())
+            raise ExportError(f"{path}: costs in several currencies ({found}): import one currency at a time")
+        shared.refuse_other_currency(path, currency)
+        cost_type, token_type, model, description = (
+            result.get(k) if isinstance(result.get(k), str) else None
+            for k in ("cost_type", "token_type", "model", "description")
+        )
+        rule = TOKEN_RULES.get(token_type) if cost_type == "tokens" else None
+        service, charge_rule = COST_TYPES.get(cost_type, ("other", CHARGE))
+        self.ungrouped = self.ungrouped or (cost_type is None and description is None)
+        self._append(
+            "costs",
+            start=start,
+            workspace=workspace,
+            model=model,
+            model_key=_model_key(model),
+            cost_type=cost_type,
+            rule=rule,
+            service_type=service,
+            charge_rule=rule or charge_rule,
+            unit=shared.UNITS[rule or charge_rule],
+            dollars=cents / 100,
+            item_id="chg_" + digest.hex(),  # stable across imports
+        )
+        self.cost_results += 1
+        return cents != 0
+
+    def _add_usage(self, where: str, start: int, workspace: str, result: dict, prefixes: dict) -> bool:
         count = shared._count
         uncached = count(result, "uncached_input_tokens", where)
         read = count(result, "cache_read_input_tokens", where, required=False)
@@ -215,32 +301,70 @@ class Collector:
         if not (uncached or read or writes or output):
             return False
         model = result.get("model") if isinstance(result.get("model"), str) else None
-        group = self.groups[(SERVICE, start, workspace, model)]
-        group.requests = 1  # one row per (bucket, workspace, model): the report counts no requests
-        group.input_tokens = (group.input_tokens or 0) + uncached + read + writes
-        group.output_tokens = (group.output_tokens or 0) + output
-        for rule, quantity in (
-            ("input_tokens", uncached),
-            ("cached_input_tokens", read),
-            ("cache_write_tokens", writes),
-            ("output_tokens", output),
-        ):
-            group.quantities[rule] += quantity
+        # one request row per (bucket, workspace, model): the report counts no requests
+        key = (SERVICE, start, workspace, model)
+        if key not in prefixes:
+            prefixes[key] = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
+        self._append(
+            "usage",
+            start=start,
+            workspace=workspace,
+            model=model,
+            model_key=_model_key(model),
+            prefix=prefixes[key],
+            uncached=uncached,
+            cache_read=read,
+            cache_write=writes,
+            output=output,
+        )
+        self.usage_rows += 1
         return True
 
-    def _check_once(self, path: Path, where: str, kind: str, start: int, result: dict) -> str:
+    @staticmethod
+    def _identity(kind: str, start: int, result: dict) -> bytes:
+        """16 bytes of a hash of what identifies a result: its kind, bucket and group values."""
         values = {k: v for k, v in result.items() if isinstance(v, str) or v is None}
         if kind == "cost":
             values.pop("amount", None)
         identity = json.dumps([kind, start, values], sort_keys=True)
-        key = hashlib.sha256(identity.encode()).digest()[:16]  # kept per result: 16 bytes, not the text
-        if key in self.seen:
+        return hashlib.sha256(identity.encode()).digest()[:16]
+
+    def _append(self, table: str, **row) -> None:
+        columns = self.pending[table]
+        for name, value in row.items():
+            columns[name].append(value)
+        if len(columns["start"]) >= READ_BATCH:
+            self._flush(table)
+
+    def _flush(self, table: str) -> None:
+        batch = pa.Table.from_pydict(self.pending[table], schema=_SCHEMAS[table])
+        self.pending[table] = _columns(_SCHEMAS[table])
+        self.con.register("_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
+        finally:
+            self.con.unregister("_batch")
+
+    def finish(self) -> None:
+        """Append what is left, and refuse a result given twice (overlapping reports would be
+        counted twice), naming the first place it is repeated and the file it was first in."""
+        for table in _SCHEMAS:
+            self._flush(table)
+        repeated = self.con.execute(
+            """WITH twice AS (SELECT digest FROM results GROUP BY digest HAVING count(*) > 1)
+               SELECT kind, file, start, first_file FROM (
+                   SELECT seq, kind, file, start,
+                          first_value(file) OVER (PARTITION BY digest ORDER BY seq) AS first_file,
+                          row_number() OVER (PARTITION BY digest ORDER BY seq) AS nth
+                   FROM results SEMI JOIN twice USING (digest))
+               WHERE nth = 2 ORDER BY seq LIMIT 1"""
+        ).fetchone()
+        if repeated:
+            kind, file, start, first = repeated
             raise ExportError(
-                f"{where}: the same {kind} result is also in {self.seen[key]}: "
-                "pass each report once (overlapping reports would be counted twice)"
+                f"{self.files[file]}: bucket {shared._day(start)}: the same {kind} result is also in "
+                f"{self.files[first]}: pass each report once (overlapping reports would be counted twice)"
             )
-        self.seen[key] = path
-        return identity
 
     def notes(self) -> list[str]:
         notes = [
@@ -254,101 +378,135 @@ class Collector:
             notes.append(
                 "cost results not grouped by description are under 'other': export with group_by[]=description"
             )
-        if not self.costs:
+        if not self.cost_results:
             notes.append("no cost report pages: every cost is 0")
         notes.append("the usage report counts no requests: each (bucket, workspace, model) is one request row")
         return notes
 
 
-def price(collector: Collector) -> dict[tuple, float]:
-    """The price per unit of each usage line with a cost; the costs no usage takes go to
-    ``collector.charges`` as (start, workspace, item id, service, model, rule, dollars)."""
-    usage: dict[tuple, int] = defaultdict(int)
-    for (_, start, workspace, model), group in collector.groups.items():
-        for rule, quantity in group.quantities.items():
-            if quantity > 0:
-                usage[_line(start, workspace, model, rule)] += quantity
-    costs: dict[tuple, float] = defaultdict(float)
-    for start, workspace, (cost_type, token_type, model, description), cents, item_id in collector.costs:
-        dollars = cents / 100
-        rule = TOKEN_RULES.get(token_type)
-        # its model's usage; in a usage report not grouped by model, the usage of no model
-        lines = (_line(start, workspace, model, rule), _line(start, workspace, None, rule))
-        line = next((line for line in lines if line in usage), None) if cost_type == "tokens" and rule else None
-        if line is not None:
-            costs[line] += dollars
-            continue
-        if cost_type is None and description is None:
-            collector.ungrouped = True
-        service, charge_rule = COST_TYPES.get(cost_type, ("other", CHARGE))
-        if cost_type == "tokens" and rule:
-            charge_rule = rule
-        collector.charges.append((start, workspace, item_id, service, model, charge_rule, dollars))
-    return {line: cost / usage[line] for line, cost in costs.items()}
+def _columns(schema: pa.Schema) -> dict[str, list]:
+    return {name: [] for name in schema.names}
 
 
-def _charges_table(charges: list[tuple]) -> pa.Table:
-    rows = [
-        {
-            "item_id": item_id,
-            "start": start,
-            "project_id": workspace,
-            "service_type": service,
-            "model": model,
-            "rule": rule,
-            "unit": shared.UNITS[rule],
-            "cost": dollars,
-        }
-        for start, workspace, item_id, service, model, rule, dollars in sorted(charges, key=lambda c: (c[0], c[2]))
-    ]
-    return pa.Table.from_pylist(rows, schema=shared.CHARGES_SCHEMA)
+# Pricing and the writer's input tables, from the work database's ``usage`` and ``costs``. A usage
+# line is (UTC day, workspace, model as costs meet it, rule); a token cost goes to the line of its
+# model, else (a usage report not grouped by model) to the line of no model; the others are charges.
+_PRICING = [
+    """CREATE TABLE lines AS
+       SELECT start - start % 86400 AS day, workspace, model_key, rule, sum(quantity) AS quantity
+       FROM (SELECT start, workspace, model_key,
+                    unnest(['input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens']) AS rule,
+                    unnest([uncached, cache_read, cache_write, output]) AS quantity
+             FROM usage)
+       WHERE quantity > 0
+       GROUP BY ALL""",
+    """CREATE TABLE placed AS
+       SELECT c.*, CASE WHEN own.rule IS NOT NULL THEN c.model_key END AS line_model,
+              own.rule IS NOT NULL OR none.rule IS NOT NULL AS priced
+       FROM costs c
+       LEFT JOIN lines own ON c.rule IS NOT NULL AND own.day = c.start - c.start % 86400
+            AND own.workspace = c.workspace AND own.model_key = c.model_key AND own.rule = c.rule
+       LEFT JOIN lines none ON c.rule IS NOT NULL AND none.day = c.start - c.start % 86400
+            AND none.workspace = c.workspace AND none.model_key IS NULL AND none.rule = c.rule""",
+    # a line's price per unit: its costs over its quantity, one row per (day, workspace, model)
+    """CREATE TABLE prices AS
+       SELECT day, workspace, model_key,
+              max(price) FILTER (WHERE rule = 'input_tokens') AS input_tokens,
+              max(price) FILTER (WHERE rule = 'cached_input_tokens') AS cached_input_tokens,
+              max(price) FILTER (WHERE rule = 'cache_write_tokens') AS cache_write_tokens,
+              max(price) FILTER (WHERE rule = 'output_tokens') AS output_tokens
+       FROM (SELECT l.day, l.workspace, l.model_key, l.rule, c.dollars / l.quantity AS price
+             FROM (SELECT start - start % 86400 AS day, workspace, line_model, rule, sum(dollars) AS dollars
+                   FROM placed WHERE priced GROUP BY ALL) c
+             JOIN lines l ON l.day = c.day AND l.workspace = c.workspace
+                  AND l.model_key IS NOT DISTINCT FROM c.line_model AND l.rule = c.rule)
+       GROUP BY ALL""",
+    """CREATE TABLE charges_in AS
+       SELECT item_id, start, workspace AS project_id, service_type, model, charge_rule AS rule, unit,
+              dollars AS cost
+       FROM placed WHERE NOT priced
+       ORDER BY start, item_id""",
+    # one group per (bucket, workspace, model), one request each, in the order of their ``k``
+    """CREATE TABLE groups_in AS
+       WITH groups AS (
+           SELECT start, workspace, model, model_key, prefix, sum(uncached)::BIGINT AS uncached,
+                  sum(cache_read)::BIGINT AS cache_read, sum(cache_write)::BIGINT AS cache_write,
+                  sum(output)::BIGINT AS output
+           FROM usage GROUP BY ALL)
+       SELECT (row_number() OVER (ORDER BY g.start, g.workspace, coalesce(g.model, ''), g.model IS NOT NULL)
+                  - 1)::BIGINT AS k,
+              g.prefix, 'text_generation' AS service_type, g.start, g.workspace AS project_id, g.model,
+              1::BIGINT AS n, g.uncached + g.cache_read + g.cache_write AS input_tokens, g.output AS output_tokens,
+              list_filter([
+                  {'rule': 'cache_write_tokens', 'unit': 'token', 'quantity': g.cache_write,
+                   'price': coalesce(p.cache_write_tokens, 0.0)},
+                  {'rule': 'cached_input_tokens', 'unit': 'token', 'quantity': g.cache_read,
+                   'price': coalesce(p.cached_input_tokens, 0.0)},
+                  {'rule': 'input_tokens', 'unit': 'token', 'quantity': g.uncached,
+                   'price': coalesce(p.input_tokens, 0.0)},
+                  {'rule': 'output_tokens', 'unit': 'token', 'quantity': g.output,
+                   'price': coalesce(p.output_tokens, 0.0)}], r -> r.quantity > 0) AS rules
+       FROM groups g
+       LEFT JOIN prices p ON p.day = g.start - g.start % 86400 AND p.workspace = g.workspace
+            AND p.model_key IS NOT DISTINCT FROM g.model_key
+       ORDER BY k""",
+]
 
 
 def import_anthropic(files: list[str | Path], out: str | Path, force: bool = False) -> Summary:
     """Read Anthropic usage and cost report pages (and Workspaces lists) and write a Parquet
-    warehouse at ``out``. Raises ExportError with a one-line message naming the file and problem."""
+    warehouse at ``out``, in bounded memory. Raises ExportError with a one-line message naming the
+    file and problem.
+
+    >>> import_anthropic(["usage.jsonl", "costs.jsonl"], "/data/anthropic-usage")  # doctest: +SKIP
+    """
     out = Path(out).expanduser().absolute()
     _check_out(out, force)
-    collector = Collector()
-    for file in map(Path, files):
+    result: dict = {}
+
+    def write(folder: Path) -> None:
+        with tempfile.TemporaryDirectory(prefix=".work-", dir=folder) as work:
+            con = duckdb.connect(str(Path(work) / "import.duckdb"))
+            try:
+                configure_duckdb(con)
+                result["summary"] = _import(con, list(map(Path, files)), folder, out)
+            finally:
+                con.close()
+
+    written(out, write)
+    return result["summary"]
+
+
+def _import(con: duckdb.DuckDBPyConnection, files: list[Path], folder: Path, out: Path) -> Summary:
+    """Read ``files`` into ``con`` and write the warehouse into ``folder`` (to become ``out``)."""
+    collector = Collector(con)
+    for file in files:
         try:
-            for doc in shared.read_documents(file):
-                collector.add(file, doc)
+            collector.read(file)
         except ExportError as exc:  # the reader's messages name the OpenAI pages it expects
             if shared.EXPECTED not in str(exc):
                 raise
             raise ExportError(str(exc).replace(shared.EXPECTED, EXPECTED)) from None
-    if not collector.groups and not collector.costs:
+    collector.finish()
+    if not collector.usage_rows and not collector.cost_results:
         raise ExportError(f"no usage or cost report results in {', '.join(map(str, files))}: nothing to import")
-    prices = price(collector)
+    for statement in _PRICING:
+        con.execute(statement)
     if DEFAULT in collector.first_seen:
         collector.projects.setdefault(
             DEFAULT, {"name": DEFAULT_NAME, "created_at": collector.first_seen[DEFAULT], "archived_at": None}
         )
-    tables = {
-        "groups_in": shared._groups_table(collector.groups, prices),
-        "charges_in": _charges_table(collector.charges),
-        "projects_in": shared._projects_table(collector),
-    }
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = out.parent / f".{out.name}.importing-{secrets.token_hex(6)}"
-        staging.mkdir()
-    except OSError as exc:
-        raise ExportError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    try:
-        write_tables(staging, tables)
-        _publish(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    groups = tables["groups_in"]
-    sizes = groups.column("n").to_pylist()
-    items = sum(n * len(rules) for n, rules in zip(sizes, groups.column("rules").to_pylist()))
+    # a workspace only charges of no amount name exists from its first one
+    first = dict(con.execute("SELECT project_id, min(start) FROM charges_in GROUP BY ALL").fetchall())
+    con.register("projects_in", _projects_table(collector.projects, first | collector.first_seen))
+    write_warehouse(con, folder, kpi_notes=KPI_NOTES)
+    requests, items = con.execute("SELECT count(*), coalesce(sum(len(rules)), 0) FROM groups_in").fetchone()
+    charges = con.execute("SELECT count(*) FROM charges_in").fetchone()[0]
     counts = {
-        "projects": tables["projects_in"].num_rows,
+        "projects": con.execute("SELECT count(*) FROM projects_in").fetchone()[0],
         "agents": 0,
-        "usage_requests": sum(sizes),
-        "usage_items": items + tables["charges_in"].num_rows,
+        "usage_requests": requests,
+        "usage_items": int(items) + charges,
     }
     currency = next(iter(collector.currencies), None)
     return Summary(out=out, counts=counts, currency=currency, notes=collector.notes())

@@ -90,7 +90,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import WarehouseError
-from ..schema import TABLES
+from ..schema import KPI_NOTES_KEY, TABLES
 from ..warehouse import configure_duckdb
 
 UNASSIGNED = "unassigned"
@@ -105,6 +105,10 @@ DAY = 86_400
 INPUT_TOKENS_CUTOVER = 1_784_073_600
 # synthetic requests written per DuckDB query: bounds the import's memory whatever the export's size
 CHUNK_REQUESTS = 50_000
+#: what a KPI means for a warehouse of this import (the card's hover; docs/warehouses.md, "OpenAI")
+KPI_NOTES = {
+    "total_conversations": "None: OpenAI's usage and costs exports carry no conversations, so this count is 0.",
+}
 
 UNITS = {
     "input_tokens": "token",
@@ -749,16 +753,11 @@ def _charges_table(unpriced: list[tuple]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=CHARGES_SCHEMA)
 
 
-def _projects_table(collector: Collector) -> pa.Table:
-    """The Projects API list, plus each project the exports name: created at its first bucket with
-    usage or cost (so it does not exist in the months before), named by its id."""
-    projects = dict(collector.projects)
+def _projects_table(projects: dict[str, dict], first: dict[str, int]) -> pa.Table:
+    """The projects of a Projects (or Workspaces) list, plus each project the exports name, from
+    ``first``, its first bucket (so it does not exist in the months before), named by its id."""
+    projects = dict(projects)
     named = {UNASSIGNED: UNASSIGNED_NAME, ORGANISATION: ORGANISATION_NAME}
-    first = dict(collector.first_seen)
-    for _, start, project, _ in collector.groups:
-        first.setdefault(project, start)  # only empty results name it: from its first one
-    for start, project, *_ in collector.charges:
-        first.setdefault(project, start)
     for project_id, start in first.items():
         projects.setdefault(
             project_id, {"name": named.get(project_id, project_id), "created_at": start, "archived_at": None}
@@ -768,6 +767,17 @@ def _projects_table(collector: Collector) -> pa.Table:
         [("project_id", pa.string()), ("name", pa.string()), ("created_at", pa.int64()), ("archived_at", pa.int64())]
     )
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _first_buckets(collector: Collector) -> dict[str, int]:
+    """Each project's first bucket with usage or cost; a project only empty results name, from its
+    first one."""
+    first = dict(collector.first_seen)
+    for _, start, project, _ in collector.groups:
+        first.setdefault(project, start)
+    for start, project, *_ in collector.charges:
+        first.setdefault(project, start)
+    return first
 
 
 def _ts(column: str) -> str:
@@ -817,59 +827,102 @@ _SELECTS = {
 FACTS = ("usage_requests", "usage_items")
 
 
-def _chunks(tables: dict[str, pa.Table], limit: int = CHUNK_REQUESTS) -> list[dict[str, int]]:
+def _chunks(con: duckdb.DuckDBPyConnection, limit: int = CHUNK_REQUESTS) -> list[dict[str, int]]:
     """The fact tables' rows, in created_at order, cut into pieces one query each generates: groups
     ``[k_lo, k_hi)`` (at most ``limit`` requests, or one group) and the charges of starts in
-    ``(after, until]``, so memory does not grow with the export (nor with a big bucket)."""
-    starts = tables["groups_in"].column("start").to_pylist()  # in k order, so sorted
-    sizes = tables["groups_in"].column("n").to_pylist()
-    charges = tables["charges_in"].column("start").to_pylist()
-    before = min([*starts, *charges], default=0) - 1
-    chunks, lo, size = [], 0, 0
-    for k, n in enumerate(sizes):
-        if k > lo and size + n > limit:
-            chunks.append({"k_lo": lo, "k_hi": k, "after": before, "until": starts[k - 1]})
-            before, lo, size = starts[k - 1], k, 0
-        size += n
-    last = max([*starts, *charges], default=0)
-    chunks.append({"k_lo": lo, "k_hi": len(sizes), "after": before, "until": last})
+    ``(after, until]``, so memory does not grow with the export (nor with a big bucket). The groups'
+    starts and sizes are read a batch at a time: only the chunks' bounds are kept."""
+    first, last = con.execute(
+        "SELECT min(start), max(start) FROM (SELECT start FROM groups_in UNION ALL SELECT start FROM charges_in)"
+    ).fetchone()
+    before, last = (first or 0) - 1, last or 0
+    chunks, lo, size, k, previous = [], 0, 0, 0, None
+    groups = con.execute("SELECT start, n FROM groups_in ORDER BY k")  # the connection's views (registered)
+    while batch := groups.fetchmany(10_000):
+        for start, n in batch:
+            if k > lo and size + n > limit:
+                chunks.append({"k_lo": lo, "k_hi": k, "after": before, "until": previous})
+                before, lo, size = previous, k, 0
+            size += n
+            k, previous = k + 1, start
+    chunks.append({"k_lo": lo, "k_hi": k, "after": before, "until": last})
     return chunks
 
 
-def write_tables(folder: Path, tables: dict[str, pa.Table], chunk_requests: int | None = None) -> None:
-    """Write each canonical table to ``folder/<table>.parquet``, DuckDB generating the rows. The
-    fact tables are generated a chunk of groups at a time (at most ``chunk_requests`` requests)
-    and appended as row groups, in created_at order (so a month's query skips the other months'
-    row groups): the import's memory stays bounded whatever the size of the export."""
+def write_tables(
+    folder: Path,
+    tables: dict[str, pa.Table],
+    chunk_requests: int | None = None,
+    kpi_notes: dict[str, str] | None = None,
+) -> None:
+    """Write each canonical table to ``folder/<table>.parquet`` from the Arrow tables ``groups_in``,
+    ``charges_in`` and ``projects_in`` (see write_warehouse)."""
     con = duckdb.connect()
     try:
         configure_duckdb(con)
-        con.execute("SET preserve_insertion_order = true")
         for name, table in tables.items():
             con.register(name, table)
-        for name in ("projects", "agents"):
-            con.execute(f"COPY ({_SELECTS[name]}) TO $path (FORMAT parquet)", {"path": str(folder / f"{name}.parquet")})
-        chunks = _chunks(tables, chunk_requests or CHUNK_REQUESTS)
-        for name in FACTS:
-            writer = None
-            try:
-                for chunk in chunks:
-                    params = {key: chunk[key] for key in chunk if f"${key}" in _SELECTS[name]}
-                    reader = con.execute(_SELECTS[name], params).to_arrow_reader(100_000)
-                    for batch in reader:
-                        if writer is None:
-                            writer = pq.ParquetWriter(folder / f"{name}.parquet", batch.schema)
-                        writer.write_batch(batch, row_group_size=100_000)
-                if writer is None:  # no rows at all: an empty file with the table's columns
-                    none = {"k_lo": 0, "k_hi": 0, "after": 0, "until": 0}
-                    params = {key: none[key] for key in none if f"${key}" in _SELECTS[name]}
-                    empty = con.execute(_SELECTS[name], params).fetch_arrow_table()
-                    pq.write_table(empty, folder / f"{name}.parquet")
-            finally:
-                if writer is not None:
-                    writer.close()
+        write_warehouse(con, folder, chunk_requests, kpi_notes)
     finally:
         con.close()
+
+
+def write_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    chunk_requests: int | None = None,
+    kpi_notes: dict[str, str] | None = None,
+) -> None:
+    """Write each canonical table to ``folder/<table>.parquet``, DuckDB generating the rows from the
+    tables (or views) ``groups_in``, ``charges_in`` and ``projects_in`` of ``con``. The fact tables
+    are generated a chunk of groups at a time (at most ``chunk_requests`` requests) and appended as
+    row groups, in created_at order (so a month's query skips the other months' row groups): the
+    import's memory stays bounded whatever the size of the export. ``kpi_notes`` (what a KPI means
+    for this source) go into usage_requests' key-value metadata, where the parquet backend reads them."""
+    con.execute("SET preserve_insertion_order = true")
+    for name in ("projects", "agents"):
+        con.execute(f"COPY ({_SELECTS[name]}) TO $path (FORMAT parquet)", {"path": str(folder / f"{name}.parquet")})
+    metadata = {KPI_NOTES_KEY.encode(): json.dumps(kpi_notes).encode()} if kpi_notes else {}
+    chunks = _chunks(con, chunk_requests or CHUNK_REQUESTS)
+    for name in FACTS:
+        extra = metadata if name == "usage_requests" else {}
+        writer = None
+        try:
+            for chunk in chunks:
+                params = {key: chunk[key] for key in chunk if f"${key}" in _SELECTS[name]}
+                reader = con.execute(_SELECTS[name], params).to_arrow_reader(100_000)
+                for batch in reader:
+                    if writer is None:
+                        schema = batch.schema.with_metadata({**(batch.schema.metadata or {}), **extra})
+                        writer = pq.ParquetWriter(folder / f"{name}.parquet", schema)
+                    writer.write_batch(batch, row_group_size=100_000)
+            if writer is None:  # no rows at all: an empty file with the table's columns
+                none = {"k_lo": 0, "k_hi": 0, "after": 0, "until": 0}
+                params = {key: none[key] for key in none if f"${key}" in _SELECTS[name]}
+                empty = con.execute(_SELECTS[name], params).fetch_arrow_table()
+                pq.write_table(
+                    empty.replace_schema_metadata({**(empty.schema.metadata or {}), **extra}),
+                    folder / f"{name}.parquet",
+                )
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def written(out: Path, write) -> None:
+    """Create ``out`` by ``write(folder)`` into a staging folder beside it, then renamed into place
+    (``_publish``): ``out`` is never half-written, and a failed import leaves nothing behind."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = out.parent / f".{out.name}.importing-{secrets.token_hex(6)}"
+        staging.mkdir()  # not mkdtemp: the folder keeps the umask's permissions once renamed to ``out``
+    except OSError as exc:
+        raise ExportError(f"cannot create --out {out}: {exc.strerror or exc}") from None
+    try:
+        write(staging)
+        _publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -919,19 +972,9 @@ def import_openai(files: list[str | Path], out: str | Path, force: bool = False)
     tables = {
         "groups_in": _groups_table(collector.groups, prices),
         "charges_in": _charges_table(unpriced),
-        "projects_in": _projects_table(collector),
+        "projects_in": _projects_table(collector.projects, _first_buckets(collector)),
     }
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = out.parent / f".{out.name}.importing-{secrets.token_hex(6)}"
-        staging.mkdir()  # not mkdtemp: the folder keeps the umask's permissions once renamed to ``out``
-    except OSError as exc:
-        raise ExportError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    try:
-        write_tables(staging, tables)
-        _publish(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    written(out, lambda folder: write_tables(folder, tables, kpi_notes=KPI_NOTES))
     groups = tables["groups_in"]
     requests = sum(groups.column("n").to_pylist())
     items = sum(n * len(rules) for n, rules in zip(groups.column("n").to_pylist(), groups.column("rules").to_pylist()))
