@@ -39,6 +39,7 @@ class DashboardState(HasTraits):
     hidden_service_types = Tuple(help="service types hidden from the cost overview (legend clicks)")
     hidden_projects = Tuple(help="projects hidden from the project trends (legend clicks)")
     trend_service_type = Unicode("", help="service type shown by the project trends; '' means all")
+    budget_project = Unicode("", help="the project whose budget burn-down the trends chart draws; '' for none")
     card_views = Dict(help="service type -> the view its card shows (costs, requests, usage); absent: costs")
     table = Enum(TABLES, default_value="requests", help="the usage table shown")
     refresh_count = Int(0, help="incremented by the refresh button: re-run the month's queries")
@@ -100,10 +101,11 @@ class DashboardState(HasTraits):
         except PeriodError as exc:
             raise TraitError(str(exc)) from None
 
-    @validate("agent_id")
+    @validate("agent_id", "budget_project")
     def _valid_agent(self, proposal):
         if len(proposal["value"]) > MAX_ID_LENGTH:
-            raise TraitError(f"agent id is longer than {MAX_ID_LENGTH} characters")
+            what = "agent" if proposal["trait"].name == "agent_id" else "project"
+            raise TraitError(f"{what} id is longer than {MAX_ID_LENGTH} characters")
         return proposal["value"]
 
     @validate("card_views")

@@ -16,6 +16,7 @@ from ..snapshot import Snapshot
 from ..state import DashboardState
 from ..usage_tables import UsageTables
 from ..widgets.batch import batch
+from ..widgets.budget import BudgetForecast
 from ..widgets.cost_overview import CostOverview
 from ..widgets.integrity_badge import IntegrityBadge
 from .apart import check_apart, in_event_loop
@@ -96,6 +97,9 @@ class Dashboard(w.VBox):
         self.top_agents = TopAgents()
         self.service_cards = ServiceTypeCards(self.state)
         self.top_agents_section = section("Top agents by cost", self.top_agents, "oa-top-agents-section")
+        self.budget = BudgetForecast(self.state)
+        self.budget_section = section("Budgets and month-end forecast", self.budget, "oa-budget-section")
+        self.forecast = None  # the current month's (Engine.forecast); None for a closed month
         self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
@@ -122,12 +126,15 @@ class Dashboard(w.VBox):
             [header, w.HBox([self.zone_selector, self.month_selector], layout=w.Layout(flex_flow="row wrap"))],
             layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
         )
-        super().__init__([w.HTML(STYLE), top, self.status, self.kpis, self.integrity, self.charts], **kwargs)
+        super().__init__(
+            [w.HTML(STYLE), top, self.status, self.kpis, self.integrity, self.budget_section, self.charts], **kwargs
+        )
         self.add_class("oa-page")
 
         self.state.observe(self._on_month, names=["month", "refresh_count"])
         self.state.observe(self._on_zone, names=["timezone"])
         self.state.observe(self._on_trend_type, names=["trend_service_type"])
+        self.state.observe(self._render_burn_down, names=["budget_project"])
         self.state.observe(self._render_status, names=["status", "message"])
         if load:
             self.load()
@@ -170,6 +177,7 @@ class Dashboard(w.VBox):
         self.snapshot = snapshot
         self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
         self._render_snapshot()
+        self._render_forecast()
         self._render_header()
         if snapshot.is_empty:
             self.state.message = f"No usage in {month_label(month)}."
@@ -350,6 +358,47 @@ class Dashboard(w.VBox):
             self.integrity.month = period.month
             self.integrity.counts = counts
             self.integrity.error = error
+
+    def _render_forecast(self) -> None:
+        """The current month's forecast and budgets (``Engine.forecast``): on the Total Cost card, in
+        the budgets section and as a budget's burn-down on the trends chart; nothing for a closed or
+        empty month. A failure leaves the rest of the page as it is, without the forecast."""
+        snap = self.snapshot
+        try:
+            forecast = None if snap.is_empty else self.engine.forecast(snap.period, snap)
+        except Exception:  # the month itself is drawn: a forecast is an addition to it
+            forecast = None
+        self.forecast = forecast
+        self.budget_section.layout.display = None if forecast is not None else "none"
+        self.kpis.forecast = (
+            {"forecast": forecast.total.forecast, "low": forecast.total.low, "high": forecast.total.high}
+            if forecast is not None
+            else {}
+        )
+        if forecast is not None:
+            report = forecast.to_report()
+            with batch(self.budget):
+                self.budget.projects = forecast.projects
+                self.budget.total = report["total"]
+                self.budget.budgets = report["budgets"]
+                self.budget.weeks = forecast.weeks
+                self.budget.month_end = forecast.month_end.isoformat()
+        self._render_burn_down()
+
+    def _render_burn_down(self, _change=None) -> None:
+        """The chosen project's budget burn-down on the trends chart (``state.budget_project``)."""
+        forecast, wanted = self.forecast, self.state.budget_project
+        rows = forecast.projects if forecast is not None and wanted else None
+        row = rows[rows["project_id"] == wanted].to_dict("records") if rows is not None else []
+        trends = self.project_trends
+        with batch(trends, "_render_burn_down"):
+            if row and row[0]["budget"] is not None and row[0]["budget"] > 0:
+                paths = forecast.paths
+                trends.burn_down = paths[paths["project_id"] == wanted].reset_index(drop=True)
+                trends.burn_down_budget = float(row[0]["budget"])
+                trends.burn_down_name = str(row[0]["name"])
+            else:
+                trends.burn_down = trends.burn_down.iloc[:0]
 
     def _render_cards(self) -> None:
         self.service_cards.show(self.snapshot.service_types, self.snapshot.projects)

@@ -57,6 +57,7 @@ class KpiCards(widgets.HBox):
     previous = Dict(allow_none=True, default_value=None)
     previous_label = Unicode("", help="what ``previous`` covers, e.g. 'Oct 2026' or 'Oct 1–25'")
     stale = Bool(False, help="the values belong to another month than the one selected")
+    forecast = Dict(help="the Total Cost card's month-end forecast (forecast, low, high); empty: none")
 
     def __init__(self, cards: tuple[Card, ...] = CARDS, **kwargs):
         self.spec = cards
@@ -66,7 +67,7 @@ class KpiCards(widgets.HBox):
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
         super().__init__(list(self.cards.values()), layout=widgets.Layout(flex_flow="row wrap"), **kwargs)
         self.add_class("oa-kpis")
-        self.observe(self._render, names=["values", "notes", "previous", "previous_label", "stale"])
+        self.observe(self._render, names=["values", "notes", "previous", "previous_label", "stale", "forecast"])
         self._render()
 
     @renders
@@ -104,5 +105,24 @@ class KpiCards(widgets.HBox):
                 f'<div class="oa-kpi-card{" oa-stale" if self.stale else ""}" title="{html.escape(hover)}">'
                 f'<div class="oa-kpi-label">{html.escape(label)}{info}</div>'
                 f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(exact_value)}">'
-                f"{html.escape(body)}</div>{aside_html}{delta_html}</div>"
+                f"{html.escape(body)}</div>{aside_html}{delta_html}{self._forecast_html(key)}</div>"
             )
+
+    def _forecast_html(self, key: str) -> str:
+        """Under the total cost: the month-end forecast and its 80 % range (the current month)."""
+        forecast = self.forecast
+        if key != "total_cost" or forecast.get("forecast") is None:
+            return ""
+        spread = (
+            f" ({money_compact(forecast['low'])}–{money_compact(forecast['high'])})"
+            if forecast.get("low") is not None and forecast.get("high") is not None
+            else ""
+        )
+        hover = f"Month-end forecast {money(forecast['forecast'])}" + (
+            f", 80 % range {money(forecast['low'])} to {money(forecast['high'])}" if spread else ""
+        )
+        words = f"Forecast {money_compact(forecast['forecast'])}{spread}"
+        return (
+            f'<div class="oa-kpi-forecast" data-forecast="{forecast["forecast"]}" title="{html.escape(hover)}" '
+            f'style="font-size:12px;color:#1f4e79">{html.escape(words)}</div>'
+        )

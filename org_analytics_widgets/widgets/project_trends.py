@@ -7,13 +7,14 @@ bar carries it).
 
 from __future__ import annotations
 
+import html
 import math
 from datetime import date
 
 import bqplot as bq
 import numpy as np
 import ipywidgets as widgets
-from traitlets import List
+from traitlets import Float, List, Unicode
 
 from ..colors import HIDDEN_SWATCH, service_label
 from ..formatting import money
@@ -22,7 +23,9 @@ from ._chart import (
     MONEY_TICKS,
     Frame,
     day_figure,
+    day_label,
     day_scales,
+    nice_ticks,
     day_title,
     hovered,
     project_series,
@@ -44,6 +47,12 @@ class ProjectTrends(widgets.VBox):
     trends = Frame(columns=("date", "project_id", "cost"), help="one row per day per project")
     projects = Frame(columns=("project_id", "name", "color"), help="the order of the lines")
     service_types = List(help="service types the dropdown offers after 'All'")
+    burn_down = Frame(
+        columns=("date", "spent", "actual"),
+        help="one project's cumulative cost by day: actual through today, the forecast's after (none: no line)",
+    )
+    burn_down_budget = Float(0.0, help="that project's monthly budget")
+    burn_down_name = Unicode("", help="that project's name")
 
     def __init__(self, state: DashboardState, **kwargs):
         self.state = state
@@ -70,11 +79,17 @@ class ProjectTrends(widgets.VBox):
         )
         self.legend = widgets.HTML()
         self.legend.add_class("oa-trend-legend")
-        super().__init__([self.dropdown, self.figure, self.legend], layout=widgets.Layout(flex="1 1 480px"), **kwargs)
+        self._burn_down_marks()
+        super().__init__(
+            [self.dropdown, self.figure, self.burn_caption, self.legend],
+            layout=widgets.Layout(flex="1 1 480px"),
+            **kwargs,
+        )
         self.add_class("oa-project-trends-widget")
         self.dropdown.observe(self._on_dropdown, names=["value"])
         self.observe(self._on_types, names=["service_types"])
         self.observe(self._render, names=["trends", "projects"])
+        self.observe(self._render_burn_down, names=["burn_down", "burn_down_budget", "burn_down_name"])
         state.observe(self._show_state, names=["trend_service_type"])
         state.observe(self._render, names=["hidden_projects"])
         self._on_types()
@@ -147,3 +162,45 @@ class ProjectTrends(widgets.VBox):
             rows.append((HIDDEN_SWATCH if off else colors[i], names[i], money(float(totals[i])), title))
             attrs.append(view_attrs(query))
         self.legend.value = legend_html(rows, attrs, [ids[i] in hidden for i in order])
+
+    # -- a budget's burn-down: budget left by day, on its own axis at the right --------------
+    def _burn_down_marks(self) -> None:
+        scales = {"x": self.lines.scales["x"], "y": bq.LinearScale()}
+        self.burn_actual = bq.Lines(x=[], y=[], scales=scales, colors=["#222222"], stroke_width=2.5)
+        self.burn_forecast = bq.Lines(
+            x=[], y=[], scales=scales, colors=["#222222"], stroke_width=2, line_style="dashed"
+        )
+        self.burn_axis = bq.Axis(
+            scale=scales["y"], side="right", tick_format=MONEY_TICKS, grid_lines="none", visible=False
+        )
+        self.figure.marks = [*self.figure.marks, self.burn_actual, self.burn_forecast]
+        self.figure.axes = [*self.figure.axes, self.burn_axis]
+        self.burn_caption = widgets.HTML()
+        self.burn_caption.add_class("oa-burn-down-caption")
+
+    @renders
+    def _render_burn_down(self, _change=None) -> None:
+        rows = sorted(self.burn_down.to_dict("records"), key=lambda r: r["date"])
+        budget, name = self.burn_down_budget, self.burn_down_name
+        actual = [r for r in rows if r["actual"]]
+        ahead = actual[-1:] + [r for r in rows if not r["actual"]]
+        for mark, part in ((self.burn_actual, actual), (self.burn_forecast, ahead if len(ahead) > 1 else [])):
+            with mark.hold_sync():
+                mark.x = [day_label(r["date"]) for r in part]
+                mark.y = [budget - float(r["spent"]) for r in part]
+        self.burn_axis.visible = bool(rows)
+        self.figure.fig_margin = {**self.figure.fig_margin, "right": 70 if rows else 10}
+        if not rows:
+            self.burn_caption.value = ""
+            return
+        left = [budget - float(r["spent"]) for r in rows]
+        ticks = nice_ticks(min(left), max(left + [budget]))
+        with self.burn_actual.scales["y"].hold_sync():
+            self.burn_actual.scales["y"].min, self.burn_actual.scales["y"].max = ticks[0], ticks[-1]
+        gone = next((r["date"] for r in rows if budget - float(r["spent"]) < 0), None)
+        when = f"; it runs out on {day_title(gone)}" if gone is not None else "; it lasts the month"
+        self.burn_caption.value = (
+            f'<div class="oa-burn-down-note" style="font-size:12px;color:#444">Black line (right axis): '
+            f"{html.escape(name)}'s budget left of {html.escape(money(budget))}, solid so far, dashed by the "
+            f"forecast{html.escape(when)}.</div>"
+        )
