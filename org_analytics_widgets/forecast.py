@@ -109,7 +109,7 @@ class MonthForecast:
     """The current month's forecast: the organisation's total, each project's against its budget,
     and all budgeted projects together. ``projects`` columns: project_id, name, color, budget,
     month_to_date, forecast, low, high, exceeds_on, status; ``paths``: date, project_id, spent
-    (cumulative cost: actual through today, forecast after), actual (bool)."""
+    (cumulative cost: actual through today, the forecast's after, when there is one), actual (bool)."""
 
     month: str
     timezone: str
@@ -219,8 +219,13 @@ def month_forecast(
             }
         )
         paths += [
-            {"date": day, "project_id": project_id, "spent": money(cost), "actual": day in result.spent}
+            {"date": day, "project_id": project_id, "spent": money(cost), "actual": True}
+            for day, cost in result.spent.items()
+        ]
+        paths += [
+            {"date": day, "project_id": project_id, "spent": money(cost), "actual": False}
             for day, cost in result.path.items()
+            if day > today
         ]
         if budget is not None:
             budgeted[project_id] = budget
