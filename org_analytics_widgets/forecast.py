@@ -73,19 +73,17 @@ def series_forecast(
     rests = [today_left * like(today, k) + sum(like(day, k) for day in future) for k in weeks]
     rest = statistics.fmean(rests)
     n = len(weeks)
-    half = _T90[n - 1] * statistics.stdev(rests) * math.sqrt(1 + 1 / n) if n > 1 else 0.0
-    low_rest = rest - half
-    if rest >= 0:
-        low_rest = max(low_rest, 0.0)
+    low = high = None
+    if n > 1:
+        half = _T90[n - 1] * statistics.stdev(rests) * math.sqrt(1 + 1 / n)
+        low, high = money(total + (max(rest - half, 0.0) if rest >= 0 else rest - half)), money(total + rest + half)
     path = dict(spent)
     running = total + today_left * statistics.fmean(like(today, k) for k in weeks)
     path[today] = running
     for day in future:
         running += statistics.fmean(like(day, k) for k in weeks)
         path[day] = running
-    return SeriesForecast(
-        money(total), money(total + rest), money(total + low_rest), money(total + rest + half), path, spent
-    )
+    return SeriesForecast(money(total), money(total + rest), low, high, path, spent)
 
 
 def against_budget(series: SeriesForecast, budget: float | None) -> tuple[str, date | None]:

@@ -58,17 +58,19 @@ def status_words(row: dict) -> str:
     }.get(status, "No budget")
 
 
-def warning_words(name: str, row: dict) -> str | None:
+def warning_words(name: str, row: dict, own: str = "its") -> str | None:
     """A sentence for a project (or all budgeted projects) that is over or may go over its budget."""
     status, day, budget = row.get("status"), known(row.get("exceeds_on")), amount(row.get("budget"))
     spent, forecast = amount(row.get("month_to_date")), amount(row.get("forecast"))
     if status == "over":
         when = f" on {day_words(day)}" if day else ""
-        return f"{name} went over its {budget} budget{when}: {spent} spent so far, {forecast} by month end."
+        return f"{name} went over {own} {budget} budget{when}: {spent} spent so far, {forecast} by month end."
     if status == "will_exceed":
-        return f"{name} will exceed its {budget} budget on {day_words(day)}: forecast {forecast} ({range_words(row)})."
+        return (
+            f"{name} will exceed {own} {budget} budget on {day_words(day)}: forecast {forecast} ({range_words(row)})."
+        )
     if status == "at_risk":
-        return f"{name} may exceed its {budget} budget: forecast {forecast}, range up to {amount(row.get('high'))}."
+        return f"{name} may exceed {own} {budget} budget: forecast {forecast}, range up to {amount(row.get('high'))}."
     return None
 
 
@@ -149,7 +151,7 @@ class BudgetForecast(widgets.VBox):
         budgets = self.budgets
         if budgets.get("projects"):
             label = f"All {budgets['projects']} budgeted projects together"
-            sentences.append((budgets.get("status"), warning_words(label, budgets)))
+            sentences.append((budgets.get("status"), warning_words(label, budgets, "their")))
         self.warnings.value = "".join(
             f'<div class="oa-budget-warning oa-budget-{status}" style="color:{_RED if status != "at_risk" else _AMBER};'
             f'font-size:13px;margin:2px 0">⚠ {html.escape(text)}</div>'
