@@ -7,17 +7,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from conftest import duckdb_url
 from test_cli_errors import assert_clean_error
 
 from data_connectors import connect
+from data_connectors.adapters.anthropic_usage import import_anthropic
+from data_connectors.adapters.openai_usage import import_openai
 from data_connectors.adapters.samples.litellm.load import build_duckdb
 from data_connectors.schema import KPI_NOTES
 from data_connectors.warehouse import restrict
 from org_analytics_widgets.widgets.kpi_cards import KpiCards
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "warehouses.md"
+SAMPLES = Path(__file__).resolve().parent.parent / "data_connectors" / "adapters" / "samples"
 
 
 def _plain(markdown: str) -> str:
@@ -105,3 +109,42 @@ def test_the_card_carries_the_note_on_hover_escaped():
     assert title == "3\n\nThreads &lt;b&gt;&quot;set&quot;&lt;/b&gt; by the client.", "exact value, then the note"
     assert '<span class="oa-kpi-info" aria-hidden="true">i</span>' in card, "the label says there is more on hover"
     assert "oa-kpi-info" not in cards.cards["total_requests"].value, "no note, no mark"
+
+
+IMPORTS = {  # source -> (its importer, its samples, its section of docs/warehouses.md)
+    "openai": (import_openai, "openai", "OpenAI usage and costs exports"),
+    "anthropic": (import_anthropic, "anthropic", "Anthropic usage and cost reports"),
+}
+
+
+@pytest.mark.parametrize("source", IMPORTS)
+def test_an_import_says_what_its_section_says(tmp_path, source):
+    """The exports carry no conversations: the import writes that into the warehouse it writes, and
+    ``parquet://`` reads it back for the card (and a viewer's narrowed warehouse keeps it)."""
+    importer, samples, title = IMPORTS[source]
+    importer(sorted((SAMPLES / samples).glob("*.json*")), tmp_path / "w")
+    warehouse = connect(f"parquet://{tmp_path / 'w'}")
+    try:
+        note = warehouse.kpi_notes["total_conversations"]
+        assert restrict(warehouse, ["default"]).kpi_notes == warehouse.kpi_notes
+    finally:
+        warehouse.close()
+    assert note != KPI_NOTES["total_conversations"] and "carry no conversations, so this count is 0" in note
+    [row] = [line for line in _section(title).splitlines() if line.startswith("| total_conversations |")]
+    assert note in _plain(row), f"the {title} section's total_conversations row starts with the card's note"
+
+
+def test_parquet_files_that_say_different_things_keep_the_canonical_note(tmp_path):
+    """A folder of usage_requests files of which one was not written by an import: no note applies to all."""
+    import_anthropic(sorted((SAMPLES / "anthropic").glob("*.json")), tmp_path / "w")
+    folder = tmp_path / "w" / "usage_requests"
+    folder.mkdir()
+    table = pq.read_table(tmp_path / "w" / "usage_requests.parquet")
+    (tmp_path / "w" / "usage_requests.parquet").unlink()
+    pq.write_table(table, folder / "imported.parquet")
+    pq.write_table(table.slice(0, 0).replace_schema_metadata(None), folder / "other.parquet")
+    warehouse = connect(f"parquet://{tmp_path / 'w'}")
+    try:
+        assert warehouse.kpi_notes == KPI_NOTES
+    finally:
+        warehouse.close()

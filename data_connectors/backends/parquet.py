@@ -4,14 +4,16 @@ locked in-memory DuckDB session."""
 from __future__ import annotations
 
 import glob as globbing
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import ibis
+import pyarrow.parquet as pq
 
 from ..errors import WarehouseError, did_you_mean, first_line
-from ..schema import TABLES
+from ..schema import KPI_NOTES, KPI_NOTES_KEY, TABLES
 from ..url import WarehouseURL
 from ..warehouse import Warehouse, configure_duckdb, file_stats, from_tables, lock_duckdb
 
@@ -51,6 +53,28 @@ def table_source(folder: Path, name: str, pattern: str | None = None) -> str | N
 def files_of(source: str) -> list[str]:
     """The files a ``table_source`` glob matches, sorted."""
     return sorted(hit for hit in globbing.glob(source, recursive=True) if os.path.isfile(hit))
+
+
+def kpi_notes(paths: Sequence[str]) -> dict[str, str]:
+    """What a KPI means for the source, as an import wrote it into usage_requests' Parquet metadata
+    (``KPI_NOTES_KEY``: ``import openai``, ``import anthropic``): the notes every file says alike,
+    known KPIs and text only; none when the files differ or say nothing."""
+    said = set()
+    for path in paths:
+        try:
+            metadata = pq.read_metadata(path).metadata or {}
+        except (OSError, ValueError):  # not Parquet: DuckDB says so when the table is read
+            return {}
+        said.add(metadata.get(KPI_NOTES_KEY.encode()))
+    if len(said) != 1 or None in said:
+        return {}
+    try:
+        notes = json.loads(said.pop())
+    except ValueError:
+        return {}
+    if not isinstance(notes, dict):
+        return {}
+    return {key: text for key, text in notes.items() if key in KPI_NOTES and isinstance(text, str) and text}
 
 
 def folder_path(url: WarehouseURL) -> Path:
@@ -114,4 +138,5 @@ def open_warehouse(url: WarehouseURL, *, writable_dirs: Sequence[Path] = ()) -> 
         except Exception as exc:
             raise WarehouseError(f"cannot read table {name} from {folder}: {first_line(exc)}") from None
     lock_duckdb(con, [path for paths in sources.values() for path in paths], writable_dirs)
-    return from_tables(con, url.text, raw, fingerprint=fingerprint)
+    notes = kpi_notes(sources["usage_requests"])
+    return from_tables(con, url.text, raw, fingerprint=fingerprint, kpi_notes=notes)
