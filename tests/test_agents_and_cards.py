@@ -100,13 +100,12 @@ def test_agent_daily_cost_by_local_day_and_type(wh, march):
     }
 
 
-def test_requests_page_is_newest_first_with_the_total(wh, march):
+def test_requests_page_is_newest_first(wh, march):
     # a_conc's requests: req_c03 (03-11 15:00Z) > req_c02 (03-10 16:00Z) > req_c01 (03-10 15:00Z).
     first = wh.execute(A.agent_requests_page(wh, march, "a_conc", limit=2, offset=0))
     second = wh.execute(A.agent_requests_page(wh, march, "a_conc", limit=2, offset=2))
     assert list(first["request_id"]) == ["req_c03", "req_c02"]
     assert list(second["request_id"]) == ["req_c01"]
-    assert set(first["total"]) == set(second["total"]) == {3}
     assert list(second["tokens"]) == [200] and list(second["cost"]) == [1.0]
 
 

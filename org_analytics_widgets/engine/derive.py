@@ -218,6 +218,6 @@ def agent_month(
         daily=daily,
         totals=shaping.ordered(totals, shaping.by_cost_then("service_type")),
         requests=page,
-        requests_total=shaping.count(page["total"].iloc[0]) if len(page) else 0,
+        requests_total=shaping.count(row["requests"]),
         source=source,
     )
