@@ -28,6 +28,7 @@ from edge_fixture import SCHEMA
 from data_connectors import connect
 from org_analytics_widgets.colors import status_label
 from org_analytics_widgets.engine import Engine
+from org_analytics_widgets.metrics.tables import export_expression
 from org_analytics_widgets.pages.agent import requests_table_html
 from org_analytics_widgets.rollups import Rollups, build
 from org_analytics_widgets.widgets.kpi_cards import KpiCards
@@ -140,3 +141,32 @@ def test_the_agent_view_marks_only_failures():
         r'<td class="([^"]*)" title="[^"]*">([^<]*)</td>', requests_table_html(page, 3, "UTC", "2026-10")
     )
     assert cells == [("", "Succeeded"), ("oa-request-error", "Failed"), ("", "Cache hit")]
+
+
+@pytest.mark.parametrize(
+    "status, ids, cost",
+    [
+        ("success", ["r1", "r4"], 0.40),  # r4's null status is a success
+        ("error", ["r2", "r6"], 0.0),
+        ("cache_hit", ["r3"], 0.0),
+        ("failure", ["r5"], 0.0),
+    ],
+)
+def test_the_status_filter_counts_what_the_contract_says(statuses, status, ids, cost):
+    """ "Succeeded" is success or null (data contract, "Request status"): the table, its count, its
+    total and its export hold r1 and r4 (hand-counted above); the other statuses match exactly."""
+    warehouse = connect(duckdb_url(statuses[0]))
+    try:
+        engine = Engine(warehouse, None, "UTC", DEFAULT_NOW, cache=False)
+        period = engine.period("2026-10")
+        filters = {"status": status}
+        summary = engine.table_summary("requests", period, filters)
+        assert (summary["rows"], summary["cost"]) == (len(ids), pytest.approx(cost))
+        page = engine.table_page("requests", period, filters | {"sort": "request_id", "descending": False}, 50)
+        assert list(page["request_id"]) == ids
+        exported = warehouse.execute(export_expression(warehouse, period, "requests", filters, "csv"))
+        assert sorted(exported["request_id"]) == ids
+        options = engine.table_options("requests", period)["status"]
+        assert sorted(value for _, value in options) == ["cache_hit", "error", "failure", "success"]
+    finally:
+        warehouse.close()

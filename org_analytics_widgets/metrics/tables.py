@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ibis
 
+from data_connectors.schema import STATUS_SUCCESS
+
 from ..filters import (
     COLUMNS,
     DEFAULT_SORT,
@@ -64,7 +66,7 @@ def filtered(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
     preds = [t.created_at >= ibis.literal(lo, type="timestamp"), t.created_at < ibis.literal(hi, type="timestamp")]
     for key in EQUALITY_FILTERS[kind]:
         if filters.get(key):
-            preds.append(t[key] == ibis.literal(filters[key], type="string"))
+            preds.append(_matches(t, key, filters[key]))
     if filters.get("search"):
         preds.append(t.request_id.contains(ibis.literal(filters["search"], type="string")))
     rows = t.filter(*preds)
@@ -78,6 +80,13 @@ def filtered(tables, period: Period, kind: str, filters: dict) -> ibis.Table:
     if check:
         raise FilterError(f"unknown integrity check {check!r}")
     return rows
+
+
+def _matches(t: ibis.Table, key: str, value: str) -> ibis.Value:
+    """The rows whose ``key`` is ``value``; a null status is a success (data contract, "Request
+    status"), so the status ``success`` ("Succeeded") matches null statuses too."""
+    equal = t[key] == ibis.literal(value, type="string")
+    return equal | t[key].isnull() if key == "status" and value == STATUS_SUCCESS else equal
 
 
 def _with_names(tables, t: ibis.Table, kind: str) -> ibis.Table:
@@ -151,13 +160,16 @@ def option_values(tables, period: Period, kind: str) -> ibis.Table:
     """(filter, value, label) of every dropdown option present in the period, one small query.
 
     ``filter`` is a key of :data:`OPTION_FILTERS`; labels are project/agent names (else the id) and
-    the value itself for the other filters. Null values are not options.
+    the value itself for the other filters. Null values are not options, but a null status is
+    the option ``success`` (see :func:`_matches`).
     """
     t = month_rows(tables, period, kind)
     parts = []
     for key in OPTION_FILTERS[kind]:
-        col = t[key]
-        values = t.filter(col.notnull()).select(value=col.cast("string")).distinct()
+        col = t[key].cast("string")
+        if key == "status":
+            col = ibis.coalesce(col, ibis.literal(STATUS_SUCCESS, type="string"))
+        values = t.filter(col.notnull()).select(value=col).distinct()
         if key == "project_id":
             names = tables.projects.select(_id="project_id", _name="name")
             j = values.left_join(names, values.value == names._id)
