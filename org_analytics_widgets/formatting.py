@@ -64,3 +64,25 @@ def month_short(month: str) -> str:
     """``'2026-03' -> 'Mar 2026'``."""
     year, mon = month.split("-")
     return f"{calendar.month_abbr[int(mon)]} {year}"
+
+
+def percent(rate: float) -> str:
+    """A share (0..1) in per cent: one decimal, or two significant digits when under 0.1 %.
+
+    >>> percent(0.1111111111), percent(0.00042), percent(0), percent(1)
+    ('11.1 %', '0.042 %', '0.0 %', '100.0 %')
+    """
+    pct = rate * 100
+    if 0 < abs(pct) < 0.1:
+        return f"{pct:.{1 - math.floor(math.log10(abs(pct)))}f} %"
+    return f"{pct:.1f} %"
+
+
+def points_change(current: float, previous: float | None) -> tuple[str, str]:
+    """A share's change in percentage points, as :func:`change` gives it: ``('+1.5 pts', 'up')``."""
+    if previous is None:
+        return "", "flat"
+    delta = (current - previous) * 100
+    if abs(delta) < 0.05:
+        return "no change", "flat"
+    return f"{delta:+.1f} pts", "up" if delta > 0 else "down"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import efficiency
 from .shaping import count, money, text
 from .snapshot import Snapshot
 
@@ -15,6 +16,10 @@ def _records(frame: pd.DataFrame, spec: dict) -> list[dict]:
 
 def _day(value) -> str:
     return value.isoformat()
+
+
+def _ratio(value) -> float | None:
+    return None if text(value) is None else money(value)
 
 
 def to_report(snap: Snapshot) -> dict:
@@ -42,6 +47,9 @@ def to_report(snap: Snapshot) -> dict:
                 "conversations": count,
                 "requests": count,
                 "cost": money,
+                "failed_requests": count,
+                "tokens": count,
+                **dict.fromkeys(efficiency.RATIOS, _ratio),
             },
         ),
         "service_types": [
@@ -58,4 +66,5 @@ def to_report(snap: Snapshot) -> dict:
             }
             for card in snap.service_types
         ],
+        **efficiency.report_sections(snap),
     }

@@ -42,9 +42,10 @@ from .period import Period
 
 ENV_VAR = "ORG_ANALYTICS_ROLLUPS"
 # 2: tables derived from the facts' declarations (metrics.facts); 3: rollup_requests keeps `failed`,
-# and its `tokens` leave failed requests out (data contract, "Request status"). A file of another
+# and its `tokens` leave failed requests out (data contract, "Request status"); 4: rollup_conversations
+# is keyed by project_id too (each project's conversations: cost per conversation). A file of another
 # format is never read (its numbers would be wrong): a build replaces it whole.
-FORMAT = 3
+FORMAT = 4
 DEFAULT_LATE_WINDOW = timedelta(hours=48)
 
 

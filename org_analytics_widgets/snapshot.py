@@ -62,6 +62,10 @@ class Snapshot:
     source: str = "raw"  # where the numbers came from: "raw" tables or "rollups"
     comparison: Period | None = None  # what the KPIs are compared with (Engine.month fills it)
     previous_kpis: dict | None = None  # the comparison period's KPIs
+    # where the money goes and how well it works (efficiency.py; docs/data-contract.md, "Efficiency")
+    models: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # model, name, cost: every model
+    cost_by_model: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # top models + Others
+    project_efficiency: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # sums and ratios
 
     @property
     def is_empty(self) -> bool:

@@ -25,7 +25,9 @@ import pickle
 import tempfile
 from pathlib import Path
 
-FORMAT = 2  # part of every entry's name: 2 when the KPIs gained failed_requests (older entries lack it)
+# part of every entry's name: 2 when the KPIs gained failed_requests (older entries lack it); 3 when
+# the Snapshot gained cost by model and the efficiency sections, the KPIs error_rate
+FORMAT = 3
 DEFAULT_MAX_BYTES = 256 * 2**20
 
 

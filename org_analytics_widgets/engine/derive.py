@@ -16,8 +16,9 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from .. import shaping
+from .. import efficiency, shaping
 from ..colors import project_color
+from ..metrics import efficiency as efficiency_defs
 from ..metrics import facts as fact_defs
 from ..metrics import sections
 from ..period import Month, Period
@@ -53,6 +54,8 @@ def _derivation(name: str) -> ibis.Table:
         "svc_usage": lambda: sections.derive_service_daily_usage(items),
         "trends": lambda: sections.derive_project_trends(items),
         "agent_kpis": lambda: sections.derive_agent_kpis(t["totals"], items),
+        "cost_by_model": lambda: efficiency_defs.derive_cost_by_model(items),
+        "project_efficiency": lambda: efficiency_defs.derive_project_efficiency(items, t["by_project"], names),
         "named_agents": lambda: fact_defs.name_agents(
             t["agent_items"], t["agent_requests"], t["agents"], t["agent_projects"]
         ),
@@ -89,7 +92,8 @@ def kpis(facts: dict[str, pa.Table], names: pa.Table) -> dict:
 
 def _kpi_dict(frame: pd.DataFrame) -> dict:
     row = frame.iloc[0]
-    return {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in KPI_KEYS}
+    kpis = {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in KPI_KEYS}
+    return {**kpis, "error_rate": efficiency.ratio(kpis["failed_requests"], kpis["total_requests"])}
 
 
 def snapshot(
@@ -98,7 +102,8 @@ def snapshot(
     """Every section of the month from its facts, project names and named agents."""
     local = run_local(
         {**facts, "names": names},
-        ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends"),
+        ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends")
+        + ("cost_by_model", "project_efficiency"),
     )
     days = period.days
     cost_by_type = local["cost_by_type"]
@@ -124,7 +129,8 @@ def snapshot(
         _card(service_type, cost, *(part.get(service_type, none) for part, none in zip(by_type, empty)), days)
         for service_type, cost in zip(cost_by_type["service_type"], cost_by_type["cost"])
     ]
-    agents = shaping.rank_agents(agents)
+    agents = efficiency.with_ratios(shaping.rank_agents(agents))
+    models = efficiency.models(local["cost_by_model"])
     agents["project_color"] = [project_color(p, c) for p, c in zip(agents["project_id"], agents["project_color"])]
     return Snapshot(
         period=period,
@@ -137,6 +143,9 @@ def snapshot(
         service_types=cards,
         trends=_daily_by_project(local["trends"], days),
         source=source,
+        models=models,
+        cost_by_model=efficiency.model_slices(models),
+        project_efficiency=efficiency.projects(local["project_efficiency"]),
     )
 
 

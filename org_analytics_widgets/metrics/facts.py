@@ -129,7 +129,18 @@ REQUEST_TOTALS = Fact(
     ),
     daily=False,
 )
-REQUEST_PROJECTS = Fact("by_project", "usage_requests", ("project_id",), (Count("requests"),), daily=False)
+REQUEST_PROJECTS = Fact(
+    "by_project",
+    "usage_requests",
+    ("project_id",),
+    (
+        Count("requests"),
+        Sum("failed_requests", "failed", "int64"),
+        Sum("tokens", "tokens", "int64"),
+        Distinct("conversations", "conversation_id"),
+    ),
+    daily=False,
+)
 AGENT_ITEMS = Fact(
     "agent_items", "usage_items", ("agent_id",), (Sum("cost"), Min("project_id")), daily=False, present="agent_id"
 )
@@ -137,7 +148,13 @@ AGENT_REQUESTS = Fact(
     "agent_requests",
     "usage_requests",
     ("agent_id",),
-    (Count("requests"), Distinct("conversations", "conversation_id"), Min("project_id")),
+    (
+        Count("requests"),
+        Distinct("conversations", "conversation_id"),
+        Min("project_id"),
+        Sum("failed_requests", "failed", "int64"),
+        Sum("tokens", "tokens", "int64"),
+    ),
     daily=False,
     present="agent_id",
 )
@@ -205,7 +222,8 @@ def request_totals(tables, period: Period) -> ibis.Table:
 
 
 def request_projects(tables, period: Period) -> ibis.Table:
-    """usage_requests in P by project_id: request count (the active projects)."""
+    """usage_requests in P by project_id: requests (the active projects), failed requests, tokens
+    (failed ones' left out) and distinct conversations."""
     return scan(REQUEST_PROJECTS, tables, period)
 
 
@@ -232,7 +250,8 @@ def agent_facts(tables, period: Period) -> ibis.Table:
     """One row per candidate agent (non-null agent_id with an item or a request in P).
 
     Columns: agent_id, name (null when missing from ``agents``), project_id (the agent's, else the
-    smallest among its rows in P), project_name, project_color, cost, conversations, requests.
+    smallest among its rows in P), project_name, project_color, cost, conversations, requests,
+    failed_requests, tokens (failed requests' left out).
     """
     return name_agents(
         scan(AGENT_ITEMS, tables, period), scan(AGENT_REQUESTS, tables, period), tables.agents, tables.projects
@@ -244,7 +263,9 @@ def name_agents(by_items: ibis.Table, by_reqs: ibis.Table, agents: ibis.Table, p
     projects (see ``agent_facts``)."""
     # distinct key names on every side keep this one join chain free of column collisions
     by_items = by_items.select(i_id="agent_id", item_cost="cost", item_project="project_id")
-    by_reqs = by_reqs.select("requests", "conversations", r_id="agent_id", request_project="project_id")
+    by_reqs = by_reqs.select(
+        "requests", "conversations", "failed_requests", "tokens", r_id="agent_id", request_project="project_id"
+    )
     ids = by_items.select(agent_id="i_id").union(by_reqs.select(agent_id="r_id"), distinct=True)
     agents = agents.select(a_id="agent_id", name="name", agent_project="project_id")
     joined = (
@@ -259,12 +280,23 @@ def name_agents(by_items: ibis.Table, by_reqs: ibis.Table, agents: ibis.Table, p
         cost=ibis.coalesce(joined.item_cost, 0.0),
         conversations=ibis.coalesce(joined.conversations, 0),
         requests=ibis.coalesce(joined.requests, 0),
+        failed_requests=ibis.coalesce(joined.failed_requests, 0),
+        tokens=ibis.coalesce(joined.tokens, 0),
     )
     projects = projects.select(p_id="project_id", project_name="name", project_color="color")
     with_project = with_project.view()  # a fresh relation: joining onto a projected join chain trips ibis
     named = with_project.left_join(projects, with_project.project_id == projects.p_id)
     return named.select(
-        "agent_id", "name", "project_id", "project_name", "project_color", "cost", "conversations", "requests"
+        "agent_id",
+        "name",
+        "project_id",
+        "project_name",
+        "project_color",
+        "cost",
+        "conversations",
+        "requests",
+        "failed_requests",
+        "tokens",
     )
 
 

@@ -80,12 +80,13 @@ def _derive_rollups() -> dict[str, RollupTable]:
                 out[f"rollup_{ids}_spans"] = RollupTable(
                     f"rollup_{ids}_spans", "spans", table, user.keys, column=m.column
                 )
-            else:
+            else:  # one table per column, keyed by what every fact counting its ids groups by
+                counting = [f for f in facts if any(x.how == "distinct" and x.column == m.column for x in f.measures)]
                 out[f"rollup_{ids}s"] = RollupTable(
                     f"rollup_{ids}s",
                     "distinct",
                     table,
-                    _unique(["agent_id", *(k for f in users for k in f.keys)]),
+                    _unique(["agent_id", *(k for f in counting for k in f.keys)]),
                     column=m.column,
                 )
     return out
@@ -254,7 +255,9 @@ def read(fact: Fact, rows: dict[str, ibis.Table], agent_id: str | None = None) -
         parts.insert(0, grouped(fact, t, {k: t[k] for k in fact.grain}, {m.name: again[m.how](m) for m in additive}))
     out = parts[0]
     for part in parts[1:]:  # every group of a distinct part is a group of the additive part
-        joined = out.cross_join(part) if not fact.grain else out.left_join(part, list(fact.grain))
+        # null-safe keys: a group whose key is null (a request of no project) keeps its count
+        same = [out[k].identical_to(part[k]) for k in fact.grain]
+        joined = out.cross_join(part) if not fact.grain else out.left_join(part, same)
         out = joined.select(*fact.grain, *(m.name for m in fact.measures if m.name in joined.columns))
         out = out.mutate(
             **{

@@ -9,6 +9,8 @@ import ipywidgets as w
 
 from data_connectors.errors import first_line
 
+from ..efficiency import TOP_MODELS
+from ..efficiency import organization as efficiency_of
 from ..engine import Engine
 from ..formatting import month_label, month_short
 from ..period import UTC, Period, parse_zone
@@ -18,9 +20,11 @@ from ..usage_tables import UsageTables
 from ..widgets.batch import batch
 from ..widgets.budget import BudgetForecast
 from ..widgets.cost_overview import CostOverview
+from ..widgets.efficiency import CostPerUse
 from ..widgets.integrity_badge import IntegrityBadge
 from .apart import check_apart, in_event_loop
 from ..widgets.kpi_cards import KpiCards
+from ..widgets.model_costs import ModelCostDoughnut
 from ..widgets.month_selector import MonthSelector
 from ..widgets.project_costs import ProjectCostDoughnut
 from ..widgets.project_trends import ProjectTrends
@@ -100,6 +104,8 @@ class Dashboard(w.VBox):
         self.budget = BudgetForecast(self.state)
         self.budget_section = section("Budgets and month-end forecast", self.budget, "oa-budget-section")
         self.forecast = None  # the current month's (Engine.forecast); None for a closed month
+        self.model_costs, self.cost_per_use = ModelCostDoughnut(), CostPerUse()
+        self.efficiency_row = efficiency_row(self.model_costs, self.cost_per_use)
         self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
@@ -107,7 +113,7 @@ class Dashboard(w.VBox):
         self._render_header()
         self.charts = w.VBox(
             [
-                section("Cost overview", self.cost_overview, "oa-cost-overview"),
+                w.VBox([section("Cost overview", self.cost_overview, "oa-cost-overview"), self.efficiency_row]),
                 w.HBox(
                     [
                         section("Cost by project", self.project_costs, "oa-project-costs"),
@@ -293,6 +299,7 @@ class Dashboard(w.VBox):
         with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = snap.cost_by_service_type
             self.cost_overview.daily = snap.daily_cost_by_service_type
+        self._render_efficiency()
         types = list(snap.cost_by_service_type["service_type"])
         if self.state.trend_service_type not in ("", *types):
             self.state.trend_service_type = ""
@@ -309,6 +316,17 @@ class Dashboard(w.VBox):
             self.project_trends.projects = snap.projects
             self.project_trends.service_types = list(snap.cost_by_service_type["service_type"])
             self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
+
+    def _render_efficiency(self) -> None:
+        """Cost by model and cost per use: a doughnut and a small table, drawn with the KPIs."""
+        snap = self.snapshot
+        with batch(self.model_costs):
+            self.model_costs.slices = snap.cost_by_model
+            self.model_costs.others = snap.models.iloc[TOP_MODELS:]  # what Others holds
+            self.model_costs.total = snap.kpis["total_cost"]
+        with batch(self.cost_per_use):
+            self.cost_per_use.organization = efficiency_of(snap.kpis)
+            self.cost_per_use.projects = snap.project_efficiency
 
     def _render_top_agents(self) -> None:
         with batch(self.top_agents):
@@ -415,6 +433,18 @@ class Dashboard(w.VBox):
         )
         self.charts.layout.display = "none" if status == "empty" else None
         self.kpis.stale = status in ("loading", "error")
+
+
+def efficiency_row(model_costs: w.Widget, cost_per_use: w.Widget) -> w.HBox:
+    """Cost by model beside cost per use, under the cost overview (side by side when wide enough)."""
+    parts = [
+        section("Cost by model", model_costs, "oa-model-costs"),
+        section("Cost per use", cost_per_use, "oa-cost-per-use"),
+    ]
+    for part, flex in zip(parts, ("1 1 420px", "2 1 560px")):
+        part.layout.width, part.layout.flex, part.layout.min_width = "auto", flex, "0"
+    parts[0].layout.margin = "12px 12px 0 0"
+    return w.HBox(parts, layout=w.Layout(flex_flow="row wrap"))
 
 
 def first_month(engine: Engine) -> str:

@@ -10,19 +10,21 @@ from typing import Callable, NamedTuple
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Unicode
 
-from ..formatting import change, compact, exact, money, money_compact
+from ..formatting import change, compact, exact, money, money_compact, percent, points_change
 from .batch import renders
 
 
 class Card(NamedTuple):
-    """One card: its key in ``values``, its label, how to show it (big and on hover), and the key of
-    a count shown under the value when not 0 (``aside``: key, words after the number)."""
+    """One card: its key in ``values``, its label, how to show it (big and on hover), the key of
+    a count shown under the value when not 0 (``aside``: key, words after the number), and how its
+    change is told (``delta``: default :func:`change`, relative)."""
 
     key: str
     label: str
     show: Callable[[dict], str]
     hover: Callable[[dict], str]
     aside: tuple[str, str] | None = None
+    delta: Callable[[float, float | None], tuple[str, str]] = change
 
 
 def number_card(key: str, label: str) -> Card:
@@ -45,6 +47,13 @@ CARDS = (
     ),
     number_card("total_conversations", "Total Conversations"),
     money_card("total_cost", "Total Cost"),
+    Card(
+        "error_rate",
+        "Error Rate",
+        lambda v: percent(v["error_rate"]),
+        lambda v: f"{v['failed_requests']:,} of {v['total_requests']:,} requests failed",
+        delta=points_change,
+    ),
 )
 
 
@@ -74,12 +83,12 @@ class KpiCards(widgets.HBox):
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
         versus = f"vs {self.previous_label}" if self.previous_label else "vs previous month"
-        for key, label, show, hover_of, aside in self.spec:
+        for key, label, show, hover_of, aside, delta_of in self.spec:
             if values.get(key) is None:
                 body, hover, delta = "–", "", ("", "flat")
             else:
                 body, hover = show(values), hover_of(values)
-                delta = change(values[key], previous.get(key) if previous else None)
+                delta = delta_of(values[key], previous.get(key) if previous else None)
             aside_html = ""
             if aside is not None and values.get(aside[0]):
                 count, words = values[aside[0]], aside[1]

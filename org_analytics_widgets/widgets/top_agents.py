@@ -8,13 +8,21 @@ import ipywidgets as widgets
 from traitlets import TraitError, Unicode, validate
 
 from ..colors import project_color
-from ..formatting import exact, money
+from ..formatting import exact, money, percent
 from ..links import VIEW_LINK, agent_url
 from ..period import PeriodError, parse_month
 from ._chart import Frame, known
 from .batch import renders
 
 COLUMNS = ("agent_id", "name", "project_id", "project_name", "project_color", "cost", "conversations", "requests")
+#: shown when the rows carry them (the snapshot's do): key, how to show it; headers in RATIO_HEADERS
+RATIO_COLUMNS = (
+    ("error_rate", percent),
+    ("cost_per_request", money),
+    ("cost_per_conversation", money),
+    ("cost_per_1k_tokens", money),
+)
+RATIO_HEADERS = ("Error rate", "Cost / request", "Cost / conversation", "Cost / 1k tokens")
 TABLE_STYLE = """<style>
 .oa-top-agents table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .oa-top-agents th { text-align: left; color: #666; font-weight: 600; font-size: 12px; padding: 6px 8px;
@@ -31,6 +39,18 @@ TABLE_STYLE = """<style>
 
 def _int(value) -> int:
     return 0 if known(value) is None else int(value)
+
+
+def ratio_cells(row: dict) -> str:
+    """The efficiency cells of a row (error rate, cost per request, per conversation, per 1k tokens;
+    ``–`` where there is none: no requests, conversations or tokens), exact on hover."""
+    cells = []
+    for key, shown in RATIO_COLUMNS:
+        value = known(row.get(key))
+        text = "–" if value is None else shown(float(value))
+        hover = "" if value is None else f' title="{html.escape(exact(float(value)))}"'
+        cells.append(f'<td class="oa-num oa-{key.replace("_", "-")}"{hover}>{html.escape(text)}</td>')
+    return "".join(cells)
 
 
 def agent_row_html(rank: int, row: dict, month: str, tz: str = "") -> str:
@@ -53,6 +73,7 @@ def agent_row_html(rank: int, row: dict, month: str, tz: str = "") -> str:
         f"</span>{html.escape(project_name)}</span></td>"
         f'<td class="oa-num">{conversations:,}</td>'
         f'<td class="oa-num">{requests:,}</td>'
+        f"{ratio_cells(row)}"
         f'<td class="oa-num" title="{html.escape(exact(cost))}">{html.escape(money(cost))}</td>'
         "</tr>"
     )
@@ -103,7 +124,9 @@ class TopAgents(widgets.VBox):
         self.table.value = (
             TABLE_STYLE + "<table><thead><tr>"
             '<th class="oa-rank">#</th><th>Agent</th><th>Project</th>'
-            '<th class="oa-num">Conversations</th><th class="oa-num">Requests</th><th class="oa-num">Cost</th>'
+            '<th class="oa-num">Conversations</th><th class="oa-num">Requests</th>'
+            + "".join(f'<th class="oa-num">{html.escape(h)}</th>' for h in RATIO_HEADERS)
+            + '<th class="oa-num">Cost</th>'
             f"</tr></thead><tbody>{body}</tbody></table>"
         )
         self.layout.display = None
