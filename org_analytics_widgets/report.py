@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import efficiency
+from . import cache_savings, efficiency
 from .shaping import count, money, text
 from .snapshot import Snapshot
 
@@ -67,4 +67,5 @@ def to_report(snap: Snapshot) -> dict:
             for card in snap.service_types
         ],
         **efficiency.report_sections(snap),
+        "cache_savings": cache_savings.report_section(snap),
     }

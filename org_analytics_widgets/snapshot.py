@@ -66,6 +66,7 @@ class Snapshot:
     models: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # model, name, cost: every model
     cost_by_model: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # top models + Others
     project_efficiency: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # sums and ratios
+    cache_savings: dict | None = field(default=None, repr=False)  # cache_savings.savings: org, projects, models
 
     @property
     def is_empty(self) -> bool:

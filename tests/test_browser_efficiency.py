@@ -1,5 +1,5 @@
 """Where the money goes and how well it works, as a manager reads it in a real browser (issue 15,
-item 6): one server on tests/efficiency_fixture.py and one page, October 2026 in UTC. The numbers
+items 5 and 6): one server on tests/efficiency_fixture.py and one page, October 2026 in UTC. The numbers
 are worked out by hand in tests/test_efficiency.py (cost 11.0; 7 requests, 2 failed; 3
 conversations; 7,000 tokens)."""
 
@@ -59,3 +59,19 @@ def test_the_top_agents_table_shows_cost_per_use(page):
     cells = [cell.strip() for cell in row.inner_text().split("\t")]
     # a1: 3 requests, 1 failed; 8.9 / 3, 8.9 / 2 conversations, 8.9 / 4,000 tokens × 1,000
     assert cells[-5:] == ["33.3 %", "$2.97", "$4.45", "$2.23", "$8.90"], cells
+
+
+def test_cache_savings_say_the_share_and_the_dollars_saved(page):
+    """Issue 15, item 5 (worked out in tests/test_cache_savings.py): 1,600 of 3,900 input tokens
+    cached, $0.80 instead of $2.90 at the uncached price."""
+    section = page.locator(".oa-cache-savings-section")
+    assert section.locator("h3").inner_text() == "Cache savings"
+    headline = " ".join(section.locator(".oa-cache-headline").inner_text().split())
+    assert headline == (
+        "41.0 % of input tokens were read from a cache, saving $2.10 against the uncached price"
+        " ($0.80 instead of $2.90)."
+    )
+    support = section.locator('.oa-cache-row[data-key="p1"]').inner_text().split("\t")
+    assert [cell.strip() for cell in support] == ["Support", "40.0 %", "1.4k", "$2.10"]
+    model = section.locator('.oa-cache-row[data-key="m-big"]').inner_text().split("\t")
+    assert [cell.strip() for cell in model] == ["m-big", "40.0 %", "1.4k", "$2.10"]

@@ -26,8 +26,8 @@ import tempfile
 from pathlib import Path
 
 # part of every entry's name: 2 when the KPIs gained failed_requests (older entries lack it); 3 when
-# the Snapshot gained cost by model and the efficiency sections, the KPIs error_rate
-FORMAT = 3
+# the Snapshot gained cost by model and the efficiency sections, the KPIs error_rate; 4: cache savings
+FORMAT = 4
 DEFAULT_MAX_BYTES = 256 * 2**20
 
 

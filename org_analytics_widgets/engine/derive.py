@@ -16,8 +16,9 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from .. import efficiency, shaping
+from .. import cache_savings, efficiency, shaping
 from ..colors import project_color
+from ..metrics import cache_savings as cache_defs
 from ..metrics import efficiency as efficiency_defs
 from ..metrics import facts as fact_defs
 from ..metrics import sections
@@ -55,6 +56,7 @@ def _derivation(name: str) -> ibis.Table:
         "trends": lambda: sections.derive_project_trends(items),
         "agent_kpis": lambda: sections.derive_agent_kpis(t["totals"], items),
         "cost_by_model": lambda: efficiency_defs.derive_cost_by_model(items),
+        "cache_rows": lambda: cache_defs.derive_cache_rows(items),
         "project_efficiency": lambda: efficiency_defs.derive_project_efficiency(items, t["by_project"], names),
         "named_agents": lambda: fact_defs.name_agents(
             t["agent_items"], t["agent_requests"], t["agents"], t["agent_projects"]
@@ -103,7 +105,7 @@ def snapshot(
     local = run_local(
         {**facts, "names": names},
         ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends")
-        + ("cost_by_model", "project_efficiency"),
+        + ("cost_by_model", "project_efficiency", "cache_rows"),
     )
     days = period.days
     cost_by_type = local["cost_by_type"]
@@ -146,6 +148,7 @@ def snapshot(
         models=models,
         cost_by_model=efficiency.model_slices(models),
         project_efficiency=efficiency.projects(local["project_efficiency"]),
+        cache_savings=cache_savings.savings(local["cache_rows"], per_project),
     )
 
 

@@ -18,6 +18,7 @@ from ..snapshot import Snapshot
 from ..state import DashboardState
 from ..usage_tables import UsageTables
 from ..widgets.batch import batch
+from ..widgets.cache_savings import CacheSavings
 from ..widgets.budget import BudgetForecast
 from ..widgets.cost_overview import CostOverview
 from ..widgets.efficiency import CostPerUse
@@ -106,6 +107,8 @@ class Dashboard(w.VBox):
         self.forecast = None  # the current month's (Engine.forecast); None for a closed month
         self.model_costs, self.cost_per_use = ModelCostDoughnut(), CostPerUse()
         self.efficiency_row = efficiency_row(self.model_costs, self.cost_per_use)
+        self.cache_savings = CacheSavings()
+        self.cache_section = section("Cache savings", self.cache_savings, "oa-cache-savings-section")
         self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
@@ -113,7 +116,13 @@ class Dashboard(w.VBox):
         self._render_header()
         self.charts = w.VBox(
             [
-                w.VBox([section("Cost overview", self.cost_overview, "oa-cost-overview"), self.efficiency_row]),
+                w.VBox(
+                    [
+                        section("Cost overview", self.cost_overview, "oa-cost-overview"),
+                        self.efficiency_row,
+                        self.cache_section,
+                    ]
+                ),
                 w.HBox(
                     [
                         section("Cost by project", self.project_costs, "oa-project-costs"),
@@ -327,6 +336,12 @@ class Dashboard(w.VBox):
         with batch(self.cost_per_use):
             self.cost_per_use.organization = efficiency_of(snap.kpis)
             self.cost_per_use.projects = snap.project_efficiency
+        found = snap.cache_savings or {}
+        with batch(self.cache_savings):
+            self.cache_savings.organization = found.get("organization", {})
+            self.cache_savings.projects = found.get("projects", self.cache_savings.projects.iloc[:0])
+            self.cache_savings.models = found.get("models", self.cache_savings.models.iloc[:0])
+        self.cache_section.layout.display = "none" if self.cache_savings.is_empty else None
 
     def _render_top_agents(self) -> None:
         with batch(self.top_agents):
