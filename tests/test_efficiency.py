@@ -13,6 +13,8 @@ rows) or tests/edge_fixture.py; the arithmetic is in the comments. October 2026 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from conftest import DEFAULT_NOW, duckdb_url, report_runner
@@ -273,3 +275,48 @@ def test_the_error_rate_card_tells_its_change_in_points():
     assert ">28.6 %</div>" in card and "+18.6 pts" in card and 'title="2 of 7 requests failed"' in card
     cards.values = cards.values | {"error_rate": None}
     assert ">–</div>" in cards.cards["error_rate"].value, "no requests: no rate"
+
+
+def _delta_classes(cards: KpiCards, key: str) -> set[str]:
+    return set(re.search(r'<div class="(oa-kpi-delta[^"]*)"', cards.cards[key].value)[1].split())
+
+
+@pytest.mark.parametrize(
+    ("key", "before", "after", "colour"),
+    [
+        ("error_rate", 0.1, 0.2857142857, "oa-bad"),  # more requests failed: bad news, red
+        ("error_rate", 0.2857142857, 0.1, "oa-good"),
+        ("total_cost", 1.0, 2.0, "oa-bad"),  # spending more is not good news either
+        ("total_cost", 2.0, 1.0, "oa-good"),
+        ("total_requests", 5, 7, "oa-good"),  # more use: green, as before
+        ("total_requests", 7, 5, "oa-bad"),
+    ],
+)
+def test_a_kpis_change_is_coloured_by_whether_it_is_good_news(key, before, after, colour):
+    cards = KpiCards()
+    base = dict(
+        total_requests=7,
+        failed_requests=2,
+        total_tokens=1,
+        unique_models=1,
+        active_projects=1,
+        total_projects=1,
+        total_conversations=1,
+        total_cost=1.0,
+        error_rate=0.2857142857,
+    )
+    cards.previous = base | {key: before}
+    cards.values = base | {key: after}
+    classes = _delta_classes(cards, key)
+    other = {"oa-good": "oa-bad", "oa-bad": "oa-good"}[colour]
+    assert colour in classes and other not in classes, f"{key} {before} -> {after}: {sorted(classes)}"
+    assert ("oa-up" if after > before else "oa-down") in classes, "the direction is still said"
+
+
+def test_an_unchanged_kpi_is_neither_good_nor_bad_news():
+    cards = KpiCards()
+    values = dict(total_requests=7, failed_requests=2, total_tokens=1, unique_models=1, active_projects=1)
+    values |= dict(total_projects=1, total_conversations=1, total_cost=1.0, error_rate=0.2857142857)
+    cards.previous = cards.values = values
+    for key in ("error_rate", "total_cost", "total_requests"):
+        assert not _delta_classes(cards, key) & {"oa-good", "oa-bad"}, key

@@ -22,7 +22,7 @@ STYLE = """<style>
                font-style: normal; letter-spacing: 0; color: #777; vertical-align: 1px; cursor: help; }
 .oa-kpi-value { font-size: 26px; font-weight: 600; margin: 2px 0; }
 .oa-kpi-delta { font-size: 12px; color: #666; }
-.oa-kpi-delta.oa-up { color: #1b7f3b; } .oa-kpi-delta.oa-down { color: #b3261e; } .oa-kpi-delta.oa-new { color: #2e86ab; }
+.oa-kpi-delta.oa-good { color: #1b7f3b; } .oa-kpi-delta.oa-bad { color: #b3261e; } .oa-kpi-delta.oa-new { color: #2e86ab; }
 .oa-kpi-vs { color: #999; }
 .oa-stale { opacity: .45; }
 .oa-section { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 12px; margin-top: 12px; background: #fff; }

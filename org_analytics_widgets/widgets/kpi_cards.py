@@ -16,8 +16,10 @@ from .batch import renders
 
 class Card(NamedTuple):
     """One card: its key in ``values``, its label, how to show it (big and on hover), the key of
-    a count shown under the value when not 0 (``aside``: key, words after the number), and how its
-    change is told (``delta``: default :func:`change`, relative)."""
+    a count shown under the value when not 0 (``aside``: key, words after the number), how its
+    change is told (``delta``: default :func:`change`, relative) and whether a rise is good or bad
+    news (``rise``): the change is coloured by that (``oa-good`` green, ``oa-bad`` red), not by its
+    direction (``oa-up``, ``oa-down``)."""
 
     key: str
     label: str
@@ -25,6 +27,7 @@ class Card(NamedTuple):
     hover: Callable[[dict], str]
     aside: tuple[str, str] | None = None
     delta: Callable[[float, float | None], tuple[str, str]] = change
+    rise: str = "good"
 
 
 def number_card(key: str, label: str) -> Card:
@@ -46,15 +49,26 @@ CARDS = (
         lambda v: f"{v['active_projects']:,} active of {v['total_projects']:,} projects",
     ),
     number_card("total_conversations", "Total Conversations"),
-    money_card("total_cost", "Total Cost"),
+    money_card("total_cost", "Total Cost")._replace(rise="bad"),
     Card(
         "error_rate",
         "Error Rate",
         lambda v: percent(v["error_rate"]),
         lambda v: f"{v['failed_requests']:,} of {v['total_requests']:,} requests failed",
         delta=points_change,
+        rise="bad",
     ),
 )
+
+
+def tone(direction: str, rise: str) -> str:
+    """``good``, ``bad`` or ``""`` (no change, or new): what a change in ``direction`` means for a
+    KPI whose rise is ``rise`` news."""
+    if direction == "up":
+        return rise
+    if direction == "down":
+        return {"good": "bad", "bad": "good"}[rise]
+    return ""
 
 
 class KpiCards(widgets.HBox):
@@ -83,7 +97,7 @@ class KpiCards(widgets.HBox):
     def _render(self, _change=None) -> None:
         values, previous = self.values, self.previous
         versus = f"vs {self.previous_label}" if self.previous_label else "vs previous month"
-        for key, label, show, hover_of, aside, delta_of in self.spec:
+        for key, label, show, hover_of, aside, delta_of, rise in self.spec:
             if values.get(key) is None:
                 body, hover, delta = "–", "", ("", "flat")
             else:
@@ -104,8 +118,10 @@ class KpiCards(widgets.HBox):
                 info = '<span class="oa-kpi-info" aria-hidden="true">i</span>'
             exact_value = "" if values.get(key) is None else str(values[key])
             text, direction = delta
+            mood = tone(direction, rise)
+            classes = f"oa-kpi-delta oa-{direction}" + (f" oa-{mood}" if mood else "")
             delta_html = (
-                f'<div class="oa-kpi-delta oa-{direction}" title="change against the previous month">'
+                f'<div class="{classes}" title="change against the previous month">'
                 f'{html.escape(text)} <span class="oa-kpi-vs">{html.escape(versus)}</span></div>'
                 if text
                 else '<div class="oa-kpi-delta">&nbsp;</div>'
