@@ -1,10 +1,15 @@
-"""The contract's ``report`` JSON (section 4), built from a Snapshot."""
+"""The contract's ``report`` JSON (section 4): :func:`month_report` builds it (what ``Engine.report``
+and ``org-analytics report`` give), :func:`to_report` its sections read from a Snapshot alone.
+
+>>> month_report(engine.snapshot("2026-10"), engine.integrity("2026-10"), None)["forecast"]   # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from . import cache_savings, efficiency
+from .forecast import MonthForecast
 from .shaping import count, money, text
 from .snapshot import Snapshot
 
@@ -22,8 +27,21 @@ def _ratio(value) -> float | None:
     return None if text(value) is None else money(value)
 
 
+def month_report(snap: Snapshot, integrity: dict, forecast: MonthForecast | None) -> dict:
+    """The whole report of one month (every key of data-contract section 4): the snapshot's sections,
+    then ``integrity`` (``Engine.integrity``) and ``forecast`` (``Engine.forecast``: None for a closed
+    month, printed as null)."""
+    return {
+        **to_report(snap),
+        "integrity": integrity,
+        "forecast": forecast.to_report() if forecast is not None else None,
+    }
+
+
 def to_report(snap: Snapshot) -> dict:
-    """The report dict of one month: every key and ordering of data-contract section 4."""
+    """The report's sections computed from the snapshot, in the contract's order and rounding: every
+    key but ``integrity`` and ``forecast``, which are asked of the engine apart (:func:`month_report`).
+    What raw tables and rollups must agree on."""
     p = snap.period
     return {
         "period": {"month": p.month, "timezone": p.timezone, "start": p.start.isoformat(), "end": p.end.isoformat()},

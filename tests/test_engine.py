@@ -22,7 +22,7 @@ from org_analytics_widgets.engine import Engine, comparison_period
 from org_analytics_widgets.engine.cache import MonthCache
 from org_analytics_widgets.pages import AgentPage, Dashboard
 from org_analytics_widgets.period import Period
-from org_analytics_widgets.report import to_report
+from org_analytics_widgets.report import month_report, to_report
 from org_analytics_widgets.rollups import Rollups, build
 
 from conftest import DEFAULT_NOW
@@ -175,7 +175,8 @@ def test_dashboard_agent_page_and_report_give_the_engines_numbers(warehouse_copy
     engine = _engine(warehouse_copy, tmp_path / "months")
     report = engine.report(CLOSED)
     page = Dashboard(engine, month=CLOSED)
-    assert {**to_report(page.snapshot), "integrity": engine.integrity(CLOSED)} == report
+    assert month_report(page.snapshot, engine.integrity(CLOSED), page.forecast) == report
+    assert report["forecast"] is None, "a closed month has no forecast (data contract, Forecast)"
     assert page.previous_kpis == engine.kpis(comparison_period(engine.period(CLOSED)))
     top = report["top_agents"][0]
     agent = AgentPage(engine, top["agent_id"], CLOSED)
@@ -183,6 +184,15 @@ def test_dashboard_agent_page_and_report_give_the_engines_numbers(warehouse_copy
     assert agent.kpi_values["cost"] == top["cost"]
     assert agent.kpi_values["requests"] == top["requests"]
     assert agent.kpi_values["conversations"] == top["conversations"]
+
+
+def test_the_current_months_page_and_report_give_the_same_forecast(warehouse_copy, tmp_path):
+    engine = _engine(warehouse_copy, tmp_path / "months")
+    month = engine.latest_month
+    report = engine.report(month)
+    page = Dashboard(engine, month=month)
+    assert report["forecast"] is not None, "the current month has a forecast"
+    assert month_report(page.snapshot, engine.integrity(month), page.forecast) == report
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])

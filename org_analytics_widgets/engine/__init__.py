@@ -211,15 +211,10 @@ class Engine:
 
     def report(self, month: str | Period | None = None) -> dict:
         """The contract's ``report`` JSON of a month (what ``org-analytics report`` prints)."""
-        from ..report import to_report
+        from ..report import month_report
 
         snap = self.snapshot(month)
-        forecast = self.forecast(snap.period, snap)
-        return {
-            **to_report(snap),
-            "integrity": self.integrity(month),
-            "forecast": forecast.to_report() if forecast is not None else None,
-        }
+        return month_report(snap, self.integrity(month), self.forecast(snap.period, snap))
 
     def forecast(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
         """The current month's month-end forecast and budgets (``forecast.MonthForecast``: the total,
