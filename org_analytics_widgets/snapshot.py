@@ -67,6 +67,8 @@ class Snapshot:
     cost_by_model: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # top models + Others
     project_efficiency: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # sums and ratios
     cache_savings: dict | None = field(default=None, repr=False)  # cache_savings.savings: org, projects, models
+    # date, project_id, model, cost: the days with cost (what unusual days are judged on: unusual.py)
+    daily_costs: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def is_empty(self) -> bool:

@@ -230,6 +230,21 @@ class Engine:
             return None
         return forecast(self, period, snapshot)
 
+    def unusual_days(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
+        """The month's unusual days (``unusual.UnusualDays``: cost far from the median of the same kind
+        of day over the 28 days before, and the project and model that moved most); ``snapshot``: the
+        month's, when the caller has it. A closed month's from the month cache.
+
+        >>> engine.unusual_days("2026-10").to_report()["days"]           # doctest: +SKIP
+        """
+        from .unusual import month_unusual_days
+
+        period = self.period(month)
+        snap = snapshot if snapshot is not None and snapshot.period == period else None
+        return self._cached(
+            period, ("unusual_days",), lambda: month_unusual_days(self, period, snap or self.snapshot(period))
+        )
+
     def integrity(self, month: str | Period | None = None, apart: bool = False) -> dict:
         """What in the month cannot be trusted to add up (``metrics.integrity``): unpriced items,
         orphan items, requests without items, and the models the unpriced usage comes from. Read

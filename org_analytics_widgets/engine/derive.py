@@ -149,6 +149,21 @@ def snapshot(
         cost_by_model=efficiency.model_slices(models),
         project_efficiency=efficiency.projects(local["project_efficiency"]),
         cache_savings=cache_savings.savings(local["cache_rows"], per_project),
+        daily_costs=_daily_costs(facts["items"]),
+    )
+
+
+def _daily_costs(items: pa.Table) -> pd.DataFrame:
+    """date, project_id, model, cost of the items fact (the days with items)."""
+    frame = items.select(["day", "project_id", "model", "cost"]).to_pandas()
+    frame = frame.groupby(["day", "project_id", "model"], dropna=False, as_index=False, sort=False)["cost"].sum()
+    return pd.DataFrame(
+        {
+            "date": [shaping.as_date(d) for d in frame["day"]],
+            "project_id": [shaping.text(p) for p in frame["project_id"]],
+            "model": [shaping.text(m) for m in frame["model"]],
+            "cost": frame["cost"].astype(float),
+        }
     )
 
 

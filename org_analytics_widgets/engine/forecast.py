@@ -12,26 +12,37 @@ from ..forecast import MonthForecast, month_forecast
 from ..metrics import facts as fact_defs
 from ..period import UTC, Period, parse_zone, shift_month
 
-PREVIOUS_DAILY = ("daily_cost_by_project",)  # the month cache's name of a closed month's daily cost
+PREVIOUS_DAILY = ("daily_cost_by_project_model",)  # the month cache's name of a closed month's daily cost
 
 
-def previous_daily(engine, period: Period) -> pd.DataFrame:
-    """date, project_id, cost of every day of the month before ``period`` (in its zone): the weeks
-    before today that the forecast reads, from the ``items`` fact of that month."""
+def previous_daily_models(engine, period: Period) -> pd.DataFrame:
+    """date, project_id, model, cost of every day of the month before ``period`` (in its zone), from
+    the ``items`` fact of that month: the weeks the forecast reads and the unusual days' baselines
+    (``engine/unusual.py``), one read for both."""
     previous = Period.for_month(shift_month(period.month, -1), period.timezone, engine.now)
 
     def compute() -> pd.DataFrame:
         items = engine.source(previous).facts(previous, ("items",))["items"].to_pandas()
-        frame = items.groupby(["day", "project_id"], dropna=False, as_index=False, sort=False)["cost"].sum()
+        keys = ["day", "project_id", "model"]
+        frame = items.groupby(keys, dropna=False, as_index=False, sort=False)["cost"].sum()
         return pd.DataFrame(
             {
                 "date": [shaping.as_date(d) for d in frame["day"]],
                 "project_id": [shaping.text(p) for p in frame["project_id"]],
+                "model": [shaping.text(m) for m in frame["model"]],
                 "cost": frame["cost"].astype(float),
             }
         )
 
     return engine._cached(previous, PREVIOUS_DAILY, compute)
+
+
+def previous_daily(engine, period: Period) -> pd.DataFrame:
+    """date, project_id, cost of every day of the month before ``period``: the weeks before today
+    that the forecast reads."""
+    frame = previous_daily_models(engine, period)
+    frame = frame.groupby(["date", "project_id"], dropna=False, as_index=False, sort=False)["cost"].sum()
+    return frame.assign(project_id=[shaping.text(p) for p in frame["project_id"]])
 
 
 def forecast(engine, period: Period, snapshot=None) -> MonthForecast:

@@ -308,12 +308,21 @@ class Dashboard(w.VBox):
         with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = snap.cost_by_service_type
             self.cost_overview.daily = snap.daily_cost_by_service_type
+            self.cost_overview.unusual = self._unusual_days()
         self._render_efficiency()
         types = list(snap.cost_by_service_type["service_type"])
         if self.state.trend_service_type not in ("", *types):
             self.state.trend_service_type = ""
         self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None
         self._draw(["oa-charts-row", "oa-top-agents-section", "oa-service-types"])
+
+    def _unusual_days(self):
+        """The month's unusual days (``Engine.unusual_days``), marked on the cost overview; none when
+        they cannot be had (the month itself is drawn: they are an addition to it)."""
+        try:
+            return self.engine.unusual_days(self.snapshot.period, self.snapshot).days
+        except Exception:
+            return self.cost_overview.unusual.iloc[:0]
 
     def _render_projects(self) -> None:
         snap = self.snapshot

@@ -64,6 +64,12 @@ function render({ model, el }) {
   // carry their query in data-oa-view (sort headers, a request's items). Inside JupyterLab an href
   // is not the app's address (it would open a file, or JupyterLab's own page): every click stays here.
   function onClick(event) {
+    // a marker of the cost overview's unusual days: the kernel filters the items table, the page goes there
+    if (event.target instanceof Element && event.target.closest(".oa-unusual-chart .dot")) {
+      const goal = el.closest(".oa-app")?.querySelector(".oa-usage-tables");
+      if (goal) goal.scrollIntoView({ block: "start" });
+      return;
+    }
     const links = "a.oa-view-link, [data-oa-view], a.oa-export-link";
     const target = event.target instanceof Element ? event.target.closest(links) : null;
     if (!target || event.defaultPrevented || event.button !== 0) return;

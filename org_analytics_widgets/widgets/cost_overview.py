@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import html
+from datetime import date
+
+import bqplot as bq
 import ipywidgets as widgets
+import numpy as np
 
 from ..colors import HIDDEN_SWATCH, service_color, service_label
+from ..filters import FILTER_KEYS
 from ..formatting import money
 from ..shaping import day_matrix
 from ..state import DashboardState
-from ._chart import Frame, StackedBars, doughnut, figure, show_slices, unit_scales
-from ._html import share_text
+from ._chart import Frame, StackedBars, day_label, day_title, doughnut, figure, hovered, show_slices, unit_scales
+from ._html import share_text, tooltip_html, view_attrs
 from .batch import renders
+
+
+#: the unusual days' columns the chart reads (the engine's unusual.UnusualDays.days has them)
+UNUSUAL_COLUMNS = ("date", "cost", "baseline", "departure", "direction", "weekend", "project_id", "name", "model")
 
 
 class CostOverview(widgets.VBox):
@@ -24,6 +34,7 @@ class CostOverview(widgets.VBox):
 
     daily = Frame(columns=("date", "service_type", "cost"), help="one row per day per type")
     totals = Frame(columns=("service_type", "cost"), help="ordered by cost, largest first")
+    unusual = Frame(columns=UNUSUAL_COLUMNS, help="the month's unusual days (Engine.unusual_days), by date")
 
     def __init__(self, state: DashboardState, **kwargs):
         self.state = state
@@ -38,9 +49,20 @@ class CostOverview(widgets.VBox):
             [self.bar_chart.figure, pie_figure],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"),
         )
-        super().__init__([self.legend, charts], **kwargs)
+        self.unusual_tooltip = widgets.HTML()
+        self.unusual_marks = bq.Scatter(
+            x=[], y=[], scales=self.bars.scales, marker="diamond", default_size=90, colors=["#C62828"],
+            stroke="white", tooltip=self.unusual_tooltip,
+        )  # fmt: skip
+        self.unusual_marks.on_hover(self._on_unusual_hover)
+        self.unusual_marks.on_element_click(lambda _mark, content: self._open_unusual(content))
+        self.bar_chart.figure.marks = [self.bars, self.unusual_marks]
+        self.bar_chart.figure.add_class("oa-unusual-chart")  # a click on a marker scrolls to the tables
+        self.unusual_note = widgets.HTML()
+        self.unusual_note.add_class("oa-unusual-note")
+        super().__init__([self.legend, charts, self.unusual_note], **kwargs)
         self.add_class("oa-cost-overview-widget")
-        self.observe(self._on_data, names=["daily", "totals"])
+        self.observe(self._on_data, names=["daily", "totals", "unusual"])
         state.observe(self._render, names=["hidden_service_types"])
         self._on_data()
 
@@ -106,6 +128,7 @@ class CostOverview(widgets.VBox):
         visible = self.visible_service_types()
         self._render_bars(visible)
         self._render_pie(visible)
+        self._render_unusual(visible)
 
     def _render_bars(self, visible: list[str]) -> None:
         daily = self.daily
@@ -124,3 +147,87 @@ class CostOverview(widgets.VBox):
             [service_color(t) for t in visible],
             [f"{service_label(t)}: {money(c)} ({share_text(c, whole)} of the month)" for t, c in zip(visible, costs)],
         )
+
+    # -- unusual days (unusual.py; docs/data-contract.md, "Unusual days") ---------------------
+    def _render_unusual(self, visible: list[str]) -> None:
+        """A marker on top of each unusual day's bar, and the days in words under the chart."""
+        rows = self.unusual.to_dict("records")
+        shown = self.daily[self.daily["service_type"].isin(visible)]
+        height = shown.groupby("date")["cost"].apply(lambda c: c.clip(lower=0).sum()).to_dict()
+        with self.unusual_marks.hold_sync():
+            self.unusual_marks.x = np.array([day_label(r["date"]) for r in rows])
+            self.unusual_marks.y = np.array([float(height.get(r["date"], 0.0)) for r in rows])
+        items = [
+            f'<span class="oa-unusual-day" data-date="{r["date"].isoformat()}"'
+            f"{view_attrs(unusual_opens(r), unusual_text(r) + ' Click to list its items.')}"
+            f' data-oa-scroll="oa-usage-tables">{html.escape(unusual_short(r))}</span>'
+            for r in rows
+        ]
+        self.unusual_note.value = (
+            '<div class="oa-unusual" style="font-size:12px;color:#444;margin:4px 0 0 8px">'
+            '<span style="color:#C62828">&#9670;</span> Unusual days: ' + " · ".join(items) + "</div>"
+            if items
+            else ""
+        )
+
+    def _on_unusual_hover(self, _mark, content: dict) -> None:
+        index = (content.get("data") or {}).get("index", content.get("index"))
+        if hovered(index, len(self.unusual)):
+            row = self.unusual.iloc[index].to_dict()
+            self.unusual_tooltip.value = tooltip_html(
+                [f"Unusual day: {day_title(row['date'])}"], *unusual_lines(row), color="#C62828"
+            )
+
+    def _open_unusual(self, content: dict) -> None:
+        """A click on a marker: the items table, filtered to that day and its contributor."""
+        index = (content.get("data") or {}).get("index", content.get("index"))
+        if not hovered(index, len(self.unusual)):
+            return
+        query = unusual_opens(self.unusual.iloc[index].to_dict())
+        kept = {k: v for k, v in self.state.items_filters.items() if k in ("sort", "descending")}
+        chosen = {k.split(".", 1)[1]: v for k, v in query.items() if k.startswith("items.") and v}
+        with self.state.hold_trait_notifications():
+            self.state.items_filters = {**kept, **chosen}
+            self.state.table = "items"
+
+
+def _contributor(row: dict) -> str:
+    name = row.get("name") or row.get("project_id") or "no project"
+    return f"{name}, model {row['model']}" if row.get("model") else f"{name}, no model"
+
+
+def unusual_lines(row: dict) -> list[str]:
+    """What the tooltip says under the day, in words."""
+    kind = "weekend days" if row["weekend"] else "weekdays"
+    way = "above" if row["direction"] == "above" else "below"
+    return [
+        f"{money(row['cost'])}: {money(abs(row['departure']))} {way} the usual {money(row['baseline'])}",
+        f"(median of the {kind} of the 28 days before)",
+        f"Most from {_contributor(row)}",
+        "Click to list its items",
+    ]
+
+
+def unusual_text(row: dict) -> str:
+    """The day in one sentence (a title): ``'Wed Nov 18: $62.00, $45.00 above the usual $17.00 ...'``."""
+    return f"{day_title(row['date'])}: " + " ".join(unusual_lines(row)[:3]) + "."
+
+
+def unusual_short(row: dict) -> str:
+    sign = "+" if row["direction"] == "above" else "−"
+    return f"{day_label(row['date'])} ({sign}{money(abs(row['departure']))}, most from {_contributor(row)})"
+
+
+def unusual_opens(row: dict) -> dict:
+    """The view a click on an unusual day shows: the items of that day and its contributor (project,
+    and model when it has one), the table's other filters cleared."""
+    day: date = row["date"]
+    cleared = {f"items.{key}": "" for key in FILTER_KEYS["items"] if key not in ("sort", "descending", "page")}
+    return {
+        "table": "items",
+        **cleared,
+        "items.date_from": day.isoformat(),
+        "items.date_to": day.isoformat(),
+        "items.project_id": row.get("project_id") or "",
+        "items.model": row.get("model") or "",
+    }
