@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .colors import project_color
-from .efficiency import model_name, ratio
+from .efficiency import model_name
 from .shaping import money, text
 
 COLUMNS = (
@@ -39,7 +39,8 @@ def _sums(rows: list[dict]) -> dict:
     return {
         "cached_tokens": cached,
         "input_tokens": uncached,
-        "cached_share": ratio(cached, money(cached + uncached)) if cached + uncached > 0 else None,
+        # quantities, not counts: efficiency.ratio would cut the denominator to an integer
+        "cached_share": money(cached / (cached + uncached)) if cached + uncached > 0 else None,
         "cached_cost": money(sum(r["cached_cost"] for r in rows)),
         "uncached_cost": would,
         "saving": money(would - sum(r["cached_cost"] for r in priced)) if priced else None,

@@ -123,6 +123,25 @@ def test_a_model_without_an_uncached_price_saves_nothing_known():
     assert [m["model"] for m in models] == ["m-big", "m-solo"] and models[1]["saving"] is None
 
 
+def test_the_cached_share_of_fractional_quantities_is_not_cut_to_whole_tokens():
+    """A quantity is a number, not a count: 0.5 cached of 0.5 + 1.0 is a third (the share was once
+    divided by int(1.5) = 1, and 0.5 of 0.5 by int(0.5) = 0: no share)."""
+    rows = pd.DataFrame(
+        {
+            "project_id": ["p1", "p2"],
+            "model": ["m", "m"],
+            "cached_tokens": [0.5, 0.5],
+            "cached_cost": [0.0, 0.0],
+            "input_tokens": [1.0, 0.0],
+            "input_cost": [1.0, 0.0],
+        }
+    )
+    found = savings(rows, pd.DataFrame({"project_id": ["p1", "p2"], "name": ["One", "Two"], "color": [None, None]}))
+    assert found["organization"]["cached_share"] == 0.5
+    shares = {r["project_id"]: r["cached_share"] for r in found["projects"].to_dict("records")}
+    assert shares == {"p1": 0.3333333333, "p2": 1.0}
+
+
 def test_the_widget_says_the_share_and_saving_in_words(section):
     box = CacheSavings()
     box.organization = section["organization"]
