@@ -162,13 +162,19 @@ def test_agent_link_opens_the_agent_view_in_place_and_back_returns(server, page,
 
 
 def test_parts_below_the_fold_are_drawn_when_scrolled_to_after_a_month_switch(server, page):
-    """Off screen (the page reports it), the tables and the cards wait for the viewer to scroll."""
+    """Off screen (the page reports it), the tables and the cards wait for the viewer to scroll: on
+    a link's first render (the preheated page showed another month) and after a month switch."""
     page.goto(f"{server}/?month=2026-03")
     wait_ready(page, "2026-03")
     requests = ".oa-usage-requests .oa-table-body"
-    page.wait_for_selector(f'{requests}[data-status="ready"]', state="attached")  # filled with the page
     page.wait_for_selector('.oa-browser[data-in-view]:not([data-in-view~="oa-usage-tables"])', state="attached")
+    page.wait_for_timeout(500)
+    assert page.locator(f'{requests}[data-status="loading"]').count() == 1, "a link: not queried before shown"
+    page.locator(".oa-usage-requests").scroll_into_view_if_needed()
+    page.wait_for_selector(f'{requests}[data-status="ready"]', state="attached")  # filled once on screen
     march = page.inner_text(".oa-usage-requests .oa-pager-text")
+    page.locator("button.oa-month-previous").scroll_into_view_if_needed()
+    page.wait_for_selector('.oa-browser[data-in-view]:not([data-in-view~="oa-usage-tables"])', state="attached")
     page.click("button.oa-month-previous")
     wait_ready(page, "2026-02")
     page.wait_for_timeout(500)

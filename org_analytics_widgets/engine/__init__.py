@@ -214,7 +214,9 @@ class Engine:
         from ..report import month_report
 
         snap = self.snapshot(month)
-        return month_report(snap, self.integrity(month), self.forecast(snap.period, snap))
+        report = month_report(snap, self.integrity(month), self.forecast(snap.period, snap))
+        report["unusual_days"] = self.unusual_days(snap.period, snap).to_report()
+        return report
 
     def forecast(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
         """The current month's month-end forecast and budgets (``forecast.MonthForecast``: the total,
