@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import cache_savings, efficiency
+from . import cache_savings, efficiency, spend_change
 from .forecast import MonthForecast
 from .shaping import count, money, text
 from .snapshot import Snapshot
@@ -30,11 +30,12 @@ def _ratio(value) -> float | None:
 def month_report(snap: Snapshot, integrity: dict, forecast: MonthForecast | None) -> dict:
     """The whole report of one month (every key of data-contract section 4): the snapshot's sections,
     then ``integrity`` (``Engine.integrity``) and ``forecast`` (``Engine.forecast``: None for a closed
-    month, printed as null)."""
+    month, printed as null), then ``spend_change`` (a snapshot of ``Engine.month``, with its comparison)."""
     return {
         **to_report(snap),
         "integrity": integrity,
         "forecast": forecast.to_report() if forecast is not None else None,
+        "spend_change": spend_change.report_section(snap),
     }
 
 

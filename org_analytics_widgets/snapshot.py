@@ -67,6 +67,9 @@ class Snapshot:
     cost_by_model: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # top models + Others
     project_efficiency: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # sums and ratios
     cache_savings: dict | None = field(default=None, repr=False)  # cache_savings.savings: org, projects, models
+    # project_id, service_type, model, pricing_rule, unit, cost, quantity: what a change is split on
+    cost_cells: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    spend_change: dict | None = field(default=None, repr=False)  # spend_change.decompose (Engine.month fills it)
     # date, project_id, model, cost: the days with cost (what unusual days are judged on: unusual.py)
     daily_costs: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 from data_connectors import Warehouse, connect
 from data_connectors.url import redact
 
-from .. import shaping
+from .. import shaping, spend_change
 from ..exports import Export, default_exports_dir, export_table
 from ..links import RUNTIME_ENV_VAR
 from ..metrics import agent as agent_metrics
@@ -199,7 +199,8 @@ class Engine:
         def compute() -> Snapshot:
             snap = self._snapshot(period)
             snap.comparison = comparison_period(period)
-            snap.previous_kpis = self._kpis(snap.comparison)
+            snap.previous_kpis, cells, projects = self._comparison(snap.comparison)
+            snap.spend_change = spend_change.decompose(snap.cost_cells, snap.project_efficiency, cells, projects)
             return snap
 
         return self._cached(period, ("month",), compute)
@@ -213,7 +214,7 @@ class Engine:
         """The contract's ``report`` JSON of a month (what ``org-analytics report`` prints)."""
         from ..report import month_report
 
-        snap = self.snapshot(month)
+        snap = self.month(month)  # with its comparison: the spend change
         report = month_report(snap, self.integrity(month), self.forecast(snap.period, snap))
         report["unusual_days"] = self.unusual_days(snap.period, snap).to_report()
         return report
@@ -465,6 +466,12 @@ class Engine:
     def _kpis(self, period: Period) -> dict:
         facts = self.source(period).facts(period, KPI_FACTS)
         return derive.kpis(facts, self._names(period, facts))
+
+    def _comparison(self, period: Period) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+        """The comparison period's KPIs, cost cells and projects' requests and tokens, from one
+        fetch of the KPIs' facts (``derive.comparison``)."""
+        facts = self.source(period).facts(period, KPI_FACTS)
+        return derive.comparison(facts, self._names(period, facts))
 
     def _agent_month(self, period: Period, agent_id: str) -> AgentMonth:
         """The agent's listing (tiny), its facts from the source (rollups when they fit) and, when it

@@ -27,8 +27,9 @@ from pathlib import Path
 
 # part of every entry's name: 2 when the KPIs gained failed_requests (older entries lack it); 3 when
 # the Snapshot gained cost by model and the efficiency sections, the KPIs error_rate; 4: cache savings;
-# 5: daily cost by project and model (unusual days), the previous month's read with its model
-FORMAT = 5
+# 5: daily cost by project and model (unusual days), the previous month's read with its model;
+# 6: the cost cells and the spend change against the comparison period (spend_change.py)
+FORMAT = 6
 DEFAULT_MAX_BYTES = 256 * 2**20
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 from .. import cache_savings, efficiency, shaping
 from ..colors import project_color
 from ..metrics import cache_savings as cache_defs
+from ..metrics import change as change_defs
 from ..metrics import efficiency as efficiency_defs
 from ..metrics import facts as fact_defs
 from ..metrics import sections
@@ -57,6 +58,7 @@ def _derivation(name: str) -> ibis.Table:
         "agent_kpis": lambda: sections.derive_agent_kpis(t["totals"], items),
         "cost_by_model": lambda: efficiency_defs.derive_cost_by_model(items),
         "cache_rows": lambda: cache_defs.derive_cache_rows(items),
+        "cost_cells": lambda: change_defs.derive_cost_cells(items),
         "project_efficiency": lambda: efficiency_defs.derive_project_efficiency(items, t["by_project"], names),
         "named_agents": lambda: fact_defs.name_agents(
             t["agent_items"], t["agent_requests"], t["agents"], t["agent_projects"]
@@ -92,6 +94,13 @@ def kpis(facts: dict[str, pa.Table], names: pa.Table) -> dict:
     return _kpi_dict(run_local({**facts, "names": names}, ("kpis",))["kpis"])
 
 
+def comparison(facts: dict[str, pa.Table], names: pa.Table) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """What a month is compared with, from the period's items, totals and by_project facts: its KPI
+    dict, its cost cells and each project's requests and tokens (what ``spend_change`` splits)."""
+    local = run_local({**facts, "names": names}, ("kpis", "cost_cells", "project_efficiency"))
+    return _kpi_dict(local["kpis"]), local["cost_cells"], local["project_efficiency"]
+
+
 def _kpi_dict(frame: pd.DataFrame) -> dict:
     row = frame.iloc[0]
     kpis = {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in KPI_KEYS}
@@ -105,7 +114,7 @@ def snapshot(
     local = run_local(
         {**facts, "names": names},
         ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends")
-        + ("cost_by_model", "project_efficiency", "cache_rows"),
+        + ("cost_by_model", "project_efficiency", "cache_rows", "cost_cells"),
     )
     days = period.days
     cost_by_type = local["cost_by_type"]
@@ -149,6 +158,7 @@ def snapshot(
         cost_by_model=efficiency.model_slices(models),
         project_efficiency=efficiency.projects(local["project_efficiency"]),
         cache_savings=cache_savings.savings(local["cache_rows"], per_project),
+        cost_cells=local["cost_cells"],
         daily_costs=_daily_costs(facts["items"]),
     )
 
