@@ -191,11 +191,22 @@ def test_a_month_switch_draws_each_widget_once(dashboard):
     watch("top agents", dashboard.top_agents.table, "value")
     for service_type, card in dashboard.service_cards.card_widgets.items():
         watch(f"{service_type} card", card.legend, "value")
+    for key, card in dashboard.kpis.cards.items():  # faded while loading by a class on the row
+        watch(f"{key} KPI", card, "value")
+    watch("status line", dashboard.status, "value")
+    dashboard.parts_on_screen(["oa-charts-row", "oa-top-agents-section", "oa-service-types"])  # scrolled up
+    watch("usage table", dashboard.usage_tables.requests.widget.table, "value")
     dashboard.state.month = "2026-02"
     assert dashboard.state.status == "ready"
-    twice = sorted({name for name in drawn if drawn.count(name) > 1})
+    statuses = [name for name in drawn if name == "status line"]
+    assert len(statuses) == 2, "the status line says 'Loading' once, then 'ready' once"
+    twice = sorted({name for name in drawn if drawn.count(name) > 1} - {"status line"})
     assert twice == [], f"drawn more than once: {twice}"
-    assert {"cost overview bars", "cost by project", "project trends", "top agents"} <= set(drawn)
+    assert {"cost overview bars", "cost by project", "project trends", "top agents", "total_cost KPI"} <= set(drawn)
+    assert "usage table" in drawn and dashboard.usage_tables.requests.widget.status == "loading"
+    drawn.clear()
+    dashboard.state.month = "2026-03"  # off screen and loading already: its rows are not sent again
+    assert "usage table" not in drawn and "oa-stale" not in dashboard.kpis._dom_classes
 
 
 def daily(frame, value: str = "cost") -> dict:

@@ -177,8 +177,9 @@ class Dashboard(w.VBox):
     def load(self) -> None:
         """Show the selected month; on failure keep the last content, marked as stale."""
         month = self.state.month
-        self.state.status = "loading"  # before the message: the page must never pair the new month with "ready"
-        self.state.message = f"Loading {month_label(month)}…"
+        with self.state.hold_trait_notifications():  # drawn once: never the new month with "ready"
+            self.state.status = "loading"
+            self.state.message = f"Loading {month_label(month)}…"
         self.kpis.stale = True
         try:
             period = self.period()
@@ -194,12 +195,13 @@ class Dashboard(w.VBox):
         self._render_snapshot()
         self._render_forecast()
         self._render_header()
-        if snapshot.is_empty:
-            self.state.message = f"No usage in {month_label(month)}."
-            self.state.status = "empty"
-        else:
-            self.state.message = ""
-            self.state.status = "ready"
+        with self.state.hold_trait_notifications():  # the status is drawn once, not with each trait
+            if snapshot.is_empty:
+                self.state.message = f"No usage in {month_label(month)}."
+                self.state.status = "empty"
+            else:
+                self.state.message = ""
+                self.state.status = "ready"
         self._draw(["oa-usage-tables"])  # last: the KPIs and charts reach the page first
         if self.checks_when_idle and in_event_loop():
             self._checks_pending = True  # the app runs them when the viewer pauses (run_pending_checks)

@@ -90,8 +90,12 @@ class KpiCards(widgets.HBox):
             card.add_class(f"oa-kpi-{key.replace('_', '-')}")
         super().__init__(list(self.cards.values()), layout=widgets.Layout(flex_flow="row wrap"), **kwargs)
         self.add_class("oa-kpis")
-        self.observe(self._render, names=["values", "notes", "previous", "previous_label", "stale", "forecast"])
+        self.observe(self._render, names=["values", "notes", "previous", "previous_label", "forecast"])
+        self.observe(self._on_stale, names=["stale"])  # a class on the row: one message, not a card each
         self._render()
+
+    def _on_stale(self, _change=None) -> None:
+        (self.add_class if self.stale else self.remove_class)("oa-stale")
 
     @renders
     def _render(self, _change=None) -> None:
@@ -127,7 +131,7 @@ class KpiCards(widgets.HBox):
                 else '<div class="oa-kpi-delta">&nbsp;</div>'
             )
             self.cards[key].value = (
-                f'<div class="oa-kpi-card{" oa-stale" if self.stale else ""}" title="{html.escape(hover)}">'
+                f'<div class="oa-kpi-card" title="{html.escape(hover)}">'
                 f'<div class="oa-kpi-label">{html.escape(label)}{info}</div>'
                 f'<div class="oa-kpi-value" data-key="{key}" data-exact="{html.escape(exact_value)}">'
                 f"{html.escape(body)}</div>{aside_html}{delta_html}{self._forecast_html(key)}</div>"
