@@ -179,3 +179,29 @@ def test_the_parts_add_up_on_the_demo(tmp_path_factory):
     with Engine(connect(duckdb_url(path)), None, "Europe/Paris", DEFAULT_NOW, cache=False) as engine:
         for month in ("2026-08", "2026-09", "2026-10", "2026-11"):
             _adds_up(engine, month)
+
+
+def test_the_organization_page_says_why_in_words_and_draws_the_waterfall(warehouse):
+    from org_analytics_widgets.pages.organization import Dashboard
+
+    path, _rollups = warehouse
+    with Engine(connect(duckdb_url(path)), None, "UTC", DEFAULT_NOW, cache=False) as engine:
+        page = Dashboard(engine, month=MONTH)
+        box = page.spend_change
+        assert page.spend_section.layout.display is None
+        assert "Spend rose <b>+$8.20</b> (+160.8 %) against Sep: $5.10 → $13.30." in box.headline.value
+        for words in ("Requests <b>+$2.40</b>", "Tokens per request <b>+$2.30</b>", "Unit prices <b>+$1.50</b>"):
+            assert words in box.parts.value, box.parts.value
+        assert "Mix of models and service types <b>+$2.00</b>" in box.parts.value, "labels in words, never keys"
+        assert "<li>Support Bot: +$4.00, of which +$2.50 from more requests</li>" in box.drivers.value
+        assert "Pilot &lt;b&gt;: +$0.40" in box.drivers.value and "Pilot <b>" not in box.drivers.value, "escaped"
+        steps = [(label, round(start, 9), round(end, 9)) for label, start, end, _ in box.steps()]
+        assert steps == [
+            ("Sep", 0.0, 5.1),
+            ("Requests", 5.1, 7.5),
+            ("Tokens / request", 7.5, 9.8),
+            ("Mix", 9.8, 11.8),
+            ("Unit prices", 11.8, 13.3),
+            ("Oct", 0.0, 13.3),
+        ], "the waterfall walks from September's total to October's"
+        assert [list(mark.x) for mark in box.figure.marks] == [[s[0]] for s in steps]

@@ -19,6 +19,7 @@ from ..state import DashboardState
 from ..usage_tables import UsageTables
 from ..widgets.batch import batch
 from ..widgets.cache_savings import CacheSavings
+from ..widgets.spend_change import SpendChange
 from ..widgets.budget import BudgetForecast
 from ..widgets.cost_overview import CostOverview
 from ..widgets.efficiency import CostPerUse
@@ -109,6 +110,8 @@ class Dashboard(w.VBox):
         self.efficiency_row = efficiency_row(self.model_costs, self.cost_per_use)
         self.cache_savings = CacheSavings()
         self.cache_section = section("Cache savings", self.cache_savings, "oa-cache-savings-section")
+        self.spend_change = SpendChange()
+        self.spend_section = section("Why spend changed", self.spend_change, "oa-spend-change-section")
         self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
@@ -121,6 +124,7 @@ class Dashboard(w.VBox):
                         section("Cost overview", self.cost_overview, "oa-cost-overview"),
                         self.efficiency_row,
                         self.cache_section,
+                        self.spend_section,
                     ]
                 ),
                 w.HBox(
@@ -312,6 +316,7 @@ class Dashboard(w.VBox):
             self.cost_overview.daily = snap.daily_cost_by_service_type
             self.cost_overview.unusual = self._unusual_days()
         self._render_efficiency()
+        self._render_spend_change()
         types = list(snap.cost_by_service_type["service_type"])
         if self.state.trend_service_type not in ("", *types):
             self.state.trend_service_type = ""
@@ -353,6 +358,17 @@ class Dashboard(w.VBox):
             self.cache_savings.projects = found.get("projects", self.cache_savings.projects.iloc[:0])
             self.cache_savings.models = found.get("models", self.cache_savings.models.iloc[:0])
         self.cache_section.layout.display = "none" if self.cache_savings.is_empty else None
+
+    def _render_spend_change(self) -> None:
+        """Why spend changed against the comparison period (``Snapshot.spend_change``): hidden without one."""
+        snap, found = self.snapshot, self.snapshot.spend_change
+        with batch(self.spend_change):
+            self.spend_change.previous_label = comparison_label(self.comparison, snap.period) if found else ""
+            self.spend_change.label = comparison_label(snap.period, snap.period) if found else ""
+            self.spend_change.split = (
+                {key: found[key] for key in ("previous_total", "total", "change", "parts", "drivers")} if found else {}
+            )
+        self.spend_section.layout.display = "none" if self.spend_change.is_empty else None
 
     def _render_top_agents(self) -> None:
         with batch(self.top_agents):
