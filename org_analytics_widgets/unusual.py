@@ -115,17 +115,13 @@ def unusual_days(period: Period, daily: pd.DataFrame, names: dict, first_day: da
     """The unusual days of ``period`` from ``daily`` (date, project_id, model, cost: the month's and
     the days before it, a missing row costing $0); ``names``: project_id -> name (the id when absent);
     ``first_day``: the first local day with usage in the warehouse (None: none)."""
-    frame = daily.assign(
-        project_id=[text(p) for p in daily["project_id"]],
-        model=[text(m) for m in daily["model"]],
-        cost=daily["cost"].astype(float),
-    )
     by_key: dict[tuple, dict[date, float]] = {}
     totals: dict[date, float] = {}
-    for day, project, model, cost in frame[["date", "project_id", "model", "cost"]].itertuples(index=False):
-        series = by_key.setdefault((project, model), {})
-        series[day] = series.get(day, 0.0) + cost
-        totals[day] = totals.get(day, 0.0) + cost
+    columns = [daily[c].tolist() for c in ("date", "project_id", "model", "cost")]
+    for day, project, model, cost in zip(*columns):  # text(): pandas gives a missing string as NaN
+        series = by_key.setdefault((text(project), text(model)), {})
+        series[day] = series.get(day, 0.0) + float(cost)
+        totals[day] = totals.get(day, 0.0) + float(cost)
     judged = list(period.days) if period.is_whole else list(period.days)[:-1]  # today is not whole
     rows = []
     for day in judged:

@@ -14,7 +14,18 @@ from ..filters import FILTER_KEYS
 from ..formatting import money
 from ..shaping import day_matrix
 from ..state import DashboardState
-from ._chart import Frame, StackedBars, day_label, day_title, doughnut, figure, hovered, show_slices, unit_scales
+from ._chart import (
+    Frame,
+    StackedBars,
+    day_label,
+    day_title,
+    doughnut,
+    figure,
+    hovered,
+    known,
+    show_slices,
+    unit_scales,
+)
 from ._html import share_text, tooltip_html, view_attrs
 from .batch import renders
 
@@ -192,8 +203,9 @@ class CostOverview(widgets.VBox):
 
 
 def _contributor(row: dict) -> str:
-    name = row.get("name") or row.get("project_id") or "no project"
-    return f"{name}, model {row['model']}" if row.get("model") else f"{name}, no model"
+    name = known(row.get("name")) or known(row.get("project_id")) or "no project"
+    model = known(row.get("model"))
+    return f"{name}, model {model}" if model else f"{name}, no model"
 
 
 def unusual_lines(row: dict) -> list[str]:
@@ -228,6 +240,6 @@ def unusual_opens(row: dict) -> dict:
         **cleared,
         "items.date_from": day.isoformat(),
         "items.date_to": day.isoformat(),
-        "items.project_id": row.get("project_id") or "",
-        "items.model": row.get("model") or "",
+        "items.project_id": known(row.get("project_id")) or "",
+        "items.model": known(row.get("model")) or "",
     }
