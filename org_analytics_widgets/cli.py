@@ -140,8 +140,9 @@ def _cmd_export(args) -> int:
         raise UsageError(f"--out {args.out}: no folder {out.parent}")
     with _month_engine(args) as engine:
         snap = engine.month(args.month)
+        forecast = engine.forecast(snap.period, snap)  # None for a closed month
     title = "Organization Analytics" if not args.project else f"Organization Analytics: {', '.join(args.project)}"
-    page = render(snap, title=title)
+    page = render(snap, title=title, forecast=forecast)
     if args.format == "html":
         out.write_text(page, encoding="utf-8")
     else:
@@ -157,7 +158,8 @@ def _cmd_summary(args) -> int:
     from .summary import summary_text
 
     with _month_engine(args) as engine:
-        print(summary_text(engine.month(args.month)))
+        snap = engine.month(args.month)
+        print(summary_text(snap, engine.forecast(snap.period, snap)))
     return 0
 
 

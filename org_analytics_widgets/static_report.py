@@ -2,9 +2,11 @@
 network), readable printed on A4, and PDF through a headless Chromium.
 
 Everything comes from one :class:`Snapshot` (``Engine.month``), the same that the ``report`` JSON
-is made of, so the file's numbers are the report's. Each number a reader checks carries its exact
-value and key (``data-key``/``data-exact``), which is how the tests read it back. Every name is
-escaped; colours are the resolved ``#RRGGBB`` of the snapshot.
+is made of, and the current month's forecast (``Engine.forecast``), so the file's numbers are the
+report's (``kpis`` with the error rate, ``cost_by_model``, ``efficiency``, ``cache_savings``,
+``forecast``; not ``integrity``, a check of the warehouse rather than a number of the month). Each
+number a reader checks carries its exact value and key (``data-key``/``data-exact``), which is how
+the tests read it back. Every name is escaped; colours are the resolved ``#RRGGBB`` of the snapshot.
 
 >>> html_text = render(Engine.open().month("2026-10"))                 # doctest: +SKIP
 >>> write_pdf(html_text, Path("org-2026-10.pdf"))                      # doctest: +SKIP
@@ -23,8 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .colors import OTHERS_COLOR, rule_label, service_color, service_label
-from .formatting import change, compact, exact, money, month_label
+from . import cache_savings, efficiency
+from .colors import OTHERS_COLOR, PALETTE, rule_label, service_color, service_label
+from .formatting import change, compact, exact, money, month_label, percent, points_change
+from .forecast import MonthForecast
 from .snapshot import Snapshot
 
 TOP_PROJECTS_IN_TRENDS = 8  # lines on the trends chart; the rest are summed in the table only
@@ -74,6 +78,7 @@ def _period_text(snap: Snapshot) -> str:
 
 def _kpis(snap: Snapshot) -> str:
     k, before = snap.kpis, snap.previous_kpis or {}
+    rate = k.get("error_rate")
     cards = [
         ("total_cost", "Total cost", money(k["total_cost"]), k["total_cost"]),
         ("total_requests", "Requests", f"{k['total_requests']:,}", k["total_requests"]),
@@ -81,19 +86,22 @@ def _kpis(snap: Snapshot) -> str:
         ("unique_models", "Models", f"{k['unique_models']:,}", k["unique_models"]),
         ("active_projects", "Active projects", f"{k['active_projects']}/{k['total_projects']}", k["active_projects"]),
         ("total_conversations", "Conversations", f"{k['total_conversations']:,}", k["total_conversations"]),
+        ("error_rate", "Error rate", percent(rate) if rate is not None else "–", rate),
     ]
     versus = ""
     if snap.comparison is not None:
         versus = f" vs {month_label(snap.comparison.month)}"
     out = []
     for key, label, shown, value in cards:
-        text, _direction = change(value, before.get(key)) if before else ("", "flat")
+        told = points_change if key == "error_rate" else change
+        text, _direction = told(value, before.get(key)) if before and value is not None else ("", "flat")
         extra = f' data-total="{k["total_projects"]}"' if key == "active_projects" else ""
         failed = k.get("failed_requests") or 0 if key == "total_requests" else 0
         aside = f'<div class="failed" data-exact="{failed}">{failed:,} failed</div>' if failed else ""
         out.append(
             f'<div class="kpi"><div class="label">{_e(label)}</div>'
-            f'<div class="value" data-key="{key}" data-exact="{_e(exact(value))}"{extra}>{_e(shown)}</div>{aside}'
+            f'<div class="value" data-key="{key}" data-exact="{_e(exact(value) if value is not None else "")}"{extra}>'
+            f"{_e(shown)}</div>{aside}"
             f'<div class="change">{_e(text + versus) if text else ""}</div></div>'
         )
     return f'<section class="kpis">{"".join(out)}</section>'
@@ -249,6 +257,90 @@ def _cost_by_project(snap: Snapshot) -> str:
     )
 
 
+def _forecast(forecast: MonthForecast | None) -> str:
+    """The current month's month-end forecast and its 80 % range, in a sentence."""
+    if forecast is None or forecast.total.forecast is None:
+        return ""
+    total = forecast.total
+    spread = (
+        f" (80 % range {_e(money(total.low))} to {_e(money(total.high))})"
+        if total.low is not None and total.high is not None
+        else ""
+    )
+    return (
+        f'<p class="sub">Month-end forecast <b data-key="forecast" data-exact="{_e(exact(total.forecast))}">'
+        f"{_e(money(total.forecast))}</b>{spread}, from {forecast.weeks} recent "
+        f"week{'s' if forecast.weeks != 1 else ''}.</p>"
+    )
+
+
+def _cost_by_model(snap: Snapshot) -> str:
+    """The report's ``cost_by_model``: the costliest models and Others, as a doughnut and a legend."""
+    section = efficiency.report_sections(snap)["cost_by_model"]
+    rows = [
+        (
+            s["model"] or "",
+            s["name"],
+            s["cost"],
+            OTHERS_COLOR if s["model"] is None and s["name"] == "Others" else PALETTE[i % len(PALETTE)],
+        )
+        for i, s in enumerate(section["slices"])
+    ]
+    total = section["total"]
+    return (
+        '<h2>Cost by model</h2><div class="row">'
+        f"{_doughnut(rows, total, 160)}<div>{_legend(rows, total, 'model')}</div></div>"
+    )
+
+
+def _cost_per_use(snap: Snapshot) -> str:
+    """The report's ``efficiency``: the organisation's ratios, then each project's."""
+    section = efficiency.report_sections(snap)["efficiency"]
+
+    def amount(value) -> str:
+        return (
+            f'<td class="num" data-exact="{_e(exact(value))}">{_e(money(value))}</td>'
+            if value is not None
+            else ('<td class="num">–</td>')
+        )
+
+    def row(attr: str, label: str, r: dict) -> str:
+        rate = r["error_rate"]
+        return (
+            f'<tr {attr}><td>{label}</td>{amount(r["cost"])}<td class="num">{r["requests"]:,}</td>'
+            f'<td class="num">{_e(percent(rate)) if rate is not None else "–"}</td>'
+            f"{amount(r['cost_per_request'])}{amount(r['cost_per_conversation'])}{amount(r['cost_per_1k_tokens'])}</tr>"
+        )
+
+    head = (
+        '<tr><th></th><th class="num">Cost</th><th class="num">Requests</th><th class="num">Error rate</th>'
+        '<th class="num">Cost / request</th><th class="num">Cost / conversation</th>'
+        '<th class="num">Cost / 1k tokens</th></tr>'
+    )
+    rows = [row('data-project=""', "<b>Organization</b>", section["organization"])]
+    rows += [row(f'data-project="{_e(r["project_id"])}"', _e(r["name"]), r) for r in section["projects"]]
+    return f"<h2>Cost per use</h2><table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _cache_savings(snap: Snapshot) -> str:
+    """The report's ``cache_savings`` in a sentence (nothing when nothing was read from a cache)."""
+    org = cache_savings.report_section(snap)["organization"]
+    if not org["cached_tokens"]:
+        return ""
+    share, saving = org["cached_share"], org["saving"]
+    said = (
+        f"{_e(percent(share))} of the input tokens of models with a cache were read from it"
+        if share is not None
+        else "Input tokens were read from a cache"
+    )
+    if saving is not None:
+        said += (
+            f', saving <b data-key="cache_saving" data-exact="{_e(exact(saving))}">{_e(money(saving))}</b>'
+            " against the uncached price"
+        )
+    return f'<h2>Cache savings</h2><p data-key="cached_share" data-exact="{_e(exact(share) if share is not None else "")}">{said}.</p>'
+
+
 def _trends(snap: Snapshot, days: list) -> str:
     projects = snap.projects.sort_values("cost", ascending=False, kind="stable")
     shown = list(projects["project_id"].astype(str).head(TOP_PROJECTS_IN_TRENDS))
@@ -315,8 +407,14 @@ def _service_cards(snap: Snapshot) -> str:
     return "<h2>Service types</h2>" + "".join(cards)
 
 
-def render(snap: Snapshot, title: str = "Organization Analytics", generated: datetime | None = None) -> str:
-    """The month's report as one self-contained HTML document."""
+def render(
+    snap: Snapshot,
+    title: str = "Organization Analytics",
+    generated: datetime | None = None,
+    forecast: MonthForecast | None = None,
+) -> str:
+    """The month's report as one self-contained HTML document (``forecast``: the current month's,
+    ``Engine.forecast``; None for a closed month)."""
     period = snap.period
     days = list(period.days)
     heading = f"{title} — {month_label(period.month)}"
@@ -325,11 +423,13 @@ def render(snap: Snapshot, title: str = "Organization Analytics", generated: dat
         f"<header><h1>{_e(heading)}</h1>",
         f'<p class="sub" data-key="period">{_e(_period_text(snap))}</p></header>',
         _kpis(snap),
+        _forecast(forecast),
     ]
     if snap.is_empty:
         body.append(f'<p class="empty">No usage in {_e(month_label(period.month))}.</p>')
     else:
-        body += [_cost_overview(snap, days), _cost_by_project(snap), _trends(snap, days), _top_agents(snap)]
+        body += [_cost_overview(snap, days), _cost_by_model(snap), _cost_per_use(snap), _cache_savings(snap)]
+        body += [_cost_by_project(snap), _trends(snap, days), _top_agents(snap)]
         body.append(_service_cards(snap))
     body.append(
         f"<footer>Generated {generated:%-d %b %Y %H:%M} ({_e(period.timezone)}) by org-analytics from the "

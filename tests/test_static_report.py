@@ -4,14 +4,18 @@ read back against `report`; the PDF's text is extracted; the summary is read as 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from browser import chromium_browser, chromium_path
+from efficiency_fixture import MONTH as EFFICIENCY_MONTH
+from efficiency_fixture import build_efficiency_warehouse
 
 from conftest import DEFAULT_NOW, duckdb_url
 from org_analytics_widgets.colors import service_label
-from org_analytics_widgets.formatting import money
+from org_analytics_widgets.formatting import money, percent
 
 ZONE = "America/New_York"
 
@@ -149,6 +153,60 @@ def test_a_project_owners_report_holds_only_their_project(run_cli, edge_warehous
     assert code == 2 and "--project p_nope: no such project id" in err and err.count("\n") == 1
 
 
+def _exact_of(page: str, attribute: str) -> dict[str, str]:
+    """``{value of attribute: data-exact}`` of the elements carrying both, in document order."""
+    found = re.findall(rf'{attribute}="([^"]*)"[^>]*?data-exact="([^"]*)"', page)
+    return {html.unescape(key): value for key, value in found}
+
+
+def test_the_html_report_holds_error_rate_cost_by_model_cost_per_use_and_cache_savings(run_cli, tmp_path):
+    path = tmp_path / "efficiency.duckdb"
+    build_efficiency_warehouse(path)
+    args = ["--warehouse", duckdb_url(path), "--month", EFFICIENCY_MONTH, "--timezone", "UTC", "--now", DEFAULT_NOW]
+    code, out, err = run_cli(["report", *args])
+    assert code == 0, err
+    report = json.loads(out)
+    page_file = tmp_path / "efficiency.html"
+    assert run_cli(["export", *args, "--format", "html", "--out", str(page_file)])[0] == 0
+    page = page_file.read_text()
+    kpis = _exact_of(page, "data-key")
+    assert float(kpis["error_rate"]) == pytest.approx(report["kpis"]["error_rate"], abs=1e-12), "the error rate card"
+    assert ">28.6 %</div>" in page
+    models = re.findall(r'<li data-model="([^"]*)" data-exact="([^"]*)"', page)
+    slices = report["cost_by_model"]["slices"]
+    assert [m or None for m, _ in models] == [s["model"] for s in slices]
+    assert [_exact(v) for _, v in models] == pytest.approx([s["cost"] for s in slices], abs=1e-9)
+    assert "No model" in page, "items naming no model have a slice of their own"
+    rows = re.findall(r'<tr data-project="([^"]*)">(.*?)</tr>', page)
+    efficiency = report["efficiency"]
+    assert [p for p, _ in rows] == ["", *(r["project_id"] for r in efficiency["projects"])]
+    for (_, cells), expected in zip(rows, [efficiency["organization"], *efficiency["projects"]]):
+        shown = [_exact(v) for v in re.findall(r'data-exact="([^"]*)"', cells)]
+        wanted = [expected[k] for k in ("cost", "cost_per_request", "cost_per_conversation", "cost_per_1k_tokens")]
+        assert shown == pytest.approx([w for w in wanted if w is not None], abs=1e-9), expected
+    cache = report["cache_savings"]["organization"]
+    assert float(kpis["cache_saving"]) == pytest.approx(cache["saving"], abs=1e-9)
+    assert float(kpis["cached_share"]) == pytest.approx(cache["cached_share"], abs=1e-12)
+    assert "41.0 % of the input tokens" in page and "$2.10" in page
+
+
+@pytest.mark.parametrize("month", ["2026-03", "2026-11"])
+def test_the_html_report_and_the_summary_say_the_forecast_of_the_current_month_only(
+    run_cli, edge_warehouse, tmp_path, month
+):
+    forecast = _report(run_cli, edge_warehouse, month)["forecast"]
+    out = tmp_path / "month.html"
+    assert run_cli(["export", *_args(edge_warehouse, month, "--out", str(out))])[0] == 0
+    shown = _exact_of(out.read_text(), "data-key").get("forecast")
+    code, summary, err = run_cli(["summary", *_args(edge_warehouse, month)])
+    assert code == 0, err
+    if forecast is None:
+        assert shown is None and "forecast" not in summary, "a closed month has no forecast"
+        return
+    assert _exact(shown) == pytest.approx(forecast["total"]["forecast"], abs=1e-9)
+    assert f"month-end forecast {money(forecast['total']['forecast'])}" in summary.splitlines()[0]
+
+
 def test_the_summary_reads_as_a_message(run_cli, edge_warehouse):
     report = _report(run_cli, edge_warehouse, "2026-03")
     code, out, err = run_cli(["summary", *_args(edge_warehouse, "2026-03")])
@@ -157,7 +215,9 @@ def test_the_summary_reads_as_a_message(run_cli, edge_warehouse):
     assert 2 <= len(lines) <= 4 and lines[0].startswith("Organization Analytics, March 2026 (America/New_York): ")
     k = report["kpis"]
     assert money(k["total_cost"]) in lines[0] and "vs February" in lines[0]
-    assert k["failed_requests"] and f"{k['total_requests']:,} requests ({k['failed_requests']:,} failed)" in out
+    assert k["failed_requests"] and (
+        f"{k['total_requests']:,} requests ({k['failed_requests']:,} failed, {percent(k['error_rate'])})" in out
+    ), "failed requests and the error rate"
     assert (
         f"{k['total_requests']:,} requests" in out
         and f"{k['active_projects']}/{k['total_projects']} active projects" in out
