@@ -531,6 +531,7 @@ class Reference:
             "conversations": len({r["conversation_id"] for r in a_reqs if r["conversation_id"] is not None}),
             "requests": len(a_reqs),
             "tokens": sum(_tokens(r) for r in a_reqs),
+            "failed_requests": sum(1 for r in a_reqs if _failed(r)),
             "cost": sum((_cost(i) for i in a_items), 0.0),
             "models": len({i["model"] for i in a_items if i["model"] is not None}),
             "usage_rows": len(rows),
@@ -540,8 +541,120 @@ class Reference:
         return {r["agent_id"] for r in self.reqs + self.items if r["agent_id"] is not None}
 
 
+def _rate(part: float, whole: float, scale: float = 1.0) -> float | None:
+    """A ratio of the report's numbers (the contract's "Efficiency": the cost as reported, rounded to
+    10 decimals, then the ratio rounded to 10 decimals); None when the denominator is 0."""
+    return None if not whole else r10(r10(part) * scale / whole)
+
+
+def _use(cost: float, reqs: list[dict]) -> dict:
+    """The sums and ratios of "Efficiency" for some requests and the cost of their items."""
+    sums = {
+        "cost": cost,
+        "requests": len(reqs),
+        "failed_requests": sum(1 for r in reqs if _failed(r)),
+        "conversations": len({r["conversation_id"] for r in reqs if r["conversation_id"] is not None}),
+        "tokens": sum(_tokens(r) for r in reqs),
+    }
+    return {**sums, **_ratios(sums)}
+
+
+def _ratios(sums: dict) -> dict:
+    return {
+        "error_rate": _rate(sums["failed_requests"], sums["requests"]),
+        "cost_per_request": _rate(sums["cost"], sums["requests"]),
+        "cost_per_conversation": _rate(sums["cost"], sums["conversations"]),
+        "cost_per_1k_tokens": _rate(sums["cost"], sums["tokens"], 1000.0),
+    }
+
+
+def reference_cost_by_model(ref: Reference, total: float) -> dict:
+    """Item cost per model (null: "No model"): the 6 costliest by rounded cost, then name, then model
+    by code point, and one "Others" slice holding how many models it sums."""
+    by_model = _sums(ref.items, lambda i: i["model"])
+    ranked = sorted(by_model, key=lambda m: (-r10(by_model[m]), m or "No model", m or ""))
+    slices = [{"model": m, "name": m or "No model", "cost": by_model[m]} for m in ranked[:6]]
+    if len(ranked) > 6:
+        rest = ranked[6:]
+        others = {"model": None, "name": "Others", "cost": sum((by_model[m] for m in rest), 0.0), "models": len(rest)}
+        slices.append(others)
+    return {"total": total, "slices": slices}
+
+
+def reference_efficiency(ref: Reference) -> dict:
+    """The organisation's sums and ratios and every project's with an item or a request in P."""
+    org = _use(sum((_cost(i) for i in ref.items), 0.0), ref.reqs)
+    pids = {i["project_id"] for i in ref.items} | {r["project_id"] for r in ref.reqs}
+    rows = []
+    for pid in pids:
+        cost = sum((_cost(i) for i in ref.items if i["project_id"] == pid), 0.0)
+        use = _use(cost, [r for r in ref.reqs if r["project_id"] == pid])
+        rows.append({"project_id": pid, "name": ref.project_name(pid), **use})
+    rows.sort(key=lambda r: (-r10(r["cost"]), r["name"], r["project_id"]))
+    return {"organization": org, "projects": rows}
+
+
+def reference_cache_savings(ref: Reference) -> dict:
+    """The contract's "Cache savings" from the items of P counted in tokens: per model with cached
+    input tokens, its uncached price (input_tokens cost / quantity over all projects; none unless both
+    are positive); per organisation, project and model the share and the saving."""
+    token_items = [i for i in ref.items if i["unit"] == "token"]
+    cached = [i for i in token_items if i["pricing_rule"] == "cached_input_tokens"]
+    uncached = [i for i in token_items if i["pricing_rule"] == "input_tokens"]
+    models = {m for m, q in _sums(cached, lambda i: i["model"], lambda i: i["quantity"]).items() if q > 0}
+    price = {}
+    for m in models:
+        quantity = sum(i["quantity"] for i in uncached if i["model"] == m)
+        cost = sum(_cost(i) for i in uncached if i["model"] == m)
+        price[m] = cost / quantity if quantity > 0 and cost > 0 else None
+
+    def saving(keep) -> dict:
+        mine_cached = [i for i in cached if i["model"] in models and keep(i)]
+        mine_input = [i for i in uncached if i["model"] in models and keep(i)]
+        tokens = sum((i["quantity"] for i in mine_cached), 0.0)
+        inputs = sum((i["quantity"] for i in mine_input), 0.0)
+        shown = r10(tokens) + r10(inputs)  # the share of the reported quantities
+        # a model with a price among these rows makes a saving (0.0 when none of its tokens were cached)
+        has_price = any(price[i["model"]] is not None for i in mine_cached + mine_input)
+        priced = [i for i in mine_cached if price[i["model"]] is not None]
+        would = sum((i["quantity"] * price[i["model"]] for i in priced), 0.0) if has_price else None
+        return {
+            "cached_tokens": tokens,
+            "input_tokens": inputs,
+            "cached_share": r10(r10(tokens) / shown) if shown > 0 else None,
+            "cached_cost": sum((_cost(i) for i in mine_cached), 0.0),
+            "uncached_cost": would,
+            "saving": would - sum((_cost(i) for i in priced), 0.0) if has_price else None,
+            "unpriced_cached_tokens": sum((i["quantity"] for i in mine_cached if price[i["model"]] is None), 0.0),
+        }
+
+    def by_saving(rows: list[dict], key: str) -> list[dict]:
+        rows.sort(key=lambda r: (r["saving"] is None, -r10(r["saving"] or 0.0), r["name"], r[key] or ""))
+        return rows
+
+    used = [i for i in cached + uncached if i["model"] in models]
+    pids = {i["project_id"] for i in used}
+    return {
+        "organization": saving(lambda i: True),
+        "projects": by_saving(
+            [
+                {"project_id": p, "name": ref.project_name(p), **saving(lambda i, p=p: i["project_id"] == p)}
+                for p in pids
+            ],
+            "project_id",
+        ),
+        "models": by_saving(
+            [{"model": m, "name": m or "No model", **saving(lambda i, m=m: i["model"] == m)} for m in models],
+            "model",
+        ),
+    }
+
+
 def reference_report(sc: Scenario) -> dict:
-    """Every section of the report, computed from the rows by the contract's words alone."""
+    """Every section of the report, computed from the rows by the contract's words alone, but for
+    ``integrity`` and ``forecast``: see :func:`check_forecast` for what of the forecast is checked
+    here (its numbers are worked out by hand on tests/forecast_fixture.py in tests/test_forecast.py;
+    integrity's by hand in tests/test_integrity.py)."""
     ref = Reference(sc)
 
     def by_cost_then_key(found: dict) -> list:  # {(day, key): cost} -> [(day, key, cost)] in report order
@@ -582,6 +695,9 @@ def reference_report(sc: Scenario) -> dict:
                 "conversations": a["conversations"],
                 "requests": a["requests"],
                 "cost": a["cost"],
+                "failed_requests": a["failed_requests"],
+                "tokens": a["tokens"],
+                **_ratios(a),
             }
         )
     agents.sort(key=lambda a: (-r10(a["cost"]), a["name"], a["agent_id"]))
@@ -607,6 +723,7 @@ def reference_report(sc: Scenario) -> dict:
             }
         )
 
+    kpis["error_rate"] = _rate(kpis["failed_requests"], kpis["total_requests"])
     report = {
         "period": {"month": sc.month, "timezone": sc.timezone, "start": ref.iso(ref.start), "end": ref.iso(ref.end)},
         "kpis": kpis,
@@ -616,10 +733,74 @@ def reference_report(sc: Scenario) -> dict:
         "project_trends": daily_by_project(ref.items),
         "top_agents": agents[:10],
         "service_types": cards,
+        "cost_by_model": reference_cost_by_model(ref, kpis["total_cost"]),
+        "efficiency": reference_efficiency(ref),
+        "cache_savings": reference_cache_savings(ref),
     }
     if ref.future:  # "empty results"; the formula for total_projects disagrees, so it is not compared
         del report["kpis"]["total_projects"]
     return report
+
+
+def check_forecast(rep: dict, sc: Scenario) -> None:
+    """What of the ``forecast`` section follows from the rows without redoing the forecast (its
+    weeks, rests and Student-t range are worked out by hand on tests/forecast_fixture.py in
+    tests/test_forecast.py): present for the current month only; the month so far is the month's
+    cost, the total's and each project's; the projects listed and their budgets; the projects'
+    forecasts add up to the total's (every generated item names a project); ranges hold the forecast."""
+    ref = Reference(sc)
+    forecast = rep["forecast"]
+    current = _parse_now(sc.now).replace(tzinfo=UTC).astimezone(ref.zone).strftime("%Y-%m")
+    if sc.month != current or not ref.days:
+        assert forecast is None, f"{sc.month} is not the current month ({current}): no forecast"
+        return
+    assert forecast is not None, "the current month has a forecast"
+    assert forecast["as_of"] == rep["period"]["end"] and forecast["today"] == ref.days[-1].isoformat()
+    assert forecast["month_end"] == (_month_bounds(sc.month)[1] - timedelta(days=1)).isoformat()
+    assert 0 <= forecast["weeks"] <= 4
+    total = forecast["total"]
+    assert money_close(total["month_to_date"], rep["kpis"]["total_cost"]), (total, rep["kpis"]["total_cost"])
+    by_project = _sums(ref.items, lambda i: i["project_id"])
+    # a budget is an amount of the report: one that rounds to $0.0 at 10 decimals is none
+    budget_of = {
+        pid: (r10(p["monthly_budget"]) if p["monthly_budget"] is not None and r10(p["monthly_budget"]) > 0 else None)
+        for pid, p in ref.projects.items()
+    }
+    existed = {
+        pid
+        for pid, p in ref.projects.items()
+        if p["created_at"] < ref.end and (p["archived_at"] is None or p["archived_at"] >= ref.start)
+    }
+    rows = {r["project_id"]: r for r in forecast["projects"]}
+    assert len(rows) == len(forecast["projects"]), "one row per project"
+    must = {p for p, c in by_project.items() if c} | {p for p in existed if budget_of[p] is not None}
+    assert must <= rows.keys(), f"projects with cost or a budget missing: {sorted(must - rows.keys())}"
+    some_budget = {p for p in existed if (ref.projects[p]["monthly_budget"] or 0) > 0}
+    assert rows.keys() <= {i["project_id"] for i in sc.warehouse.items} | must | some_budget, sorted(rows)
+    for pid, row in rows.items():
+        assert money_close(row["month_to_date"], by_project.get(pid, 0.0)), (pid, row, by_project.get(pid))
+        assert row["name"] == ref.project_name(pid), (pid, row["name"])
+        budget = budget_of.get(pid)
+        assert (row["budget"] is None) == (budget is None) and (budget is None or money_close(row["budget"], budget))
+        assert row["status"] in ("over", "will_exceed", "at_risk", "within", "no_budget"), row
+        assert (row["status"] == "no_budget") == (budget is None), row
+        assert row["exceeds_on"] is None or row["status"] in ("over", "will_exceed"), row
+    budgeted = [r for r in rows.values() if r["budget"] is not None]
+    budgets = forecast["budgets"]
+    assert budgets["projects"] == len(budgeted)
+    assert (budgets["budget"] is None) == (not budgeted)
+    if budgeted:
+        assert money_close(budgets["budget"], sum(r["budget"] for r in budgeted))
+    for series in [total, budgets, *rows.values()]:
+        if forecast["weeks"] == 0:
+            assert series["forecast"] is None, series
+        if forecast["weeks"] < 2:
+            assert series["low"] is None and series["high"] is None, series
+        if series["low"] is not None:
+            assert series["low"] <= series["forecast"] + 1e-9 and series["forecast"] <= series["high"] + 1e-9, series
+    if total["forecast"] is not None:
+        parts = [r["forecast"] for r in rows.values()]
+        assert math.isclose(sum(parts), total["forecast"], rel_tol=MONEY_REL, abs_tol=MONEY_ABS * (len(parts) + 1))
 
 
 # =========================================================================== comparison
@@ -810,6 +991,7 @@ def test_report_equals_reference(sc: Scenario):
         rep = run_report(path, sc.month, sc.timezone, sc.now)
     check_invariants(rep, [d.isoformat() for d in Reference(sc).days])
     assert_matches(rep, reference_report(sc))
+    check_forecast(rep, sc)
 
 
 def assert_same_map(actual: dict, expected: dict, what: str) -> None:
