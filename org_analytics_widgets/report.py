@@ -1,7 +1,8 @@
 """The contract's ``report`` JSON (section 4): :func:`month_report` builds it (what ``Engine.report``
 and ``org-analytics report`` give), :func:`to_report` its sections read from a Snapshot alone.
 
->>> month_report(engine.snapshot("2026-10"), engine.integrity("2026-10"), None)["forecast"]   # doctest: +SKIP
+>>> snap = engine.month("2026-10")                                                   # doctest: +SKIP
+>>> month_report(snap, engine.integrity("2026-10"), None, engine.unusual_days("2026-10", snap))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from . import cache_savings, efficiency, spend_change
 from .forecast import MonthForecast
 from .shaping import count, money, text
 from .snapshot import Snapshot
+from .unusual import UnusualDays
 
 
 def _records(frame: pd.DataFrame, spec: dict) -> list[dict]:
@@ -27,21 +29,23 @@ def _ratio(value) -> float | None:
     return None if text(value) is None else money(value)
 
 
-def month_report(snap: Snapshot, integrity: dict, forecast: MonthForecast | None) -> dict:
+def month_report(snap: Snapshot, integrity: dict, forecast: MonthForecast | None, unusual: UnusualDays) -> dict:
     """The whole report of one month (every key of data-contract section 4): the snapshot's sections,
     then ``integrity`` (``Engine.integrity``) and ``forecast`` (``Engine.forecast``: None for a closed
-    month, printed as null), then ``spend_change`` (a snapshot of ``Engine.month``, with its comparison)."""
+    month, printed as null), then ``spend_change`` (a snapshot of ``Engine.month``, with its comparison)
+    and ``unusual_days`` (``Engine.unusual_days``)."""
     return {
         **to_report(snap),
         "integrity": integrity,
         "forecast": forecast.to_report() if forecast is not None else None,
         "spend_change": spend_change.report_section(snap),
+        "unusual_days": unusual.to_report(),
     }
 
 
 def to_report(snap: Snapshot) -> dict:
     """The report's sections computed from the snapshot, in the contract's order and rounding: every
-    key but ``integrity`` and ``forecast``, which are asked of the engine apart (:func:`month_report`).
+    key but those asked of the engine apart or needing the comparison (:func:`month_report`).
     What raw tables and rollups must agree on."""
     p = snap.period
     return {

@@ -215,9 +215,9 @@ class Engine:
         from ..report import month_report
 
         snap = self.month(month)  # with its comparison: the spend change
-        report = month_report(snap, self.integrity(month), self.forecast(snap.period, snap))
-        report["unusual_days"] = self.unusual_days(snap.period, snap).to_report()
-        return report
+        return month_report(
+            snap, self.integrity(month), self.forecast(snap.period, snap), self.unusual_days(snap.period, snap)
+        )
 
     def forecast(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
         """The current month's month-end forecast and budgets (``forecast.MonthForecast``: the total,
