@@ -43,8 +43,11 @@ def test_an_empty_warehouse_is_an_empty_month(tmp_path, run_report):
         "total_conversations": 0,
         "total_cost": 0.0,
         "failed_requests": 0,
+        "error_rate": None,  # no requests: no rate (data contract, Efficiency)
     }
     assert report["cost_by_project"]["slices"] == [] and report["top_agents"] == []
+    assert report["cost_by_model"] == {"total": 0.0, "slices": []} and report["efficiency"]["projects"] == []
+    assert report["efficiency"]["organization"]["cost_per_request"] is None
     d = Dashboard(connect(f"duckdb://{path}"), timezone="UTC", now=DEFAULT_NOW)
     assert d.state.status == "empty" and d.state.message == "No usage in November 2026."
     d.usage_tables.items.refresh()

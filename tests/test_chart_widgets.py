@@ -61,8 +61,8 @@ def all_html(widget) -> str:
             found.append(node.value)
         todo.extend(getattr(node, "children", ()))
         todo.extend(v for v in vars(node).values() if isinstance(v, w.Widget))
-        for mark in getattr(node, "marks", ()):
-            todo.append(mark.tooltip)
+        # a mark without a tooltip (the budget burn-down's lines) has none to read
+        todo.extend(mark.tooltip for mark in getattr(node, "marks", ()) if mark.tooltip is not None)
     return "\n".join(v for v in found if v)
 
 
