@@ -137,6 +137,7 @@ class CostOverview(widgets.VBox):
             button.tooltip = f"{'Hide' if shown else 'Show'} {service_label(service_type)}"
             (button.remove_class if shown else button.add_class)("oa-legend-hidden")
         visible = self.visible_service_types()
+        self._clear_stale_markers()
         self._render_bars(visible)
         self._render_pie(visible)
         self._render_unusual(visible)
@@ -160,6 +161,14 @@ class CostOverview(widgets.VBox):
         )
 
     # -- unusual days (unusual.py; docs/data-contract.md, "Unusual days") ---------------------
+    def _clear_stale_markers(self) -> None:
+        """Markers on days that the bars are about to drop (another month) go first: the page draws
+        each update as it comes, and a marker off the new days' axis was drawn at NaN (console errors)."""
+        days = {day_label(d) for d in self.daily["date"]}
+        if any(str(x) not in days for x in self.unusual_marks.x):
+            with self.unusual_marks.hold_sync():
+                self.unusual_marks.x, self.unusual_marks.y = np.array([]), np.array([])
+
     def _render_unusual(self, visible: list[str]) -> None:
         """A marker on top of each unusual day's bar, and the days in words under the chart."""
         rows = self.unusual.to_dict("records")
