@@ -114,3 +114,29 @@ def test_the_neighbours_are_read_in_the_zone_shown(engine):
         )
 
     run(steps)
+
+
+def test_once_the_months_are_read_the_agent_view_is_made_hidden_and_a_click_uses_it(engine, run_report):
+    """The agent view's widgets reach the page while the viewer reads, not with the first click."""
+
+    async def steps(pause):
+        app = App(engine, "month=2026-05")
+        assert app.agent is None
+        app.browser.in_view = ["oa-charts-row"]
+        await until(engine, 3)
+        await pause(2)
+        prepared = app.agent
+        assert prepared is not None and prepared.cost_overview is not None
+        assert (prepared.layout.height, prepared.layout.visibility) == ("0px", "hidden"), "out of sight, at its width"
+        assert app.dashboard.layout.display is None and app.state.view == "dashboard", "the dashboard stays shown"
+
+        app.navigate("agent=a_conc&month=2026-03")
+        assert app.agent is prepared and prepared.status == "ready"
+        assert (prepared.layout.display, prepared.layout.height, prepared.layout.visibility) == (None, None, None)
+        assert app.dashboard.layout.display == "none"
+        top = run_report(month="2026-03", timezone=ZONE, now=NOW)["top_agents"]
+        want = next(a for a in top if a["agent_id"] == "a_conc")
+        assert prepared.kpi_values["requests"] == want["requests"] == 3  # req_c01..c03 (edge fixture)
+        assert prepared.kpi_values["cost"] == pytest.approx(want["cost"])
+
+    run(steps)

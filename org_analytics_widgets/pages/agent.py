@@ -174,6 +174,20 @@ class AgentPage(w.VBox):
         self.status_box.value = _status_html("loading", "Loading…")
         self.load()
 
+    def make_ahead(self, timezone: str, month: str) -> None:
+        """Make the chart (empty) and lay the content out before any agent is shown: the app makes
+        its agent view while the viewer reads the dashboard, in a box out of sight. (A chart in a
+        hidden box was drawn with a negative plot area: console errors.)"""
+        self.build_chart(timezone, month)
+        self.content.layout.display = None
+
+    def build_chart(self, timezone: str, month: str) -> None:
+        """Make the daily cost chart (empty until a month is drawn) if it is not made yet."""
+        if self.cost_overview is None:
+            state = DashboardState(timezone=timezone, latest_month=month, month=month)
+            self.cost_overview = CostOverview(state)
+            self.cost_box.children = [self.cost_overview]
+
     # -- loading -------------------------------------------------------------------------
     def _fail(self, status: str, message: str) -> None:
         self.status, self.message = status, message
@@ -281,10 +295,7 @@ class AgentPage(w.VBox):
             f"Times in {html.escape(self.timezone)}</div></div>"
         )
         self.kpis.values = self.kpi_values
-        if self.cost_overview is None:
-            state = DashboardState(timezone=self.period.timezone, latest_month=self.month, month=self.month)
-            self.cost_overview = CostOverview(state)
-            self.cost_box.children = [self.cost_overview]
+        self.build_chart(self.period.timezone, self.month)
         with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = self.totals
             self.cost_overview.daily = self.daily

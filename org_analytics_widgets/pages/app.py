@@ -69,6 +69,7 @@ class App(w.VBox):
             self.state,
             lambda: self.state.view == "dashboard" and self.dashboard.active,
             first=self.dashboard.run_pending_checks,
+            last=self._prepare_agent_view,
         )
 
         self._apply(query, notes_prefix="Ignored from the link")
@@ -159,16 +160,34 @@ class App(w.VBox):
                 engine,
             ):
                 self.agent.show(self.state.agent_id, self.state.month, engine, zone)
-            self.agent.layout.display = None
+            with self.agent.layout.hold_sync():  # out of its box (made ahead) or shown again
+                self.agent.layout.height = self.agent.layout.overflow = self.agent.layout.visibility = None
+                self.agent.layout.display = None
             self.dashboard.layout.display = "none"
             title = f"{self.agent.info.get('name') or self.state.agent_id} · {month_label(self.state.month)}"
         else:
-            if self.agent is not None:
+            if self.agent is not None and self.agent.layout.visibility != "hidden":  # shown once
                 self.agent.layout.display = "none"
             self.dashboard.layout.display = None
             self.dashboard.show()
             title = month_label(self.state.month)
         self.browser.title = f"{title} — Organization Analytics"
+
+    def _prepare_agent_view(self) -> bool:
+        """Idle work once the months around are read: the agent view made, hidden, before the first
+        agent is clicked (its ~170 widgets reached the page with that click: ~0.5 s). False when
+        it is made already.
+
+        Hidden in a box of no height, not by ``display: none``: its chart is drawn at its width
+        (drawn in no box at all, its plot area came out negative: console errors)."""
+        if self.agent is not None:
+            return False
+        engine = self.dashboard.engine
+        ahead = w.Layout(height="0px", overflow="hidden", visibility="hidden")
+        self.agent = AgentPage(engine, "", self.state.month, layout=ahead)
+        self.agent.make_ahead(engine.timezone, self.state.month)
+        self.children = [*self.children, self.agent]
+        return True
 
     def _on_in_view(self, change) -> None:
         self.dashboard.parts_on_screen(change["new"] or ())

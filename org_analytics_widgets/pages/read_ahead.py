@@ -25,11 +25,19 @@ log = logging.getLogger(__name__)
 class ReadAhead:
     """Reads ahead for one page: ``engine.month`` of the neighbours of ``state.month`` in the
     state's zone (the page's engine: ``engine.in_zone(state.timezone)``), while ``showing()`` says
-    the dashboard is the view on screen and its month is ready. ``first()``, when given, is the
-    page's own idle work, asked at each step before the neighbours (True: it did some)."""
+    the dashboard is the view on screen and its month is ready. ``first()`` and ``last()``, when
+    given, are the page's own idle work, asked at each step before the neighbours and once they are
+    read (True: it did some)."""
 
-    def __init__(self, engine, state, showing: Callable[[], bool], first: Callable[[], bool] | None = None):
-        self.engine, self.state, self.showing, self.first = engine, state, showing, first
+    def __init__(
+        self,
+        engine,
+        state,
+        showing: Callable[[], bool],
+        first: Callable[[], bool] | None = None,
+        last: Callable[[], bool] | None = None,
+    ):
+        self.engine, self.state, self.showing, self.first, self.last = engine, state, showing, first, last
         self._handle: asyncio.TimerHandle | None = None
         self._done: set[tuple[str, str]] = set()  # (zone, month) read (or tried) since the last refresh
         state.observe(self._forget, names=["refresh_count"])
@@ -69,6 +77,8 @@ class ReadAhead:
             return
         wanted = self.wanted()
         if not wanted:
+            if self.last is not None and self.last():
+                self.poke()
             return
         month = wanted[0]
         self._done.add((self.state.timezone, month))
