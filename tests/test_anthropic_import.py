@@ -44,6 +44,7 @@ EXPECTED = {
             "total_conversations": 0,
             "total_cost": 0.116075,
             "failed_requests": 0,  # the usage report counts no failures
+            "error_rate": 0.0,  # none of its requests failed
         },
         "services": [("text_generation", 0.096075), ("web_search", 0.02)],
         "projects": [(B, 0.06), (A, 0.048575), (D, 0.0075)],
@@ -63,6 +64,7 @@ EXPECTED = {
             "total_conversations": 0,
             "total_cost": 0.143375,
             "failed_requests": 0,  # the usage report counts no failures
+            "error_rate": 0.0,  # none of its requests failed
         },
         "services": [("text_generation", 0.123375), ("web_search", 0.02)],
         "projects": [(B, 0.0873), (A, 0.048575), (D, 0.0075)],
@@ -83,6 +85,7 @@ EXPECTED = {
             "total_conversations": 0,
             "total_cost": 0.0783,
             "failed_requests": 0,  # the usage report counts no failures
+            "error_rate": 0.0,  # none of its requests failed
         },
         "services": [("code_execution", 0.05), ("text_generation", 0.0283)],
         "projects": [(A, 0.051), (B, 0.0273)],
@@ -102,6 +105,7 @@ EXPECTED = {
             "total_conversations": 0,
             "total_cost": 0.051,
             "failed_requests": 0,  # the usage report counts no failures
+            "error_rate": 0.0,  # none of its requests failed
         },
         "services": [("code_execution", 0.05), ("text_generation", 0.001)],
         "projects": [(A, 0.051)],

@@ -164,7 +164,7 @@ EXPECTED = {
         # text-embedding-3-small, gpt-4o-mini, claude-sonnet (r7's a2a_agent/... is an agent);
         # conversations c1 and s-h
         "kpis": dict(total_requests=9, total_tokens=1680, unique_models=4, active_projects=4, total_projects=4,
-                     total_conversations=2, total_cost=1.21, failed_requests=1),
+                     total_conversations=2, total_cost=1.21, failed_requests=1, error_rate=1 / 9),
         "services": [("text_generation", 1.15), ("agent", 0.05), ("embedding", 0.01)],
         "projects": [(SUPPORT, 0.7), (GROWTH, 0.45), (SEARCH, 0.05), ("no-team", 0.01)],
         "agents": [("concierge", "Concierge", SUPPORT, 1, 2, 0.3), ("agent-sql", "sql", GROWTH, 1, 1, 0.3),
@@ -180,7 +180,7 @@ EXPECTED = {
     ("2026-10", NY): {
         # r1 is Sep 30 in New York, r10 (Nov 1 03:00 UTC) Oct 31: tokens 1680 - r1 400 + r10 0 = 1280
         "kpis": dict(total_requests=9, total_tokens=1280, unique_models=5, active_projects=4, total_projects=4,
-                     total_conversations=2, total_cost=0.87, failed_requests=1),
+                     total_conversations=2, total_cost=0.87, failed_requests=1, error_rate=1 / 9),
         "services": [("text_generation", 0.75), ("speech_to_text", 0.06), ("agent", 0.05), ("embedding", 0.01)],
         "projects": [(GROWTH, 0.45), (SUPPORT, 0.3), ("no-team", 0.07), (SEARCH, 0.05)],
         "agents": [("concierge", "Concierge", SUPPORT, 1, 2, 0.3), ("agent-sql", "sql", GROWTH, 1, 1, 0.3),
@@ -196,7 +196,7 @@ EXPECTED = {
         # r10..r14 and r16 (r15 is after now); Growth, deleted Nov 10, existed in November;
         # tokens r11 1200 + r13 100 = 1300 (r16 failed: its 30 left out); failed: r16
         "kpis": dict(total_requests=6, total_tokens=1300, unique_models=4, active_projects=3, total_projects=4,
-                     total_conversations=1, total_cost=0.61, failed_requests=1),
+                     total_conversations=1, total_cost=0.61, failed_requests=1, error_rate=1 / 6),
         "services": [("text_generation", 0.5), ("speech_to_text", 0.06), ("text_to_speech", 0.03), ("other", 0.02),
                      ("pass_through", 0.0)],
         "projects": [(SEARCH, 0.5), ("no-team", 0.08), (SUPPORT, 0.03)],
@@ -210,7 +210,7 @@ EXPECTED = {
     ("2026-11", NY): {
         # r10 is Oct 31 in New York (no tokens): tokens still r11 1200 + r13 100 = 1300; failed: r16 (Nov 5)
         "kpis": dict(total_requests=5, total_tokens=1300, unique_models=3, active_projects=3, total_projects=4,
-                     total_conversations=1, total_cost=0.55, failed_requests=1),
+                     total_conversations=1, total_cost=0.55, failed_requests=1, error_rate=1 / 5),
         "services": [("text_generation", 0.5), ("text_to_speech", 0.03), ("other", 0.02), ("pass_through", 0.0)],
         "projects": [(SEARCH, 0.5), (SUPPORT, 0.03), ("no-team", 0.02)],
         "agents": [("concierge", "Concierge", SUPPORT, 0, 1, 0.03)],

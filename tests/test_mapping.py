@@ -189,6 +189,7 @@ def test_litellm_report_matches_the_sample(report, litellm_duckdb, sample, month
             "total_conversations": rows["conversation"].nunique(),
             "total_cost": rows["spend"].sum(),
             "failed_requests": int(rows["failed"].sum()),
+            "error_rate": rows["failed"].mean() if len(rows) else None,
         },
         **MONEY,
     )
@@ -511,6 +512,7 @@ def test_a_custom_mapping(request, run_cli, custom, tmp_path, monkeypatch, sourc
         "total_conversations": 2,  # t1, t2
         "total_cost": 2.875,
         "failed_requests": 1,  # c4 (ok false: status error; it logged no tokens)
+        "error_rate": 0.25,  # 1 of 4
     }
     assert got["cost_by_service_type"] == [
         {"service_type": "other", "cost": 2.0},

@@ -93,6 +93,7 @@ def test_hand_computed_report(run_cli, warehouse, month, zone):
         "total_conversations": 0,
         "total_cost": pytest.approx(k["cost"], abs=1e-9),
         "failed_requests": 0,  # OpenAI's usage and costs exports report no failed calls
+        "error_rate": 0.0 if k["requests"] else None,
     }
     services = [(row["service_type"], row["cost"]) for row in got["cost_by_service_type"]]
     assert [s for s, _ in services] == [s for s, _ in want["services"]]

@@ -33,7 +33,9 @@ def run_report_on():
     def _run(url, month, timezone):
         warehouse = connect(url)
         try:
-            return Engine(warehouse, cache=False).report(Period.for_month(month, timezone, DEFAULT_NOW))
+            # the engine's now too: whether the month is the current one (its forecast) is the engine's
+            engine = Engine(warehouse, None, timezone, DEFAULT_NOW, cache=False)
+            return engine.report(Period.for_month(month, timezone, DEFAULT_NOW))
         finally:
             warehouse.close()
 
