@@ -142,6 +142,19 @@ def browser_page(width: int = 1280, height: int = 900):
             browser.close()
 
 
+@contextlib.contextmanager
+def served_page(warehouse_url: str, month: str, zone: str, now: str):
+    """A test module's app and page: ``serve`` over ``warehouse_url`` in ``zone`` at ``now``, and
+    one headless Chromium page (1280 x 900) showing ``month``, ready."""
+    with (
+        serving("--warehouse", warehouse_url, "--timezone", zone, env={"ORG_ANALYTICS_NOW": now}) as url,
+        browser_page(1280, 900) as page,
+    ):
+        page.goto(f"{url}/?month={month}")
+        wait_ready(page, month)
+        yield page
+
+
 def wait_ready(page, month: str, status: str = "ready") -> None:
     """Wait until the dashboard shows ``month`` (YYYY-MM) loaded with ``status``."""
     page.wait_for_selector(f'.oa-status-box [data-status={status}][data-month="{month}"]', state="attached")

@@ -6,7 +6,7 @@ conversations; 7,000 tokens)."""
 from __future__ import annotations
 
 import pytest
-from browser import browser_page, serving, wait_ready
+from browser import served_page
 from conftest import DEFAULT_NOW, duckdb_url
 from efficiency_fixture import MONTH, build_efficiency_warehouse
 
@@ -15,12 +15,7 @@ from efficiency_fixture import MONTH, build_efficiency_warehouse
 def page(tmp_path_factory):
     path = tmp_path_factory.mktemp("efficiency-browser") / "efficiency.duckdb"
     build_efficiency_warehouse(path)
-    with (
-        serving("--warehouse", duckdb_url(path), "--timezone", "UTC", env={"ORG_ANALYTICS_NOW": DEFAULT_NOW}) as url,
-        browser_page(width=1280) as page,
-    ):
-        page.goto(f"{url}/?month={MONTH}")
-        wait_ready(page, MONTH)
+    with served_page(duckdb_url(path), MONTH, "UTC", DEFAULT_NOW) as page:
         yield page
 
 

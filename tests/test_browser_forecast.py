@@ -6,7 +6,7 @@ with real dollar figures and dates, the burn-down of a chosen budget; a closed m
 from __future__ import annotations
 
 import pytest
-from browser import chromium_browser, serving, wait_ready
+from browser import served_page, wait_ready
 from forecast_fixture import MONTH, NOW, ZONE, build_forecast_warehouse
 from test_forecast import half
 
@@ -14,20 +14,10 @@ from conftest import duckdb_url
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def page(tmp_path_factory):
     path = tmp_path_factory.mktemp("forecast-served") / "forecast.duckdb"
     build_forecast_warehouse(path)
-    with serving("--warehouse", duckdb_url(path), "--timezone", ZONE, env={"ORG_ANALYTICS_NOW": NOW}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(90_000)
-        page.goto(f"{server}/?month={MONTH}")
-        wait_ready(page, MONTH)
+    with served_page(duckdb_url(path), MONTH, ZONE, NOW) as page:
         yield page
 
 
@@ -62,8 +52,8 @@ def test_a_chosen_budget_burns_down_on_the_trends_chart(page):
     page.wait_for_function(f"document.querySelectorAll('.oa-project-trends-widget path.line').length > {before}")
 
 
-def test_a_closed_month_shows_no_forecast(page, server):
-    page.goto(f"{server}/?month=2026-10")
+def test_a_closed_month_shows_no_forecast(page):
+    page.goto(page.evaluate("location.origin") + "/?month=2026-10")
     wait_ready(page, "2026-10")
     assert page.locator(".oa-kpi-forecast").count() == 0
     assert not page.locator(".oa-budget-section").is_visible()

@@ -6,7 +6,7 @@ worked out by hand in tests/test_spend_change.py (5.10 -> 13.30: volume +2.40, t
 from __future__ import annotations
 
 import pytest
-from browser import browser_page, serving, wait_ready
+from browser import served_page
 from conftest import DEFAULT_NOW, duckdb_url
 from spend_change_fixture import MONTH, build_spend_change_warehouse
 
@@ -15,12 +15,7 @@ from spend_change_fixture import MONTH, build_spend_change_warehouse
 def page(tmp_path_factory):
     path = tmp_path_factory.mktemp("spend-change-browser") / "spend.duckdb"
     build_spend_change_warehouse(path)
-    with (
-        serving("--warehouse", duckdb_url(path), "--timezone", "UTC", env={"ORG_ANALYTICS_NOW": DEFAULT_NOW}) as url,
-        browser_page(width=1280) as page,
-    ):
-        page.goto(f"{url}/?month={MONTH}")
-        wait_ready(page, MONTH)
+    with served_page(duckdb_url(path), MONTH, "UTC", DEFAULT_NOW) as page:
         yield page
 
 

@@ -7,27 +7,17 @@ works the numbers out by hand: Beta / m-big, +$40, 5 items on Wed 18 Nov)."""
 from __future__ import annotations
 
 import pytest
-from browser import chromium_browser, serving, wait_ready
+from browser import served_page
 from unusual_fixture import CLOSED_NOW, MONTH, ZONE, build_unusual_warehouse
 
 from conftest import duckdb_url
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def page(tmp_path_factory):
     path = tmp_path_factory.mktemp("unusual-served") / "unusual.duckdb"
     build_unusual_warehouse(path)
-    with serving("--warehouse", duckdb_url(path), "--timezone", ZONE, env={"ORG_ANALYTICS_NOW": CLOSED_NOW}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(90_000)
-        page.goto(f"{server}/?month={MONTH}")
-        wait_ready(page, MONTH)
+    with served_page(duckdb_url(path), MONTH, ZONE, CLOSED_NOW) as page:
         page.wait_for_selector(".oa-browser[data-ready='1']", state="attached")
         yield page
 
