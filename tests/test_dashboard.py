@@ -194,7 +194,7 @@ def test_a_month_switch_draws_each_widget_once(dashboard):
     for key, card in dashboard.kpis.cards.items():  # faded while loading by a class on the row
         watch(f"{key} KPI", card, "value")
     watch("status line", dashboard.status, "value")
-    dashboard.parts_on_screen(["oa-charts-row", "oa-top-agents-section", "oa-service-types"])  # scrolled up
+    dashboard.parts_on_screen(["oa-more-charts", "oa-charts-row", "oa-top-agents-section", "oa-service-types"])
     watch("usage table", dashboard.usage_tables.requests.widget.table, "value")
     dashboard.state.month = "2026-02"
     assert dashboard.state.status == "ready"
@@ -279,3 +279,17 @@ def test_the_navigators_latest_month_is_the_current_month_in_the_zone_shown(edge
         "December has not begun in UTC: the month shown becomes UTC's current one"
     )
     assert d.kpis.values == run_report(month="2026-11", timezone="UTC", now=now)["kpis"]
+
+
+def test_the_charts_under_the_cost_overview_wait_off_screen_and_draw_when_scrolled_to(dashboard, run_report):
+    """Cost by model, cost per use, cache savings and the spend change are drawn when on screen (a
+    month switch redraws only what the viewer sees), then with the month shown."""
+    dashboard.parts_on_screen(["oa-charts-row"])
+    drawn = []
+    dashboard.model_costs.pie.observe(lambda _change: drawn.append("cost by model"), names=["sizes"])
+    dashboard.state.month = "2026-02"
+    assert drawn == [] and "oa-stale" in dashboard.parts["oa-more-charts"]._dom_classes, "faded, not drawn"
+    dashboard.parts_on_screen(["oa-more-charts"])
+    assert drawn == ["cost by model"] and "oa-stale" not in dashboard.parts["oa-more-charts"]._dom_classes
+    want = run_report(month="2026-02", timezone=ZONE, now=NOW)["cost_by_model"]
+    assert dashboard.model_costs.total == pytest.approx(want["total"])

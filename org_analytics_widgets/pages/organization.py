@@ -37,7 +37,14 @@ from ._layout import STYLE, section
 
 #: parts of the page below its top (class names), drawn for a month when on screen: the app's page
 #: reports which are (``parts_on_screen``); the KPIs and the cost overview are always drawn at once
-LAZY_PARTS = ("oa-charts-row", "oa-top-agents-section", "oa-service-types", "oa-usage-tables")
+# parts of the page drawn only when on screen (or near it), by their CSS class
+LAZY_PARTS = (
+    "oa-more-charts",
+    "oa-charts-row",
+    "oa-top-agents-section",
+    "oa-service-types",
+    "oa-usage-tables",
+)
 
 
 def comparison_label(period: Period, shown: Period) -> str:
@@ -122,9 +129,7 @@ class Dashboard(w.VBox):
                 w.VBox(
                     [
                         section("Cost overview", self.cost_overview, "oa-cost-overview"),
-                        self.efficiency_row,
-                        self.cache_section,
-                        self.spend_section,
+                        w.VBox([self.efficiency_row, self.cache_section, self.spend_section]),
                     ]
                 ),
                 w.HBox(
@@ -139,8 +144,10 @@ class Dashboard(w.VBox):
                 section("Usage", self.usage_tables, "oa-usage-tables-section"),
             ]
         )
+        more = self.charts.children[0].children[1]  # cost by model and per use, cache savings, spend change
+        more.add_class("oa-more-charts")
         self.charts.children[1].add_class("oa-charts-row")
-        self.parts = dict(zip(LAZY_PARTS, [*self.charts.children[1:4], self.usage_tables]))
+        self.parts = dict(zip(LAZY_PARTS, [more, *self.charts.children[1:4], self.usage_tables]))
         top = w.HBox(
             [header, w.HBox([self.zone_selector, self.month_selector], layout=w.Layout(flex_flow="row wrap"))],
             layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
@@ -233,6 +240,7 @@ class Dashboard(w.VBox):
             self._undrawn.discard(part)
             widget.remove_class("oa-stale")
             {
+                "oa-more-charts": self._render_more_charts,
                 "oa-charts-row": self._render_projects,
                 "oa-top-agents-section": self._render_top_agents,
                 "oa-service-types": self._render_cards,
@@ -315,13 +323,11 @@ class Dashboard(w.VBox):
             self.cost_overview.totals = snap.cost_by_service_type
             self.cost_overview.daily = snap.daily_cost_by_service_type
             self.cost_overview.unusual = self._unusual_days()
-        self._render_efficiency()
-        self._render_spend_change()
         types = list(snap.cost_by_service_type["service_type"])
         if self.state.trend_service_type not in ("", *types):
             self.state.trend_service_type = ""
         self.top_agents_section.layout.display = "none" if snap.top_agents.empty else None
-        self._draw(["oa-charts-row", "oa-top-agents-section", "oa-service-types"])
+        self._draw(["oa-more-charts", "oa-charts-row", "oa-top-agents-section", "oa-service-types"])
 
     def _unusual_days(self):
         """The month's unusual days (``Engine.unusual_days``), marked on the cost overview; none when
@@ -341,6 +347,10 @@ class Dashboard(w.VBox):
             self.project_trends.projects = snap.projects
             self.project_trends.service_types = list(snap.cost_by_service_type["service_type"])
             self.project_trends.trends = snap.project_trends(self.state.trend_service_type or None)
+
+    def _render_more_charts(self) -> None:
+        self._render_efficiency()
+        self._render_spend_change()
 
     def _render_efficiency(self) -> None:
         """Cost by model and cost per use: a doughnut and a small table, drawn with the KPIs."""
