@@ -205,3 +205,17 @@ def test_the_organization_page_says_why_in_words_and_draws_the_waterfall(warehou
             ("Oct", 0.0, 13.3),
         ], "the waterfall walks from September's total to October's"
         assert [list(mark.x) for mark in box.figure.marks] == [[s[0]] for s in steps]
+
+
+def test_the_waterfall_redraws_its_six_bars_instead_of_making_new_ones():
+    """A month switch moves the waterfall's bars (made once): new marks each time leaked widgets."""
+    from org_analytics_widgets.widgets.spend_change import SpendChange
+
+    box = SpendChange(previous_label="Sep", label="Oct")
+    split = {"previous_total": 5.1, "total": 13.3, "change": 8.2, "drivers": []}
+    box.split = {**split, "parts": {"volume": 2.4, "quantity_per_request": 2.3, "mix": 2.0, "unit_price": 1.5}}
+    bars = list(box.figure.marks)
+    box.split = {**split, "parts": {"volume": 8.2, "quantity_per_request": 0.0, "mix": 0.0, "unit_price": 0.0}}
+    assert list(box.figure.marks) == bars and len(bars) == 6
+    assert [list(b.y)[0] for b in bars] == pytest.approx([5.1, 13.3, 13.3, 13.3, 13.3, 13.3])
+    assert [b.base for b in bars] == pytest.approx([0.0, 5.1, 13.3, 13.3, 13.3, 0.0])

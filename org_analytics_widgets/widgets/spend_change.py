@@ -57,7 +57,17 @@ class SpendChange(widgets.VBox):
         self.parts = widgets.HTML()
         self.drivers = widgets.HTML()
         self.x, self.y = bq.OrdinalScale(), bq.LinearScale()
-        self.bars = []  # one Bars mark per step: a mark's base is one number
+        self.bars = [  # one Bars mark per step (a mark's base is one number), made once: redrawn, not replaced
+            bq.Bars(
+                x=[],
+                y=[],
+                base=0.0,
+                scales={"x": self.x, "y": self.y},
+                padding=0.3,
+                tooltip=bq.Tooltip(fields=["y"], formats=["$,.2f"], labels=[""]),
+            )  # fmt: skip
+            for _ in range(len(PARTS) + 2)
+        ]
         self.y_axis = bq.Axis(scale=self.y, orientation="vertical", tick_format="$,.2f", grid_lines="dashed")
         self.figure = figure(
             [],
@@ -115,18 +125,14 @@ class SpendChange(widgets.VBox):
         items = "".join(f"<li>{html.escape(str(d['text']))}</li>" for d in s.get("drivers", []))
         self.drivers.value = f'<ol class="oa-spend-drivers">{items}</ol>' if items else ""
         steps = self.steps()
-        bars = []
-        for label, start, end, color in steps:
-            mark = bq.Bars(
-                x=[label], y=[end], base=start, scales={"x": self.x, "y": self.y}, colors=[color], padding=0.3
-            )
-            mark.tooltip = bq.Tooltip(fields=["y"], formats=["$,.2f"], labels=[label])
-            bars.append(mark)
         self.x.domain = [label for label, *_ in steps]
+        for mark, (label, start, end, color) in zip(self.bars, steps):
+            with mark.hold_sync():
+                mark.x, mark.y, mark.base, mark.colors = [label], [end], start, [color]
+            mark.tooltip.labels = [label]
         ticks = nice_ticks(
             min(0.0, *(min(a, b) for _, a, b, _ in steps)), max(0.0, *(max(a, b) for _, a, b, _ in steps))
         )
         self.y.min, self.y.max = float(ticks[0]), float(ticks[-1])
         self.y_axis.tick_values = ticks
-        self.bars = bars
-        self.figure.marks = bars
+        self.figure.marks = self.bars
