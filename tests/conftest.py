@@ -24,6 +24,21 @@ def duckdb_url(path) -> str:
     return f"duckdb:///{path}"
 
 
+def with_rollups(folder: Path, name: str, build_warehouse) -> tuple[Path, Path]:
+    """A test's warehouse, ``build_warehouse(folder / name)``, and its rollups beside it."""
+    from data_connectors import connect
+    from org_analytics_widgets.rollups import build
+
+    path, rollups = folder / name, folder / "rollups.duckdb"
+    build_warehouse(path)
+    wh = connect(duckdb_url(path))
+    try:
+        build(wh, rollups)
+    finally:
+        wh.close()
+    return path, rollups
+
+
 @pytest.fixture(scope="session")
 def edge_warehouse(tmp_path_factory) -> Path:
     """Path of the edge-case DuckDB warehouse (built once per test session)."""

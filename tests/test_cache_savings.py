@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DEFAULT_NOW, duckdb_url
+from conftest import DEFAULT_NOW, duckdb_url, with_rollups
 from efficiency_fixture import MONTH, build_efficiency_warehouse
 
 from data_connectors import connect
 from org_analytics_widgets.cache_savings import savings
 from org_analytics_widgets.engine import Engine
 from org_analytics_widgets.report import to_report
-from org_analytics_widgets.rollups import Rollups, build
+from org_analytics_widgets.rollups import Rollups
 from org_analytics_widgets.widgets.cache_savings import CacheSavings
 
 
@@ -46,15 +46,7 @@ def row(cached, uncached, share, cost, would, saved, **keys):
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cache-savings")
-    path = folder / "efficiency.duckdb"
-    build_efficiency_warehouse(path)
-    wh = connect(duckdb_url(path))
-    try:
-        build(wh, folder / "rollups.duckdb")
-    finally:
-        wh.close()
-    return path, folder / "rollups.duckdb"
+    return with_rollups(tmp_path_factory.mktemp("cache-savings"), "efficiency.duckdb", build_efficiency_warehouse)
 
 
 @pytest.fixture(scope="module")

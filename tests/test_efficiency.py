@@ -17,14 +17,14 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import DEFAULT_NOW, duckdb_url, report_runner
+from conftest import DEFAULT_NOW, duckdb_url, report_runner, with_rollups
 from efficiency_fixture import MONTH, build_efficiency_warehouse
 
 from data_connectors import connect
 from org_analytics_widgets.efficiency import model_slices, ratio
 from org_analytics_widgets.engine import Engine
 from org_analytics_widgets.report import to_report
-from org_analytics_widgets.rollups import Rollups, build
+from org_analytics_widgets.rollups import Rollups
 from org_analytics_widgets.widgets.efficiency import CostPerUse
 from org_analytics_widgets.widgets.kpi_cards import KpiCards
 from org_analytics_widgets.widgets.model_costs import ModelCostDoughnut
@@ -37,15 +37,7 @@ def approx(value):
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("efficiency")
-    path = folder / "efficiency.duckdb"
-    build_efficiency_warehouse(path)
-    wh = connect(duckdb_url(path))
-    try:
-        build(wh, folder / "rollups.duckdb")
-    finally:
-        wh.close()
-    return path, folder / "rollups.duckdb"
+    return with_rollups(tmp_path_factory.mktemp("efficiency"), "efficiency.duckdb", build_efficiency_warehouse)
 
 
 @pytest.fixture(scope="module")

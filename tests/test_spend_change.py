@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DEFAULT_NOW, duckdb_url
+from conftest import DEFAULT_NOW, duckdb_url, with_rollups
 from spend_change_fixture import MONTH, PILOT, PREVIOUS, build_spend_change_warehouse
 
 from data_connectors import connect
 from org_analytics_widgets.engine import Engine
-from org_analytics_widgets.rollups import Rollups, build
+from org_analytics_widgets.rollups import Rollups
 from org_analytics_widgets.spend_change import PARTS, decompose, factors, shapley
 
 
@@ -41,15 +41,7 @@ def approx(value):
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("spend-change")
-    path = folder / "spend.duckdb"
-    build_spend_change_warehouse(path)
-    wh = connect(duckdb_url(path))
-    try:
-        build(wh, folder / "rollups.duckdb")
-    finally:
-        wh.close()
-    return path, folder / "rollups.duckdb"
+    return with_rollups(tmp_path_factory.mktemp("spend-change"), "spend.duckdb", build_spend_change_warehouse)
 
 
 @pytest.fixture(scope="module", params=["raw", "rollups"])
