@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..colors import OTHERS_COLOR, PALETTE
-from ._chart import Frame, known
-from .project_costs import CostDoughnut
+from ._chart import CostDoughnut, Frame, known
 
 OTHERS = "Others"
 
