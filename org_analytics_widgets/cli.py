@@ -123,8 +123,12 @@ def _month_engine(args):
 
 
 def _cmd_report(args) -> int:
+    from .report import project_report
+
     with _month_engine(args) as engine:
         report = engine.report(args.month)  # None: the current month
+        if len(set(args.project or ())) == 1:  # one project's report: what its view on the page shows
+            report["project"] = project_report(engine.project_month(args.project[0], args.month), report["forecast"])
     json.dump(report, sys.stdout, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
@@ -352,7 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--project",
             action="append",
             metavar="ID",
-            help="only this project's numbers (repeatable): a report for its owner",
+            help="only this project's numbers (repeatable): a report for its owner (one project's "
+            "report adds the section 'project': what its view on the page shows)",
         )
 
     rollup = _command(sub, "rollup", "build or refresh the rollups that make large warehouses fast", warehouse=True)

@@ -28,6 +28,12 @@ def agent_url(agent_id: str, month: str, tz: str = "") -> str:
     return f"{DASHBOARD_NOTEBOOK}?{urlencode(pairs, safe='/')}"
 
 
+def project_url(project_id: str, month: str, tz: str = "") -> str:
+    """``org_analytics.ipynb?project=...&month=2026-03`` (``&tz=Asia/Tokyo``: a zone other than the org's)"""
+    pairs = {"project": project_id, "month": month} | ({"tz": tz} if tz else {})
+    return f"{DASHBOARD_NOTEBOOK}?{urlencode(pairs, safe='/')}"
+
+
 def export_url(filename: str) -> str:
     """A file written to the runtime folder's exports/, as served by Voilà's allow-listed files route."""
     return f"../files/{EXPORTS_DIR}/{filename}"

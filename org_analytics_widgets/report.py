@@ -12,7 +12,7 @@ import pandas as pd
 from . import cache_savings, efficiency, spend_change
 from .forecast import MonthForecast
 from .shaping import count, money, text
-from .snapshot import Snapshot
+from .snapshot import ProjectMonth, Snapshot
 from .unusual import UnusualDays
 
 
@@ -91,4 +91,34 @@ def to_report(snap: Snapshot) -> dict:
         ],
         **efficiency.report_sections(snap),
         "cache_savings": cache_savings.report_section(snap),
+    }
+
+
+def project_report(project: ProjectMonth, forecast: dict | None = None) -> dict:
+    """The report's ``project`` section (data-contract "Project"): what the project view shows, from
+    ``Engine.project_month``: the project, its KPIs and the comparison's, its budget (with its row of
+    the report's ``forecast`` section, when given: the current month), cost by service type and by
+    model, its daily cost by service type (its trends) and all its agents."""
+    head = {"project_id": project.project_id, "status": project.status}
+    if project.month is None:  # unknown: nothing more to say
+        return head
+    snap, info = project.month, project.info
+    sections = to_report(snap)
+    budget, spent = info["monthly_budget"], snap.kpis["total_cost"]
+    rows = [r for r in (forecast or {}).get("projects", []) if r["project_id"] == project.project_id]
+    return {
+        **head,
+        **{key: info[key] for key in ("name", "color")},
+        "kpis": sections["kpis"],
+        "previous_kpis": dict(snap.previous_kpis) if snap.previous_kpis is not None else None,
+        "budget": {
+            "monthly_budget": None if budget is None else money(budget),
+            "spent": spent,
+            "share": money(spent / budget) if budget else None,
+            "forecast": rows[0] if rows else None,
+        },
+        "cost_by_service_type": sections["cost_by_service_type"],
+        "daily_cost_by_service_type": sections["daily_cost_by_service_type"],
+        "cost_by_model": sections["cost_by_model"],
+        "agents": sections["top_agents"],
     }

@@ -288,10 +288,12 @@ class Rollups:
         tail_from: datetime | None,
         names: tuple[str, ...],
         agent_id: str | None = None,
+        project_id: str | None = None,
     ) -> dict[str, pa.Table]:
         """The facts ``names`` of the period (``metrics.facts``; one agent's when ``agent_id`` is
-        given): whole buckets ``[period start, tail_from)`` from the rollups, plus ``tail`` (the raw
-        rows after ``tail_from``, in rollup form; empty when the period ends on a bucket boundary)."""
+        given, one project's when ``project_id`` is): whole buckets ``[period start, tail_from)``
+        from the rollups, plus ``tail`` (the raw rows after ``tail_from``, in rollup form; empty
+        when the period ends on a bucket boundary)."""
         until = tail_from or period.end_utc
         con = self.con.con
         con.register("period_buckets", _buckets(R.bucket_days(period, period.start_utc, until)))
@@ -305,11 +307,12 @@ class Rollups:
                 tail_name, rows.select(schema.names).cast(schema) if rows is not None else schema.empty_table()
             )
         try:
+            key, value = ("agent_id", agent_id) if agent_id is not None else ("project_id", project_id)
             return {
                 name: (
                     con.execute(_read_sql(name))
-                    if agent_id is None
-                    else con.execute(_agent_read_sql(name), {"agent_id": str(agent_id)})
+                    if value is None
+                    else con.execute(_one_read_sql(name, key), {key: str(value)})
                 ).to_arrow_table()
                 for name in names
             }
@@ -366,7 +369,7 @@ def _buckets(rows: list) -> pa.Table:
     return pa.table({"bucket": [b for b, _ in rows], "day": [d for _, d in rows]}, schema=_BUCKETS)
 
 
-def _compile(name: str, agent_id: str | None = None) -> str:
+def _compile(name: str, agent_id: str | None = None, project_id: str | None = None) -> str:
     """The read of fact ``name`` as DuckDB SQL over the rollup tables and the registered period
     buckets and tail (see ``Rollups.facts``)."""
     buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="period_buckets")
@@ -375,7 +378,7 @@ def _compile(name: str, agent_id: str | None = None) -> str:
     for table, schema in _IBIS.items():
         tail = ibis.table(schema, name=R.TAIL[table]) if table in R.TAIL else None
         rows[table] = R.dated(ibis.table(schema, name=table), buckets, tail, tail_buckets if tail is not None else None)
-    return ibis.to_sql(R.read(FACTS[name], rows, agent_id), dialect="duckdb")
+    return ibis.to_sql(R.read(FACTS[name], rows, agent_id, project_id), dialect="duckdb")
 
 
 @functools.cache
@@ -384,18 +387,19 @@ def _read_sql(name: str) -> str:
     return _compile(name)
 
 
-_AGENT_SLOT = "oa_agent_id_slot_5d1c"  # compiled in as a literal, then made the bound parameter $agent_id
+_SLOT = "oa_id_slot_5d1c"  # compiled in as a literal, then made the bound parameter ($agent_id, $project_id)
 
 
 @functools.cache
-def _agent_read_sql(name: str) -> str:
-    """``_compile`` of one agent's facts, once per process, with the agent id a bound parameter
-    (``$agent_id``): compiling took ~50 ms a fact on every agent view; binding keeps any id a value."""
-    sql = _compile(name, _AGENT_SLOT)
-    literal = f"'{_AGENT_SLOT}'"
-    if literal not in sql or sql.count(_AGENT_SLOT) != sql.count(literal):
-        raise RuntimeError(f"the agent's read of {name} does not name the agent as one literal")
-    return sql.replace(literal, "$agent_id")
+def _one_read_sql(name: str, key: str) -> str:
+    """``_compile`` of one agent's (``key`` agent_id) or one project's (project_id) facts, once per
+    process, with the id a bound parameter (``$agent_id``): compiling took ~50 ms a fact on every
+    agent view; binding keeps any id a value."""
+    sql = _compile(name, **{key: _SLOT})
+    literal = f"'{_SLOT}'"
+    if literal not in sql or sql.count(_SLOT) != sql.count(literal):
+        raise RuntimeError(f"the read of {name} for one {key} does not name it as one literal")
+    return sql.replace(literal, f"${key}")
 
 
 def _file_state(path: Path) -> tuple | None:

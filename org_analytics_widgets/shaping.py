@@ -132,8 +132,8 @@ def project_slices(per_project: pd.DataFrame, top: int = TOP_PROJECTS) -> pd.Dat
     return pd.DataFrame(slices, columns=columns + (["projects"] if len(rows) > top else []))
 
 
-def rank_agents(agents: pd.DataFrame, top: int = TOP_AGENTS) -> pd.DataFrame:
-    """Top ``top`` agents by cost; ties by name (id when unnamed), then agent_id."""
+def rank_agents(agents: pd.DataFrame, top: int | None = TOP_AGENTS) -> pd.DataFrame:
+    """Top ``top`` agents by cost (None: all); ties by name (id when unnamed), then agent_id."""
     rows = agents.to_dict("records")
     for row in rows:
         row["cost"] = money(row["cost"])

@@ -1,6 +1,7 @@
 """The results the engine hands to pages, the CLI and notebooks: plain data, no queries of their own.
 
-A :class:`Snapshot` is one month of the organisation, an :class:`AgentMonth` one agent's month.
+A :class:`Snapshot` is one month of the organisation, a :class:`ProjectMonth` one project's and an
+:class:`AgentMonth` one agent's.
 Both are small (aggregates and one page of rows), picklable, and shared between viewers through
 the engine's month cache.
 """
@@ -118,6 +119,27 @@ class Snapshot:
         )
         title = f"{self.period.month} ({self.period.timezone}, from {self.source})"
         return f"<div><div>Snapshot {html.escape(title)}</div><table><tr>{row}</tr></table></div>"
+
+
+@dataclass
+class ProjectMonth:
+    """One project's month: the project, and the month's sections over the rows billed to it
+    (``month``: a Snapshot whose ``top_agents`` are all the project's agents; its service type cards
+    carry no daily requests: that fact has no project). ``status``: ``ready``, ``empty`` (no usage
+    billed to the project in the month) or ``unknown`` (no such project: not in the projects table
+    and no usage).
+
+    >>> engine.project_month("p_support", "2026-10").month.kpis["total_cost"]   # doctest: +SKIP
+    """
+
+    period: Period
+    project_id: str
+    status: str
+    info: dict = field(default_factory=dict)  # project_id, name, color, monthly_budget, existed
+    month: Snapshot | None = None
+
+    def __repr__(self) -> str:
+        return f"<ProjectMonth {self.project_id!r} {self.period.month}: {self.status}>"
 
 
 @dataclass

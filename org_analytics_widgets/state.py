@@ -8,7 +8,7 @@ from .filters import FilterError, clean_filters
 from .period import PeriodError, parse_month, parse_zone
 
 STATUSES = ("loading", "ready", "empty", "error")
-VIEWS = ("dashboard", "agent")
+VIEWS = ("dashboard", "agent", "project")
 TABLES = ("requests", "items")
 CARD_VIEWS = ("costs", "requests", "usage")
 MAX_ID_LENGTH = 200
@@ -29,8 +29,11 @@ class DashboardState(HasTraits):
     traitlets.traitlets.TraitError: month 2026-12 is after the current month 2026-11
     """
 
-    view = Enum(VIEWS, default_value="dashboard", help="the view shown: the Organization page or one agent's")
+    view = Enum(
+        VIEWS, default_value="dashboard", help="the view shown: the Organization page, one agent's or one project's"
+    )
     agent_id = Unicode("", help="the agent of the agent view")
+    project_id = Unicode("", help="the project of the project view")
     month = Unicode(help="the month shown, YYYY-MM")
     latest_month = Unicode(help="the current month in the org time zone: navigation stops here")
     first_month = Unicode("", help="the first month with data: navigation back stops here ('': not known)")
@@ -101,7 +104,7 @@ class DashboardState(HasTraits):
         except PeriodError as exc:
             raise TraitError(str(exc)) from None
 
-    @validate("agent_id", "budget_project")
+    @validate("agent_id", "project_id", "budget_project")
     def _valid_agent(self, proposal):
         if len(proposal["value"]) > MAX_ID_LENGTH:
             what = "agent" if proposal["trait"].name == "agent_id" else "project"

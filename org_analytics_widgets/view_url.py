@@ -1,8 +1,9 @@
 """The view in the address bar: a dashboard state as a query string, and back.
 
-A copied URL opens the same view, so everything a viewer chooses is in it: the view (dashboard or
-one agent), the month, the time zone (``tz``, when not the organisation's), hidden service types,
-the trends filter, the cards' views, the usage table shown and both tables' filters, sort and page.
+A copied URL opens the same view, so everything a viewer chooses is in it: the view (dashboard, one
+agent or one project), the month, the time zone (``tz``, when not the organisation's), hidden
+service types, the trends filter, the cards' views, the usage table shown and both tables' filters,
+sort and page.
 Only what differs from the defaults is written.
 
 >>> state = DashboardState(month="2026-03", latest_month="2026-11")
@@ -46,6 +47,8 @@ def encode(state: DashboardState) -> str:
     pairs: list[tuple[str, str]] = []
     if state.view == "agent":
         pairs.append(("agent", state.agent_id))
+    elif state.view == "project":
+        pairs.append(("project", state.project_id))
     pairs.append(("month", state.month))
     if state.timezone != state.org_timezone:
         pairs.append(("tz", state.timezone))
@@ -90,9 +93,13 @@ def decode(query: str) -> tuple[dict, list[str]]:
     cards: dict[str, str] = {}
     tables: dict[str, dict] = {kind: {} for kind in TABLES}
     for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in _AGENT_KEYS:  # single values: the first one counts
-            if "agent_id" not in view:
-                view.update(view="agent", agent_id=value)
+        if key in _AGENT_KEYS or key == "project":  # single values: the first view named counts
+            if view["view"] == "dashboard":
+                view.update(
+                    {"view": "project", "project_id": value}
+                    if key == "project"
+                    else {"view": "agent", "agent_id": value}
+                )
         elif key in _SINGLE:
             view.setdefault(_SINGLE[key], value)
         elif key == "hide":
@@ -137,8 +144,8 @@ def _read_filter(kind: str, name: str, value: str, filters: dict, notes: list[st
 
 #: what a URL's view is made of, in the order it is applied: the time zone first (the current month
 #: is the zone's), then the month (dates in filters are checked against it) and the view (zone,
-#: month, agent) before the dashboard's choices
-VIEW_TRAITS = ("timezone", "month", "agent_id", "view")
+#: month, agent or project) before the dashboard's choices
+VIEW_TRAITS = ("timezone", "month", "agent_id", "project_id", "view")
 DASHBOARD_TRAITS = (
     "hidden_service_types",
     "trend_service_type",
@@ -157,6 +164,7 @@ _DEFAULTS = {
     "requests_filters": {},
     "items_filters": {},
     "agent_id": "",
+    "project_id": "",
     "view": "dashboard",
 }
 
@@ -171,9 +179,10 @@ def apply(state: DashboardState, query: str) -> list[str]:
 def assign(state: DashboardState, wanted: dict, traits: tuple[str, ...]) -> list[str]:
     """Set ``traits`` of the state from a decoded view (absent: the default; an invalid value keeps
     the default, or for the month, the month shown); returns notes on what was dropped. An agent's
-    view says nothing about the dashboard's choices: they stay as they are, for "back"."""
+    or a project's view says nothing about the dashboard's choices: they stay as they are, for
+    "back"."""
     notes: list[str] = []
-    if wanted.get("view") == "agent":
+    if wanted.get("view") in ("agent", "project"):
         traits = tuple(t for t in traits if t in VIEW_TRAITS)
     for trait in traits:
         if trait == "month":
@@ -194,9 +203,10 @@ def assign(state: DashboardState, wanted: dict, traits: tuple[str, ...]) -> list
             notes.append(str(exc))
             if trait != "month":
                 setattr(state, trait, default)
-    if "view" in traits and state.view == "agent" and not state.agent_id:
-        notes.append("no agent given")
-        state.view = "dashboard"
+    for view in ("agent", "project"):
+        if "view" in traits and state.view == view and not getattr(state, f"{view}_id"):
+            notes.append(f"no {view} given")
+            state.view = "dashboard"
     return notes
 
 

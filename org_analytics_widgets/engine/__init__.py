@@ -9,6 +9,7 @@ the kernel, and answers a closed month from the cache (memory, then disk, shared
 >>> engine.snapshot("2026-10").kpis["total_cost"]                                  # doctest: +SKIP
 >>> engine.report("2026-10")["top_agents"][0]                                      # doctest: +SKIP
 >>> engine.agent_month("a_support", "2026-10").kpis                                # doctest: +SKIP
+>>> engine.project_month("p_support", "2026-10").month.top_agents                  # doctest: +SKIP
 >>> engine.table("items", engine.period("2026-10"), {"service_type": "embedding"})  # doctest: +SKIP
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 
@@ -36,7 +38,8 @@ from ..metrics import agent as agent_metrics
 from ..metrics import tables
 from ..metrics import facts as fact_defs
 from ..period import UTC, Month, Period, current_month, month_of, parse_now, parse_zone, shift_month
-from ..snapshot import AgentMonth, Snapshot
+from ..colors import project_color
+from ..snapshot import AgentMonth, ProjectMonth, Snapshot
 from . import derive
 from .cache import MonthCache
 from .sources import RawSource, RollupSource
@@ -48,6 +51,8 @@ REQUESTS_SHOWN = 50  # an agent's latest requests on its page
 MONTH_FACTS = ("items", "item_requests", "totals", "by_project", "agent_items", "agent_requests")
 KPI_FACTS = ("items", "totals", "by_project")
 AGENT_FACTS = ("items", "totals", "by_project")
+# a project's: the month's facts but item_requests (keyed by service type only: no project to filter on)
+PROJECT_FACTS = ("items", "totals", "by_project", "agent_items", "agent_requests")
 
 
 def default_cache_dir(rollups=None) -> Path:
@@ -295,6 +300,13 @@ class Engine:
         agent_id = str(agent_id)
         return self._cached(period, ("agent", agent_id), lambda: self._agent_month(period, agent_id))
 
+    def project_month(self, project_id: str, month: str | Period | None = None) -> ProjectMonth:
+        """One project's month: the month's sections over the rows billed to it (all its agents,
+        not the top 10), with the comparison period's KPIs; from the rollups when they fit."""
+        period = self.period(month)
+        project_id = str(project_id)
+        return self._cached(period, ("project", project_id), lambda: self._project_month(period, project_id))
+
     # -- the usage tables: a page, its totals, the filter options, an export ---------------------
     def table(self, kind: str, period: Period, filters: dict):
         """The filtered, sorted usage table as an Ibis expression (nothing runs; for notebooks)."""
@@ -462,6 +474,48 @@ class Engine:
         names = self._names(period, facts, more)
         named = derive.named_agents(facts, agents, names)
         return derive.snapshot(period, facts, names, named, source.name)
+
+    def _project_names(self, period: Period, project_id: str) -> pa.Table:
+        """The project's row of ``_names`` (none for an id the projects table does not hold)."""
+        names = fact_defs.project_names(self.warehouse, period, [project_id])
+        return self.warehouse.con.to_pyarrow(names.filter(names.project_id == ibis.literal(project_id, type="string")))
+
+    def _project_month(self, period: Period, project_id: str) -> ProjectMonth:
+        """The project's facts (``PROJECT_FACTS`` restricted to it), derived like the month's; its
+        KPIs count the project alone (its names table is its own row)."""
+        source = self.source(period)
+        facts = source.facts(period, PROJECT_FACTS, project_id=project_id)
+        facts["item_requests"] = derive.empty("item_requests")
+        names = self._project_names(period, project_id)
+        requests = sum(shaping.count(n) for n in facts["totals"].column("total_requests").to_pylist())
+        used = facts["items"].num_rows > 0 or requests > 0
+        if not names.num_rows and not used:
+            return ProjectMonth(period=period, project_id=project_id, status="unknown")
+        row = names.to_pylist()[0] if names.num_rows else {}
+        budget = row.get("monthly_budget")
+        info = {
+            "project_id": project_id,
+            "name": shaping.text(row.get("name")) or project_id,
+            "color": project_color(project_id, shaping.text(row.get("color"))),
+            "monthly_budget": None if budget is None or pd.isna(budget) else float(budget),
+            "existed": bool(row.get("existed")),
+        }
+        agent_ids = shaping.unique(
+            [
+                *facts["agent_items"].column("agent_id").to_pylist(),
+                *facts["agent_requests"].column("agent_id").to_pylist(),
+            ]
+        )
+        agents_table = self.warehouse.agents
+        agents = self.warehouse.con.to_pyarrow(
+            agents_table.filter(agents_table.agent_id.isin(agent_ids or [""])).select("agent_id", "name", "project_id")
+        )
+        named = derive.named_agents(facts, agents, self._names(period, facts, agents.column("project_id").to_pylist()))
+        snap = derive.snapshot(period, facts, names, named, source.name, top_agents=None)
+        snap.comparison = comparison_period(period)
+        before = self.source(snap.comparison).facts(snap.comparison, KPI_FACTS, project_id=project_id)
+        snap.previous_kpis = derive.kpis(before, self._project_names(snap.comparison, project_id))
+        return ProjectMonth(period, project_id, "ready" if used else "empty", info, snap)
 
     def _kpis(self, period: Period) -> dict:
         facts = self.source(period).facts(period, KPI_FACTS)

@@ -44,6 +44,11 @@ def _inputs() -> dict[str, ibis.Table]:
     return out
 
 
+def empty(fact: str) -> pa.Table:
+    """A fact with no rows (what a source cannot give for one project), with its columns."""
+    return _inputs()[fact].schema().to_pyarrow().empty_table()
+
+
 def _derivation(name: str) -> ibis.Table:
     t = _inputs()
     items, names = t["items"], t["names"]
@@ -108,9 +113,15 @@ def _kpi_dict(frame: pd.DataFrame) -> dict:
 
 
 def snapshot(
-    period: Period, facts: dict[str, pa.Table], names: pa.Table, agents: pd.DataFrame, source: str
+    period: Period,
+    facts: dict[str, pa.Table],
+    names: pa.Table,
+    agents: pd.DataFrame,
+    source: str,
+    top_agents: int | None = shaping.TOP_AGENTS,
 ) -> Snapshot:
-    """Every section of the month from its facts, project names and named agents."""
+    """Every section of the month from its facts, project names and named agents (the
+    ``top_agents`` costliest; None: all of them, as a project's view lists them)."""
     local = run_local(
         {**facts, "names": names},
         ("kpis", "cost_by_type", "daily_by_type", "per_project", "svc_by_project", "svc_usage", "trends")
@@ -140,7 +151,7 @@ def snapshot(
         _card(service_type, cost, *(part.get(service_type, none) for part, none in zip(by_type, empty)), days)
         for service_type, cost in zip(cost_by_type["service_type"], cost_by_type["cost"])
     ]
-    agents = efficiency.with_ratios(shaping.rank_agents(agents))
+    agents = efficiency.with_ratios(shaping.rank_agents(agents, top_agents))
     models = efficiency.models(local["cost_by_model"])
     agents["project_color"] = [project_color(p, c) for p, c in zip(agents["project_id"], agents["project_color"])]
     return Snapshot(

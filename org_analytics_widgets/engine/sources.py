@@ -1,6 +1,6 @@
 """Where facts come from: the raw tables or the rollups, behind one interface.
 
-Both give ``facts(period, names, agent_id=None) -> {fact name: Arrow table}`` with the columns and
+Both give ``facts(period, names, agent_id=None, project_id=None) -> {fact name: Arrow table}`` with the columns and
 types of ``metrics.facts.scan``, from the one declaration of each fact, so the engine (and the
 tests) can swap one for the other and expect the same numbers.
 """
@@ -22,9 +22,11 @@ class RawSource:
     def __init__(self, warehouse):
         self.warehouse = warehouse
 
-    def facts(self, period: Period, names: tuple[str, ...], agent_id: str | None = None) -> dict[str, pa.Table]:
+    def facts(
+        self, period: Period, names: tuple[str, ...], agent_id: str | None = None, project_id: str | None = None
+    ) -> dict[str, pa.Table]:
         run = self.warehouse.con.to_pyarrow
-        return {name: run(scan(FACTS[name], self.warehouse, period, agent_id)) for name in names}
+        return {name: run(scan(FACTS[name], self.warehouse, period, agent_id, project_id)) for name in names}
 
 
 class RollupSource:
@@ -36,7 +38,9 @@ class RollupSource:
     def __init__(self, warehouse, rollups):
         self.warehouse, self.rollups = warehouse, rollups
 
-    def facts(self, period: Period, names: tuple[str, ...], agent_id: str | None = None) -> dict[str, pa.Table]:
+    def facts(
+        self, period: Period, names: tuple[str, ...], agent_id: str | None = None, project_id: str | None = None
+    ) -> dict[str, pa.Table]:
         end = period.end_utc
         tail_from = max(period.start_utc, rollup_defs.floor_to_grain(end))
         tail = {}
@@ -46,4 +50,4 @@ class RollupSource:
                 name: run(rollup_defs.build_rows(rollup_defs.ROLLUPS[name], self.warehouse, tail_from, end))
                 for name in rollup_defs.TAILED
             }
-        return self.rollups.facts(period, tail, tail_from if tail_from < end else None, names, agent_id)
+        return self.rollups.facts(period, tail, tail_from if tail_from < end else None, names, agent_id, project_id)

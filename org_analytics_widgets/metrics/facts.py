@@ -10,7 +10,8 @@ declaration come all three ways of computing it, so they cannot drift apart:
 
 A whole month needs one small query per fact however many sections are shown, and the dashboard's
 interactive filters (a service type) re-derive locally from the fetched facts (see ``sections``).
-Restricted to one agent (``agent_id=``), the same facts give the agent page its numbers.
+Restricted to one agent (``agent_id=``), the same facts give the agent page its numbers; restricted
+to one project (``project_id=``: the rows billed to it), the project view's.
 """
 
 from __future__ import annotations
@@ -189,9 +190,15 @@ def only_agent(t: ibis.Table, agent_id: str | None) -> ibis.Table:
     return t if agent_id is None else t.filter(t.agent_id == ibis.literal(str(agent_id), type="string"))
 
 
-def scan(fact: Fact, tables, period: Period, agent_id: str | None = None) -> ibis.Table:
-    """The raw scan: the fact over the period's rows of its warehouse table (one agent's, if given)."""
-    t = only_agent(in_period(getattr(tables, fact.table), period), agent_id)
+def only_project(t: ibis.Table, project_id: str | None) -> ibis.Table:
+    """The rows billed to one project (the id a literal, like an agent's); all rows for None."""
+    return t if project_id is None else t.filter(t.project_id == ibis.literal(str(project_id), type="string"))
+
+
+def scan(fact: Fact, tables, period: Period, agent_id: str | None = None, project_id: str | None = None) -> ibis.Table:
+    """The raw scan: the fact over the period's rows of its warehouse table (one agent's or one
+    project's, if given)."""
+    t = only_project(only_agent(in_period(getattr(tables, fact.table), period), agent_id), project_id)
     if fact.present:
         t = t.filter(t[fact.present].notnull())
     keys = {"day": local_date(t.created_at, period)} if fact.daily else {}

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 import ibis
 
 from ..period import Period
-from .facts import FACTS, Fact, Measure, grouped, only_agent
+from .facts import FACTS, Fact, Measure, grouped, only_agent, only_project
 
 GRAIN = timedelta(minutes=15)
 SHORT = {"usage_items": "items", "usage_requests": "requests"}
@@ -219,19 +219,21 @@ def dated(
     return out
 
 
-def _rows_of(fact: Fact, t: ibis.Table, agent_id: str | None) -> ibis.Table:
-    t = only_agent(t, agent_id)
+def _rows_of(fact: Fact, t: ibis.Table, agent_id: str | None, project_id: str | None = None) -> ibis.Table:
+    t = only_project(only_agent(t, agent_id), project_id)
     return t.filter(t[fact.present].notnull()) if fact.present else t
 
 
-def _distinct(fact: Fact, m: Measure, rows: dict[str, ibis.Table], agent_id: str | None) -> ibis.Table:
+def _distinct(
+    fact: Fact, m: Measure, rows: dict[str, ibis.Table], agent_id: str | None, project_id: str | None = None
+) -> ibis.Table:
     """The grain of ``fact`` with the distinct count ``m``, from dated rollup rows."""
     ids = m.column.removesuffix("_id")
     if not m.one_bucket:
-        t = _rows_of(fact, rows[f"rollup_{ids}s"], agent_id)
+        t = _rows_of(fact, rows[f"rollup_{ids}s"], agent_id, project_id)
         return grouped(fact, t, {k: t[k] for k in fact.grain}, {m.name: t[m.column].nunique()})
-    if agent_id is not None:
-        raise ValueError(f"rollups cannot give {fact.name} for one agent")
+    if agent_id is not None or project_id is not None:  # its rows are keyed by the fact's keys only
+        raise ValueError(f"rollups cannot give {fact.name} for one agent or project")
     singles, spans = rows[f"rollup_{ids}_singles"], rows[f"rollup_{ids}_spans"]
     counted = singles.group_by(*fact.grain).aggregate(n=singles.rows.sum())
     spread = spans.select(*fact.grain, m.column).distinct()
@@ -240,13 +242,16 @@ def _distinct(fact: Fact, m: Measure, rows: dict[str, ibis.Table], agent_id: str
     return grouped(fact, both, {k: both[k] for k in fact.grain}, {m.name: both.n.sum()})
 
 
-def read(fact: Fact, rows: dict[str, ibis.Table], agent_id: str | None = None) -> ibis.Table:
+def read(
+    fact: Fact, rows: dict[str, ibis.Table], agent_id: str | None = None, project_id: str | None = None
+) -> ibis.Table:
     """``fact`` from dated rollup rows (``rows``: rollup table name -> rows with ``day``), for one
-    agent when ``agent_id`` is given; the columns and types of ``facts.scan``."""
+    agent or one project when ``agent_id`` or ``project_id`` is given; the columns and types of
+    ``facts.scan``."""
     additive = [m for m in fact.measures if m.how != "distinct"]
-    parts = [_distinct(fact, m, rows, agent_id) for m in fact.measures if m.how == "distinct"]
+    parts = [_distinct(fact, m, rows, agent_id, project_id) for m in fact.measures if m.how == "distinct"]
     if additive:
-        t = _rows_of(fact, rows[f"rollup_{SHORT[fact.table]}"], agent_id)
+        t = _rows_of(fact, rows[f"rollup_{SHORT[fact.table]}"], agent_id, project_id)
         again = {
             "sum": lambda m: t[m.column].sum(),
             "count": lambda m: t.rows.sum(),
