@@ -8,6 +8,7 @@ month, so that local dates can be computed as ``(created_at + offset).date()`` i
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone as dt_timezone
@@ -108,6 +109,7 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
+@functools.lru_cache(maxsize=512)  # an hour-by-hour walk of the month (a few ms): asked on every switch
 def _offset_segments(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[tuple[datetime, int], ...]:
     """``((from_utc_naive, offset_seconds), ...)`` covering [start, end): one per UTC offset in force."""
 
@@ -193,7 +195,8 @@ class Period:
     @property
     def is_whole(self) -> bool:
         """True for a month that has ended (not cut at "now")."""
-        return self.end >= Period.for_month(self.month, self.timezone, "9999-12-31T00:00:00Z").end
+        year, mon = parse_month(self.month)
+        return self.end >= local_midnight(date(year + (mon == 12), mon % 12 + 1, 1), parse_zone(self.timezone))
 
     @property
     def is_empty(self) -> bool:

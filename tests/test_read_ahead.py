@@ -56,9 +56,13 @@ def test_the_neighbours_are_read_while_the_viewer_reads_and_a_click_uses_them(en
         await until(engine, 3)
         assert engine.computed == ["2026-05", "2026-04", "2026-06"], "previous first, then next"
 
+        reads, source = [], engine.source  # every read of facts asks for their source
+        engine.source = lambda period: (reads.append(period.month), source(period))[1]
         app.browser._receive(app.browser, {"kind": "open", "query": "month=2026-04"}, [])  # "previous month"
+        del engine.source
         assert app.dashboard.snapshot.period.month == "2026-04" and app.state.status == "ready"
         assert engine.computed == ["2026-05", "2026-04", "2026-06"], "the click was answered from memory"
+        assert reads == [], "and its unusual days too (the month before's daily costs): the click read nothing"
         kpis = run_report(month="2026-04", timezone=ZONE, now=NOW)["kpis"]
         assert app.dashboard.kpis.values["total_cost"] == pytest.approx(kpis["total_cost"])
         assert app.dashboard.kpis.values["total_requests"] == kpis["total_requests"]

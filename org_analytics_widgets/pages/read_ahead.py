@@ -1,8 +1,9 @@
 """Reading ahead: the months the month navigator's next click would show, computed while the viewer
 reads the one on screen.
 
-A month not seen yet costs the engine its facts (~0.3-0.5 s from rollups at 100M items); a month
-in the engine's memory costs only the drawing. So once the page has drawn a month and the viewer
+A month not seen yet costs the engine its facts (~0.3-0.5 s from rollups at 100M items) and its
+unusual days (the daily costs of the month before: ~0.1 s); a month in the engine's memory costs
+only the drawing. So once the page has drawn a month and the viewer
 has done nothing for IDLE_DELAY, the previous month (the usual click) and then the next one (when
 closed: the current month is never cached) are put in the engine's month cache, one month per
 step. Each step runs on the kernel's event loop between the viewer's messages, so a click waits
@@ -83,7 +84,9 @@ class ReadAhead:
         month = wanted[0]
         self._done.add((self.state.timezone, month))
         try:
-            self.engine.in_zone(self.state.timezone).month(month)
+            engine = self.engine.in_zone(self.state.timezone)
+            snapshot = engine.month(month)
+            engine.unusual_days(snapshot.period, snapshot)  # drawn with the month (a read of the month before)
         except Exception:  # the viewer's own click will say what broke
             log.debug("reading %s ahead failed", month, exc_info=True)
         self.poke()

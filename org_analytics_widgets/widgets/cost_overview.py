@@ -172,8 +172,10 @@ class CostOverview(widgets.VBox):
     def _render_unusual(self, visible: list[str]) -> None:
         """A marker on top of each unusual day's bar, and the days in words under the chart."""
         rows = self.unusual.to_dict("records")
-        shown = self.daily[self.daily["service_type"].isin(visible)]
-        height = shown.groupby("date")["cost"].apply(lambda c: c.clip(lower=0).sum()).to_dict()
+        height: dict = {}
+        if rows:  # a bar's height: its visible service types' costs (a negative one draws nothing)
+            shown = self.daily[self.daily["service_type"].isin(visible)]
+            height = shown["cost"].clip(lower=0).groupby(shown["date"]).sum().to_dict()
         with self.unusual_marks.hold_sync():
             self.unusual_marks.x = np.array([day_label(r["date"]) for r in rows])
             self.unusual_marks.y = np.array([float(height.get(r["date"], 0.0)) for r in rows])
