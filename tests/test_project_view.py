@@ -180,3 +180,99 @@ def test_invalid_project_values_are_dropped_with_a_note(query, note, view):
     notes = view_url.apply(s, query)
     assert s.view == view
     assert any(note in n for n in notes) if note else notes == []
+
+
+# -- the view in the app, on the edge warehouse (America/New_York, March 2026) -------------------
+ZONE = "America/New_York"
+NOW = "2026-11-25T12:00:00Z"
+
+
+def project_section(run_cli, edge_warehouse, project_id: str, month: str = "2026-03") -> dict:
+    """What ``report --project`` says of one project: its view's section."""
+    argv = ["report", "--warehouse", duckdb_url(edge_warehouse), "--month", month, "--timezone", ZONE]
+    code, out, err = run_cli([*argv, "--now", NOW, "--project", project_id])
+    assert code == 0, err
+    return json.loads(out)["project"]
+
+
+@pytest.fixture(scope="module")
+def app(edge_warehouse):
+    from org_analytics_widgets.pages import App
+
+    engine = Engine.open(duckdb_url(edge_warehouse), timezone=ZONE, now=NOW, cache=False)
+    yield App(engine, "month=2026-03&hide=agent&hide_project=p_voice")
+    engine.close()
+
+
+def test_a_project_in_the_legend_opens_its_view_and_back_keeps_the_dashboard(app, run_cli, edge_warehouse):
+    d = app.dashboard
+    top = d.project_costs.slices.iloc[0]
+    link = f"org_analytics.ipynb?project={top['project_id']}&amp;month=2026-03"
+    assert f'<a class="oa-legend-name oa-view-link" href="{link}"' in d.project_costs.legend.value
+    snapshot, before = d.snapshot, app.browser.query
+    app.navigate(f"project={top['project_id']}&month=2026-03")  # what a click on that link sends
+    section = project_section(run_cli, edge_warehouse, top["project_id"])
+    page = app.project
+    assert (app.state.view, page.status, page.name) == ("project", "ready", section["name"])
+    assert page.section == section, "the view shows report --project's section"
+    assert page.kpis.values == section["kpis"] and page.kpis.values["total_cost"] == top["cost"]
+    assert list(page.agents.agents["agent_id"]) == [a["agent_id"] for a in section["agents"]]
+    assert list(page.model_costs.slices["name"]) == [s["name"] for s in section["cost_by_model"]["slices"]]
+    assert (app.browser.query, app.browser.mode) == (f"project={top['project_id']}&month=2026-03", "push")
+    assert section["name"] in app.browser.title and d.layout.display == "none"
+
+    app.navigate("month=2026-03")  # the view's back link
+    assert app.state.view == "dashboard" and app.project.layout.display == "none"
+    assert app.browser.query == before, "back: the dashboard's legend and hidden lines as they were"
+    assert d.snapshot is snapshot, "the dashboard was hidden, not rebuilt"
+
+
+def test_a_slice_opens_its_project_and_others_lists_what_it_holds(app):
+    d = app.dashboard
+    slices = d.project_costs.slices.to_dict("records")
+    others = next(i for i, s in enumerate(slices) if s["project_id"] is None or s["project_id"] != s["project_id"])
+    held = list(app.dashboard.snapshot.others()["project_id"])
+    assert held and all(f"project={p}&amp;month=2026-03" in d.project_costs.legend.value for p in held)
+    assert '<details class="oa-held">' in d.project_costs.legend.value, "closed until clicked"
+    d.project_costs.pie._handle_custom_msgs(None, {"event": "element_click", "data": {"index": others}})
+    assert '<details class="oa-held" open>' in d.project_costs.legend.value and app.state.view == "dashboard"
+    d.project_costs.pie._handle_custom_msgs(None, {"event": "element_click", "data": {"index": "x"}})  # forged
+    d.project_costs.pie._handle_custom_msgs(None, {"event": "element_click", "data": {"index": 1}})
+    assert (app.state.view, app.state.project_id) == ("project", slices[1]["project_id"])
+    assert app.browser.query == f"project={slices[1]['project_id']}&month=2026-03" and app.browser.mode == "push"
+    app.browser._receive(app.browser, {"kind": "address", "query": "month=2026-03&hide=agent&hide_project=p_voice"}, [])
+    assert app.state.view == "dashboard" and d.layout.display is None
+
+
+def test_names_are_escaped_and_every_project_cell_links_to_its_view(app):
+    d = app.dashboard
+    legend = d.project_costs.legend.value
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in legend and "<script>" not in legend
+    trends = d.project_trends.legend.value
+    assert 'href="org_analytics.ipynb?project=p_support&amp;month=2026-03"' in trends
+    assert "data-oa-view=" in trends, "the rest of a trends legend row still hides its line"
+    assert 'class="oa-agent-project oa-project-link oa-view-link"' in d.top_agents.table.value
+    app.navigate("project=p_xss&month=2026-03")
+    assert "&lt;script&gt;" in app.project.header.value and "<script>" not in app.project.header.value
+    app.navigate("month=2026-03&hide=agent&hide_project=p_voice")
+
+
+def test_an_unknown_project_in_a_link_is_dropped_with_a_note(app):
+    app.browser._receive(app.browser, {"kind": "address", "query": "project=p_nowhere&month=2026-03&hide=agent"}, [])
+    assert app.state.view == "dashboard" and "there is no project &#x27;p_nowhere&#x27;" in app.note.value
+    assert app.browser.query == "month=2026-03&hide=agent&hide_project=p_voice", (
+        "the address bar no longer names it: the dashboard as it was"
+    )
+    app.browser._receive(app.browser, {"kind": "address", "query": "month=2026-03&hide=agent&hide_project=p_voice"}, [])
+    assert app.note.value == ""
+
+
+def test_a_copied_project_link_opens_its_view_in_a_zone(edge_warehouse, run_cli):
+    from org_analytics_widgets.pages import App
+
+    engine = Engine.open(duckdb_url(edge_warehouse), timezone=ZONE, now=NOW, cache=False)
+    app = App(engine, "project=p_support&month=2026-02&tz=Asia/Kolkata")
+    assert (app.state.view, app.project.status, app.project.period.timezone) == ("project", "ready", "Asia/Kolkata")
+    assert app.browser.query == "project=p_support&month=2026-02&tz=Asia/Kolkata"
+    assert "month=2026-01&amp;tz=Asia/Kolkata" in app.project.nav.value, "its month links keep the zone"
+    engine.close()

@@ -140,7 +140,10 @@ def test_project_names_shown_and_orphan_falls_back_to_id(wh, state):
     assert shown["p_orphan"] == "p_orphan", "a project missing from projects shows its id"
     agents = dict(zip(c.widget.rows["agent_id"].dropna(), c.widget.rows["agent"].dropna()))
     assert agents["a_conc"] == "Concierge" and agents["a_ghost"] == "a_ghost"
-    assert '<td title="p_support">Support bot</td>' in c.widget.table.value
+    assert (
+        '<td title="p_support"><a class="oa-project-link oa-view-link" '
+        'href="org_analytics.ipynb?project=p_support&amp;month=2026-03" target="_self">Support bot</a></td>'
+    ) in c.widget.table.value, "a project cell opens the project's view"
 
 
 def test_sort_by_project_name_is_by_name_with_tie_break(wh, state, sql):

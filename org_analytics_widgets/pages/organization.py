@@ -105,7 +105,7 @@ class Dashboard(w.VBox):
         self.kpis = KpiCards(notes=self.warehouse.kpi_notes)  # what a conversation is for this source
         self.integrity = IntegrityBadge(self.state)
         self.cost_overview = CostOverview(self.state)
-        self.project_costs = ProjectCostDoughnut()
+        self.project_costs = ProjectCostDoughnut(self.state)
         self.project_trends = ProjectTrends(self.state)
         self.top_agents = TopAgents()
         self.service_cards = ServiceTypeCards(self.state)
@@ -340,6 +340,9 @@ class Dashboard(w.VBox):
     def _render_projects(self) -> None:
         snap = self.snapshot
         with batch(self.project_costs):
+            self.project_costs.month = snap.period.month
+            self.project_costs.tz = "" if self.state.timezone == self.state.org_timezone else self.state.timezone
+            self.project_costs.others_open = False
             self.project_costs.slices = snap.cost_by_project
             self.project_costs.others = snap.others()
             self.project_costs.total = snap.kpis["total_cost"]

@@ -15,7 +15,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from traitlets import Float, Instance, TraitError
+from traitlets import Bool, Float, Instance, TraitError
 
 from ..colors import project_color
 from ..formatting import money, money_compact
@@ -297,13 +297,16 @@ def _centre_label(text: str, scales: dict, size: int, color: str, y_offset: int,
 class CostDoughnut(widgets.VBox):
     """Doughnut of ``slices`` (the costliest, then ``Others``) with ``total`` in the centre over
     ``CAPTION``, and a legend giving each slice's cost and share of the month; Others names what it
-    holds on hover. A subclass says which column keys a slice (null for Others) and its colours."""
+    holds on hover. A subclass says which column keys a slice (null for Others) and its colours,
+    and may link a slice to its view (``href``, ``open_slice``): then the Others slice and legend row
+    open the list of what it holds, each linked."""
 
     KEY = "project_id"
     CAPTION = "Total cost"
     CSS = "oa-project"
     total = Float(0.0, help="the month's total cost, shown in the centre")
     others = Frame(columns=("name", "cost"), help='what "Others" holds, costliest first (named on hover)')
+    others_open = Bool(False, help='the list of what "Others" holds is shown (a click on its slice)')
 
     def __init__(self, **kwargs):
         scales = unit_scales()
@@ -322,7 +325,8 @@ class CostDoughnut(widgets.VBox):
         )
         super().__init__([body], **kwargs)
         self.add_class(f"{self.CSS}-doughnut")
-        self.observe(self._render, names=["slices", "total", "others"])
+        self.pie.on_element_click(self._on_click)
+        self.observe(self._render, names=["slices", "total", "others", "others_open"])
         self._render()
 
     def colors(self) -> list[str]:
@@ -330,6 +334,26 @@ class CostDoughnut(widgets.VBox):
 
     def is_others(self, row: dict) -> bool:
         return known(row[self.KEY]) is None
+
+    def href(self, key) -> str | None:
+        """The in-app link of a slice's key (None: slices are not linked)."""
+        return None
+
+    def open_slice(self, key) -> None:
+        """A click on a slice that is not Others (linked slices open their view)."""
+
+    def _on_click(self, _mark, content: dict) -> None:
+        """A slice clicked: its view, or for Others the list of what it holds (the index is checked:
+        it comes from the browser)."""
+        data = content.get("data") if isinstance(content, dict) else None
+        index = data.get("index") if isinstance(data, dict) else None
+        rows = self.slices.to_dict("records")
+        if not hovered(index, len(rows)):
+            return
+        if self.is_others(rows[index]):
+            self.others_open = not self.others_open
+        else:
+            self.open_slice(known(rows[index][self.KEY]))
 
     @renders
     def _render(self, _change=None) -> None:
@@ -343,7 +367,19 @@ class CostDoughnut(widgets.VBox):
         titles = [f"{t} — {held}" if self.is_others(r) and held else t for t, r in zip(titles, rows)]
         show_slices(self.pie, costs, colors, titles)
         self.centre.text = [money_compact(self.total)]
-        self.legend.value = legend_html(list(zip(colors, names, details, titles)))
+        links = [None if self.is_others(r) else self.href(known(r[self.KEY])) for r in rows]
+        held = []
+        if any(links):  # linked slices: Others lists what it holds, each linked too
+            held = [
+                (str(o["name"]), money(float(o["cost"])), self.href(known(o.get(self.KEY))))
+                for o in self.others.to_dict("records")
+            ]
+        self.legend.value = legend_html(
+            list(zip(colors, names, details, titles)),
+            links=links,
+            held=[held if self.is_others(r) else [] for r in rows],
+            held_open=self.others_open,
+        )
 
 
 def others_text(others, shown: int = 8) -> str:

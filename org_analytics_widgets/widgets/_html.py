@@ -10,6 +10,8 @@ import html
 from typing import Iterable
 from urllib.parse import urlencode
 
+from ..links import VIEW_LINK
+
 _TOOLTIP_BOX = (
     '<div style="background:#fff;border:1px solid #ccc;border-radius:4px;padding:4px 8px;'
     'font-size:12px;line-height:1.4">{}</div>'
@@ -39,27 +41,69 @@ def view_attrs(query, title: str = "") -> str:
     return text + (f' title="{html.escape(title)}"' if title else "")
 
 
-def legend_html(items: Iterable[tuple], attrs: Iterable[str] | None = None, off: Iterable[bool] = ()) -> str:
+def legend_html(
+    items: Iterable[tuple],
+    attrs: Iterable[str] | None = None,
+    off: Iterable[bool] = (),
+    links: Iterable[str | None] | None = None,
+    held: Iterable[list] | None = None,
+    held_open: bool = False,
+) -> str:
     """A list of ``(colour, name, detail)`` or ``(colour, name, detail, title)`` with a swatch each
     (the title shows on hover; the name by default); escapes the texts, as names can hold markup.
-    ``attrs``: :func:`view_attrs` of each row; ``off``: rows shown struck through (hidden series)."""
+    ``attrs``: :func:`view_attrs` of each row; ``off``: rows shown struck through (hidden series);
+    ``links``: an in-app link of each row's name (None: none); ``held``: what a row holds (an
+    "Others"), each ``(name, detail, link)``: a click on the row opens the list (``held_open``: open).
+
+    >>> legend_html([("#123", "<Search>", "$1.00")], links=["app.ipynb?project=p&month=2026-03"])
+    '<div class="oa-legend" ...<a class="oa-legend-name oa-view-link" href="app.ipynb?project=p&amp;month=2026-03" ...>&lt;Search&gt;</a>...'
+    """
     items = [tuple(item) + (item[1],) * (4 - len(item)) for item in items]
     extra = list(attrs) if attrs is not None else [""] * len(items)
     struck = list(off) + [False] * (len(items) - len(list(off)))
-    rows = "".join(
-        f'<div class="oa-legend-row{" oa-legend-off" if is_off else ""}" '
-        'style="display:flex;align-items:center;gap:6px;min-width:0'
-        f'{";color:#999;text-decoration:line-through" if is_off else ""}"{more} title="{html.escape(title)}">'
-        '<span class="oa-swatch" style="flex:none;width:12px;height:12px;border-radius:2px;'
-        f'background:{html.escape(color)}"></span>'
-        '<span class="oa-legend-name" style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
-        f"{html.escape(name)}</span>"
-        '<span class="oa-legend-detail" style="color:#666;margin-left:auto;padding-left:8px">'
-        f"{html.escape(detail)}</span>"
-        "</div>"
-        for (color, name, detail, title), more, is_off in zip(items, extra, struck)
+    hrefs = list(links) if links is not None else [None] * len(items)
+    holds = list(held) if held is not None else [[]] * len(items)
+    rows = []
+    for (color, name, detail, title), more, is_off, href, holding in zip(items, extra, struck, hrefs, holds):
+        name_style = 'style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap"'
+        shown = (
+            f'<a class="oa-legend-name {VIEW_LINK}" href="{html.escape(href)}" target="_self" {name_style}>'
+            f"{html.escape(name)}</a>"
+            if href
+            else f'<span class="oa-legend-name" {name_style}>{html.escape(name)}</span>'
+        )
+        row = (
+            f'<div class="oa-legend-row{" oa-legend-off" if is_off else ""}" '
+            'style="display:flex;align-items:center;gap:6px;min-width:0'
+            f'{";color:#999;text-decoration:line-through" if is_off else ""}"{more} title="{html.escape(title)}">'
+            '<span class="oa-swatch" style="flex:none;width:12px;height:12px;border-radius:2px;'
+            f'background:{html.escape(color)}"></span>{shown}'
+            '<span class="oa-legend-detail" style="color:#666;margin-left:auto;padding-left:8px">'
+            f"{html.escape(detail)}</span>"
+            "</div>"
+        )
+        rows.append(held_html(row, holding, held_open) if holding else row)
+    return f'<div class="oa-legend" style="display:flex;flex-direction:column;gap:4px;font-size:13px">{"".join(rows)}</div>'
+
+
+def held_html(row: str, held: list, is_open: bool) -> str:
+    """A legend ``row`` (HTML) that opens the list of what it holds: ``(name, detail, link)`` each."""
+    items = "".join(
+        '<li class="oa-held-item" style="display:flex;gap:8px">'
+        + (
+            f'<a class="oa-held-name {VIEW_LINK}" href="{html.escape(href)}" target="_self">{html.escape(name)}</a>'
+            if href
+            else f'<span class="oa-held-name">{html.escape(name)}</span>'
+        )
+        + f'<span class="oa-legend-detail" style="color:#666;margin-left:auto">{html.escape(detail)}</span></li>'
+        for name, detail, href in held
     )
-    return f'<div class="oa-legend" style="display:flex;flex-direction:column;gap:4px;font-size:13px">{rows}</div>'
+    return (
+        f'<details class="oa-held"{" open" if is_open else ""}>'
+        f'<summary class="oa-held-summary" style="list-style:none;cursor:pointer">{row}</summary>'
+        '<ul class="oa-held-list" style="margin:4px 0 4px 18px;padding:0;list-style:none;font-size:12px;'
+        f'max-height:240px;overflow:auto">{items}</ul></details>'
+    )
 
 
 def share_text(part: float, whole: float) -> str:

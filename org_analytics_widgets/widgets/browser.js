@@ -31,13 +31,18 @@ function render({ model, el }) {
   }
 
   // Python's view -> the address bar: push for a new view or month, replace for the rest
-  const agentOf = (query) => new URLSearchParams(query).get("agent");
-  let agentShown = agentOf(model.get("query"));
+  // the view a query shows: an agent's, a project's or (null) the dashboard
+  const viewOf = (query) => {
+    const params = new URLSearchParams(query);
+    if (params.has("agent")) return "agent:" + params.get("agent");
+    return params.has("project") ? "project:" + params.get("project") : null;
+  };
+  let viewShown = viewOf(model.get("query"));
   function follow() {
     const query = model.get("query");
-    if (agentOf(query) !== agentShown) {
+    if (viewOf(query) !== viewShown) {
       // another view: show it from its top, not at the scroll position of the one left
-      agentShown = agentOf(query);
+      viewShown = viewOf(query);
       const app = el.closest(".oa-app");
       if (app) app.scrollIntoView({ block: "start" });
     }
@@ -60,7 +65,7 @@ function render({ model, el }) {
   }
   window.addEventListener("popstate", onPop);
 
-  // in-app links (agent names, back, month links) change the view in place; so do controls that
+  // in-app links (agent and project names, back, month links) change the view in place; so do controls that
   // carry their query in data-oa-view (sort headers, a request's items). Inside JupyterLab an href
   // is not the app's address (it would open a file, or JupyterLab's own page): every click stays here.
   function onClick(event) {

@@ -2,7 +2,7 @@
 
 The legend lists the projects by their cost under the filter, costliest first; clicking a row hides
 or shows its line (``state.hidden_projects``, through the app's front-end piece, so the address
-bar carries it).
+bar carries it); clicking a project's name opens its view.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from traitlets import Float, List, Unicode
 
 from ..colors import HIDDEN_SWATCH, service_label
 from ..formatting import money
+from ..links import project_url
 from ..state import DashboardState
 from ._chart import (
     MONEY_TICKS,
@@ -28,6 +29,7 @@ from ._chart import (
     nice_ticks,
     day_title,
     hovered,
+    known,
     project_series,
     round_value_axis,
     show_series,
@@ -154,6 +156,10 @@ class ProjectTrends(widgets.VBox):
         round_value_axis(self.figure, self.lines, min(drawn.min(), 0.0), drawn.max(), MONEY_TICKS)
         show_series(self.lines, days, self._line_names, [colors[i] for i in shown], matrix[shown])
         rows, attrs = [], []
+        state = self.state
+        tz = "" if state.timezone == state.org_timezone else state.timezone
+        listed = {str(p) for p in self.projects["project_id"] if known(p) is not None}  # not "no project"
+        links = [project_url(ids[i], state.month, tz) if state.month and ids[i] in listed else None for i in order]
         for i in order:
             off = ids[i] in hidden
             after = [p for p in self.state.hidden_projects if p != ids[i]] + ([] if off else [ids[i]])
@@ -161,7 +167,7 @@ class ProjectTrends(widgets.VBox):
             title = f"{names[i]}: {'show' if off else 'hide'} its line"
             rows.append((HIDDEN_SWATCH if off else colors[i], names[i], money(float(totals[i])), title))
             attrs.append(view_attrs(query))
-        self.legend.value = legend_html(rows, attrs, [ids[i] in hidden for i in order])
+        self.legend.value = legend_html(rows, attrs, [ids[i] in hidden for i in order], links)
 
     # -- a budget's burn-down: budget left by day, on its own axis at the right --------------
     def _burn_down_marks(self) -> None:

@@ -1,4 +1,5 @@
-"""The month's top agents: rank, a link to each agent's page, its project, counts and cost."""
+"""The month's top agents: rank, a link to each agent's page, its project (a link to the project's
+view), counts and cost."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from traitlets import TraitError, Unicode, validate
 
 from ..colors import project_color
 from ..formatting import exact, money, percent
-from ..links import VIEW_LINK, agent_url
+from ..links import VIEW_LINK, agent_url, project_url
 from ..period import PeriodError, parse_month
 from ._chart import Frame, known
 from .batch import renders
@@ -33,6 +34,8 @@ TABLE_STYLE = """<style>
 .oa-top-agents a.oa-agent-link { color: #1f4e79; text-decoration: none; font-weight: 600; }
 .oa-top-agents a.oa-agent-link:hover { text-decoration: underline; }
 .oa-top-agents .oa-agent-project { display: inline-flex; align-items: center; gap: 6px; }
+.oa-top-agents a.oa-project-link { color: inherit; text-decoration: none; }
+.oa-top-agents a.oa-project-link:hover { text-decoration: underline; }
 .oa-top-agents .oa-swatch { flex: none; width: 10px; height: 10px; border-radius: 2px; display: inline-block; }
 </style>"""
 
@@ -53,6 +56,18 @@ def ratio_cells(row: dict) -> str:
     return "".join(cells)
 
 
+def project_cell(project_id, name: str, color: str, month: str, tz: str = "") -> str:
+    """An agent's project with its swatch: a link to the project's view when it has one."""
+    swatch = f'<span class="oa-swatch" style="background:{html.escape(color)}"></span>'
+    if project_id is None or not month:
+        return f'<span class="oa-agent-project">{swatch}{html.escape(name)}</span>'
+    href = html.escape(project_url(str(project_id), month, tz))
+    return (
+        f'<a class="oa-agent-project oa-project-link {VIEW_LINK}" href="{href}" target="_self" '
+        f'title="{html.escape(name)} ({html.escape(str(project_id))})">{swatch}{html.escape(name)}</a>'
+    )
+
+
 def agent_row_html(rank: int, row: dict, month: str, tz: str = "") -> str:
     """One ``<tr class="oa-agent-row">``; every text and the link are HTML-escaped (names are data)."""
     agent_id = str(row["agent_id"])
@@ -69,8 +84,7 @@ def agent_row_html(rank: int, row: dict, month: str, tz: str = "") -> str:
         f'<td class="oa-rank">{rank}</td>'
         f'<td><a class="oa-agent-link {VIEW_LINK}" href="{href}" target="_self" title="{title}">'
         f"{html.escape(name)}</a></td>"
-        f'<td><span class="oa-agent-project"><span class="oa-swatch" style="background:{html.escape(color)}">'
-        f"</span>{html.escape(project_name)}</span></td>"
+        f"<td>{project_cell(project_id, project_name, color, month, tz)}</td>"
         f'<td class="oa-num">{conversations:,}</td>'
         f'<td class="oa-num">{requests:,}</td>'
         f"{ratio_cells(row)}"

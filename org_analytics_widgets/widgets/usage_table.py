@@ -29,6 +29,7 @@ from ..filters import (
 )
 from ..colors import rule_label, service_label, status_label
 from ..formatting import money
+from ..links import VIEW_LINK, project_url
 from ..state import STATUSES
 from ._chart import Frame, check_columns, day_title, known
 from ._html import view_attrs
@@ -141,9 +142,10 @@ ORDER_WORDS = {
 }  # (descending, ascending)
 
 
-def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> str:
+def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool, month: str = "", tz: str = "") -> str:
     """The page as an HTML table; every value is escaped (names are data, never markup). A sortable
-    header sorts by its column (again: the other way); a request row shows its items."""
+    header sorts by its column (again: the other way); a request row shows its items; given the
+    ``month`` (and the viewer's zone ``tz``), a project cell opens that project's view."""
     head = []
     for column, label in HEADERS[kind]:
         mark, aria = "", "none"
@@ -186,7 +188,12 @@ def table_html(kind: str, rows: pd.DataFrame, sort: str, descending: bool) -> st
             if column == "cost":
                 classes.append("oa-pinned")
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{cls}{title}>{html.escape(text)}</td>")
+            if column == "project" and month and known(row.get("project_id")) is not None:
+                href = html.escape(project_url(str(row["project_id"]), month, tz))
+                shown = f'<a class="oa-project-link {VIEW_LINK}" href="{href}" target="_self">{html.escape(text)}</a>'
+            else:
+                shown = html.escape(text)
+            cells.append(f"<td{cls}{title}>{shown}</td>")
         row_id = str(known(row.get(id_column)) or "")
         opens = ""
         if kind == "requests" and row_id:
@@ -465,7 +472,9 @@ class UsageTable(widgets.VBox):
         filter marks the table loading over the rows it had (~35 KB of HTML, ~70 ms at 100 rows)."""
         key = (sort, descending)
         if self._body_of is None or self._body_of[0] is not self.rows or self._body_of[1] != key:
-            self._body_of = (self.rows, key, table_html(self.kind, self.rows, sort, descending))
+            state = self.state  # new rows are the month and zone shown: their project links open those
+            tz = "" if state.timezone == state.org_timezone else state.timezone
+            self._body_of = (self.rows, key, table_html(self.kind, self.rows, sort, descending, state.month, tz))
         return self._body_of[2]
 
     @renders
