@@ -161,6 +161,10 @@ def wait_ready(page, month: str, status: str = "ready") -> None:
 
 
 def kpis_on_page(page) -> dict:
-    """The exact KPI values the cards carry (``data-exact``), by contract key."""
-    values = page.eval_on_selector_all(".oa-kpi-value", "els => els.map(e => [e.dataset.key, e.dataset.exact])")
+    """The exact KPI values the dashboard's cards carry (``data-exact``), by contract key (not those
+    of the agent and project views: a project's cards have the same keys)."""
+    values = page.eval_on_selector_all(
+        ".oa-kpis:not(.oa-project-kpis):not(.oa-agent-kpis) .oa-kpi-value",
+        "els => els.map(e => [e.dataset.key, e.dataset.exact])",
+    )
     return dict(values)

@@ -161,6 +161,53 @@ def test_agent_link_opens_the_agent_view_in_place_and_back_returns(server, page,
     assert page.evaluate("window.__same_page === true")
 
 
+def test_a_project_in_the_doughnut_legend_opens_its_view_and_back_returns(server, page, edge_warehouse, run_cli):
+    """Issue 15, item 7: the project's name and cost as a manager reads them are those of
+    ``report --project``; the address holds the project; Back finds the dashboard as it was."""
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    from org_analytics_widgets.formatting import money, money_compact
+
+    page.goto(f"{server}/?month=2026-03&hide=agent")
+    wait_ready(page, "2026-03")
+    app_ready(page)
+    page.evaluate("window.__same_page = true")  # a reload would lose it
+    dashboard_kpis = kpis_on_page(page)
+    page.locator(".oa-charts-row").scroll_into_view_if_needed()  # drawn when on screen
+    link = page.locator(".oa-project-legend a.oa-legend-name").first
+    link.wait_for()
+    project_id = parse_qs(urlparse(link.get_attribute("href")).query)["project"][0]
+    argv = ["report", "--warehouse", f"duckdb://{edge_warehouse}", "--month", "2026-03", "--timezone", ZONE]
+    code, out, err = run_cli([*argv, "--now", NOW, "--project", project_id])
+    assert code == 0, err
+    section = json.loads(out)["project"]
+    assert link.inner_text() == section["name"]
+
+    link.click()
+    page.wait_for_url(f"**/org_analytics.ipynb?project={project_id}&month=2026-03")
+    page.wait_for_selector(".oa-project-page .oa-status-box [data-status=ready]", state="attached")
+    assert page.inner_text(".oa-project-name").strip() == section["name"]
+    cost = page.locator(".oa-project-kpis .oa-kpi-value[data-key=total_cost]")
+    assert cost.inner_text() == money_compact(section["kpis"]["total_cost"]), "the cost as a manager reads it"
+    assert float(cost.get_attribute("data-exact")) == section["kpis"]["total_cost"]
+    assert money(section["budget"]["spent"]) in page.inner_text(".oa-project-budget")
+    shown_agents = page.eval_on_selector_all(".oa-project-agents .oa-agent-row", "rs => rs.map(r => r.dataset.agentId)")
+    assert shown_agents == [a["agent_id"] for a in section["agents"]], "all its agents, costliest first"
+    assert not page.is_visible(".oa-kpis:not(.oa-project-kpis)"), "one view at a time"
+    page.wait_for_function("name => document.title.startsWith(name)", arg=section["name"])
+
+    page.go_back()  # the browser's Back: the dashboard as it was
+    page.wait_for_url("**/org_analytics.ipynb?month=2026-03&hide=agent")
+    page.wait_for_selector(".oa-project-page", state="hidden")
+    assert page.is_visible(".oa-cost-overview") and kpis_on_page(page) == dashboard_kpis
+    assert page.locator(".oa-cost-overview .oa-legend-item.oa-legend-hidden", has_text="Agents").count() == 1
+    assert page.evaluate("window.__same_page === true"), "the project and back without reloading the page"
+    page.go_forward()
+    page.wait_for_selector(".oa-project-page", state="visible")
+    assert f"project={project_id}" in page.url and page.inner_text(".oa-project-name").strip() == section["name"]
+
+
 def test_parts_below_the_fold_are_drawn_when_scrolled_to_after_a_month_switch(server, page, run_report):
     """Off screen (the page reports it), the tables and the cards wait for the viewer to scroll: on
     a link's first render (the preheated page showed another month) and after a month switch. A

@@ -95,8 +95,10 @@ class ProjectPage(w.VBox):
         self.header = w.HTML()
         self.status_box = w.HTML()
         self.status_box.add_class("oa-status-box")
-        self.kpis = KpiCards(PROJECT_CARDS)
-        self.kpis.add_class("oa-project-kpis")
+        # made with the first project shown, not ahead: until then the page holds one set of KPI
+        # cards (the dashboard's), found by their classes
+        self.kpis: KpiCards | None = None
+        self.kpi_box = w.VBox()
         self.budget = w.HTML()
         self.cost_overview: CostOverview | None = None
         self.cost_box = w.VBox()
@@ -104,7 +106,7 @@ class ProjectPage(w.VBox):
         self.agents = TopAgents()
         self.content = w.VBox(
             [
-                self.kpis,
+                self.kpi_box,
                 section("Budget", self.budget, "oa-project-budget-section"),
                 section("Daily cost by service type", self.cost_box, "oa-project-cost"),
                 section("Cost by model", self.model_costs, "oa-project-models"),
@@ -213,6 +215,10 @@ class ProjectPage(w.VBox):
             f'<div class="oa-sub">project <code>{html.escape(self.project_id)}</code> · '
             f"Times in {html.escape(self.period.timezone)}</div></div>"
         )
+        if self.kpis is None:
+            self.kpis = KpiCards(PROJECT_CARDS)
+            self.kpis.add_class("oa-project-kpis")
+            self.kpi_box.children = [self.kpis]
         with batch(self.kpis):
             self.kpis.values = found["kpis"]
             self.kpis.previous = found["previous_kpis"]
