@@ -276,3 +276,29 @@ def test_a_copied_project_link_opens_its_view_in_a_zone(edge_warehouse, run_cli)
     assert app.browser.query == "project=p_support&month=2026-02&tz=Asia/Kolkata"
     assert "month=2026-01&amp;tz=Asia/Kolkata" in app.project.nav.value, "its month links keep the zone"
     engine.close()
+
+
+def test_the_project_view_is_made_ahead_after_the_agent_view_and_a_click_uses_it(edge_warehouse):
+    from org_analytics_widgets.pages import App
+
+    engine = Engine.open(duckdb_url(edge_warehouse), timezone=ZONE, now=NOW, cache=False)
+    app = App(engine, "month=2026-03")
+    assert app._prepare_views() and app.agent is not None and app.project is None, "the agent view first"
+    assert app._prepare_views() and app.project is not None
+    assert not app._prepare_views(), "both made: nothing more to do"
+    made = app.project
+    assert made.layout.visibility == "hidden" and made.kpis is None, "out of sight, without a second set of KPIs"
+    app.navigate("project=p_search&month=2026-03")
+    assert app.project is made and made.status == "ready" and made.layout.visibility is None
+    engine.close()
+
+
+def test_the_budget_in_words_with_the_current_months_forecast():
+    from org_analytics_widgets.pages.project import budget_html
+
+    row = {"forecast": 230.0, "low": 219.5, "high": 240.5, "status": "will_exceed", "exceeds_on": None}
+    text = budget_html("<Alpha>", {"monthly_budget": 200.0, "spent": 191.0, "share": 0.955, "forecast": row}, "2026-11")
+    assert "$191.00 of the $200.00 monthly budget spent in November 2026 (95.5 %)." in text
+    assert "Month-end forecast $230.00 ($219.50 – $240.50) · Will exceed" in text
+    none = budget_html("<Alpha>", {"monthly_budget": None, "spent": 3.0, "share": None, "forecast": None}, "2026-10")
+    assert "&lt;Alpha&gt; has no monthly budget. Spent in October 2026: $3.00." in none and "<Alpha>" not in none

@@ -104,13 +104,14 @@ class ProjectPage(w.VBox):
         self.cost_box = w.VBox()
         self.model_costs = ModelCostDoughnut()
         self.agents = TopAgents()
+        self.agents_section = section("Agents", self.agents, "oa-project-agents")
         self.content = w.VBox(
             [
                 self.kpi_box,
                 section("Budget", self.budget, "oa-project-budget-section"),
                 section("Daily cost by service type", self.cost_box, "oa-project-cost"),
                 section("Cost by model", self.model_costs, "oa-project-models"),
-                section("Agents", self.agents, "oa-project-agents"),
+                self.agents_section,
             ]
         )
         super().__init__([w.HTML(STYLE + PAGE_STYLE), self.nav, self.header, self.status_box, self.content], **kwargs)
@@ -235,4 +236,5 @@ class ProjectPage(w.VBox):
         with batch(self.agents):
             self.agents.month, self.agents.tz = self.month, self.link_zone
             self.agents.agents = snap.top_agents
+        self.agents_section.layout.display = "none" if snap.top_agents.empty else None  # usage of no agent
         self.content.layout.display = None
