@@ -302,3 +302,19 @@ def test_the_budget_in_words_with_the_current_months_forecast():
     assert "Month-end forecast $230.00 ($219.50 – $240.50) · Will exceed" in text
     none = budget_html("<Alpha>", {"monthly_budget": None, "spent": 3.0, "share": None, "forecast": None}, "2026-10")
     assert "&lt;Alpha&gt; has no monthly budget. Spent in October 2026: $3.00." in none and "<Alpha>" not in none
+
+
+def test_every_backend_gives_the_duckdb_project_section(backend_url, edge_warehouse):
+    """The project's facts restricted in the warehouse's own engine (an Ibis filter with the id as a
+    literal) on DuckDB, Parquet, PostgreSQL and Spark: the same section, project by project."""
+    from data_connectors import connect
+
+    def sections(url: str) -> dict:
+        warehouse = connect(url)
+        try:
+            engine = Engine(warehouse, None, ZONE, NOW, cache=False)
+            return {p: project_report(engine.project_month(p, "2026-03")) for p in ("p_support", "p_xss", "p_none")}
+        finally:
+            warehouse.close()
+
+    assert sections(backend_url) == sections(duckdb_url(edge_warehouse))
