@@ -36,6 +36,8 @@ from .organization import comparison_label
 
 #: the dashboard's KPI cards but the projects' count (one project)
 PROJECT_CARDS = tuple(card for card in CARDS if card.key != "active_projects")
+# the page's width is the app's (centred by its auto margins, a page is only as wide as its content)
+WIDTH_STYLE = "<style>.oa-project-page { width: 100%; box-sizing: border-box; }</style>"
 
 
 def budget_html(name: str, budget: dict, month: str) -> str:
@@ -114,7 +116,9 @@ class ProjectPage(w.VBox):
                 self.agents_section,
             ]
         )
-        super().__init__([w.HTML(STYLE + PAGE_STYLE), self.nav, self.header, self.status_box, self.content], **kwargs)
+        super().__init__(
+            [w.HTML(STYLE + PAGE_STYLE + WIDTH_STYLE), self.nav, self.header, self.status_box, self.content], **kwargs
+        )
         self.add_class("oa-page")
         self.add_class("oa-project-page")
         if self.project_id:
