@@ -91,16 +91,23 @@ class BuildSummary:
     unchanged: bool = False  # a refresh that found nothing new: the file was left as it was
 
 
-BUILD_MEMORY_SHARE = 0.5
+BUILD_MEMORY = "1GB"
+OUT_MEMORY = "256MB"  # the rollups file's own session: it only appends the warehouse's answers
+# rows (items and requests) a build aggregates per query: its ranges of whole UTC days are about
+# this size, so each range's groups fit in memory whatever the size of the warehouse
+RANGE_ROWS = 8_000_000
+# rows a DuckDB warehouse classifies per query (``metrics.rollup.classified``: parts by id hash);
+# another engine (PostgreSQL, Spark) runs on its own memory, and is sent one query
+CLASSIFY_ROWS = 10_000_000
 
 
 def use_build_memory() -> str:
     """Give the DuckDB sessions this process opens from now on (a DuckDB or Parquet warehouse,
-    the rollups file) half the machine's memory, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says
-    otherwise. A build is a batch job: a dashboard kernel's 512 MB cannot hold its largest query
-    (a row per request and service type, about 2 GB at 100M items), and DuckDB cannot spill all of it."""
-    share = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * BUILD_MEMORY_SHARE
-    return os.environ.setdefault(MEMORY_ENV_VAR, f"{int(share / 2**20)}MB")
+    the rollups file) 1 GB, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says otherwise. Not the
+    dashboard kernel's 512 MB: the build's one query over all ids (``metrics.rollup.classified``)
+    spills to disk beyond the limit, and spills less with more. Not more either: DuckDB fills what
+    it is given (with half the machine's, the build of 100M items peaked at 13 GB)."""
+    return os.environ.setdefault(MEMORY_ENV_VAR, BUILD_MEMORY)
 
 
 def build(
@@ -140,9 +147,13 @@ def build(
     if since is not None:
         tmp.write_bytes(out.read_bytes())
     con = duckdb.connect(str(tmp))
-    steps = [spec for spec in R.ROLLUPS.values() if spec.kind != "singles"]
+    ranges = _ranges(warehouse, since)
+    spans = [spec for spec in R.ROLLUPS.values() if spec.kind == "spans"]
+    parts = -(-whole["items"] // CLASSIFY_ROWS) if since is None and warehouse.backend == "duckdb" else 1
+    steps = len(ranges) + len(spans) * parts
     try:
         configure_duckdb(con)
+        con.execute("SET memory_limit = ?", [OUT_MEMORY])
         con.execute("BEGIN")
         for name, schema in _ARROW.items():
             con.register("_empty", schema.empty_table())
@@ -151,13 +162,17 @@ def build(
             if since is not None:
                 con.execute(f"DELETE FROM {name} WHERE bucket >= ?", [since])
         con.execute("CREATE TABLE IF NOT EXISTS rollup_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        for done, spec in enumerate(steps):
-            say(spec.name, done, len(steps))
-            if spec.kind == "spans":
-                _classify(con, warehouse, spec, since)
-            else:
-                _append(con, spec.name, warehouse, R.build_rows(spec, warehouse, since))
-        say("done", len(steps), len(steps))
+        for done, (start, end) in enumerate(ranges):
+            say(_range_name(start, end), done, steps)
+            for spec in R.ROLLUPS.values():
+                if spec.kind == "singles":
+                    _append(con, spec.name, warehouse, R.id_counts(spec, warehouse, start, end))
+                elif spec.kind != "spans":
+                    _append(con, spec.name, warehouse, R.build_rows(spec, warehouse, start, end))
+        for i, spec in enumerate(spans):
+            first = len(ranges) + i * parts
+            _classify(con, warehouse, spec, since, parts, lambda k, name=spec.name, n=first: say(name, n + k, steps))
+        say("done", steps, steps)
         meta = {
             "format": FORMAT,
             "source": _public(warehouse.url),
@@ -196,6 +211,25 @@ def _nothing_new(previous: dict, whole: dict, probe_from: datetime | None, probe
     )
 
 
+def _ranges(warehouse, since: datetime | None) -> list[tuple[datetime | None, datetime | None]]:
+    """``[start, end)`` ranges of whole UTC days from ``since`` (None: the first row) on, of about
+    ``RANGE_ROWS`` rows each (a day is never split), the last one open: each is aggregated on its
+    own, so that the groups of a query do not grow with the warehouse."""
+    days = warehouse.execute(R.day_counts(warehouse, since))
+    ranges, start, size = [], since, 0
+    for day, rows in zip(days["day"], days["rows"]):
+        if size and size + rows > RANGE_ROWS:
+            day = pd.Timestamp(day).tz_localize(None).to_pydatetime()  # naive UTC, as ``since``
+            ranges.append((start, day))
+            start, size = day, 0
+        size += int(rows)
+    return [*ranges, (start, None)]
+
+
+def _range_name(start: datetime | None, end: datetime | None) -> str:
+    return f"rows from {start:%Y-%m-%d %H:%M}" if start else "rows" + (f" before {end:%Y-%m-%d}" if end else "")
+
+
 def _append(con, table: str, warehouse, expr) -> None:
     """Insert the rows of ``expr`` (run on the warehouse, fetched in batches) into ``table``."""
     columns = con.execute(f"SELECT * FROM {table} LIMIT 0").fetch_arrow_table().schema.names
@@ -205,15 +239,18 @@ def _append(con, table: str, warehouse, expr) -> None:
         con.unregister("_batch")
 
 
-def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None) -> None:
-    """Fill a singles/spans pair of tables with the ids seen from ``since`` on (see ``metrics.rollup``).
-    An id counted as a single in an older bucket that now has rows in a newer one too is taken out
-    of that bucket's count, and all its buckets are kept in spans."""
+def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None, parts: int, say) -> None:
+    """Complete a singles/spans pair of tables with the ids seen from ``since`` on (see
+    ``metrics.rollup``): ``singles`` holds each bucket's distinct ids from ``since`` on
+    (``id_counts``); the spans among them are taken out of its counts and kept in spans. An id
+    counted as a single in an older bucket that now has rows in a newer one too is taken out of
+    that bucket's count, and all its buckets are kept in spans. The ids are classified in ``parts``
+    queries (``say(k)`` before the k-th)."""
     singles = spans.name.removesuffix("_spans") + "_singles"
-    rows, ids = R.classified(spans, warehouse, since)
-    _append(con, singles, warehouse, R.single_counts(spans, ids))
     con.execute(f"CREATE TEMP TABLE spans_new AS SELECT * FROM {spans.name} LIMIT 0")
-    _append(con, "spans_new", warehouse, R.span_rows(spans, rows, ids))
+    for k in range(parts):
+        say(k)
+        _append(con, "spans_new", warehouse, R.span_rows(spans, *R.classified(spans, warehouse, since, (k, parts))))
     same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM n."{k}"' for k in (*spans.keys, spans.column))
     by_keys = " AND ".join(f's."{k}" IS NOT DISTINCT FROM w."{k}"' for k in spans.keys)
     keys = ", ".join(f'"{k}"' for k in spans.keys)
@@ -223,12 +260,17 @@ def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None) -> N
                     AND NOT EXISTS (SELECT 1 FROM {spans.name} s WHERE s.bucket = n.bucket AND {same})""",
         [floor],
     )
-    con.execute(f"""UPDATE {singles} s SET rows = s.rows - w.n
-                    FROM (SELECT bucket, {keys}, count(*) AS n FROM was_single GROUP BY ALL) w
-                    WHERE s.bucket = w.bucket AND {by_keys}""")
-    con.execute(f"DELETE FROM {singles} WHERE rows = 0")
     con.execute(f"INSERT INTO {spans.name} SELECT * FROM spans_new WHERE bucket >= ?", [floor])
     con.execute(f"INSERT INTO {spans.name} SELECT * FROM was_single")
+    # the buckets from ``since`` on lose their spans; an older bucket, its new ones (was_single)
+    con.execute(
+        f"""UPDATE {singles} s SET rows = s.rows - w.n
+            FROM (SELECT bucket, {keys}, count(*) AS n FROM {spans.name} WHERE bucket >= ? GROUP BY ALL
+                  UNION ALL SELECT bucket, {keys}, count(*) AS n FROM was_single GROUP BY ALL) w
+            WHERE s.bucket = w.bucket AND {by_keys}""",
+        [floor],
+    )
+    con.execute(f"DELETE FROM {singles} WHERE rows = 0")
     con.execute("DROP TABLE spans_new")
     con.execute("DROP TABLE was_single")
 
@@ -354,7 +396,7 @@ def _schemas() -> dict[str, ibis.Schema]:
     out = {}
     for name, spec in R.ROLLUPS.items():
         if spec.kind == "singles":
-            out[name] = R.single_counts(spec, R.classified(spec, tables)[1]).schema()
+            out[name] = R.id_counts(spec, tables).schema()
         else:
             out[name] = R.build_rows(spec, tables).schema()
     return out

@@ -16,7 +16,9 @@ The rollup tables (``ROLLUPS``) follow from ``facts.FACTS``, per canonical table
   always lie in one bucket (``one_bucket``: a request's items). An id (with its keys) whose rows
   all lie in one bucket is counted in ``singles`` (bucket, keys, count); the rare one with rows in
   several buckets is kept whole in ``spans`` (bucket, keys, id), so a day counts it once. Both are
-  classified over all the data a build or refresh has seen.
+  classified over all the data a build or refresh has seen. ``singles`` is built as the distinct
+  ids of each bucket (:func:`id_counts`, bucket by bucket) less the spans among them: only the
+  spans need the one query over all ids (:func:`classified`).
 
 Everything here is a pure function returning an Ibis expression: :func:`build_rows` gives a rollup
 table's rows from the canonical tables for ``[since, until)``; :func:`read` gives a fact from
@@ -144,15 +146,22 @@ def build_rows(spec: RollupTable, tables, since: datetime | None = None, until: 
     return t.select(**keys, **{spec.column: t[spec.column]}).distinct()
 
 
-def classified(spec: RollupTable, tables, since: datetime | None = None) -> tuple[ibis.Table, ibis.Table]:
+def classified(
+    spec: RollupTable, tables, since: datetime | None = None, part: tuple[int, int] = (0, 1)
+) -> tuple[ibis.Table, ibis.Table]:
     """The ids (with their keys) of a singles/spans pair of tables with a row at or after ``since``:
     ``(rows, ids)``. ``rows``: their rows (created_at, keys, id), including those before ``since``.
     ``ids``: one row per id with its ``first_bucket`` and ``last_bucket``: equal for a single (counted
     in its bucket), different for a span (kept whole). One aggregation, no DISTINCT first: this is
-    the largest query of a build (a row per id) and must spill within the memory limit."""
+    the largest query of a build (a row per id). ``part`` ``(k, n)``: only the ids whose hash is
+    ``k`` modulo ``n`` (every row of an id is in its part), so that ``n`` queries of bounded size
+    classify them all (DuckDB fails to spill this one beyond ~10M ids a GB)."""
     key = [*spec.keys, spec.column]
     t = getattr(tables, spec.table)
     t = t.filter(t[spec.column].notnull())  # an item of no request (OpenAI import) is no request to count
+    k, n = part
+    if n > 1:  # a hash may be negative (Spark's): its remainder too
+        t = t.filter((t[spec.column].hash() % n + n) % n == k)
     rows = between(t, since, None).select("created_at", *key)
     if since is not None:
         seen = rows.select(*key).distinct()
@@ -162,11 +171,25 @@ def classified(spec: RollupTable, tables, since: datetime | None = None) -> tupl
     return rows, ids
 
 
-def single_counts(spec: RollupTable, ids: ibis.Table) -> ibis.Table:
-    singles = ids.filter(ids.first_bucket == ids.last_bucket)
-    return singles.group_by(bucket=singles.first_bucket, **{k: singles[k] for k in spec.keys}).aggregate(
-        rows=singles.count()
-    )
+def id_counts(spec: RollupTable, tables, since: datetime | None = None, until: datetime | None = None) -> ibis.Table:
+    """The distinct ids of a singles table's column per (bucket, keys) in ``[since, until)``: its
+    singles plus the spans among them, which the build then takes away (a bucket's own query,
+    unlike the classification of ids, so a build can run it range by range)."""
+    t = between(getattr(tables, spec.table), since, until)
+    t = t.filter(t[spec.column].notnull())
+    ids = t.select(bucket=bucket(t.created_at), **{k: t[k] for k in (*spec.keys, spec.column)}).distinct()
+    return ids.group_by("bucket", *spec.keys).aggregate(rows=ids.count())
+
+
+def day_counts(tables, since: datetime | None = None) -> ibis.Table:
+    """Rows of items and requests per UTC day at or after ``since`` (``day``, ``rows``): what a
+    build splits into ranges of bounded size."""
+    parts = []
+    for name in SHORT:
+        t = between(getattr(tables, name), since, None)
+        parts.append(t.group_by(day=t.created_at.truncate("D")).aggregate(rows=t.count()))
+    both = parts[0].union(parts[1], distinct=False)
+    return both.group_by("day").aggregate(rows=both.rows.sum()).order_by("day")
 
 
 def span_rows(spec: RollupTable, rows: ibis.Table, ids: ibis.Table) -> ibis.Table:
