@@ -175,8 +175,9 @@ def test_a_project_in_the_doughnut_legend_opens_its_view_and_back_returns(server
     page.evaluate("window.__same_page = true")  # a reload would lose it
     dashboard_kpis = kpis_on_page(page)
     page.locator(".oa-charts-row").scroll_into_view_if_needed()  # drawn when on screen
+    page.wait_for_selector('.oa-browser[data-in-view~="oa-charts-row"]', state="attached")  # the page said so
+    page.wait_for_selector(".oa-charts-row:not(.oa-stale) .oa-project-legend a.oa-legend-name", state="attached")
     link = page.locator(".oa-project-legend a.oa-legend-name").first
-    link.wait_for()
     project_id = parse_qs(urlparse(link.get_attribute("href")).query)["project"][0]
     argv = ["report", "--warehouse", f"duckdb://{edge_warehouse}", "--month", "2026-03", "--timezone", ZONE]
     code, out, err = run_cli([*argv, "--now", NOW, "--project", project_id])
@@ -430,7 +431,8 @@ def test_charts_say_what_they_hold(server, page, run_report):
 
 
 def test_switching_months_logs_no_error_in_the_browser(server, page):
-    """Months of 28, 31 and 30 days, the legend, an agent and back: the browser console stays clean
+    """Months of 28, 31 and 30 days, the legend, an agent and back, a project listed under Others and
+    back: the browser console stays clean
     (a chart whose axis and data disagree for a moment logged thousands of errors)."""
     errors = []
 
@@ -457,6 +459,14 @@ def test_switching_months_logs_no_error_in_the_browser(server, page):
         page.wait_for_selector(".oa-agent-page .oa-status-box [data-status=ready]", state="attached")
         page.click("a.oa-back-link")
         page.wait_for_selector(".oa-agent-page", state="hidden")
+        page.locator(".oa-charts-row").scroll_into_view_if_needed()  # a project of Others, and back
+        page.wait_for_selector('.oa-browser[data-in-view~="oa-charts-row"]', state="attached")
+        page.wait_for_selector(".oa-charts-row:not(.oa-stale) .oa-project-legend summary", state="attached")
+        page.locator(".oa-project-legend summary.oa-held-summary").click()
+        page.locator(".oa-project-legend .oa-held-list a.oa-held-name").first.click()
+        page.wait_for_selector(".oa-project-page .oa-status-box [data-status=ready]", state="attached")
+        page.click(".oa-project-page a.oa-back-link")
+        page.wait_for_selector(".oa-project-page", state="hidden")
         page.wait_for_timeout(1500)  # let the charts finish their transitions
     finally:
         page.remove_listener("console", console)
