@@ -135,8 +135,23 @@ def _offset_segments(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[tu
     return tuple((s.replace(tzinfo=None), o) for s, o in segments)
 
 
+class _Bounds:
+    """A span's aware ``start`` and ``end`` as naive UTC instants, comparable with warehouse timestamps."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(UTC).replace(tzinfo=None)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(UTC).replace(tzinfo=None)
+
+
 @dataclass(frozen=True)
-class Period:
+class Period(_Bounds):
     """A calendar month in an IANA zone, half-open ``[start, end)``; the current month ends at now.
 
     >>> p = Period.for_month("2026-03", "America/New_York", now="2026-11-25T12:00:00Z")
@@ -184,15 +199,6 @@ class Period:
         )
 
     @property
-    def start_utc(self) -> datetime:
-        """Naive UTC start, comparable with warehouse timestamps."""
-        return self.start.astimezone(UTC).replace(tzinfo=None)
-
-    @property
-    def end_utc(self) -> datetime:
-        return self.end.astimezone(UTC).replace(tzinfo=None)
-
-    @property
     def is_whole(self) -> bool:
         """True for a month that has ended (not cut at "now")."""
         year, mon = parse_month(self.month)
@@ -207,6 +213,37 @@ class Period:
 
     def next(self, now: datetime | str | None = None) -> "Period":
         return Period.for_month(shift_month(self.month, 1), self.timezone, now)
+
+
+@dataclass(frozen=True)
+class Months(_Bounds):
+    """Consecutive calendar months in an IANA zone, half-open ``[first's start, last's end)``, the
+    last cut at "now" like a Period: what a monthly fact (``metrics.facts``, ``time="month"``) is read
+    over. It has what the metrics read of a Period (``timezone``, ``start_utc``, ``end_utc``,
+    ``offsets``: the zone's UTC offsets over all the months), so a row's local month is found as
+    its local day is.
+
+    >>> m = Months.ending("2026-03", 12, "Europe/Paris", now="2026-11-25T12:00:00Z")
+    >>> m.months[0], m.months[-1], m.start.isoformat(), len(m.offsets)
+    ('2025-04', '2026-03', '2025-04-01T00:00:00+02:00', 3)
+    """
+
+    months: tuple[Month, ...]
+    timezone: str
+    start: datetime  # aware, in the zone
+    end: datetime  # aware, in the zone; the last month's end, or "now" within it
+    offsets: tuple[tuple[datetime, int], ...] = field(repr=False)
+
+    @classmethod
+    def ending(cls, last: str, count: int, timezone: str = "UTC", now: datetime | str | None = None) -> "Months":
+        """The ``count`` months through ``last`` (YYYY-MM)."""
+        months = tuple(shift_month(last, k) for k in range(1 - count, 1))
+        first, final = Period.for_month(months[0], timezone, now), Period.for_month(months[-1], timezone, now)
+        zone = parse_zone(timezone)
+        start_utc = first.start.astimezone(UTC)
+        end_utc = max(final.end.astimezone(UTC), start_utc)
+        offsets = _offset_segments(start_utc, max(end_utc, start_utc + timedelta(seconds=1)), zone)
+        return cls(months, zone.key, first.start, end_utc.astimezone(zone), offsets)
 
 
 def month_of(text: str | None, latest: str, first: str | None = None) -> tuple[Month, str]:

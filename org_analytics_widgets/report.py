@@ -2,7 +2,8 @@
 and ``org-analytics report`` give), :func:`to_report` its sections read from a Snapshot alone.
 
 >>> snap = engine.month("2026-10")                                                   # doctest: +SKIP
->>> month_report(snap, engine.integrity("2026-10"), None, engine.unusual_days("2026-10", snap))  # doctest: +SKIP
+>>> month_report(snap, engine.integrity("2026-10"), None, engine.unusual_days("2026-10", snap),  # doctest: +SKIP
+...              engine.kpi_history("2026-10", snap))
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pandas as pd
 
 from . import cache_savings, efficiency, spend_change
 from .forecast import MonthForecast
+from .kpi_history import KpiHistory
 from .shaping import count, money, text
 from .snapshot import ProjectMonth, Snapshot
 from .unusual import UnusualDays
@@ -29,17 +31,20 @@ def _ratio(value) -> float | None:
     return None if text(value) is None else money(value)
 
 
-def month_report(snap: Snapshot, integrity: dict, forecast: MonthForecast | None, unusual: UnusualDays) -> dict:
+def month_report(
+    snap: Snapshot, integrity: dict, forecast: MonthForecast | None, unusual: UnusualDays, history: KpiHistory
+) -> dict:
     """The whole report of one month (every key of data-contract section 4): the snapshot's sections,
     then ``integrity`` (``Engine.integrity``) and ``forecast`` (``Engine.forecast``: None for a closed
-    month, printed as null), then ``spend_change`` (a snapshot of ``Engine.month``, with its comparison)
-    and ``unusual_days`` (``Engine.unusual_days``)."""
+    month, printed as null), then ``spend_change`` (a snapshot of ``Engine.month``, with its comparison),
+    ``unusual_days`` (``Engine.unusual_days``) and ``kpi_history`` (``Engine.kpi_history``)."""
     return {
         **to_report(snap),
         "integrity": integrity,
         "forecast": forecast.to_report() if forecast is not None else None,
         "spend_change": spend_change.report_section(snap),
         "unusual_days": unusual.to_report(),
+        "kpi_history": history.to_report(),
     }
 
 

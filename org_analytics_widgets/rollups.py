@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -338,10 +339,9 @@ class Rollups:
         when the period ends on a bucket boundary)."""
         until = tail_from or period.end_utc
         con = self.con.con
-        con.register("period_buckets", _buckets(R.bucket_days(period, period.start_utc, until)))
-        con.register(
-            "tail_buckets", _buckets(R.bucket_days(period, tail_from, tail_from + R.GRAIN) if tail_from else [])
-        )
+        con.register("period_buckets", _buckets(*R.bucket_days(period, period.start_utc, until)))
+        tail_span = (tail_from, tail_from + R.GRAIN) if tail_from else (until, until)  # no tail: no bucket
+        con.register("tail_buckets", _buckets(*R.bucket_days(period, *tail_span)))
         for name, tail_name in R.TAIL.items():
             schema = _ARROW[name]
             rows = tail.get(name)
@@ -404,23 +404,33 @@ def _schemas() -> dict[str, ibis.Schema]:
 
 _IBIS = _schemas()
 _ARROW = {table: schema.to_pyarrow() for table, schema in _IBIS.items()}
-_BUCKETS = pa.schema([("bucket", pa.timestamp("us")), ("day", pa.date32())])
+_BUCKET_COLUMNS = {"bucket": "timestamp", "day": "date", "month": "date"}
+_BUCKETS = ibis.schema(_BUCKET_COLUMNS).to_pyarrow()
 
 
-def _buckets(rows: list) -> pa.Table:
-    return pa.table({"bucket": [b for b, _ in rows], "day": [d for _, d in rows]}, schema=_BUCKETS)
+def _buckets(buckets: np.ndarray, days: np.ndarray) -> pa.Table:
+    """Buckets with their local day and month (its first day): what daily and monthly facts join."""
+    months = days.astype("datetime64[M]").astype("datetime64[D]")
+    return pa.table({"bucket": buckets, "day": days, "month": months}).cast(_BUCKETS)
 
 
 def _compile(name: str, agent_id: str | None = None, project_id: str | None = None) -> str:
     """The read of fact ``name`` as DuckDB SQL over the rollup tables and the registered period
     buckets and tail (see ``Rollups.facts``)."""
-    buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="period_buckets")
-    tail_buckets = ibis.table(ibis.schema({"bucket": "timestamp", "day": "date"}), name="tail_buckets")
+    fact = FACTS[name]
+    buckets = ibis.table(_BUCKET_COLUMNS, name="period_buckets")
+    tail_buckets = ibis.table(_BUCKET_COLUMNS, name="tail_buckets")
     rows = {}
     for table, schema in _IBIS.items():
         tail = ibis.table(schema, name=R.TAIL[table]) if table in R.TAIL else None
-        rows[table] = R.dated(ibis.table(schema, name=table), buckets, tail, tail_buckets if tail is not None else None)
-    return ibis.to_sql(R.read(FACTS[name], rows, agent_id, project_id), dialect="duckdb")
+        rows[table] = R.dated(
+            ibis.table(schema, name=table),
+            buckets,
+            tail,
+            tail_buckets if tail is not None else None,
+            fact.time or "day",
+        )
+    return ibis.to_sql(R.read(fact, rows, agent_id, project_id), dialect="duckdb")
 
 
 @functools.cache

@@ -30,6 +30,9 @@ KPI_KEYS = (
     "failed_requests",
 )
 COUNT_KPIS = tuple(key for key in KPI_KEYS if key != "total_cost")
+# a KPI's history (report ``kpi_history``): every KPI card's number per month; total_projects (the
+# Active Projects card's "of N") is not drawn
+HISTORY_KEYS = tuple(key for key in KPI_KEYS if key != "total_projects")
 
 
 @dataclass

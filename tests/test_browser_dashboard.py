@@ -473,6 +473,52 @@ def test_switching_months_logs_no_error_in_the_browser(server, page):
     assert errors == []
 
 
+SPARK_HOVER = """([x, y]) => {
+    const band = document.elementFromPoint(x, y).closest('rect.oa-spark-month');
+    return band && band.querySelector('title').textContent;
+}"""
+
+
+def test_each_kpi_card_tells_its_last_13_months_on_hover(server, page, run_report):
+    """Issue 15, item 8: under each KPI, after the month's numbers, its last 13 months as a line; a
+    manager pointing at a month reads its value in words, the running month said to be so far."""
+    history = run_report(month="2026-11", timezone=ZONE, now=NOW)["kpi_history"]["months"]
+    page.goto(f"{server}/")
+    wait_ready(page, "2026-11")
+    requests = page.locator(".oa-kpi-total-requests .oa-spark svg")
+    requests.wait_for()  # drawn when the viewer pauses after the numbers
+    assert page.locator(".oa-kpis .oa-spark svg").count() == 7, "a line on every card"
+    bands = requests.locator("rect.oa-spark-month")
+    assert [bands.nth(n).get_attribute("data-month") for n in range(bands.count())] == [r["month"] for r in history]
+
+    def pointing_at(card: str, month: str) -> str:
+        """The hover text where the pointer is, over ``month`` of ``card``'s line."""
+        band = page.locator(f'.oa-kpi-{card} rect.oa-spark-month[data-month="{month}"]')
+        band.hover()
+        box = band.bounding_box()
+        return page.evaluate(SPARK_HOVER, [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+
+    march, october, november = (next(r for r in history if r["month"] == m) for m in ("2026-03", "2026-10", "2026-11"))
+    assert (march["total_requests"], march["failed_requests"]) == (36, 4), "the edge fixture's March (New York)"
+    assert pointing_at("total-requests", "2026-03") == "March 2026: 36 requests (4 failed)"
+    assert pointing_at("total-requests", "2026-06") == "June 2026: 0 requests", "a month without usage: 0"
+    assert pointing_at("total-cost", "2026-10") == f"October 2026: ${october['total_cost']:,.2f} spent"
+    assert pointing_at("total-requests", "2026-11") == (
+        f"November 2026, month to date: {november['total_requests']} requests"
+    ), "the running month says it is not over"
+    assert pointing_at("error-rate", "2026-06") == "June 2026: no requests"
+    assert requests.locator("circle").get_attribute("fill") == "#fff", "the running month: a hollow dot"
+    assert requests.locator("line.oa-spark-partial-line").get_attribute("stroke-dasharray") == "2 2"
+
+    page.click("button.oa-month-previous")  # October: a closed month's line ends on a full dot
+    wait_ready(page, "2026-10")
+    last = '.oa-kpi-total-requests rect.oa-spark-month[data-month="2026-10"]'
+    page.wait_for_selector(last, state="attached")
+    assert page.locator(last).get_attribute("data-partial") is None
+    assert page.locator(".oa-kpi-total-requests .oa-spark circle").get_attribute("fill") != "#fff"
+    assert pointing_at("total-requests", "2026-10") == f"October 2026: {october['total_requests']} request"
+
+
 BARS_PER_DAY = """() => [...document.querySelectorAll('.oa-cost-overview g.bargroup')].map(
     g => [...g.querySelectorAll('rect.bar')].filter(r => parseFloat(r.getAttribute('height')) > 0).length)"""
 

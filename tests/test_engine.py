@@ -176,7 +176,7 @@ def test_dashboard_agent_page_and_report_give_the_engines_numbers(warehouse_copy
     report = engine.report(CLOSED)
     page = Dashboard(engine, month=CLOSED)
     unusual = engine.unusual_days(CLOSED, page.snapshot)
-    assert month_report(page.snapshot, engine.integrity(CLOSED), page.forecast, unusual) == report
+    assert month_report(page.snapshot, engine.integrity(CLOSED), page.forecast, unusual, page.history) == report
     assert report["forecast"] is None, "a closed month has no forecast (data contract, Forecast)"
     assert page.previous_kpis == engine.kpis(comparison_period(engine.period(CLOSED)))
     top = report["top_agents"][0]
@@ -194,7 +194,7 @@ def test_the_current_months_page_and_report_give_the_same_forecast(warehouse_cop
     page = Dashboard(engine, month=month)
     assert report["forecast"] is not None, "the current month has a forecast"
     unusual = engine.unusual_days(month, page.snapshot)
-    assert month_report(page.snapshot, engine.integrity(month), page.forecast, unusual) == report
+    assert month_report(page.snapshot, engine.integrity(month), page.forecast, unusual, page.history) == report
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])

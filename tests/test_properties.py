@@ -36,7 +36,7 @@ import math
 import os
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -739,7 +739,27 @@ def reference_report(sc: Scenario) -> dict:
     }
     if ref.future:  # "empty results"; the formula for total_projects disagrees, so it is not compared
         del report["kpis"]["total_projects"]
+    report["kpi_history"] = {"months": reference_kpi_history(sc)}
     return report
+
+
+def reference_kpi_history(sc: Scenario) -> list[dict]:
+    """The 13 months ending at the report's, each counted alone as its own report's KPIs (but
+    total_projects), partial from the month of "now" on."""
+    current = _parse_now(sc.now).replace(tzinfo=UTC).astimezone(ZoneInfo(sc.timezone)).strftime("%Y-%m")
+    out = []
+    for month in (_shift(sc.month, k) for k in range(-12, 1)):
+        kpis = Reference(replace(sc, month=month)).kpis()
+        del kpis["total_projects"]
+        out.append(
+            {
+                "month": month,
+                "partial": month >= current,
+                **kpis,
+                "error_rate": _rate(kpis["failed_requests"], kpis["total_requests"]),
+            }
+        )
+    return out
 
 
 def check_forecast(rep: dict, sc: Scenario) -> None:
@@ -1214,6 +1234,11 @@ def test_parts_add_up_to_the_total_from_raw_tables_and_rollups(sc: Scenario):
             try:
                 raw = Engine(wh, cache=False).snapshot(period)
                 rolled = Engine(wh, rollups, cache=False).snapshot(period)
+                # each KPI's history (issue 15, item 8): the year before from the monthly facts
+                histories = [
+                    Engine(wh, source, sc.timezone, sc.now, cache=False).kpi_history(period, snap).rows
+                    for source, snap in ((None, raw), (rollups, rolled))
+                ]
             finally:
                 rollups.close()
         finally:
@@ -1245,3 +1270,9 @@ def test_parts_add_up_to_the_total_from_raw_tables_and_rollups(sc: Scenario):
         near(float(snap.top_agents["cost"].sum()) + rest, total, "top agents + every other item")
         if all(_cost(i) >= 0 for i in ref.items):
             assert float(snap.top_agents["cost"].sum()) <= total + MONEY_ABS + n * 6e-11, "top agents > total"
+    every = len(sc.warehouse.items) + 1  # a month of the history may hold any of the items
+    for raw_month, rolled_month in zip(*histories, strict=True):
+        raw_month, rolled_month = dict(raw_month), dict(rolled_month)
+        cost, want = rolled_month.pop("total_cost"), raw_month.pop("total_cost")
+        assert math.isclose(cost, want, rel_tol=MONEY_REL, abs_tol=MONEY_ABS + every * 6e-11), (raw_month, cost, want)
+        assert rolled_month == raw_month, "a KPI's month from the rollups differs from the raw tables'"

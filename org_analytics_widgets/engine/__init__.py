@@ -221,7 +221,11 @@ class Engine:
 
         snap = self.month(month)  # with its comparison: the spend change
         return month_report(
-            snap, self.integrity(month), self.forecast(snap.period, snap), self.unusual_days(snap.period, snap)
+            snap,
+            self.integrity(month),
+            self.forecast(snap.period, snap),
+            self.unusual_days(snap.period, snap),
+            self.kpi_history(snap.period, snap),
         )
 
     def forecast(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
@@ -252,6 +256,20 @@ class Engine:
         return self._cached(
             period, ("unusual_days",), lambda: month_unusual_days(self, period, snap or self.snapshot(period))
         )
+
+    def kpi_history(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
+        """Each KPI card's number in the 13 months ending at ``month`` (``kpi_history.KpiHistory``):
+        the 12 closed months before it read at once from the monthly facts (rollups when they fit,
+        kept in the month cache), the month itself its snapshot's KPIs (``snapshot``: the month's,
+        when the caller has it), marked partial when it runs to now.
+
+        >>> [row["total_cost"] for row in engine.kpi_history("2026-10").rows]   # doctest: +SKIP
+        """
+        from .history import kpi_history
+
+        period = self.period(month)
+        snap = snapshot if snapshot is not None and snapshot.period == period else self.snapshot(period)
+        return kpi_history(self, period, snap)
 
     def integrity(self, month: str | Period | None = None, apart: bool = False) -> dict:
         """What in the month cannot be trusted to add up (``metrics.integrity``): unpriced items,

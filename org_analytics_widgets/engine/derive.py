@@ -24,7 +24,7 @@ from ..metrics import efficiency as efficiency_defs
 from ..metrics import facts as fact_defs
 from ..metrics import sections
 from ..period import Month, Period
-from ..snapshot import KPI_KEYS, AgentMonth, ServiceTypeCard, Snapshot
+from ..snapshot import HISTORY_KEYS, KPI_KEYS, AgentMonth, ServiceTypeCard, Snapshot
 
 
 @functools.cache
@@ -61,6 +61,9 @@ def _derivation(name: str) -> ibis.Table:
         "svc_usage": lambda: sections.derive_service_daily_usage(items),
         "trends": lambda: sections.derive_project_trends(items),
         "agent_kpis": lambda: sections.derive_agent_kpis(t["totals"], items),
+        "monthly_kpis": lambda: sections.derive_monthly_kpis(
+            t["monthly_totals"], t["monthly_projects"], t["monthly_models"]
+        ),
         "cost_by_model": lambda: efficiency_defs.derive_cost_by_model(items),
         "cache_rows": lambda: cache_defs.derive_cache_rows(items),
         "cost_cells": lambda: change_defs.derive_cost_cells(items),
@@ -106,9 +109,16 @@ def comparison(facts: dict[str, pa.Table], names: pa.Table) -> tuple[dict, pd.Da
     return _kpi_dict(local["kpis"]), local["cost_cells"], local["project_efficiency"]
 
 
-def _kpi_dict(frame: pd.DataFrame) -> dict:
-    row = frame.iloc[0]
-    kpis = {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in KPI_KEYS}
+def monthly_kpis(facts: dict[str, pa.Table]) -> dict[str, dict]:
+    """The KPI dicts of the months with usage (``YYYY-MM`` -> the keys of :func:`kpis` but
+    ``total_projects``) from the monthly facts of several months (``Engine.kpi_history``)."""
+    frame = run_local(facts, ("monthly_kpis",))["monthly_kpis"]
+    return {f"{shaping.as_date(row['month']):%Y-%m}": _kpi_dict(row, HISTORY_KEYS) for _, row in frame.iterrows()}
+
+
+def _kpi_dict(frame: pd.DataFrame | pd.Series, keys: tuple[str, ...] = KPI_KEYS) -> dict:
+    row = frame.iloc[0] if isinstance(frame, pd.DataFrame) else frame
+    kpis = {key: shaping.money(row[key]) if key == "total_cost" else shaping.count(row[key]) for key in keys}
     return {**kpis, "error_rate": efficiency.ratio(kpis["failed_requests"], kpis["total_requests"])}
 
 

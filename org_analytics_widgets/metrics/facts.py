@@ -1,8 +1,8 @@
 """The facts: every number of a month is derived from these few aggregates, each declared once.
 
-A :class:`Fact` names its canonical table, its grain (the local day or not, and key columns) and
-its measures (a sum, a row count, a minimum or a distinct count of one column). From that one
-declaration come all three ways of computing it, so they cannot drift apart:
+A :class:`Fact` names its canonical table, its grain (the local day, the local month or neither, and
+key columns) and its measures (a sum, a row count, a minimum or a distinct count of one column).
+From that one declaration come all three ways of computing it, so they cannot drift apart:
 
 - the raw scan (:func:`scan`): one ``GROUP BY`` over the period's rows of the warehouse table;
 - the rollup build and the rollup read (:mod:`.rollup`): the same measures pre-aggregated by
@@ -24,7 +24,7 @@ import ibis
 from data_connectors.schema import STATUS_ERROR, TABLES
 
 from ..period import Period
-from .time import in_period, local_date
+from .time import in_period, local_date, local_month
 
 
 def failed(t: ibis.Table) -> ibis.Value:
@@ -92,21 +92,25 @@ def Distinct(name: str, column: str, one_bucket: bool = False) -> Measure:
 class Fact:
     """One aggregate of one canonical table over a period.
 
-    ``daily``: grouped by the row's local day in the period's zone as well as ``keys``.
-    ``present``: only rows where this column is not null. A fact with no key and no day is one
-    row, whose sums and counts are 0 (not null) for an empty period.
+    ``time``: grouped by the row's local ``"day"`` or ``"month"`` (its first day: a monthly fact is
+    read over several months, a ``period.Months``) in the period's zone as well as ``keys``; None:
+    by ``keys`` alone. ``present``: only rows where this column is not null. A fact with no key and
+    no time is one row, whose sums and counts are 0 (not null) for an empty period.
     """
 
     name: str
     table: str
     keys: tuple[str, ...]
     measures: tuple[Measure, ...]
-    daily: bool = True
+    time: str | None = "day"
     present: str | None = None
+
+    def __post_init__(self):
+        assert self.time in ("day", "month", None), self.time
 
     @property
     def grain(self) -> tuple[str, ...]:
-        return (("day",) if self.daily else ()) + self.keys
+        return ((self.time,) if self.time else ()) + self.keys
 
 
 ITEMS = Fact(
@@ -128,7 +132,7 @@ REQUEST_TOTALS = Fact(
         Sum("total_tokens", "tokens", "int64"),
         Distinct("total_conversations", "conversation_id"),
     ),
-    daily=False,
+    time=None,
 )
 REQUEST_PROJECTS = Fact(
     "by_project",
@@ -140,10 +144,10 @@ REQUEST_PROJECTS = Fact(
         Sum("tokens", "tokens", "int64"),
         Distinct("conversations", "conversation_id"),
     ),
-    daily=False,
+    time=None,
 )
 AGENT_ITEMS = Fact(
-    "agent_items", "usage_items", ("agent_id",), (Sum("cost"), Min("project_id")), daily=False, present="agent_id"
+    "agent_items", "usage_items", ("agent_id",), (Sum("cost"), Min("project_id")), time=None, present="agent_id"
 )
 AGENT_REQUESTS = Fact(
     "agent_requests",
@@ -156,12 +160,30 @@ AGENT_REQUESTS = Fact(
         Sum("failed_requests", "failed", "int64"),
         Sum("tokens", "tokens", "int64"),
     ),
-    daily=False,
+    time=None,
     present="agent_id",
 )
 
+# A KPI's history (issue 15, item 8): what the KPI cards count, per local month, read over several
+# months at once (one query per fact, however many months). Their keys and measures are those of
+# the facts above, so the rollups that serve a month serve them too.
+MONTHLY_TOTALS = Fact("monthly_totals", "usage_requests", (), REQUEST_TOTALS.measures, time="month")
+MONTHLY_PROJECTS = Fact("monthly_projects", "usage_requests", ("project_id",), (Count("requests"),), time="month")
+MONTHLY_MODELS = Fact("monthly_models", "usage_items", ("model",), (Sum("cost"),), time="month")
+
 FACTS = {
-    fact.name: fact for fact in (ITEMS, ITEM_REQUESTS, REQUEST_TOTALS, REQUEST_PROJECTS, AGENT_ITEMS, AGENT_REQUESTS)
+    fact.name: fact
+    for fact in (
+        ITEMS,
+        ITEM_REQUESTS,
+        REQUEST_TOTALS,
+        REQUEST_PROJECTS,
+        AGENT_ITEMS,
+        AGENT_REQUESTS,
+        MONTHLY_TOTALS,
+        MONTHLY_PROJECTS,
+        MONTHLY_MODELS,
+    )
 }
 
 
@@ -201,7 +223,11 @@ def scan(fact: Fact, tables, period: Period, agent_id: str | None = None, projec
     t = only_project(only_agent(in_period(getattr(tables, fact.table), period), agent_id), project_id)
     if fact.present:
         t = t.filter(t[fact.present].notnull())
-    keys = {"day": local_date(t.created_at, period)} if fact.daily else {}
+    keys = {}
+    if fact.time == "day":
+        keys["day"] = local_date(t.created_at, period)
+    elif fact.time == "month":
+        keys["month"] = local_month(t.created_at, period)
     keys.update({k: t[k] for k in fact.keys})
     raw = {
         "sum": lambda m: m.value(t, fact.table).sum(),

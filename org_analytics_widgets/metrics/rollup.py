@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ibis
+import numpy as np
 
 from ..period import Period
 from .facts import FACTS, Fact, Measure, grouped, only_agent, only_project
@@ -217,28 +218,31 @@ def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
 TAIL = {name: "tail_" + name.removeprefix("rollup_") for name in TAILED}
 
 
-def bucket_days(period: Period, since: datetime, until: datetime) -> list[tuple[datetime, object]]:
-    """(bucket, local date) of every bucket in ``[since, until)``, by the period's UTC offsets
-    (the same rule as ``time.local_date``)."""
-    out, cursor, segments = [], since, period.offsets
-    k = 0
-    while cursor < until:
-        while k + 1 < len(segments) and segments[k + 1][0] <= cursor:
-            k += 1
-        out.append((cursor, (cursor + timedelta(seconds=segments[k][1])).date()))
-        cursor += GRAIN
-    return out
+def bucket_days(period: Period, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Every bucket in ``[since, until)`` and its local date, by the period's UTC offsets (the same
+    rule as ``time.local_date``), as numpy datetime64 arrays: a year of buckets (a KPI's history) is
+    35,000 of them."""
+    step = np.timedelta64(int(GRAIN.total_seconds()), "s")
+    buckets = np.arange(np.datetime64(since, "us"), np.datetime64(until, "us"), step)
+    starts = np.array([np.datetime64(start, "us") for start, _ in period.offsets])
+    seconds = np.array([offset for _, offset in period.offsets], dtype="timedelta64[s]")
+    segment = np.maximum(np.searchsorted(starts, buckets, side="right") - 1, 0)
+    return buckets, (buckets + seconds[segment]).astype("datetime64[D]")
 
 
 def dated(
-    rows: ibis.Table, buckets: ibis.Table, tail: ibis.Table | None = None, tail_buckets: ibis.Table | None = None
+    rows: ibis.Table,
+    buckets: ibis.Table,
+    tail: ibis.Table | None = None,
+    tail_buckets: ibis.Table | None = None,
+    time: str = "day",
 ) -> ibis.Table:
-    """Rollup rows of the period's buckets (``buckets``: bucket, day) with their local day, plus the
-    raw tail's rows in the same form when given."""
+    """Rollup rows of the period's buckets (``buckets``: bucket, day, month) with their local ``time``
+    (``"day"``, or ``"month"``: its first day), plus the raw tail's rows in the same form when given."""
     columns = [c for c in rows.columns if c != "bucket"]
-    out = rows.inner_join(buckets, "bucket").select("day", *columns)
+    out = rows.inner_join(buckets, "bucket").select(time, *columns)
     if tail is not None:
-        out = out.union(tail.inner_join(tail_buckets, "bucket").select("day", *columns), distinct=False)
+        out = out.union(tail.inner_join(tail_buckets, "bucket").select(time, *columns), distinct=False)
     return out
 
 

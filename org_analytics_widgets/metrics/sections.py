@@ -68,3 +68,23 @@ def derive_agent_kpis(totals: ibis.Table, facts: ibis.Table) -> ibis.Table:
         cost=ibis.coalesce(facts.cost.sum().as_scalar(), 0.0),
         models=facts.model.nunique().as_scalar(),
     )
+
+
+def derive_monthly_kpis(totals: ibis.Table, projects: ibis.Table, models: ibis.Table) -> ibis.Table:
+    """One row per local month with a request or an item: the KPI cards' numbers of that month, from
+    the monthly facts (``monthly_totals``, ``monthly_projects``, ``monthly_models``), counted as
+    :func:`derive_kpis` counts a month's."""
+    active = projects.group_by("month").aggregate(active_projects=projects.count())
+    used = models.group_by("month").aggregate(unique_models=models.model.nunique(), total_cost=models.cost.sum())
+    months = totals.select("month").union(used.select("month"), distinct=True)
+    joined = months.left_join(totals, "month").left_join(active, "month").left_join(used, "month")
+    return joined.select(
+        "month",
+        **{
+            key: ibis.coalesce(joined[key], 0)
+            for key in ("total_requests", "failed_requests", "total_tokens", "total_conversations")
+        },
+        unique_models=ibis.coalesce(joined.unique_models, 0),
+        active_projects=ibis.coalesce(joined.active_projects, 0),
+        total_cost=ibis.coalesce(joined.total_cost, 0.0),
+    )

@@ -37,3 +37,11 @@ def local_timestamp(ts: ibis.Value, period: Period) -> ibis.Value:
 def local_date(ts: ibis.Value, period: Period) -> ibis.Value:
     """The local calendar date of a naive-UTC timestamp in the period's zone."""
     return local_timestamp(ts, period).date()
+
+
+def local_month(ts: ibis.Value, period: Period) -> ibis.Value:
+    """The first day of the local calendar month of a naive-UTC timestamp in the period's zone (of a
+    ``Period`` or a ``Months``). MAKE_DATE on every engine: DATE_TRUNC of a date is a timestamp on
+    PostgreSQL and Spark."""
+    day = local_date(ts, period)
+    return ibis.date(day.year(), day.month(), 1)

@@ -67,12 +67,12 @@ class App(w.VBox):
         super().__init__([self.browser, self.note, self.dashboard], **kwargs)
         self.add_class("oa-app")
         self.dashboard.usage_tables.deliver = self._deliver
-        self.dashboard.checks_when_idle = True  # its integrity checks wait for the viewer's pause
+        self.dashboard.work_when_idle = True  # its KPIs' history and integrity checks wait for the viewer's pause
         self.read_ahead = ReadAhead(
             engine,
             self.state,
             lambda: self.state.view == "dashboard" and self.dashboard.active,
-            first=self.dashboard.run_pending_checks,
+            first=self.dashboard.run_pending_work,
             last=self._prepare_views,
         )
 

@@ -13,6 +13,7 @@ from ..efficiency import TOP_MODELS
 from ..efficiency import organization as efficiency_of
 from ..engine import Engine
 from ..formatting import month_label, month_short
+from ..kpi_history import KpiHistory
 from ..period import UTC, Period, parse_zone
 from ..snapshot import Snapshot
 from ..state import DashboardState
@@ -94,15 +95,18 @@ class Dashboard(w.VBox):
         self.off_screen: set[str] = set()  # LAZY_PARTS the page reported off screen: drawn when scrolled to
         self._undrawn: set[str] = set()  # LAZY_PARTS not drawn yet for the month shown
         self._stale = False
-        #: in a kernel, leave the integrity checks (seconds of raw scans at 100M items) to the app's
-        #: idle time (``run_pending_checks``) instead of running them as soon as a month is drawn
-        self.checks_when_idle = False
+        #: in a kernel, leave the KPIs' history (a year of monthly facts) and the integrity checks
+        #: (seconds of raw scans at 100M items) to the app's idle time (``run_pending_work``) instead of
+        #: doing them as soon as a month is drawn
+        self.work_when_idle = False
         self._checks_pending = False
+        self.history: KpiHistory | None = None  # the KPI cards' sparklines (Engine.kpi_history)
+        self._history_pending = False
         self._zoning = False  # the zone is changing: its month is loaded once, after
 
         self.month_selector = MonthSelector(self.state)
         self.zone_selector = ZoneSelector(self.state)
-        self.kpis = KpiCards(notes=self.warehouse.kpi_notes)  # what a conversation is for this source
+        self.kpis = KpiCards(notes=self.warehouse.kpi_notes, sparklines=True)  # notes: what a conversation is here
         self.integrity = IntegrityBadge(self.state)
         self.cost_overview = CostOverview(self.state)
         self.project_costs = ProjectCostDoughnut(self.state)
@@ -202,6 +206,8 @@ class Dashboard(w.VBox):
             self.state.status = "error"
             return
         self.snapshot = snapshot
+        self.history = self._history_now(snapshot)
+        self._history_pending = self.history is None
         self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
         self._render_snapshot()
         self._render_forecast()
@@ -214,8 +220,8 @@ class Dashboard(w.VBox):
                 self.state.message = ""
                 self.state.status = "ready"
         self._draw(["oa-usage-tables"])  # last: the KPIs and charts reach the page first
-        if self.checks_when_idle and in_event_loop():
-            self._checks_pending = True  # the app runs them when the viewer pauses (run_pending_checks)
+        if self.work_when_idle and in_event_loop():
+            self._checks_pending = True  # the app runs them when the viewer pauses (run_pending_work)
             self._show_integrity(snapshot.period, {}, "")
         else:
             self._render_integrity()  # after all that: its checks read the raw tables
@@ -318,6 +324,7 @@ class Dashboard(w.VBox):
             self.kpis.values = snap.kpis
             self.kpis.previous = self.previous_kpis
             self.kpis.previous_label = comparison_label(self.comparison, snap.period)
+            self.kpis.history = list(self.history.rows) if self.history is not None else []
             self.kpis.stale = False
         with batch(self.cost_overview, "_on_data"):
             self.cost_overview.totals = snap.cost_by_service_type
@@ -416,13 +423,43 @@ class Dashboard(w.VBox):
             counts, error = {}, first_line(exc).rstrip(".")
         self._show_integrity(period, counts, error)
 
-    def run_pending_checks(self) -> bool:
-        """Start the checks a load left for idle time (``checks_when_idle``); False if none were."""
-        if not self._checks_pending or self.snapshot is None:
+    def run_pending_work(self) -> bool:
+        """Do one piece of what a load left for idle time (``work_when_idle``): the KPIs' history
+        first (the cards' sparklines), then the integrity checks; False if nothing was left."""
+        if self.snapshot is None:
+            return False
+        if self._history_pending:
+            self._history_pending = False
+            self._render_history()
+            return True
+        if not self._checks_pending:
             return False
         self._checks_pending = False
         self._render_integrity()
         return True
+
+    def _history_now(self, snapshot: Snapshot) -> KpiHistory | None:
+        """The month's KPI history when it is drawn with the numbers: outside a page's kernel (a
+        script, a test). In a page None: it is drawn when the viewer pauses (``run_pending_work``),
+        so a month switch neither waits for it nor carries its sparklines. None too when it cannot
+        be had (the month itself is drawn: its history is an addition to it)."""
+        if self.work_when_idle and in_event_loop():
+            return None
+        try:
+            return self.engine.kpi_history(snapshot.period, snapshot)
+        except Exception:
+            return None
+
+    def _render_history(self) -> None:
+        """The KPI cards' sparklines of the month shown (``Engine.kpi_history``), asked after the month
+        is drawn; a failure leaves the cards without them."""
+        snap = self.snapshot
+        try:
+            history = self.engine.kpi_history(snap.period, snap)
+        except Exception:
+            return
+        self.history = history
+        self.kpis.history = list(history.rows)
 
     def _show_integrity(self, period: Period, counts: dict, error: str) -> None:
         if self.snapshot is None or self.snapshot.period != period:

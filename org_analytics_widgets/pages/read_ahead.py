@@ -3,12 +3,14 @@ reads the one on screen.
 
 A month not seen yet costs the engine its facts (~0.3-0.5 s from rollups at 100M items) and its
 unusual days (the daily costs of the month before: ~0.1 s); a month in the engine's memory costs
-only the drawing. So once the page has drawn a month and the viewer
-has done nothing for IDLE_DELAY, the previous month (the usual click) and then the next one (when
-closed: the current month is never cached) are put in the engine's month cache, one month per
-step. Each step runs on the kernel's event loop between the viewer's messages, so a click waits
-behind at most one month's computation; any action of the viewer restarts the wait. Without a
-running event loop (a script, a plain test) nothing is read ahead.
+only the drawing. So once the page has drawn a month and the viewer has done nothing for
+IDLE_DELAY, the previous month (the usual click) and then the next one (when closed: the current
+month is never cached) are put in the engine's month cache, one month per step; then the page's own
+last work (the app's agent and project views), then the same months' KPI histories (the cards'
+sparklines, drawn after a switch's numbers: the year before each, one read per month). Each step
+runs on the kernel's event loop between the viewer's messages, so a click waits behind at most one
+month's computation; any action of the viewer restarts the wait. Without a running event loop (a
+script, a plain test) nothing is read ahead.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class ReadAhead:
     state's zone (the page's engine: ``engine.in_zone(state.timezone)``), while ``showing()`` says
     the dashboard is the view on screen and its month is ready. ``first()`` and ``last()``, when
     given, are the page's own idle work, asked at each step before the neighbours and once they are
-    read (True: it did some)."""
+    read, before their KPI histories (True: it did some)."""
 
     def __init__(
         self,
@@ -40,12 +42,13 @@ class ReadAhead:
     ):
         self.engine, self.state, self.showing, self.first, self.last = engine, state, showing, first, last
         self._handle: asyncio.TimerHandle | None = None
-        self._done: set[tuple[str, str]] = set()  # (zone, month) read (or tried) since the last refresh
+        self._done: set[tuple[str, str, str]] = set()  # (what, zone, month) read (or tried) since the last refresh
         state.observe(self._forget, names=["refresh_count"])
 
-    def wanted(self) -> list[str]:
-        """The neighbours of the month shown that are not read yet: previous (from the first month
-        with data on), then next (when it is a closed month)."""
+    def wanted(self) -> list[tuple[str, str]]:
+        """What of the neighbours of the month shown is not read yet, as (what, month): their months,
+        previous (from the first month with data on), then next (when it is a closed month), then
+        their KPI histories in the same order."""
         month, state = self.state.month, self.state
         previous, following = shift_month(month, -1), shift_month(month, 1)
         out = []
@@ -53,7 +56,7 @@ class ReadAhead:
             out.append(previous)
         if following < state.latest_month:
             out.append(following)
-        return [m for m in out if (state.timezone, m) not in self._done]
+        return [(what, m) for what in ("month", "history") for m in out if (what, state.timezone, m) not in self._done]
 
     def poke(self) -> None:
         """The viewer did something (or the page finished drawing): wait IDLE_DELAY again."""
@@ -77,18 +80,23 @@ class ReadAhead:
             self.poke()
             return
         wanted = self.wanted()
-        if not wanted:
-            if self.last is not None and self.last():
-                self.poke()
+        months_read = all(what != "month" for what, _ in wanted)
+        if months_read and self.last is not None and self.last():  # the page's own, before the histories
+            self.poke()
             return
-        month = wanted[0]
-        self._done.add((self.state.timezone, month))
+        if not wanted:
+            return
+        what, month = wanted[0]
+        self._done.add((what, self.state.timezone, month))
+        engine = self.engine.in_zone(self.state.timezone)
         try:
-            engine = self.engine.in_zone(self.state.timezone)
-            snapshot = engine.month(month)
-            engine.unusual_days(snapshot.period, snapshot)  # drawn with the month (a read of the month before)
+            snapshot = engine.month(month)  # for a history: in memory, read at the step before
+            if what == "month":
+                engine.unusual_days(snapshot.period, snapshot)  # drawn with the month (a read of the month before)
+            else:
+                engine.kpi_history(month, snapshot)
         except Exception:  # the viewer's own click will say what broke
-            log.debug("reading %s ahead failed", month, exc_info=True)
+            log.debug("reading %s's %s ahead failed", month, what, exc_info=True)
         self.poke()
 
     def _forget(self, _change=None) -> None:
