@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from conftest import DEFAULT_NOW, require_spark
+from conftest import DEFAULT_NOW, export_parquet, require_spark
 from reports import assert_same_report
 
 from browser import free_port
@@ -193,6 +194,37 @@ def test_spark_connect_matches_duckdb(connect_server, edge_parquet, duckdb_repor
         )
         assert done.returncode == 0 and done.stderr == "", done.stderr
         assert_same_report(json.loads(done.stdout), expected)
+
+
+def test_the_rollup_command_on_spark_writes_the_file_a_duckdb_build_writes(run_cli, tmp_path, monkeypatch):
+    """`org-analytics rollup --warehouse spark://...` on the demo (as Parquet): the cluster
+    aggregates range by range (here ~6 ranges of whole days), the rollups file is written here,
+    and every table is the one built from the same demo in DuckDB."""
+    from datetime import datetime
+
+    from data_connectors.demo import generate_demo
+    from org_analytics_widgets import rollups
+    from test_rollups import _table_rows
+
+    require_spark()
+    demo, folder = tmp_path / "demo.duckdb", tmp_path / "parquet"
+    counts = generate_demo(demo, items=20_000, seed=7, now=datetime(2026, 11, 25, 12))
+    folder.mkdir()
+    export_parquet(demo, folder)
+    one_range = rollups.RANGE_ROWS
+    monkeypatch.setattr(rollups, "RANGE_ROWS", (counts["usage_items"] + counts["usage_requests"]) // 6)
+    # local[2]: the session the other tests of this module started (a JVM start is slow)
+    out = tmp_path / "spark.duckdb"
+    code, _, err = run_cli(["rollup", "--warehouse", f"spark://local[2]?path={folder}", "--out", str(out)])
+    assert code == 0, err
+    assert err.count("org-analytics: rollup: rows") >= 5, err
+    monkeypatch.setattr(rollups, "RANGE_ROWS", one_range)  # the reference: DuckDB's build in one range
+    code, _, err = run_cli(["rollup", "--warehouse", f"duckdb://{demo}", "--out", str(tmp_path / "duckdb.duckdb")])
+    assert code == 0, err
+    spark, duck = _table_rows(out), _table_rows(tmp_path / "duckdb.duckdb")
+    assert len(duck["rollup_items"]) > 1000
+    for table, rows in duck.items():
+        pd.testing.assert_frame_equal(spark[table], rows, check_exact=False, rtol=1e-12, obj=table)
 
 
 def test_an_export_from_spark_is_one_downloadable_file(spark_local, edge_warehouse, tmp_path):
