@@ -9,6 +9,7 @@ import os
 import stat
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,10 +290,13 @@ def spill_dir() -> Path:
 
 def configure_duckdb(con) -> None:
     """UTC session; bounded memory so a kernel's RSS stays flat as months are scanned (DuckDB keeps
-    scanned blocks cached up to its limit, 80 % of RAM by default); spill to a private temp folder.
+    scanned blocks cached up to its limit, 80 % of RAM by default); spill to a private temp folder,
+    a subfolder of its own: DuckDB names its spill files alike in every database, so two sessions
+    spilling into one folder (a rollup build's warehouse and file, two processes) read each other's
+    files and fail. DuckDB makes the subfolder when it first spills and removes it on close.
     ``con``: a ``duckdb`` connection (an Ibis DuckDB backend's is ``.con``)."""
     limit = os.environ.get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY_LIMIT
-    spill = spill_dir()
+    spill = spill_dir() / f"session-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: a cursor (``execute_apart``) gets it too
     con.execute("SET memory_limit = ?", [limit])
     con.execute("SET temp_directory = ?", [str(spill)])

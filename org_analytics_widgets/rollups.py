@@ -92,22 +92,21 @@ class BuildSummary:
     unchanged: bool = False  # a refresh that found nothing new: the file was left as it was
 
 
-BUILD_MEMORY = "1GB"
+BUILD_MEMORY = "768MB"
 OUT_MEMORY = "256MB"  # the rollups file's own session: it only appends the warehouse's answers
 # rows (items and requests) a build aggregates per query: its ranges of whole UTC days are about
 # this size, so each range's groups fit in memory whatever the size of the warehouse
 RANGE_ROWS = 8_000_000
 # rows a DuckDB warehouse classifies per query (``metrics.rollup.classified``: parts by id hash);
 # another engine (PostgreSQL, Spark) runs on its own memory, and is sent one query
-CLASSIFY_ROWS = 10_000_000
+CLASSIFY_ROWS = 20_000_000
 
 
 def use_build_memory() -> str:
-    """Give the DuckDB sessions this process opens from now on (a DuckDB or Parquet warehouse,
-    the rollups file) 1 GB, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says otherwise. Not the
-    dashboard kernel's 512 MB: the build's one query over all ids (``metrics.rollup.classified``)
-    spills to disk beyond the limit, and spills less with more. Not more either: DuckDB fills what
-    it is given (with half the machine's, the build of 100M items peaked at 13 GB)."""
+    """Give the DuckDB warehouse sessions this process opens from now on (a DuckDB or Parquet
+    warehouse) 768 MB, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says otherwise: the build's
+    queries are bounded (``RANGE_ROWS``, ``CLASSIFY_ROWS``), and DuckDB fills what it is given
+    (with half the machine's memory, the build of 100M items peaked at 13 GB)."""
     return os.environ.setdefault(MEMORY_ENV_VAR, BUILD_MEMORY)
 
 
