@@ -1,9 +1,9 @@
 """A KPI's history (issue 15, item 8): each KPI card's number in the 13 months ending at the month
 shown, oldest first: the cards' sparklines and the report's ``kpi_history``.
 
-The months before the month shown are closed: the engine reads them all at once (one query per
-monthly fact, from the rollups when they fit, else the raw tables; ``engine/history.py``) and keeps
-them in the month cache. The month shown is its snapshot's own KPIs, so a sparkline ends on its
+The months before the month shown are closed: the engine reads those it does not know yet at
+once (one query per monthly fact, from the rollups when they fit, else the raw tables;
+``engine/history.py``) and keeps each in the month cache. The month shown is its snapshot's own KPIs, so a sparkline ends on its
 card's number. A month is ``partial`` when it runs to "now" (the current month; the months after it
 too, which the report may be asked for). A month without usage counts 0 (its error rate: none).
 """
@@ -40,8 +40,8 @@ class KpiHistory:
 
     @classmethod
     def of(cls, period: Period, before: dict[str, dict], shown: dict, current: str) -> "KpiHistory":
-        """The history of ``period``'s month from ``before`` (the KPIs of the months before it that
-        had usage, by month), ``shown`` (the month's own KPIs: its snapshot's) and ``current`` (the
+        """The history of ``period``'s month from ``before`` (the KPIs of the months before it, by
+        month; one missing had no usage), ``shown`` (the month's own KPIs: its snapshot's) and ``current`` (the
         month of "now" in the period's zone)."""
         rows = [
             {"month": m, "partial": m >= current, **(before.get(m) or empty_month())}

@@ -13,11 +13,11 @@ from kpi_history_fixture import NOW, ZONE, build_kpi_history_warehouse
 
 from data_connectors import connect
 from org_analytics_widgets.engine import Engine
-from org_analytics_widgets.engine import history as engine_history
 from org_analytics_widgets.engine.sources import RawSource, RollupSource
 from org_analytics_widgets.pages import App
 from org_analytics_widgets.pages.organization import Dashboard
 from org_analytics_widgets.pages.read_ahead import IDLE_DELAY
+from org_analytics_widgets.period import Months, shift_month
 from org_analytics_widgets.rollups import Rollups
 from org_analytics_widgets.widgets.kpi_cards import KpiCards
 
@@ -59,8 +59,6 @@ def rows(history) -> dict:
 
 def expect(last: str, partial: bool, found: dict[str, tuple]) -> dict:
     """The 13 months ending at ``last``: ``found`` where given, else a month without usage."""
-    from org_analytics_widgets.period import shift_month
-
     months = [shift_month(last, k) for k in range(-12, 1)]
     return {m: (partial and m == last, *found.get(m, NONE)) for m in months}
 
@@ -117,7 +115,7 @@ def test_the_rollups_give_the_raw_tables_history(warehouse, edge_warehouse, tmp_
     for path, rollups in (warehouse, (edge_warehouse, edge_rollups)):
         for month, now in (("2026-03", NOW), ("2026-11", "2026-11-25T12:07:30Z")):
             raw, rolled = engine_of(path, None, zone, now), engine_of(path, rollups, zone, now)
-            previous, months = engine_history.before(raw.period(month), raw.now)
+            months = Months.ending(shift_month(month, -1), 12, zone, now)
             assert rolled.source(months).name == "rollups", "a year of whole buckets is read from the rollups"
             assert rolled.kpi_history(month).rows == raw.kpi_history(month).rows, (path.name, month)
 
@@ -133,8 +131,8 @@ def test_each_month_of_the_history_is_that_months_kpis(edge_warehouse):
 
 def test_the_year_before_is_one_read_of_three_facts_from_the_rollups(warehouse, monkeypatch):
     """The 12 months before the month shown are one call for the three monthly facts over all of
-    them (three queries, not 12 x 3), from the rollups: the raw usage is not scanned; then they are
-    kept as the closed months they are."""
+    them (three queries, not 12 x 3), from the rollups: the raw usage is not scanned; then each is
+    kept as the closed month it is, so the month before or after reads one month more."""
     path, rollups = warehouse
     calls = []
     real = RollupSource.facts
@@ -149,6 +147,11 @@ def test_the_year_before_is_one_read_of_three_facts_from_the_rollups(warehouse, 
     assert (months.months[0], months.months[-1], len(months.months)) == ("2025-03", "2026-02", 12)
     engine.kpi_history("2026-03", snapshot)
     assert len(calls) == 1, "asked again, the closed months come from memory"
+    for month, read in (("2026-04", "2026-03"), ("2026-02", "2025-02")):
+        calls.clear()
+        engine.kpi_history(month, engine.snapshot(month))
+        [(months, _)] = calls[-1:]
+        assert months.months == (read,), f"{month}'s year: only {read} was not known"
 
 
 def test_outside_a_page_the_cards_show_the_history_with_the_numbers(warehouse, run_cli):

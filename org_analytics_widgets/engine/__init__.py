@@ -71,10 +71,13 @@ def default_cache_dir(rollups=None) -> Path:
 class _Shared:
     """What the engines of one warehouse in several zones (``Engine.in_zone``) hold in common
     besides the warehouse, the rollups and the month cache: the months in memory (MEMORY_MONTHS in
-    all), the data span and whether the warehouse failed."""
+    all), each closed month's KPIs of a KPI history (``history.py``: a few hundred bytes a month,
+    apart so that a year of them does not push months out), the data span and whether the warehouse
+    failed."""
 
     def __init__(self) -> None:
         self.memory: OrderedDict[tuple, object] = OrderedDict()
+        self.month_kpis: dict[tuple, dict] = {}
         self.lock = threading.Lock()  # the memory is also written by a page's checks run apart
         self.span: tuple | None = None
         self.failed = False
@@ -259,8 +262,8 @@ class Engine:
 
     def kpi_history(self, month: str | Period | None = None, snapshot: Snapshot | None = None):
         """Each KPI card's number in the 13 months ending at ``month`` (``kpi_history.KpiHistory``):
-        the 12 closed months before it read at once from the monthly facts (rollups when they fit,
-        kept in the month cache), the month itself its snapshot's KPIs (``snapshot``: the month's,
+        the 12 closed months before it from the monthly facts (those not known yet read at once,
+        from the rollups when they fit; each kept in the month cache), the month itself its snapshot's KPIs (``snapshot``: the month's,
         when the caller has it), marked partial when it runs to now.
 
         >>> [row["total_cost"] for row in engine.kpi_history("2026-10").rows]   # doctest: +SKIP
@@ -387,6 +390,7 @@ class Engine:
         """Forget the months kept in this process's memory (the disk cache stays): what a benchmark
         of computing months does between switches."""
         self._shared.memory.clear()
+        self._shared.month_kpis.clear()
 
     def forget_latest(self) -> None:
         """Read the newest data again at the next request (the data span); cached closed months stay:
@@ -415,8 +419,7 @@ class Engine:
             return self._asked(compute) if guarded else compute()
         if guarded:
             self._prepare()
-        rollups = (str(self.rollups.path), self.rollups.meta.get("built_at")) if self.rollups is not None else None
-        key = (self.warehouse.opened_version, rollups, period.timezone, period.month, period.end.isoformat(), *what)
+        key = self._key(period, what)
         shared = self._shared
         with shared.lock:
             if key in shared.memory:
@@ -432,12 +435,18 @@ class Engine:
                 shared.memory.popitem(last=False)
         return value
 
+    def _key(self, period: Period, what: tuple) -> tuple:
+        """A closed month's answer's key, in memory and in the month cache."""
+        rollups = (str(self.rollups.path), self.rollups.meta.get("built_at")) if self.rollups is not None else None
+        return (self.warehouse.opened_version, rollups, period.timezone, period.month, period.end.isoformat(), *what)
+
     def _prepare(self) -> None:
         """Open the warehouse again when it failed last time or its files were replaced."""
         shared = self._shared
         if shared.failed or self.warehouse.changed():
             self.warehouse.reconnect()
             shared.memory.clear()
+            shared.month_kpis.clear()
             shared.span = None
         shared.failed = False
 
