@@ -92,19 +92,19 @@ class BuildSummary:
     unchanged: bool = False  # a refresh that found nothing new: the file was left as it was
 
 
-BUILD_MEMORY = "768MB"
-OUT_MEMORY = "256MB"  # the rollups file's own session: it only appends the warehouse's answers
+BUILD_MEMORY = "512MB"
+OUT_MEMORY = "128MB"  # the rollups file's own session: it only appends the warehouse's answers
 # rows (items and requests) a build aggregates per query: its ranges of whole UTC days are about
 # this size, so each range's groups fit in memory whatever the size of the warehouse
 RANGE_ROWS = 8_000_000
 # rows a DuckDB warehouse classifies per query (``metrics.rollup.classified``: parts by id hash);
 # another engine (PostgreSQL, Spark) runs on its own memory, and is sent one query
-CLASSIFY_ROWS = 20_000_000
+CLASSIFY_ROWS = 15_000_000
 
 
 def use_build_memory() -> str:
     """Give the DuckDB warehouse sessions this process opens from now on (a DuckDB or Parquet
-    warehouse) 768 MB, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says otherwise: the build's
+    warehouse) 512 MB, unless ``$ORG_ANALYTICS_DUCKDB_MEMORY_LIMIT`` says otherwise: the build's
     queries are bounded (``RANGE_ROWS``, ``CLASSIFY_ROWS``), and DuckDB fills what it is given
     (with half the machine's memory, the build of 100M items peaked at 13 GB)."""
     return os.environ.setdefault(MEMORY_ENV_VAR, BUILD_MEMORY)
@@ -154,7 +154,6 @@ def build(
     try:
         configure_duckdb(con)
         con.execute("SET memory_limit = ?", [OUT_MEMORY])
-        con.execute("BEGIN")
         for name, schema in _ARROW.items():
             con.register("_empty", schema.empty_table())
             con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty")
@@ -162,6 +161,8 @@ def build(
             if since is not None:
                 con.execute(f"DELETE FROM {name} WHERE bucket >= ?", [since])
         con.execute("CREATE TABLE IF NOT EXISTS rollup_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        # each append commits on its own (the file is swapped in only whole): one transaction
+        # around the build kept every appended row in memory (+0.4 GB at 100M items, growing)
         for done, (start, end) in enumerate(ranges):
             say(_range_name(start, end), done, steps)
             for spec in R.ROLLUPS.values():
@@ -186,9 +187,7 @@ def build(
         }
         con.execute("DELETE FROM rollup_meta")
         con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
-        con.execute("COMMIT")
         con.execute("CHECKPOINT")
-        # counted once committed: inside the transaction DuckDB gave 0 for tables filled by large appends
         rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in R.ROLLUP_TABLES}
     except BaseException:
         con.close()

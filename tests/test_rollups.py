@@ -369,7 +369,7 @@ def test_rollups_of_an_older_format_are_never_read_and_a_build_replaces_them(
 def test_a_build_gets_a_bounded_memory_unless_told(monkeypatch):
     monkeypatch.setenv(MEMORY_ENV_VAR, "")  # recorded first, so that the test leaves it as it was
     monkeypatch.delenv(MEMORY_ENV_VAR)
-    assert use_build_memory() == "768MB", "whatever the machine's memory: DuckDB fills what it is given"
+    assert use_build_memory() == "512MB", "whatever the machine's memory: DuckDB fills what it is given"
     monkeypatch.setenv(MEMORY_ENV_VAR, "3GB")
     assert use_build_memory() == "3GB"
 
