@@ -21,8 +21,8 @@ median of the next three runs:
 4. the items table's first page (UsageTableController, 50 rows, no filter), and opening the items tab
    (count + total cost + first page + filter options);
 5. rollups (`org-analytics rollup`, kept as benchmarks/data/demo-<N>.rollups.duckdb): a full build and a
-   refresh with nothing new; the report from them (its JSON must be the raw report's, floats within
-   1e-9 relative: a float sum's last bits depend on the order it is added in); the dashboard in a
+   refresh with nothing new (the build's CPU seconds too: on a shared machine, steadier than its
+   wall time); the report from them (its JSON must be the raw report's, floats within 1e-9 relative: a float sum's last bits depend on the order it is added in); the dashboard in a
    process of its own switching months (20 switches from rollups, 5 from the raw tables, none from
    the month cache), timed to the status "ready", with its RSS after each;
 6. the dashboard in headless Chromium (bench_dashboard's logic, in a child with its results file
@@ -39,6 +39,7 @@ import argparse
 import json
 import math
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -353,11 +354,13 @@ def measure(kind: str, path: str, *rest: str) -> dict:
         wh = connect(f"duckdb://{path}")
         target = Path(rest[0])
         full = build(wh, target, full=True)
+        cpu = resource.getrusage(resource.RUSAGE_SELF)  # on a shared machine, steadier than the wall time
         refresh = build(wh, target)
         wh.close()
         return {
             "cold": full.seconds,
             "warm": refresh.seconds,
+            "cpu_s": cpu.ru_utime + cpu.ru_stime,
             "peak_mb": bench_report._peak_mb(),
             "rows": sum(full.rows.values()),
             "mb": target.stat().st_size / 2**20,
@@ -548,7 +551,8 @@ def main() -> None:
             rows.append(f"| {items:,} | {name} | {_cell(m['cold'], f)} | {_cell(m['warm'], f)} | {m['peak_mb']:.0f} |")
         rows.append(
             f"| {items:,} | rollups: full build / refresh with nothing new ({built['rows']:,} rows, "
-            f"{built['mb']:.0f} MB) | {_cell(built['cold'], f)} | {_cell(built['warm'], f)} | "
+            f"{built['mb']:.0f} MB; build {built['cpu_s']:.0f} CPU s) | {_cell(built['cold'], f)} | "
+            f"{_cell(built['warm'], f)} | "
             f"{built['peak_mb']:.0f} |"
         )
         rows.append(
