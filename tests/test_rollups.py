@@ -129,6 +129,18 @@ def _sql(path, *statements):
         con.close()
 
 
+def _hold_back(path, cut: str) -> None:
+    """The warehouse as it was before ``cut``: the newer rows wait in side tables (later_items,
+    later_requests) for a test to insert them."""
+    _sql(
+        path,
+        f"CREATE TABLE later_items AS SELECT * FROM usage_items WHERE created_at >= '{cut}'",
+        f"CREATE TABLE later_requests AS SELECT * FROM usage_requests WHERE created_at >= '{cut}'",
+        f"DELETE FROM usage_items WHERE created_at >= '{cut}'",
+        f"DELETE FROM usage_requests WHERE created_at >= '{cut}'",
+    )
+
+
 def _split_requests(path) -> None:
     """Move some items away from their request: 20 minutes (same day, another bucket), 1 day later,
     16 minutes earlier; the request keeps its own time."""
@@ -175,14 +187,7 @@ def _table_rows(path) -> dict[str, pd.DataFrame]:
 def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse, tmp_path):
     path = _writable_copy(edge_warehouse, tmp_path)
     cut = "2026-11-20 00:00:00"
-    # the warehouse as it was before `cut`: the newer rows wait in side tables
-    _sql(
-        path,
-        f"CREATE TABLE later_items AS SELECT * FROM usage_items WHERE created_at >= '{cut}'",
-        f"CREATE TABLE later_requests AS SELECT * FROM usage_requests WHERE created_at >= '{cut}'",
-        f"DELETE FROM usage_items WHERE created_at >= '{cut}'",
-        f"DELETE FROM usage_requests WHERE created_at >= '{cut}'",
-    )
+    _hold_back(path, cut)  # the warehouse as it was before `cut`
     rollups = tmp_path / "rollups.duckdb"
     warehouse = connect(duckdb_url(path))
     build(warehouse, rollups)
@@ -240,13 +245,7 @@ def test_a_build_in_many_ranges_equals_a_build_in_one(edge_warehouse, tmp_path, 
     path = _writable_copy(edge_warehouse, tmp_path)
     _split_requests(path)
     cut = "2026-11-01 00:00:00"
-    _sql(
-        path,
-        f"CREATE TABLE later_items AS SELECT * FROM usage_items WHERE created_at >= '{cut}'",
-        f"CREATE TABLE later_requests AS SELECT * FROM usage_requests WHERE created_at >= '{cut}'",
-        f"DELETE FROM usage_items WHERE created_at >= '{cut}'",
-        f"DELETE FROM usage_requests WHERE created_at >= '{cut}'",
-    )
+    _hold_back(path, cut)
     con = duckdb.connect(str(path), read_only=True)
     days, items = con.execute("SELECT count(DISTINCT created_at::DATE), count(*) FROM usage_items").fetchone()
     con.close()

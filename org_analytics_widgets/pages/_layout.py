@@ -6,6 +6,9 @@ import html
 
 import ipywidgets as w
 
+from ..state import DashboardState
+from ..widgets.cost_overview import CostOverview
+
 STYLE = """<style>
 .oa-page { max-width: 1400px; margin: 0 auto; padding: 8px 16px; font-family: system-ui, sans-serif; }
 .oa-header h1 { margin: 0; font-size: 22px; }
@@ -63,3 +66,20 @@ def section(title: str, body: w.Widget, css: str) -> w.VBox:
 def error_html(message: str) -> str:
     """A page-level error in words (the page cannot show anything else)."""
     return STYLE + f'<div class="oa-status oa-status-error" data-status="error">{html.escape(message)}</div>'
+
+
+class DrillDownPage(w.VBox):
+    """What the app's drill-down views (an agent, a project) share: a daily cost chart made on
+    demand into ``cost_box``, and a failure shown instead of ``content``. A subclass has ``status``,
+    ``message``, ``content``, ``cost_box``, ``cost_overview`` (None until made) and ``_render``."""
+
+    def build_chart(self, timezone: str, month: str) -> None:
+        """Make the daily cost chart (empty until a month is drawn) if it is not made yet."""
+        if self.cost_overview is None:
+            self.cost_overview = CostOverview(DashboardState(timezone=timezone, latest_month=month, month=month))
+            self.cost_box.children = [self.cost_overview]
+
+    def _fail(self, status: str, message: str) -> None:
+        self.status, self.message = status, message
+        self.content.layout.display = "none"
+        self._render()

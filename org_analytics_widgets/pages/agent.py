@@ -22,11 +22,10 @@ from ..links import VIEW_LINK, agent_url, dashboard_url
 from ..period import Period, PeriodError, parse_month, parse_zone, shift_month
 from ..shaping import count, text
 from ..snapshot import AgentMonth
-from ..state import DashboardState
 from ..widgets.batch import batch
 from ..widgets.cost_overview import CostOverview
 from ..widgets.kpi_cards import KpiCards, money_card, number_card
-from ._layout import STYLE, section
+from ._layout import STYLE, DrillDownPage, section
 
 PAGE_STYLE = """<style>
 .oa-agent-nav { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: 8px;
@@ -108,7 +107,7 @@ def requests_table_html(page: pd.DataFrame, total: int, timezone: str, month: st
     )
 
 
-class AgentPage(w.VBox):
+class AgentPage(DrillDownPage):
     """One agent's month: link back to the dashboard, name and project, KPIs, daily cost, requests.
 
     ``status`` is ``ready``, ``empty`` (no usage by the agent in the month), ``unknown`` (no such
@@ -181,18 +180,7 @@ class AgentPage(w.VBox):
         self.build_chart(timezone, month)
         self.content.layout.display = None
 
-    def build_chart(self, timezone: str, month: str) -> None:
-        """Make the daily cost chart (empty until a month is drawn) if it is not made yet."""
-        if self.cost_overview is None:
-            state = DashboardState(timezone=timezone, latest_month=month, month=month)
-            self.cost_overview = CostOverview(state)
-            self.cost_box.children = [self.cost_overview]
-
     # -- loading -------------------------------------------------------------------------
-    def _fail(self, status: str, message: str) -> None:
-        self.status, self.message = status, message
-        self.content.layout.display = "none"
-        self._render()
 
     def load(self) -> None:
         """Validate the parameters, then ask the engine for the agent's month."""

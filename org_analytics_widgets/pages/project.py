@@ -23,14 +23,13 @@ from ..links import VIEW_LINK, project_url
 from ..period import Period, PeriodError, parse_month, shift_month
 from ..report import project_report
 from ..snapshot import ProjectMonth
-from ..state import DashboardState
 from ..widgets.batch import batch
 from ..widgets.budget import range_words, status_words
 from ..widgets.cost_overview import CostOverview
 from ..widgets.kpi_cards import CARDS, KpiCards
 from ..widgets.model_costs import ModelCostDoughnut
 from ..widgets.top_agents import TopAgents
-from ._layout import STYLE, section
+from ._layout import STYLE, DrillDownPage, section
 from .agent import PAGE_STYLE, _back_link, _status_html
 from .organization import comparison_label
 
@@ -63,7 +62,7 @@ def budget_html(name: str, budget: dict, month: str) -> str:
     )
 
 
-class ProjectPage(w.VBox):
+class ProjectPage(DrillDownPage):
     """One project's month: link back to the dashboard, name, KPIs, budget, daily cost by service
     type, cost by model, its agents.
 
@@ -138,16 +137,7 @@ class ProjectPage(w.VBox):
         its project view out of sight while the viewer reads the dashboard, as its agent view)."""
         self.build_chart(self.engine.timezone, month)
 
-    def build_chart(self, timezone: str, month: str) -> None:
-        if self.cost_overview is None:
-            self.cost_overview = CostOverview(DashboardState(timezone=timezone, latest_month=month, month=month))
-            self.cost_box.children = [self.cost_overview]
-
     # -- loading -------------------------------------------------------------------------
-    def _fail(self, status: str, message: str) -> None:
-        self.status, self.message = status, message
-        self.content.layout.display = "none"
-        self._render()
 
     def load(self) -> None:
         """Validate the month, then ask the engine for the project's month and its report section."""
