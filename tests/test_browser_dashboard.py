@@ -487,7 +487,11 @@ def test_each_kpi_card_tells_its_last_13_months_on_hover(server, page, run_repor
     wait_ready(page, "2026-11")
     requests = page.locator(".oa-kpi-total-requests .oa-spark svg")
     requests.wait_for()  # drawn when the viewer pauses after the numbers
-    assert page.locator(".oa-kpis .oa-spark svg").count() == 7, "a line on every card"
+    assert page.locator(".oa-kpis .oa-kpi-card").count() == 7
+    page.wait_for_function(  # each card is its own message: the others may still be on their way
+        "() => document.querySelectorAll('.oa-kpis .oa-spark svg').length"
+        " === document.querySelectorAll('.oa-kpis .oa-kpi-card').length"
+    )  # a line on every card
     bands = requests.locator("rect.oa-spark-month")
     assert [bands.nth(n).get_attribute("data-month") for n in range(bands.count())] == [r["month"] for r in history]
 
