@@ -29,12 +29,7 @@ STYLE = """<style>
 .oa-kpi-vs { color: #999; }
 .oa-stale { opacity: .45; }
 .oa-section { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 12px; margin-top: 12px; background: #fff; }
-.oa-section h3, .oa-frame h3 { margin: 4px 0 8px 0; font-size: 16px; }
-/* a part's frame until its widgets are made (as tall as they will be: the page does not jump) */
-.oa-frames { display: flex; flex-flow: row wrap; column-gap: 12px; }
-.oa-frame { flex: 1 1 420px; box-sizing: border-box; border: 1px solid #e3e3e3; border-radius: 8px;
-  padding: 8px 12px; margin-top: 12px; background: #fff; }
-.oa-frame-body { border-radius: 4px; background: #f6f6f6; }
+.oa-section h3 { margin: 4px 0 8px 0; font-size: 16px; }
 .oa-status { padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
 .oa-status-loading { background: #eef4fb; color: #1f4e79; }
 .oa-status-error { background: #fdecea; color: #8a1c13; }
@@ -65,29 +60,6 @@ def section(title: str, body: w.Widget, css: str) -> w.VBox:
     box = w.VBox([w.HTML(f"<h3>{html.escape(title)}</h3>"), body], layout=w.Layout(width="100%"))
     box.add_class("oa-section")
     box.add_class(css)
-    return box
-
-
-def frames(*rows: tuple[tuple[str, int], ...]) -> w.HTML:
-    """The frames of a part of the page whose widgets are not made yet, like the sections they stand
-    for: ``rows`` of titled cards side by side (when wide enough), each ``(title, body height in px)``."""
-    cards = [
-        "".join(
-            f'<div class="oa-frame"><h3>{html.escape(title)}</h3>'
-            f'<div class="oa-frame-body" style="height:{int(height)}px"></div></div>'
-            for title, height in row
-        )
-        for row in rows
-    ]
-    return w.HTML("".join(f'<div class="oa-frames">{row}</div>' for row in cards), layout=w.Layout(width="100%"))
-
-
-def placeholder(height: int, css: str = "") -> w.HTML:
-    """An empty body of ``height`` px in a section whose widget is not made yet (``css``: a class
-    the page finds it by, as it will find the widget)."""
-    box = w.HTML(f'<div class="oa-frame-body" style="height:{int(height)}px"></div>')
-    if css:
-        box.add_class(css)
     return box
 
 

@@ -58,7 +58,7 @@ class App(w.VBox):
         self.browser = Browser()
         self.note = w.HTML()
         self.note.add_class("oa-link-note")
-        self.dashboard = Dashboard(engine, load=False, lazy=True)
+        self.dashboard = Dashboard(engine, load=False)
         self.state = self.dashboard.state
         self.agent: AgentPage | None = None
         self.project: ProjectPage | None = None
@@ -66,7 +66,7 @@ class App(w.VBox):
         self._entry: tuple[str, ...] = ()  # view, agent, project, month and zone of the address bar's entry
         super().__init__([self.browser, self.note, self.dashboard], **kwargs)
         self.add_class("oa-app")
-        self.dashboard.deliver = self._deliver
+        self.dashboard.usage_tables.deliver = self._deliver
         self.dashboard.work_when_idle = True  # its KPIs' history and integrity checks wait for the viewer's pause
         self.read_ahead = ReadAhead(
             engine,

@@ -12,7 +12,6 @@ from data_connectors.errors import first_line
 from ..efficiency import TOP_MODELS
 from ..efficiency import organization as efficiency_of
 from ..engine import Engine
-from ..filters import default_filters
 from ..formatting import month_label, month_short
 from ..kpi_history import KpiHistory
 from ..period import UTC, Period, parse_zone
@@ -35,13 +34,11 @@ from ..widgets.project_trends import ProjectTrends
 from ..widgets.service_cards import ServiceTypeCards
 from ..widgets.top_agents import TopAgents
 from ..widgets.zone_selector import ZoneSelector
-from ._layout import STYLE, frames, placeholder, section
+from ._layout import STYLE, section
 
 #: parts of the page below its top (class names), drawn for a month when on screen: the app's page
-#: reports which are (``parts_on_screen``); the KPIs and the cost overview are always drawn at once.
-#: In the app (``lazy``) their widgets are made only when they first come near the screen or at the
-#: viewer's first pause (``make``): ~400 of the page's ~570 widget models, which the browser had to
-#: build before it could show the KPIs. Until then each is a frame of its height (``FRAMES``).
+#: reports which are (``parts_on_screen``); the KPIs and the cost overview are always drawn at once
+# parts of the page drawn only when on screen (or near it), by their CSS class
 LAZY_PARTS = (
     "oa-more-charts",
     "oa-charts-row",
@@ -49,29 +46,6 @@ LAZY_PARTS = (
     "oa-service-types",
     "oa-usage-tables",
 )
-#: the frames that stand for a part not made yet, about as tall as it is drawn at 1280 px wide on
-#: the demo: rows of (title, body height in px) for a box of sections, a section's body height
-FRAMES = {
-    "oa-more-charts": (
-        (("Cost by model", 498), ("Cost per use", 498)),
-        (("Cache savings", 433),),
-        (("Why spend changed", 494),),
-    ),
-    "oa-charts-row": ((("Cost by project", 278),), (("Project usage trends", 494),)),
-    "oa-top-agents-section": 469,
-    "oa-service-types": 1492,
-    "oa-usage-tables": 2285,
-}
-
-
-def _of_part(part: str, name: str) -> property:
-    """The dashboard's widget ``name``, made with its part (``Dashboard.make``) when first asked for."""
-
-    def get(self):
-        self.make(part)
-        return self._widgets[name]
-
-    return property(get, doc=f"made with {part}")
 
 
 def comparison_label(period: Period, shown: Period) -> str:
@@ -87,23 +61,10 @@ def comparison_label(period: Period, shown: Period) -> str:
 
 class Dashboard(w.VBox):
     """The whole page for one warehouse, in the organisation's time zone or the one the viewer
-    chose (``state.timezone``: the engine asked is ``engine.in_zone`` of it). ``lazy``: the widgets
-    of LAZY_PARTS are made when first on screen or asked for (the app's page), not at once.
+    chose (``state.timezone``: the engine asked is ``engine.in_zone`` of it).
 
     >>> Dashboard(connect(), timezone="Europe/Paris")          # doctest: +SKIP
     """
-
-    model_costs = _of_part("oa-more-charts", "model_costs")
-    cost_per_use = _of_part("oa-more-charts", "cost_per_use")
-    cache_savings = _of_part("oa-more-charts", "cache_savings")
-    cache_section = _of_part("oa-more-charts", "cache_section")
-    spend_change = _of_part("oa-more-charts", "spend_change")
-    spend_section = _of_part("oa-more-charts", "spend_section")
-    project_costs = _of_part("oa-charts-row", "project_costs")
-    project_trends = _of_part("oa-charts-row", "project_trends")
-    top_agents = _of_part("oa-top-agents-section", "top_agents")
-    service_cards = _of_part("oa-service-types", "service_cards")
-    usage_tables = _of_part("oa-usage-tables", "usage_tables")
 
     def __init__(
         self,
@@ -114,7 +75,6 @@ class Dashboard(w.VBox):
         rollups=None,
         state: DashboardState | None = None,
         load: bool = True,
-        lazy: bool = False,
         **kwargs,
     ):
         if not isinstance(engine, Engine):  # a Warehouse: the analyst's Dashboard(connect())
@@ -143,44 +103,55 @@ class Dashboard(w.VBox):
         self.history: KpiHistory | None = None  # the KPI cards' sparklines (Engine.kpi_history)
         self._history_pending = False
         self._zoning = False  # the zone is changing: its month is loaded once, after
-        self._widgets: dict[str, w.Widget] = {}  # those of the LAZY_PARTS made so far, by name
-        self._made: set[str] = set()  # LAZY_PARTS whose widgets are made
-        self._tables_month = self.state.month  # the month the usage tables' filters belong to
-        # starts an export's download in the viewer's browser (the app's Browser), for the usage tables
-        self.deliver = None
 
         self.month_selector = MonthSelector(self.state)
         self.zone_selector = ZoneSelector(self.state)
         self.kpis = KpiCards(notes=self.warehouse.kpi_notes, sparklines=True)  # notes: what a conversation is here
         self.integrity = IntegrityBadge(self.state)
         self.cost_overview = CostOverview(self.state)
+        self.project_costs = ProjectCostDoughnut(self.state)
+        self.project_trends = ProjectTrends(self.state)
+        self.top_agents = TopAgents()
+        self.service_cards = ServiceTypeCards(self.state)
+        self.top_agents_section = section("Top agents by cost", self.top_agents, "oa-top-agents-section")
         self.budget = BudgetForecast(self.state)
         self.budget_section = section("Budgets and month-end forecast", self.budget, "oa-budget-section")
         self.forecast = None  # the current month's (Engine.forecast); None for a closed month
+        self.model_costs, self.cost_per_use = ModelCostDoughnut(), CostPerUse()
+        self.efficiency_row = efficiency_row(self.model_costs, self.cost_per_use)
+        self.cache_savings = CacheSavings()
+        self.cache_section = section("Cache savings", self.cache_savings, "oa-cache-savings-section")
+        self.spend_change = SpendChange()
+        self.spend_section = section("Why spend changed", self.spend_change, "oa-spend-change-section")
+        self.usage_tables = UsageTables(engine, state=self.state, period=self.period(), load=False)
         self.status = w.HTML()
         self.status.add_class("oa-status-box")
         self.header = header = w.HTML()
         self._render_header()
-        more = w.VBox([frames(*FRAMES["oa-more-charts"])])  # by model and per use, cache savings, spend change
-        more.add_class("oa-more-charts")
-        row = w.HBox([frames(*FRAMES["oa-charts-row"])], layout=w.Layout(flex_flow="row wrap"))
-        row.add_class("oa-charts-row")
-        self.top_agents_section = section(
-            "Top agents by cost", placeholder(FRAMES["oa-top-agents-section"]), "oa-top-agents-section"
-        )
-        cards = section("Service types", placeholder(FRAMES["oa-service-types"]), "oa-service-types")
-        # the tables' placeholder has their class: the page watches it, and links scroll to it
-        tables = section("Usage", placeholder(FRAMES["oa-usage-tables"], "oa-usage-tables"), "oa-usage-tables-section")
         self.charts = w.VBox(
             [
-                w.VBox([section("Cost overview", self.cost_overview, "oa-cost-overview"), more]),
-                row,
+                w.VBox(
+                    [
+                        section("Cost overview", self.cost_overview, "oa-cost-overview"),
+                        w.VBox([self.efficiency_row, self.cache_section, self.spend_section]),
+                    ]
+                ),
+                w.HBox(
+                    [
+                        section("Cost by project", self.project_costs, "oa-project-costs"),
+                        section("Project usage trends", self.project_trends, "oa-project-trends"),
+                    ],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
                 self.top_agents_section,
-                cards,
-                tables,
+                section("Service types", self.service_cards, "oa-service-types"),
+                section("Usage", self.usage_tables, "oa-usage-tables-section"),
             ]
         )
-        self.parts = dict(zip(LAZY_PARTS, [more, row, self.top_agents_section, cards, tables]))
+        more = self.charts.children[0].children[1]  # cost by model and per use, cache savings, spend change
+        more.add_class("oa-more-charts")
+        self.charts.children[1].add_class("oa-charts-row")
+        self.parts = dict(zip(LAZY_PARTS, [more, *self.charts.children[1:4], self.usage_tables]))
         top = w.HBox(
             [header, w.HBox([self.zone_selector, self.month_selector], layout=w.Layout(flex_flow="row wrap"))],
             layout=w.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
@@ -195,9 +166,6 @@ class Dashboard(w.VBox):
         self.state.observe(self._on_trend_type, names=["trend_service_type"])
         self.state.observe(self._render_burn_down, names=["budget_project"])
         self.state.observe(self._render_status, names=["status", "message"])
-        if not lazy:
-            for part in LAZY_PARTS:
-                self.make(part)
         if load:
             self.load()
         else:
@@ -240,11 +208,7 @@ class Dashboard(w.VBox):
         self.snapshot = snapshot
         self.history = self._history_now(snapshot)
         self._history_pending = self.history is None
-        if "oa-usage-tables" in self._made:
-            self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
-        elif period.month != self._tables_month:  # as the tables do for another month
-            self.state.requests_filters = default_filters("requests")
-        self._tables_month = period.month
+        self.usage_tables.set_period(period, load=False)  # marked loading; filled after the page is ready
         self._render_snapshot()
         self._render_forecast()
         self._render_header()
@@ -263,82 +227,19 @@ class Dashboard(w.VBox):
             self._render_integrity()  # after all that: its checks read the raw tables
 
     def parts_on_screen(self, parts) -> None:
-        """The page says which LAZY_PARTS are on screen (or near it): those not made are made, those
-        not drawn for the month shown are drawn now. Off screen they wait: the usage tables' queries
-        scan the raw usage, and the charts below the top are most of what the page redraws on a
-        month switch."""
+        """The page says which LAZY_PARTS are on screen (or near it): those not drawn for the month
+        shown are drawn now. Off screen they wait: the usage tables' queries scan the raw usage, and
+        the charts below the top are most of what the page redraws on a month switch."""
         self.off_screen = set(LAZY_PARTS) - set(parts)
-        if not self.active:
-            return
-        for part in LAZY_PARTS:
-            if part not in self.off_screen:
-                self.make(part)
-        if self.snapshot is not None:
+        if self.active and self.snapshot is not None:
             self._draw([part for part in LAZY_PARTS if part in self._undrawn and part not in self.off_screen])
 
-    def make(self, part: str) -> bool:
-        """Make the widgets of ``part`` (one of LAZY_PARTS) in place of its frame, drawn for the month
-        shown (the usage tables when on screen: their queries scan the raw usage); False if they
-        were made already."""
-        if part in self._made:
-            return False
-        self._made.add(part)
-        frame = self.parts[part]
-        made = {
-            "oa-more-charts": self._make_more_charts,
-            "oa-charts-row": self._make_charts_row,
-            "oa-top-agents-section": self._make_top_agents,
-            "oa-service-types": self._make_service_cards,
-            "oa-usage-tables": self._make_usage_tables,
-        }[part]()
-        if self.snapshot is not None and self.active:  # before they are shown: they reach the page drawn
-            self._draw([part], now=part != "oa-usage-tables")
-        if part in ("oa-more-charts", "oa-charts-row"):  # a box of sections
-            stand_ins, frame.children = frame.children, made
-        else:  # a section: its title stays
-            stand_ins, frame.children = frame.children[1:], (frame.children[0], *made)
-        for stand_in in stand_ins:
-            stand_in.close()
-        return True
-
-    def _make_more_charts(self) -> list[w.Widget]:
-        made = self._widgets
-        made["model_costs"], made["cost_per_use"] = ModelCostDoughnut(), CostPerUse()
-        made["cache_savings"], made["spend_change"] = CacheSavings(), SpendChange()
-        made["cache_section"] = section("Cache savings", made["cache_savings"], "oa-cache-savings-section")
-        made["spend_section"] = section("Why spend changed", made["spend_change"], "oa-spend-change-section")
-        return [efficiency_row(made["model_costs"], made["cost_per_use"]), made["cache_section"], made["spend_section"]]
-
-    def _make_charts_row(self) -> list[w.Widget]:
-        made = self._widgets
-        made["project_costs"], made["project_trends"] = ProjectCostDoughnut(self.state), ProjectTrends(self.state)
-        self._render_burn_down()
-        return [
-            section("Cost by project", made["project_costs"], "oa-project-costs"),
-            section("Project usage trends", made["project_trends"], "oa-project-trends"),
-        ]
-
-    def _make_top_agents(self) -> list[w.Widget]:
-        self._widgets["top_agents"] = TopAgents()
-        return [self._widgets["top_agents"]]
-
-    def _make_service_cards(self) -> list[w.Widget]:
-        self._widgets["service_cards"] = ServiceTypeCards(self.state)
-        return [self._widgets["service_cards"]]
-
-    def _make_usage_tables(self) -> list[w.Widget]:
-        tables = UsageTables(self.org_engine, state=self.state, period=self.period(), load=False)
-        tables.deliver = self.deliver
-        self._widgets["usage_tables"] = tables
-        return [tables]
-
-    def _draw(self, parts: list[str], now: bool = False) -> None:
-        """Draw each of ``parts`` now if it is made and on screen (or ``now``), else when it is
-        (shown faded till then)."""
+    def _draw(self, parts: list[str]) -> None:
+        """Draw each of ``parts`` now if it is on screen, else when it is (shown faded till then)."""
         for part in parts:
             widget = self.parts[part]
-            if part not in self._made or (part in self.off_screen and not now):
-                if part in self._made and part != "oa-usage-tables":  # a table says "Loading…" itself
+            if part in self.off_screen:
+                if part != "oa-usage-tables":  # a table says "Loading…" itself
                     widget.add_class("oa-stale")
                 self._undrawn.add(part)
                 continue
@@ -349,7 +250,7 @@ class Dashboard(w.VBox):
                 "oa-charts-row": self._render_projects,
                 "oa-top-agents-section": self._render_top_agents,
                 "oa-service-types": self._render_cards,
-                "oa-usage-tables": lambda: self.usage_tables.load_visible(),
+                "oa-usage-tables": self.usage_tables.load_visible,
             }[part]()
 
     def _render_header(self) -> None:
@@ -412,7 +313,7 @@ class Dashboard(w.VBox):
         self._stale = True
 
     def _on_trend_type(self, change) -> None:
-        if self.snapshot is not None and "oa-charts-row" in self._made:
+        if self.snapshot is not None:
             self.project_trends.trends = self.snapshot.project_trends(change["new"] or None)
 
     # -- rendering -----------------------------------------------------------------------
@@ -524,19 +425,18 @@ class Dashboard(w.VBox):
 
     def run_pending_work(self) -> bool:
         """Do one piece of what a load left for idle time (``work_when_idle``): the KPIs' history
-        first (the cards' sparklines), then the integrity checks, then the widgets of one part not
-        made yet (``make``); False if nothing was left."""
+        first (the cards' sparklines), then the integrity checks; False if nothing was left."""
         if self.snapshot is None:
             return False
         if self._history_pending:
             self._history_pending = False
             self._render_history()
             return True
-        if self._checks_pending:
-            self._checks_pending = False
-            self._render_integrity()
-            return True
-        return any(self.make(part) for part in LAZY_PARTS)
+        if not self._checks_pending:
+            return False
+        self._checks_pending = False
+        self._render_integrity()
+        return True
 
     def _history_now(self, snapshot: Snapshot) -> KpiHistory | None:
         """The month's KPI history when it is drawn with the numbers: outside a page's kernel (a
@@ -598,8 +498,6 @@ class Dashboard(w.VBox):
     def _render_burn_down(self, _change=None) -> None:
         """The chosen project's budget burn-down on the trends chart (``state.budget_project``)."""
         forecast, wanted = self.forecast, self.state.budget_project
-        if "oa-charts-row" not in self._made:
-            return  # drawn when the trends chart is made
         rows = forecast.projects if forecast is not None and wanted else None
         row = rows[rows["project_id"] == wanted].to_dict("records") if rows is not None else []
         trends = self.project_trends
