@@ -20,9 +20,12 @@ median of the next three runs:
    month 2026-10 is closed, so its forecast is null anyway);
 4. the items table's first page (UsageTableController, 50 rows, no filter), and opening the items tab
    (count + total cost + first page + filter options);
-5. rollups (`org-analytics rollup`, kept as benchmarks/data/demo-<N>.rollups.duckdb): a full build and a
-   refresh with nothing new (the build's CPU seconds too: on a shared machine, steadier than its
-   wall time); the report from them (its JSON must be the raw report's, floats within 1e-9 relative: a float sum's last bits depend on the order it is added in); the dashboard in a
+5. rollups (`org-analytics rollup`, kept as benchmarks/data/demo-<N>.rollups.duckdb): a full build, a
+   refresh with nothing new and a refresh after a day of new rows (a copy of the file with its
+   watermark a day back: ``a_day_behind``), the build's CPU seconds too (on a shared machine,
+   steadier than its wall time) and its ratio to one scan of the raw columns it reads (``SCAN_FLOOR``);
+   the month switch from the local-day tier (the build's zone, UTC) and from the 15-minute tier (a
+   copy whose days are said to be of another zone); the report from them (its JSON must be the raw report's, floats within 1e-9 relative: a float sum's last bits depend on the order it is added in); the dashboard in a
    process of its own switching months (20 switches from rollups, 5 from the raw tables, none from
    the month cache), timed to the status "ready", with its RSS after each;
 6. the dashboard in headless Chromium (bench_dashboard's logic, in a child with its results file
@@ -45,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -346,7 +349,7 @@ def measure(kind: str, path: str, *rest: str) -> dict:
         out = bench_report.measure("report", path, rollups=rest[0])
         out["result"] = report_json(path, rest[0])
         return out
-    if kind == "rollup_build":  # a full build, then a refresh with nothing new (the late window again)
+    if kind == "rollup_build":  # a full build, a refresh with nothing new, a refresh after a new day
         from data_connectors import connect
         from org_analytics_widgets.rollups import build, use_build_memory
 
@@ -356,15 +359,29 @@ def measure(kind: str, path: str, *rest: str) -> dict:
         full = build(wh, target, full=True)
         cpu = resource.getrusage(resource.RUSAGE_SELF)  # on a shared machine, steadier than the wall time
         refresh = build(wh, target)
+        day = target.with_name(target.stem + ".a-day-behind.duckdb")
+        a_day_behind(target, day)
+        new_day = build(wh, day)
+        day.unlink()
         wh.close()
         return {
             "cold": full.seconds,
             "warm": refresh.seconds,
+            "new_day": new_day.seconds,
+            "new_day_from": new_day.since.isoformat(sep=" "),
             "cpu_s": cpu.ru_utime + cpu.ru_stime,
             "peak_mb": bench_report._peak_mb(),
             "rows": sum(full.rows.values()),
             "mb": target.stat().st_size / 2**20,
         }
+    if kind == "scan_floor":  # the build's floor: one read of every raw column it reads, nothing kept
+        import duckdb
+
+        con = duckdb.connect(path, read_only=True)
+        con.execute("SET memory_limit = '512MB'")  # the build's (rollups.BUILD_MEMORY)
+        out = _timed(lambda: [con.execute(sql).fetchall() for sql in SCAN_FLOOR])
+        con.close()
+        return out
     if kind == "switch":
         return month_switches(path, rest[0] if rest[0] != "-" else None, int(rest[1]))
     if kind == "naive":
@@ -420,6 +437,45 @@ def measure(kind: str, path: str, *rest: str) -> dict:
 
 
 SWITCHES = 20  # from rollups (the memory must stay flat across them); from the raw tables, 5
+# every column of the raw tables a rollup build reads, read once (hashed, summed: nothing grouped)
+SCAN_FLOOR = (
+    "SELECT sum(hash(created_at, agent_id, service_type, project_id, model, pricing_rule, unit, request_id)), "
+    "sum(cost), sum(quantity) FROM usage_items",
+    "SELECT sum(hash(created_at, agent_id, project_id, conversation_id, status)), "
+    "sum(input_tokens), sum(output_tokens) FROM usage_requests",
+)
+
+
+def a_day_behind(rollups: Path, out: Path) -> None:
+    """A copy of ``rollups`` as the build a day earlier left it to its next refresh: its watermark
+    a day back, so the refresh re-reads that day and the late window before it (the rows the copy
+    holds from there on are deleted by the refresh, as new rows would be aggregated)."""
+    import shutil
+
+    import duckdb
+
+    shutil.copyfile(rollups, out)
+    con = duckdb.connect(str(out))
+    meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM rollup_meta").fetchall()}
+    meta["latest"] = (datetime.fromisoformat(meta["latest"]) - timedelta(days=1)).isoformat()
+    meta["whole"] = None  # not what the warehouse holds: the refresh has work to do
+    con.execute("DELETE FROM rollup_meta")
+    con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
+    con.close()
+
+
+def fifteen_minute_tier(rollups: Path, out: Path) -> Path:
+    """A copy of ``rollups`` whose local-day tier is said to be of another zone than the benchmark's
+    (UTC): its months are read from the 15-minute tier, as a viewer in another zone reads them."""
+    import shutil
+
+    import duckdb
+
+    shutil.copyfile(rollups, out)
+    con = duckdb.connect(str(out))
+    con.execute("UPDATE rollup_meta SET value = ? WHERE key = 'day_zone'", [json.dumps("Asia/Tokyo")])
+    con.close()
+    return out
 
 
 def month_switches(path: str, rollups: str | None, switches: int) -> dict:
@@ -532,10 +588,14 @@ def main() -> None:
         assert not problems, f"naive pandas disagrees with the report at {items:,} items:\n" + "\n".join(problems)
         rollup_file = path.with_name(path.stem + ".rollups.duckdb")
         built = _child("rollup_build", path, str(rollup_file))
+        scan = _child("scan_floor", path)
         rolled = _child("report_rollups", path, str(rollup_file))
         assert_same_report(rolled["result"], report["result"], f"the report from rollups at {items:,} items")
         switch_raw = _child("switch", path, "-", "5")
         switch_rolled = _child("switch", path, str(rollup_file), str(SWITCHES))
+        buckets_only = fifteen_minute_tier(rollup_file, rollup_file.with_name(rollup_file.stem + ".tokyo.duckdb"))
+        switch_buckets = _child("switch", path, str(buckets_only), str(SWITCHES))
+        buckets_only.unlink()
         page = _child("table_page", path)
         tab = _child("table_open", path)
         dash = None if args.skip_browser else _child("dashboard", path, str(items))
@@ -551,15 +611,24 @@ def main() -> None:
             rows.append(f"| {items:,} | {name} | {_cell(m['cold'], f)} | {_cell(m['warm'], f)} | {m['peak_mb']:.0f} |")
         rows.append(
             f"| {items:,} | rollups: full build / refresh with nothing new ({built['rows']:,} rows, "
-            f"{built['mb']:.0f} MB; build {built['cpu_s']:.0f} CPU s) | {_cell(built['cold'], f)} | "
+            f"{built['mb']:.0f} MB; build {built['cpu_s']:.0f} CPU s, {built['cold'] / scan['warm']:.1f}× one "
+            f"scan of the raw columns it reads, {scan['warm']:.1f} s) | {_cell(built['cold'], f)} | "
             f"{_cell(built['warm'], f)} | "
             f"{built['peak_mb']:.0f} |"
+        )
+        rows.append(
+            f"| {items:,} | rollups: refresh after a day of new rows (re-reads from {built['new_day_from']}: "
+            f"the day and the 48 h late window) | – | {_cell(built['new_day'], f)} | – |"
         )
         rows.append(
             f"| {items:,} | `org-analytics report` from rollups (the raw report's JSON, floats within 1e-9) | "
             f"{_cell(rolled['cold'], f)} | {_cell(rolled['warm'], f)} | {rolled['peak_mb']:.0f} |"
         )
-        for label, sw, n in (("raw tables", switch_raw, 5), ("rollups", switch_rolled, SWITCHES)):
+        for label, sw, n in (
+            ("raw tables", switch_raw, 5),
+            ("rollups' local-day tier", switch_rolled, SWITCHES),
+            ("rollups' 15-minute tier (the file's days said to be of another zone)", switch_buckets, SWITCHES),
+        ):
             rows.append(
                 f"| {items:,} | dashboard in the kernel: month switch from {label} to ready, p50 of "
                 f"{n} (p95 {sw['p95']:.3f}, max {sw['max']:.3f} s; with the items table's first "

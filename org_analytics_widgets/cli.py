@@ -102,6 +102,12 @@ def _ensure_demo(warehouse: str | None) -> None:
             ensure_demo(progress=progress.fraction)
 
 
+def _zone_note(rollups, timezone: str) -> None:
+    note = rollups.zone_note(timezone) if rollups is not None else None
+    if note:
+        print(f"org-analytics: {note}", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def _month_engine(args):
     """The engine a month command asks (``--project``: restricted to those projects, which must exist)."""
@@ -111,6 +117,7 @@ def _month_engine(args):
         parse_month(args.month)  # a bad month is reported before connecting (or generating the demo)
     _ensure_demo(args.warehouse)
     with Engine.open(warehouse=args.warehouse, rollups=args.rollups, timezone=args.timezone, now=args.now) as engine:
+        _zone_note(engine.rollups, args.timezone)
         if not args.project:
             yield engine
             return
@@ -170,8 +177,10 @@ def _cmd_summary(args) -> int:
 def _cmd_rollup(args) -> int:
     from data_connectors import connect
 
+    from .period import parse_zone
     from .rollups import build, rollup_path, use_build_memory
 
+    parse_zone(args.timezone)
     out = rollup_path(args.out)
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: no folder {out.parent}")
@@ -181,7 +190,12 @@ def _cmd_rollup(args) -> int:
     try:
         with Progress("rollup") as progress:
             summary = build(
-                warehouse, out, late_window=timedelta(hours=args.late_window), full=args.full, progress=progress
+                warehouse,
+                out,
+                late_window=timedelta(hours=args.late_window),
+                full=args.full,
+                progress=progress,
+                timezone=args.timezone,
             )
     finally:
         warehouse.close()
@@ -285,7 +299,9 @@ def _cmd_serve(args) -> int:
     if args.warehouse:
         env[ENV_VAR] = args.warehouse
     if args.rollups:
-        open_rollups(args.rollups).close()
+        rollups = open_rollups(args.rollups)
+        rollups.close()
+        _zone_note(rollups, args.timezone)
         env[ROLLUPS_ENV_VAR] = str(rollup_path(args.rollups).resolve())
     print(f"org-analytics: serving the dashboard on {address} (Ctrl-C stops)", file=sys.stderr)
     sys.stdout.flush()
@@ -375,6 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="on refresh, also recompute this many hours before the newest row seen (default: %(default)s)",
     )
     rollup.add_argument("--full", action="store_true", help="rebuild from scratch instead of refreshing")
+    rollup.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="ZONE",
+        help="IANA zone of the local-day tier: the organisation's, as given to serve (default: %(default)s)",
+    )
     rollup.set_defaults(run=_cmd_rollup)
 
     demo = _command(sub, "demo-data", "generate a demo warehouse (DuckDB file)")

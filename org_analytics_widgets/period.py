@@ -135,6 +135,11 @@ def _offset_segments(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[tu
     return tuple((s.replace(tzinfo=None), o) for s, o in segments)
 
 
+def offsets_between(start: datetime, end: datetime, zone: str) -> tuple[tuple[datetime, int], ...]:
+    """The UTC offsets of ``zone`` over ``[start, end)`` (naive UTC), in the form of ``Period.offsets``."""
+    return _offset_segments(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC), parse_zone(zone))
+
+
 class _Bounds:
     """A span's aware ``start`` and ``end`` as naive UTC instants, comparable with warehouse timestamps."""
 

@@ -11,6 +11,10 @@ window's) leaves the file as it is and returns at once. The file
 is rebuilt beside the old one and swapped in with a rename, so open dashboards keep reading a
 whole file.
 
+A build also writes the local-day tier for one zone (``timezone``, the organisation's): the
+15-minute rows re-aggregated by local day, from the file itself (no second read of the warehouse);
+a refresh recomputes the days from the first bucket it changed on.
+
 The engine uses rollups only when they are *fresh*: the count and latest ``created_at`` of the
 rows in the late window, asked of the warehouse again (a range query), are what the build
 recorded. Otherwise it reads the raw tables, so a stale rollup can never show a wrong number.
@@ -24,7 +28,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -39,14 +43,15 @@ from data_connectors.warehouse import MEMORY_ENV_VAR, configure_duckdb, lock_duc
 
 from .metrics import rollup as R
 from .metrics.facts import FACTS, abstract_tables
-from .period import Period
+from .period import UTC, Period, local_midnight, offsets_between, parse_zone
 
 ENV_VAR = "ORG_ANALYTICS_ROLLUPS"
 # 2: tables derived from the facts' declarations (metrics.facts); 3: rollup_requests keeps `failed`,
 # and its `tokens` leave failed requests out (data contract, "Request status"); 4: rollup_conversations
-# is keyed by project_id too (each project's conversations: cost per conversation). A file of another
-# format is never read (its numbers would be wrong): a build replaces it whole.
-FORMAT = 4
+# is keyed by project_id too (each project's conversations: cost per conversation); 5: the local-day
+# tier of one zone (``metrics.rollup.DAYS``). A file of another format is never read (its numbers
+# would be wrong): a build replaces it whole.
+FORMAT = 5
 DEFAULT_LATE_WINDOW = timedelta(hours=48)
 
 
@@ -111,10 +116,17 @@ def use_build_memory() -> str:
 
 
 def build(
-    warehouse, out: Path, late_window: timedelta = DEFAULT_LATE_WINDOW, full: bool = False, progress=None
+    warehouse,
+    out: Path,
+    late_window: timedelta = DEFAULT_LATE_WINDOW,
+    full: bool = False,
+    progress=None,
+    timezone: str = "UTC",
 ) -> BuildSummary:
     """Build the rollups of ``warehouse`` into ``out``, or refresh them if ``out`` holds rollups of a
-    warehouse (all buckets from the old watermark minus ``late_window`` are recomputed)."""
+    warehouse (all buckets from the old watermark minus ``late_window`` are recomputed), with the
+    local-day tier of ``timezone`` (an IANA zone: the organisation's)."""
+    timezone = parse_zone(timezone).key
     started = time.perf_counter()
     say = progress or (lambda step, done, total: None)
     out = Path(out)
@@ -139,7 +151,8 @@ def build(
     probe_from = R.floor_to_grain(latest - late_window) if latest else None
     probe = _stamp(warehouse.execute(R.watermark(warehouse, probe_from)))
 
-    if previous is not None and _nothing_new(previous, whole, probe_from, probe):
+    same_zone = previous is not None and previous.get("day_zone") == timezone
+    if same_zone and _nothing_new(previous, whole, probe_from, probe):
         return BuildSummary(out, since, {}, time.perf_counter() - started, unchanged=True)
 
     tmp = out.with_name(out.name + ".building")
@@ -150,13 +163,14 @@ def build(
     ranges = _ranges(warehouse, since)
     spans = [spec for spec in R.ROLLUPS.values() if spec.kind == "spans"]
     parts = -(-whole["items"] // CLASSIFY_ROWS) if since is None and warehouse.backend == "duckdb" else 1
-    steps = len(ranges) + len(spans) * parts
+    steps = len(ranges) + len(spans) * parts + 1
     try:
         configure_duckdb(con)
         con.execute("SET memory_limit = ?", [OUT_MEMORY])
         for name, schema in _ARROW.items():
             con.register("_empty", schema.empty_table())
-            con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty")
+            for table in (name, R.DAYS[name]):
+                con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _empty")
             con.unregister("_empty")
             if since is not None:
                 con.execute(f"DELETE FROM {name} WHERE bucket >= ?", [since])
@@ -170,16 +184,24 @@ def build(
                     _append(con, spec.name, warehouse, R.id_counts(spec, warehouse, start, end))
                 elif spec.kind != "spans":
                     _append(con, spec.name, warehouse, R.build_rows(spec, warehouse, start, end))
+        changed = since
         for i, spec in enumerate(spans):
             first = len(ranges) + i * parts
-            _classify(con, warehouse, spec, since, parts, lambda k, name=spec.name, n=first: say(name, n + k, steps))
+            older = _classify(
+                con, warehouse, spec, since, parts, lambda k, name=spec.name, n=first: say(name, n + k, steps)
+            )
+            if changed is not None and older is not None:
+                changed = min(changed, older)
+        say(f"days in {timezone}", steps - 1, steps)
+        _build_days(con, timezone, changed if same_zone else None)
         say("done", steps, steps)
         meta = {
             "format": FORMAT,
             "source": _public(warehouse.url),
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "refreshed_from": since.isoformat() if since else None,
             "late_window_seconds": int(late_window.total_seconds()),
+            "day_zone": timezone,
             "latest": latest.isoformat() if latest else None,
             "probe_from": probe_from.isoformat() if probe_from else None,
             "probe": probe,
@@ -188,7 +210,8 @@ def build(
         con.execute("DELETE FROM rollup_meta")
         con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
         con.execute("CHECKPOINT")
-        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in R.ROLLUP_TABLES}
+        tables = [*R.ROLLUP_TABLES, *(R.DAYS[t] for t in R.ROLLUP_TABLES)]
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
@@ -238,13 +261,14 @@ def _append(con, table: str, warehouse, expr) -> None:
         con.unregister("_batch")
 
 
-def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None, parts: int, say) -> None:
+def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None, parts: int, say) -> datetime | None:
     """Complete a singles/spans pair of tables with the ids seen from ``since`` on (see
     ``metrics.rollup``): ``singles`` holds each bucket's distinct ids from ``since`` on
     (``id_counts``); the spans among them are taken out of its counts and kept in spans. An id
     counted as a single in an older bucket that now has rows in a newer one too is taken out of
     that bucket's count, and all its buckets are kept in spans. The ids are classified in ``parts``
-    queries (``say(k)`` before the k-th)."""
+    queries (``say(k)`` before the k-th). Returns the first such older bucket (None: none), from
+    which the local-day tier is recomputed."""
     singles = spans.name.removesuffix("_spans") + "_singles"
     con.execute(f"CREATE TEMP TABLE spans_new AS SELECT * FROM {spans.name} LIMIT 0")
     for k in range(parts):
@@ -270,8 +294,40 @@ def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None, part
         [floor],
     )
     con.execute(f"DELETE FROM {singles} WHERE rows = 0")
+    [(older,)] = con.execute("SELECT min(bucket) FROM was_single").fetchall()
     con.execute("DROP TABLE spans_new")
     con.execute("DROP TABLE was_single")
+    return older
+
+
+def _build_days(con, zone: str, since: datetime | None) -> None:
+    """(Re)compute the local-day tier of ``zone`` from the local day of ``since`` on (None: all of
+    it) out of the file's own 15-minute rows."""
+    [(first, last)] = con.execute(
+        "SELECT min(bucket), max(bucket) FROM ("
+        + " UNION ALL ".join(f"SELECT bucket FROM {t}" for t in R.ROLLUP_TABLES)
+        + ") WHERE bucket >= ?",
+        [since or datetime(1, 1, 1)],
+    ).fetchall()
+    start = datetime(1, 1, 1)
+    if since is not None:  # whole days: from the start of since's local day
+        day = R.local_day(since, zone).astype(object)
+        start = datetime(day.year, day.month, day.day)
+        first = local_midnight(day, parse_zone(zone)).replace(tzinfo=None)
+    for name in R.ROLLUP_TABLES:
+        con.execute(f"DELETE FROM {R.DAYS[name]} WHERE bucket >= ?", [start])
+    if last is None:
+        return
+    offsets = offsets_between(first, last + R.GRAIN, zone)
+    buckets, days = R.bucket_days(offsets, first, last + R.GRAIN)
+    con.register("day_of_bucket", pa.table({"bucket": buckets, "day_start": days.astype("datetime64[us]")}))
+    try:
+        for name, spec in R.ROLLUPS.items():
+            columns = ", ".join(f'"{c}"' for c in _IBIS[name].names)
+            rows = R.by_day(spec, ibis.table(_IBIS[name], name=name), ibis.table(_DAY_OF_BUCKET, name="day_of_bucket"))
+            con.execute(f"INSERT INTO {R.DAYS[name]} SELECT {columns} FROM ({ibis.to_sql(rows, dialect='duckdb')})")
+    finally:
+        con.unregister("day_of_bucket")
 
 
 class Rollups:
@@ -297,7 +353,7 @@ class Rollups:
         try:
             lock_duckdb(con, [path])  # only this file: a view in it cannot read the host's files
             present = set(con.list_tables())
-            wanted = ("rollup_meta",) if any_format else (*R.ROLLUP_TABLES, "rollup_meta")
+            wanted = ("rollup_meta",) if any_format else (*R.ROLLUP_TABLES, *R.DAYS.values(), "rollup_meta")
             missing = [t for t in wanted if t not in present]
             if missing:
                 raise WarehouseError(
@@ -334,12 +390,15 @@ class Rollups:
         """The facts ``names`` of the period (``metrics.facts``; one agent's when ``agent_id`` is
         given, one project's when ``project_id`` is): whole buckets ``[period start, tail_from)``
         from the rollups, plus ``tail`` (the raw rows after ``tail_from``, in rollup form; empty
-        when the period ends on a bucket boundary)."""
+        when the period ends on a bucket boundary). The whole local days come from the local-day
+        tier when the period is in its zone."""
         until = tail_from or period.end_utc
         con = self.con.con
-        con.register("period_buckets", _buckets(*R.bucket_days(period, period.start_utc, until)))
+        days, buckets = R.split_days(period, period.start_utc, until, period.timezone == self.meta.get("day_zone"))
+        con.register("period_days", _buckets(days.astype("datetime64[us]"), days))
+        con.register("period_buckets", _buckets(*buckets))
         tail_span = (tail_from, tail_from + R.GRAIN) if tail_from else (until, until)  # no tail: no bucket
-        con.register("tail_buckets", _buckets(*R.bucket_days(period, *tail_span)))
+        con.register("tail_buckets", _buckets(*R.bucket_days(period.offsets, *tail_span)))
         for name, tail_name in R.TAIL.items():
             schema = _ARROW[name]
             rows = tail.get(name)
@@ -357,7 +416,7 @@ class Rollups:
                 for name in names
             }
         finally:
-            for table in ("period_buckets", "tail_buckets", *R.TAIL.values()):
+            for table in ("period_days", "period_buckets", "tail_buckets", *R.TAIL.values()):
                 con.unregister(table)
 
     def current(self) -> "Rollups":
@@ -381,11 +440,18 @@ class Rollups:
         self._fresh_for = version if fresh and version is not None else None
         return fresh
 
+    def zone_note(self, timezone: str) -> str | None:
+        """What a viewer in ``timezone`` should know when the local-day tier is of another zone."""
+        zone = self.meta.get("day_zone")
+        if zone == parse_zone(timezone).key:
+            return None
+        return (
+            f"the rollups' local days are in {zone}, not {timezone}: months are read from their 15-minute "
+            f"buckets (slower); 'org-analytics rollup --timezone {timezone}' gives them the days of {timezone}"
+        )
+
     def usable(self, warehouse, period: Period) -> bool:
         return R.aligned_period(period) and self.current().fresh(warehouse)
-
-    def describe(self) -> str:
-        return f"rollups built {self.meta.get('built_at')} from {self.meta.get('source')}"
 
 
 def _schemas() -> dict[str, ibis.Schema]:
@@ -404,6 +470,7 @@ _IBIS = _schemas()
 _ARROW = {table: schema.to_pyarrow() for table, schema in _IBIS.items()}
 _BUCKET_COLUMNS = {"bucket": "timestamp", "day": "date", "month": "date"}
 _BUCKETS = ibis.schema(_BUCKET_COLUMNS).to_pyarrow()
+_DAY_OF_BUCKET = ibis.schema({"bucket": "timestamp", "day_start": "timestamp"})
 
 
 def _buckets(buckets: np.ndarray, days: np.ndarray) -> pa.Table:
@@ -416,18 +483,15 @@ def _compile(name: str, agent_id: str | None = None, project_id: str | None = No
     """The read of fact ``name`` as DuckDB SQL over the rollup tables and the registered period
     buckets and tail (see ``Rollups.facts``)."""
     fact = FACTS[name]
+    days = ibis.table(_BUCKET_COLUMNS, name="period_days")
     buckets = ibis.table(_BUCKET_COLUMNS, name="period_buckets")
     tail_buckets = ibis.table(_BUCKET_COLUMNS, name="tail_buckets")
     rows = {}
     for table, schema in _IBIS.items():
-        tail = ibis.table(schema, name=R.TAIL[table]) if table in R.TAIL else None
-        rows[table] = R.dated(
-            ibis.table(schema, name=table),
-            buckets,
-            tail,
-            tail_buckets if tail is not None else None,
-            fact.time or "day",
-        )
+        parts = [(ibis.table(schema, name=R.DAYS[table]), days), (ibis.table(schema, name=table), buckets)]
+        if table in R.TAIL:
+            parts.append((ibis.table(schema, name=R.TAIL[table]), tail_buckets))
+        rows[table] = R.dated(parts, fact.time or "day")
     return ibis.to_sql(R.read(fact, rows, agent_id, project_id), dialect="duckdb")
 
 

@@ -1,6 +1,7 @@
 """Rollups (org-analytics rollup): the report read from them is the report read from the raw
 tables, in every zone (+05:30, +05:45, a 30-minute DST, DST days), for closed, current, empty and
-future months; requests whose items lie in several buckets are counted once per day; a refresh
+future months, from the local-day tier of the zone they were built for and from the 15-minute tier
+in any other zone; requests whose items lie in several buckets are counted once per day; a refresh
 equals a full build; stale rollups are never used; every backend builds them."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from data_connectors.warehouse import MEMORY_ENV_VAR
 from org_analytics_widgets.engine import comparison_period
 from org_analytics_widgets.engine.sources import RawSource
 from org_analytics_widgets.pages.organization import Dashboard
-from org_analytics_widgets.metrics.rollup import ROLLUP_TABLES
+from org_analytics_widgets.metrics.rollup import DAYS, ROLLUP_TABLES
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.report import to_report
 from org_analytics_widgets import rollups as rollups_module
@@ -32,16 +33,24 @@ ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia
 MONTHS = ["2026-02", "2026-03", "2026-06", "2026-11", "2026-12"]
 # "now" on a bucket boundary and inside one (the current month then ends with a raw tail)
 NOWS = [DEFAULT_NOW, "2026-11-25T12:07:31Z"]
+TABLES = (*ROLLUP_TABLES, *DAYS.values())  # both tiers
+
+
+EDGE_ZONE = "America/New_York"  # the zone of edge_rollups' local-day tier: every other zone reads 15-minute buckets
+
+
+def _build(url: str, path, **kwargs):
+    warehouse = connect(url)
+    try:
+        return build(warehouse, path, **kwargs)
+    finally:
+        warehouse.close()
 
 
 @pytest.fixture(scope="module")
 def edge_rollups(edge_warehouse, tmp_path_factory):
     path = tmp_path_factory.mktemp("rollups") / "edge-rollups.duckdb"
-    warehouse = connect(duckdb_url(edge_warehouse))
-    try:
-        build(warehouse, path)
-    finally:
-        warehouse.close()
+    _build(duckdb_url(edge_warehouse), path, timezone=EDGE_ZONE)
     return path
 
 
@@ -68,12 +77,52 @@ def _reports(url: str, rollups_path, cases) -> list[tuple]:
         warehouse.close()
 
 
+@pytest.fixture
+def tiers_read(monkeypatch):
+    """Each rollup read's (whole local days from the local-day tier, buckets from the 15-minute tier)."""
+    reads = []
+
+    def spy(*args):
+        days, buckets = split(*args)
+        reads.append((len(days), len(buckets[0])))
+        return days, buckets
+
+    split = rollups_module.R.split_days
+    monkeypatch.setattr(rollups_module.R, "split_days", spy)
+    return reads
+
+
 @pytest.mark.parametrize("zone", ZONES)
-def test_the_report_from_rollups_is_the_raw_report(edge_warehouse, edge_rollups, zone):
+def test_the_report_from_either_tier_is_the_raw_report(edge_warehouse, edge_rollups, zone, tmp_path, tiers_read):
+    """Rollups whose local-day tier is of the zone read its whole days there (a month from it
+    alone; the current month's day cut at "now" from the 15-minute tier); rollups of another zone
+    read 15-minute buckets only. Both give the raw report, and the KPIs a month is compared with."""
+    url = duckdb_url(edge_warehouse)
+    own = tmp_path / "own-zone.duckdb"
+    _build(url, own, timezone=zone)
     cases = [(m, zone, now) for m in MONTHS for now in NOWS]
-    for case, raw, rolled, source in _reports(duckdb_url(edge_warehouse), edge_rollups, cases):
-        assert source == "rollups", case
-        assert rolled == raw, case
+    for rollups, tier in ((own, "days"), (edge_rollups, "days" if zone == EDGE_ZONE else "buckets")):
+        tiers_read.clear()
+        for case, raw, rolled, source in _reports(url, rollups, cases):
+            assert source == "rollups", case
+            assert rolled == raw, (case, tier)
+        days = sum(d for d, _ in tiers_read)
+        assert (days > 0) if tier == "days" else (days == 0), (tier, tiers_read)
+    whole = Period.for_month("2026-03", zone, DEFAULT_NOW)
+    tiers_read.clear()
+    _reports(url, own, [("2026-03", zone, DEFAULT_NOW)])
+    assert (len(whole.days), 0) in tiers_read, "a whole month is read from the local-day tier alone"
+    warehouse, rollups = connect(url), Rollups.open(own)
+    try:
+        for month in MONTHS:
+            for now in NOWS:  # the current month is compared with the same span of the previous one
+                period = comparison_period(Period.for_month(month, zone, now))
+                assert Engine(warehouse, rollups, cache=False).kpis(period) == Engine(warehouse, cache=False).kpis(
+                    period
+                ), (month, now)
+    finally:
+        rollups.close()
+        warehouse.close()
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "Australia/Lord_Howe"])
@@ -112,6 +161,11 @@ def test_the_report_command_reads_rollups(run_cli, edge_warehouse, edge_rollups)
     )
     assert code == 0, err
     assert json.loads(out) == reference
+    assert "the rollups' local days are in America/New_York, not Asia/Kolkata" in err
+    assert "org-analytics rollup --timezone Asia/Kolkata" in err
+    rollups = Rollups.open(edge_rollups)
+    assert rollups.zone_note("America/New_York") is None  # its own zone: nothing to say
+    rollups.close()
 
 
 def _writable_copy(edge_warehouse, tmp_path, name="edge.duckdb"):
@@ -176,7 +230,7 @@ def _table_rows(path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         out = {}
-        for table in ROLLUP_TABLES:
+        for table in TABLES:
             frame = con.execute(f"SELECT * FROM {table}").df()
             out[table] = frame.sort_values(list(frame.columns), ignore_index=True, na_position="first")
         return out
@@ -184,13 +238,15 @@ def _table_rows(path) -> dict[str, pd.DataFrame]:
         con.close()
 
 
-def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse, tmp_path):
+def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse, tmp_path, tiers_read):
+    """A refresh equals a full build, its local-day tier too (recomputed from the first local day
+    of +05:30 it changed, a March day among them: a single became a span)."""
     path = _writable_copy(edge_warehouse, tmp_path)
     cut = "2026-11-20 00:00:00"
     _hold_back(path, cut)  # the warehouse as it was before `cut`
     rollups = tmp_path / "rollups.duckdb"
     warehouse = connect(duckdb_url(path))
-    build(warehouse, rollups)
+    build(warehouse, rollups, timezone="Asia/Kolkata")
     warehouse.close()
 
     # new rows arrive, among them a late item of a March request (a single becomes a span)
@@ -211,10 +267,12 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
         assert to_report(snapshot) == to_report(Engine(warehouse, cache=False).snapshot(period))
         stale.close()
 
-        refreshed = build(warehouse, rollups)
-        build(warehouse, tmp_path / "full.duckdb")
+        refreshed = build(warehouse, rollups, timezone="Asia/Kolkata")
+        build(warehouse, tmp_path / "full.duckdb", timezone="Asia/Kolkata")
         before = rollups.stat()
-        again = build(warehouse, rollups)  # nothing new since: answered from the two range queries
+        again = build(
+            warehouse, rollups, timezone="Asia/Kolkata"
+        )  # nothing new since: answered from the two range queries
         assert again.unchanged and again.rows == {}
         assert (rollups.stat().st_mtime_ns, rollups.stat().st_ino) == (before.st_mtime_ns, before.st_ino)
         assert Rollups.open(rollups).close_and_meta()["whole"]["items"] > 0
@@ -223,16 +281,25 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
     assert refreshed.since is not None and str(refreshed.since) < cut, refreshed.since
     assert refreshed.rows["rollup_request_spans"] > 0
     ours, theirs = _table_rows(rollups), _table_rows(tmp_path / "full.duckdb")
-    for table in ROLLUP_TABLES:
+    for table in TABLES:
         pd.testing.assert_frame_equal(ours[table], theirs[table], check_exact=False, rtol=1e-12, obj=table)
     cases = [(m, z, DEFAULT_NOW) for m in ("2026-03", "2026-11") for z in ("UTC", "Asia/Kolkata")]
     for case, raw, rolled, source in _reports(duckdb_url(path), rollups, cases):
         assert source == "rollups", case
         assert rolled == raw, case
+    warehouse = connect(duckdb_url(path))
+    try:  # another zone: nothing new, but the local-day tier is made again, whole, for it
+        assert not build(warehouse, rollups, timezone="UTC").unchanged
+    finally:
+        warehouse.close()
+    tiers_read.clear()
+    for case, raw, rolled, _source in _reports(duckdb_url(path), rollups, [("2026-03", "UTC", DEFAULT_NOW)]):
+        assert rolled == raw, case
+    assert (31, 0) in tiers_read
     _sql(path, "DELETE FROM usage_items WHERE item_id = 'late-item'")  # a row gone: not "nothing new"
     warehouse = connect(duckdb_url(path))
     try:
-        assert not build(warehouse, rollups).unchanged
+        assert not build(warehouse, rollups, timezone="UTC").unchanged
     finally:
         warehouse.close()
 
@@ -241,7 +308,9 @@ def test_a_build_in_many_ranges_equals_a_build_in_one(edge_warehouse, tmp_path, 
     """A build aggregates ranges of whole days of about RANGE_ROWS rows one by one, and classifies
     the request ids in parts of about CLASSIFY_ROWS items (its memory must not grow with the
     warehouse): with a range per day and 7 parts, requests split across days and ranges included,
-    every table of a build and of a refresh is the one-range, one-part build's."""
+    every table of a build and of a refresh is the one-range, one-part build's (local days of
+    +05:45 too)."""
+    ZONE = "Asia/Kathmandu"
     path = _writable_copy(edge_warehouse, tmp_path)
     _split_requests(path)
     cut = "2026-11-01 00:00:00"
@@ -255,7 +324,7 @@ def test_a_build_in_many_ranges_equals_a_build_in_one(edge_warehouse, tmp_path, 
     steps = []
     warehouse = connect(duckdb_url(path))
     try:
-        build(warehouse, tmp_path / "refreshed.duckdb", progress=lambda step, *_: steps.append(step))
+        build(warehouse, tmp_path / "refreshed.duckdb", progress=lambda step, *_: steps.append(step), timezone=ZONE)
     finally:
         warehouse.close()
     assert len([s for s in steps if s.startswith("rows")]) >= days >= 20, "a range per day"
@@ -268,18 +337,18 @@ def test_a_build_in_many_ranges_equals_a_build_in_one(edge_warehouse, tmp_path, 
     )
     warehouse = connect(duckdb_url(path))
     try:
-        refreshed = build(warehouse, tmp_path / "refreshed.duckdb", late_window=timedelta(days=40))
-        build(warehouse, tmp_path / "many.duckdb")
+        refreshed = build(warehouse, tmp_path / "refreshed.duckdb", late_window=timedelta(days=40), timezone=ZONE)
+        build(warehouse, tmp_path / "many.duckdb", timezone=ZONE)
         monkeypatch.setattr(rollups_module, "RANGE_ROWS", one_range[0])
         monkeypatch.setattr(rollups_module, "CLASSIFY_ROWS", one_range[1])
-        build(warehouse, tmp_path / "one.duckdb")
+        build(warehouse, tmp_path / "one.duckdb", timezone=ZONE)
     finally:
         warehouse.close()
     assert refreshed.since is not None and str(refreshed.since) < cut and refreshed.rows["rollup_request_spans"] > 0
     one = _table_rows(tmp_path / "one.duckdb")
     for name in ("many", "refreshed"):
         theirs = _table_rows(tmp_path / f"{name}.duckdb")
-        for table in ROLLUP_TABLES:
+        for table in TABLES:
             pd.testing.assert_frame_equal(
                 theirs[table], one[table], check_exact=False, rtol=1e-12, obj=f"{name} {table}"
             )
@@ -337,6 +406,11 @@ def test_rollup_errors_are_one_line(run_cli, edge_warehouse, edge_rollups, tmp_p
         run_cli(["rollup", "--warehouse", url, "--out", str(edge_warehouse), "--full"]), "holds no rollups"
     )
     assert edge_warehouse.read_bytes() == before
+    assert_clean_error(
+        run_cli(["rollup", "--warehouse", url, "--out", str(tmp_path / "r.duckdb"), "--timezone", "Mars/Base"]),
+        "unknown time zone 'Mars/Base'",
+    )
+    assert not (tmp_path / "r.duckdb").exists()
     other = _writable_copy(edge_warehouse, tmp_path, "other.duckdb")
     assert_clean_error(
         run_cli(["rollup", "--warehouse", duckdb_url(other), "--out", str(edge_rollups)]), "holds rollups of", "--full"

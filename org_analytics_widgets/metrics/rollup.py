@@ -20,6 +20,13 @@ The rollup tables (``ROLLUPS``) follow from ``facts.FACTS``, per canonical table
   ids of each bucket (:func:`id_counts`, bucket by bucket) less the spans among them: only the
   spans need the one query over all ids (:func:`classified`).
 
+Beside the 15-minute tier, each table has a *local-day tier* (``DAYS``: ``rollup_items_by_day``, ...)
+for one zone, the organisation's, chosen at build time: the same rows re-aggregated by the local day
+of their bucket (its ``bucket`` column holds the local day's start, as a naive timestamp), so a month
+is ~30 rows per key instead of ~2,900 buckets. A read takes the period's whole local days from it
+when the period is in that zone, and the rest (a day cut at "now", or any other zone) from the
+15-minute tier: both give the same numbers, because every bucket lies inside one local day.
+
 Everything here is a pure function returning an Ibis expression: :func:`build_rows` gives a rollup
 table's rows from the canonical tables for ``[since, until)``; :func:`read` gives a fact from
 rollup rows already given their local day (:func:`dated`).
@@ -28,7 +35,8 @@ rollup rows already given their local day (:func:`dated`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import ibis
 import numpy as np
@@ -100,6 +108,7 @@ ROLLUP_TABLES = tuple(ROLLUPS)
 # the raw tail after a period's last whole bucket is read in the form of these tables (a tail's ids
 # are all kept as spans: too few rows to classify)
 TAILED = tuple(name for name, spec in ROLLUPS.items() if spec.kind != "singles")
+DAYS = {name: f"{name}_by_day" for name in ROLLUPS}  # the local-day tier of each table
 
 
 def bucket(ts: ibis.Value) -> ibis.Value:
@@ -193,6 +202,20 @@ def day_counts(tables, since: datetime | None = None) -> ibis.Table:
     return both.group_by("day").aggregate(rows=both.rows.sum()).order_by("day")
 
 
+def by_day(spec: RollupTable, rows: ibis.Table, days: ibis.Table) -> ibis.Table:
+    """The local-day tier of a rollup table: its 15-minute ``rows`` re-aggregated by the local day
+    of their bucket (``days``: ``bucket``, ``day_start``), which becomes their ``bucket``. Sums and
+    counts add up; distinct ids stay distinct per day (a span stays a span: its count per day is
+    still taken over its ids)."""
+    t = rows.inner_join(days, "bucket")
+    keys = {"bucket": t.day_start, **{k: t[k] for k in spec.keys}}
+    if spec.kind == "sums":
+        return t.group_by(**keys).aggregate(**{c: t[c].sum() for c in spec.sums}, rows=t.rows.sum())
+    if spec.kind == "singles":
+        return t.group_by(**keys).aggregate(rows=t.rows.sum())
+    return t.select(**keys, **{spec.column: t[spec.column]}).distinct()
+
+
 def span_rows(spec: RollupTable, rows: ibis.Table, ids: ibis.Table) -> ibis.Table:
     key = [*spec.keys, spec.column]
     spans = ids.filter(ids.first_bucket != ids.last_bucket)
@@ -218,31 +241,50 @@ def watermark(tables, probe_from: datetime | None = None) -> ibis.Table:
 TAIL = {name: "tail_" + name.removeprefix("rollup_") for name in TAILED}
 
 
-def bucket_days(period: Period, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]:
-    """Every bucket in ``[since, until)`` and its local date, by the period's UTC offsets (the same
-    rule as ``time.local_date``), as numpy datetime64 arrays: a year of buckets (a KPI's history) is
-    35,000 of them."""
+def bucket_days(offsets, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Every bucket in ``[since, until)`` and its local date, by the UTC ``offsets`` in force (a
+    period's ``offsets``: the same rule as ``time.local_date``), as numpy datetime64 arrays: a year
+    of buckets (a KPI's history) is 35,000 of them."""
     step = np.timedelta64(int(GRAIN.total_seconds()), "s")
     buckets = np.arange(np.datetime64(since, "us"), np.datetime64(until, "us"), step)
-    starts = np.array([np.datetime64(start, "us") for start, _ in period.offsets])
-    seconds = np.array([offset for _, offset in period.offsets], dtype="timedelta64[s]")
+    starts = np.array([np.datetime64(start, "us") for start, _ in offsets])
+    seconds = np.array([offset for _, offset in offsets], dtype="timedelta64[s]")
     segment = np.maximum(np.searchsorted(starts, buckets, side="right") - 1, 0)
     return buckets, (buckets + seconds[segment]).astype("datetime64[D]")
 
 
-def dated(
-    rows: ibis.Table,
-    buckets: ibis.Table,
-    tail: ibis.Table | None = None,
-    tail_buckets: ibis.Table | None = None,
-    time: str = "day",
-) -> ibis.Table:
-    """Rollup rows of the period's buckets (``buckets``: bucket, day, month) with their local ``time``
-    (``"day"``, or ``"month"``: its first day), plus the raw tail's rows in the same form when given."""
-    columns = [c for c in rows.columns if c != "bucket"]
-    out = rows.inner_join(buckets, "bucket").select(time, *columns)
-    if tail is not None:
-        out = out.union(tail.inner_join(tail_buckets, "bucket").select(time, *columns), distinct=False)
+def local_day(instant: datetime, zone: str) -> np.datetime64:
+    """The local date of a naive-UTC instant in ``zone`` (the same rule: the instant plus its offset)."""
+    return np.datetime64(instant.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone)).date(), "D")
+
+
+def split_days(
+    period: Period, since: datetime, until: datetime, day_tier: bool
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The buckets of ``[since, until)`` split between the tiers: the local days wholly inside it
+    (when ``day_tier``: the rollups have the period's zone), and every other bucket with its local
+    day (``bucket_days``), for the 15-minute tier. A day is whole when the bucket before ``since``
+    and the one at ``until`` are of other days."""
+    buckets, days = bucket_days(period.offsets, since, until)
+    none = np.array([], dtype="datetime64[D]")
+    if not day_tier or not len(buckets):
+        return none, (buckets, days)
+    one = np.timedelta64(1, "D")
+    first = days[0] + (one if local_day(since - GRAIN, period.timezone) == days[0] else 0)
+    last = days[-1] - (one if local_day(until, period.timezone) == days[-1] else 0)
+    whole = (days >= first) & (days <= last)
+    return np.unique(days[whole]), (buckets[~whole], days[~whole])
+
+
+def dated(parts: list[tuple[ibis.Table, ibis.Table]], time: str = "day") -> ibis.Table:
+    """Rollup rows with their local ``time`` (``"day"``, or ``"month"``: its first day): each part
+    is rows of one tier (or the raw tail) and the period's buckets they are read for (``bucket``,
+    ``day``, ``month``), all in the same columns."""
+    columns = [c for c in parts[0][0].columns if c != "bucket"]
+    dated_parts = [rows.inner_join(buckets, "bucket").select(time, *columns) for rows, buckets in parts]
+    out = dated_parts[0]
+    for part in dated_parts[1:]:
+        out = out.union(part, distinct=False)
     return out
 
 
