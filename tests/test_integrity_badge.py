@@ -201,9 +201,9 @@ def test_a_query_apart_gives_the_same_rows_and_keeps_the_deadline(edge_warehouse
 
     wh = connect(f"duckdb://{edge_warehouse}")
     period = Period.for_month("2026-03", ZONE, NOW)
-    expr = checks.counts(wh, period)
     assert wh.runs_apart
-    assert wh.execute_apart(expr).to_dict("records") == wh.execute(expr).to_dict("records")
+    for expr in checks.counts(wh, period).values():
+        assert wh.execute_apart(expr).to_dict("records") == wh.execute(expr).to_dict("records")
     parts = [wh.usage_items.select(**{f"q{i}": "quantity"}) for i in range(6)]  # rows^6: seconds of work
     slow = parts[0]
     for part in parts[1:]:

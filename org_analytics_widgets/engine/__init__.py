@@ -290,12 +290,10 @@ class Engine:
         run = wh.execute_apart if apart else wh.execute
 
         def compute() -> dict:
-            row = run(checks.counts(wh, period)).iloc[0]
+            counts = {key: shaping.count(run(expr).iloc[0][key]) for key, expr in checks.counts(wh, period).items()}
             models = run(checks.unpriced_by_model(wh, period))
             return {
-                **{
-                    key: shaping.count(row[key]) for key in ("unpriced_items", "orphan_items", "requests_without_items")
-                },
+                **counts,
                 "unpriced_by_model": [
                     {
                         "model": shaping.text(r["model"]),
