@@ -43,7 +43,7 @@ from data_connectors.warehouse import MEMORY_ENV_VAR, configure_duckdb, lock_duc
 
 from .metrics import rollup as R
 from .metrics.facts import FACTS, abstract_tables
-from .period import UTC, Period, local_midnight, offsets_between, parse_zone
+from .period import UTC, Period, offsets_between, parse_zone
 
 ENV_VAR = "ORG_ANALYTICS_ROLLUPS"
 # 2: tables derived from the facts' declarations (metrics.facts); 3: rollup_requests keeps `failed`,
@@ -172,6 +172,10 @@ def build(
             for table in (name, R.DAYS[name]):
                 con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _empty")
             con.unregister("_empty")
+            if name in R.DAY_COUNTS:
+                con.register("_empty", _COUNTED[name].to_pyarrow().empty_table())
+                con.execute(f"CREATE TABLE IF NOT EXISTS {R.DAY_COUNTS[name]} AS SELECT * FROM _empty")
+                con.unregister("_empty")
             if since is not None:
                 con.execute(f"DELETE FROM {name} WHERE bucket >= ?", [since])
         con.execute("CREATE TABLE IF NOT EXISTS rollup_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -210,7 +214,7 @@ def build(
         con.execute("DELETE FROM rollup_meta")
         con.executemany("INSERT INTO rollup_meta VALUES (?, ?)", [[k, json.dumps(v)] for k, v in meta.items()])
         con.execute("CHECKPOINT")
-        tables = [*R.ROLLUP_TABLES, *(R.DAYS[t] for t in R.ROLLUP_TABLES)]
+        tables = [*R.ROLLUP_TABLES, *R.DAYS.values(), *R.DAY_COUNTS.values()]
         rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
     except BaseException:
         con.close()
@@ -301,33 +305,50 @@ def _classify(con, warehouse, spans: R.RollupTable, since: datetime | None, part
 
 
 def _build_days(con, zone: str, since: datetime | None) -> None:
-    """(Re)compute the local-day tier of ``zone`` from the local day of ``since`` on (None: all of
-    it) out of the file's own 15-minute rows."""
+    """(Re)compute the local-day tier of ``zone`` out of the file's own 15-minute rows: from the
+    local day of ``since`` on (None: all of it), but the ids of distinct tables (conversations)
+    classified again over all the file (``metrics.rollup.day_ids``: a second at 100M items)."""
     [(first, last)] = con.execute(
         "SELECT min(bucket), max(bucket) FROM ("
         + " UNION ALL ".join(f"SELECT bucket FROM {t}" for t in R.ROLLUP_TABLES)
-        + ") WHERE bucket >= ?",
-        [since or datetime(1, 1, 1)],
+        + ")"
     ).fetchall()
-    start = datetime(1, 1, 1)
-    if since is not None:  # whole days: from the start of since's local day
+    start = datetime(1, 1, 1)  # the first day recomputed (local, as the day tier's buckets are)
+    if since is not None:
         day = R.local_day(since, zone).astype(object)
         start = datetime(day.year, day.month, day.day)
-        first = local_midnight(day, parse_zone(zone)).replace(tzinfo=None)
-    for name in R.ROLLUP_TABLES:
-        con.execute(f"DELETE FROM {R.DAYS[name]} WHERE bucket >= ?", [start])
+    for name, spec in R.ROLLUPS.items():
+        if spec.kind == "distinct":  # classified again whole
+            con.execute(f"DELETE FROM {R.DAYS[name]}")
+            con.execute(f"DELETE FROM {R.DAY_COUNTS[name]}")
+        else:
+            con.execute(f"DELETE FROM {R.DAYS[name]} WHERE bucket >= ?", [start])
     if last is None:
         return
     offsets = offsets_between(first, last + R.GRAIN, zone)
     buckets, days = R.bucket_days(offsets, first, last + R.GRAIN)
-    con.register("day_of_bucket", pa.table({"bucket": buckets, "day_start": days.astype("datetime64[us]")}))
+    days = days.astype("datetime64[us]")
+    con.register("day_of_bucket", pa.table({"bucket": buckets, "day_start": days}))
+    con.register("new_day_of_bucket", pa.table({"bucket": buckets[days >= start], "day_start": days[days >= start]}))
+
+    def insert(table: str, expr) -> None:
+        columns = ", ".join(
+            f'"{c}"' for c in con.execute(f"SELECT * FROM {table} LIMIT 0").fetch_arrow_table().schema.names
+        )
+        con.execute(f"INSERT INTO {table} SELECT {columns} FROM ({ibis.to_sql(expr, dialect='duckdb')})")
+
     try:
         for name, spec in R.ROLLUPS.items():
-            columns = ", ".join(f'"{c}"' for c in _IBIS[name].names)
-            rows = R.by_day(spec, ibis.table(_IBIS[name], name=name), ibis.table(_DAY_OF_BUCKET, name="day_of_bucket"))
-            con.execute(f"INSERT INTO {R.DAYS[name]} SELECT {columns} FROM ({ibis.to_sql(rows, dialect='duckdb')})")
+            rows = ibis.table(_IBIS[name], name=name)
+            if spec.kind == "distinct":
+                kept, counted = R.day_ids(spec, R.by_day(spec, rows, ibis.table(_DAY_OF_BUCKET, name="day_of_bucket")))
+                insert(R.DAYS[name], kept)
+                insert(R.DAY_COUNTS[name], counted)
+            else:
+                insert(R.DAYS[name], R.by_day(spec, rows, ibis.table(_DAY_OF_BUCKET, name="new_day_of_bucket")))
     finally:
         con.unregister("day_of_bucket")
+        con.unregister("new_day_of_bucket")
 
 
 class Rollups:
@@ -353,7 +374,11 @@ class Rollups:
         try:
             lock_duckdb(con, [path])  # only this file: a view in it cannot read the host's files
             present = set(con.list_tables())
-            wanted = ("rollup_meta",) if any_format else (*R.ROLLUP_TABLES, *R.DAYS.values(), "rollup_meta")
+            wanted = (
+                ("rollup_meta",)
+                if any_format
+                else (*R.ROLLUP_TABLES, *R.DAYS.values(), *R.DAY_COUNTS.values(), "rollup_meta")
+            )
             missing = [t for t in wanted if t not in present]
             if missing:
                 raise WarehouseError(
@@ -468,6 +493,8 @@ def _schemas() -> dict[str, ibis.Schema]:
 
 _IBIS = _schemas()
 _ARROW = {table: schema.to_pyarrow() for table, schema in _IBIS.items()}
+# the day tier's counted ids of each distinct table (DAY_COUNTS), by the same table's name
+_COUNTED = {name: R.day_ids(R.ROLLUPS[name], ibis.table(_IBIS[name], name=name))[1].schema() for name in R.DAY_COUNTS}
 _BUCKET_COLUMNS = {"bucket": "timestamp", "day": "date", "month": "date"}
 _BUCKETS = ibis.schema(_BUCKET_COLUMNS).to_pyarrow()
 _DAY_OF_BUCKET = ibis.schema({"bucket": "timestamp", "day_start": "timestamp"})
@@ -492,6 +519,9 @@ def _compile(name: str, agent_id: str | None = None, project_id: str | None = No
         if table in R.TAIL:
             parts.append((ibis.table(schema, name=R.TAIL[table]), tail_buckets))
         rows[table] = R.dated(parts, fact.time or "day")
+        if table in R.DAY_COUNTS:
+            counted = ibis.table(_COUNTED[table], name=R.DAY_COUNTS[table])
+            rows[R.DAY_COUNTS[table]] = R.dated([(counted, days)], fact.time or "day")
     return ibis.to_sql(R.read(fact, rows, agent_id, project_id), dialect="duckdb")
 
 

@@ -20,7 +20,7 @@ from data_connectors.warehouse import MEMORY_ENV_VAR
 from org_analytics_widgets.engine import comparison_period
 from org_analytics_widgets.engine.sources import RawSource
 from org_analytics_widgets.pages.organization import Dashboard
-from org_analytics_widgets.metrics.rollup import DAYS, ROLLUP_TABLES
+from org_analytics_widgets.metrics.rollup import DAY_COUNTS, DAYS, ROLLUP_TABLES
 from org_analytics_widgets.period import Period
 from org_analytics_widgets.report import to_report
 from org_analytics_widgets import rollups as rollups_module
@@ -33,7 +33,7 @@ ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia
 MONTHS = ["2026-02", "2026-03", "2026-06", "2026-11", "2026-12"]
 # "now" on a bucket boundary and inside one (the current month then ends with a raw tail)
 NOWS = [DEFAULT_NOW, "2026-11-25T12:07:31Z"]
-TABLES = (*ROLLUP_TABLES, *DAYS.values())  # both tiers
+TABLES = (*ROLLUP_TABLES, *DAYS.values(), *DAY_COUNTS.values())  # both tiers
 
 
 EDGE_ZONE = "America/New_York"  # the zone of edge_rollups' local-day tier: every other zone reads 15-minute buckets
@@ -246,14 +246,19 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
     _hold_back(path, cut)  # the warehouse as it was before `cut`
     rollups = tmp_path / "rollups.duckdb"
     warehouse = connect(duckdb_url(path))
-    build(warehouse, rollups, timezone="Asia/Kolkata")
+    first = build(warehouse, rollups, timezone="Asia/Kolkata")
     warehouse.close()
 
-    # new rows arrive, among them a late item of a March request (a single becomes a span)
+    # new rows arrive, among them a late item of a March request (a single becomes a span) and a
+    # request going on a March conversation (counted in its day till now, it is kept whole)
     _sql(
         path,
         "INSERT INTO usage_items SELECT * FROM later_items",
         "INSERT INTO usage_requests SELECT * FROM later_requests",
+        """INSERT INTO usage_requests SELECT 'late-request', TIMESTAMP '2026-11-21 11:00:00', project_id,
+                service_type, model, agent_id, conversation_id, 10, 5, 0.1, status
+            FROM usage_requests WHERE conversation_id IS NOT NULL AND created_at >= '2026-03-10'
+            ORDER BY created_at, request_id LIMIT 1""",
         """INSERT INTO usage_items SELECT 'late-item', request_id, TIMESTAMP '2026-11-21 10:05:00', project_id,
                 agent_id, service_type, model, pricing_rule, 1, unit, 0.5, 0.5
             FROM usage_items WHERE created_at < '2026-03-31' AND created_at >= '2026-03-10' ORDER BY item_id LIMIT 1""",
@@ -280,6 +285,7 @@ def test_a_refresh_reads_only_new_buckets_and_equals_a_full_build(edge_warehouse
         warehouse.close()
     assert refreshed.since is not None and str(refreshed.since) < cut, refreshed.since
     assert refreshed.rows["rollup_request_spans"] > 0
+    assert refreshed.rows["rollup_conversations_by_day"] > first.rows["rollup_conversations_by_day"]
     ours, theirs = _table_rows(rollups), _table_rows(tmp_path / "full.duckdb")
     for table in TABLES:
         pd.testing.assert_frame_equal(ours[table], theirs[table], check_exact=False, rtol=1e-12, obj=table)

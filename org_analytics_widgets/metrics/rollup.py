@@ -27,6 +27,13 @@ is ~30 rows per key instead of ~2,900 buckets. A read takes the period's whole l
 when the period is in that zone, and the rest (a day cut at "now", or any other zone) from the
 15-minute tier: both give the same numbers, because every bucket lies inside one local day.
 
+In the local-day tier the ids of a *distinct* table (conversations) are classified like a request's
+items: an id with rows in one (day, keys) only, in all the file (nearly every conversation lies
+in one day), is counted in ``DAY_COUNTS`` (``rollup_conversations_counted_by_day``: day, keys,
+rows); the rare one in several is kept whole in ``DAYS``. A period's distinct count is then the
+counted ones of its whole days plus the distinct ids among the rest (kept ones, 15-minute rows,
+the raw tail): a counted id has no row anywhere else, so it is counted once.
+
 Everything here is a pure function returning an Ibis expression: :func:`build_rows` gives a rollup
 table's rows from the canonical tables for ``[since, until)``; :func:`read` gives a fact from
 rollup rows already given their local day (:func:`dated`).
@@ -109,6 +116,8 @@ ROLLUP_TABLES = tuple(ROLLUPS)
 # are all kept as spans: too few rows to classify)
 TAILED = tuple(name for name, spec in ROLLUPS.items() if spec.kind != "singles")
 DAYS = {name: f"{name}_by_day" for name in ROLLUPS}  # the local-day tier of each table
+# the ids of a distinct table counted per local day and keys (see the module)
+DAY_COUNTS = {name: f"{name}_counted_by_day" for name, spec in ROLLUPS.items() if spec.kind == "distinct"}
 
 
 def bucket(ts: ibis.Value) -> ibis.Value:
@@ -216,6 +225,16 @@ def by_day(spec: RollupTable, rows: ibis.Table, days: ibis.Table) -> ibis.Table:
     return t.select(**keys, **{spec.column: t[spec.column]}).distinct()
 
 
+def day_ids(spec: RollupTable, ids: ibis.Table) -> tuple[ibis.Table, ibis.Table]:
+    """A distinct table's local-day rows (``by_day``, of all the file) split into the ids kept
+    whole (those in more than one day and keys) and the count of the others per day and keys
+    (``DAY_COUNTS``): ``(kept, counted)``."""
+    per_id = ids.group_by(spec.column).aggregate(places=ids.count())
+    kept = ids.semi_join(per_id.filter(per_id.places > 1), spec.column)
+    alone = ids.semi_join(per_id.filter(per_id.places == 1), spec.column)
+    return kept, alone.group_by("bucket", *spec.keys).aggregate(rows=alone.count())
+
+
 def span_rows(spec: RollupTable, rows: ibis.Table, ids: ibis.Table) -> ibis.Table:
     key = [*spec.keys, spec.column]
     spans = ids.filter(ids.first_bucket != ids.last_bucket)
@@ -293,14 +312,22 @@ def _rows_of(fact: Fact, t: ibis.Table, agent_id: str | None, project_id: str | 
     return t.filter(t[fact.present].notnull()) if fact.present else t
 
 
+def _per(t: ibis.Table, grain: tuple[str, ...], **aggregates: ibis.Value) -> ibis.Table:
+    return t.group_by(*grain).aggregate(**aggregates) if grain else t.aggregate(**aggregates)
+
+
 def _distinct(
     fact: Fact, m: Measure, rows: dict[str, ibis.Table], agent_id: str | None, project_id: str | None = None
 ) -> ibis.Table:
     """The grain of ``fact`` with the distinct count ``m``, from dated rollup rows."""
     ids = m.column.removesuffix("_id")
-    if not m.one_bucket:
+    if not m.one_bucket:  # the day tier's counted ids, and the distinct ids of the rest
         t = _rows_of(fact, rows[f"rollup_{ids}s"], agent_id, project_id)
-        return grouped(fact, t, {k: t[k] for k in fact.grain}, {m.name: t[m.column].nunique()})
+        c = _rows_of(fact, rows[DAY_COUNTS[f"rollup_{ids}s"]], agent_id, project_id)
+        counted = _per(c, fact.grain, n=c.rows.sum())
+        spread = t.select(*fact.grain, m.column).distinct()
+        both = counted.union(_per(spread, fact.grain, n=spread.count()), distinct=False)
+        return grouped(fact, both, {k: both[k] for k in fact.grain}, {m.name: both.n.sum()})
     if agent_id is not None or project_id is not None:  # its rows are keyed by the fact's keys only
         raise ValueError(f"rollups cannot give {fact.name} for one agent or project")
     singles, spans = rows[f"rollup_{ids}_singles"], rows[f"rollup_{ids}_spans"]
